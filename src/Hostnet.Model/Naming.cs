@@ -1,0 +1,26 @@
+using System.Globalization;
+
+namespace Hostnet.Model;
+
+/// <summary>The names the seed's system gives interfaces.</summary>
+public static class Naming
+{
+    /// <summary>The kernel's IFNAMSIZ less the terminating NUL.</summary>
+    public const int MaxInterfaceName = 15;
+
+    /// <summary>
+    /// <c>vme%08x.%d</c>: the first 32 bits of the VM UUID with bit 31 cleared,
+    /// then the adapter index (<c>vme7b9a73a1.0</c>).
+    /// </summary>
+    public static string HostInterface(Guid uuid, int index)
+    {
+        var first = uint.Parse(uuid.ToString("N").AsSpan(0, 8), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+        return string.Create(CultureInfo.InvariantCulture, $"vme{first & 0x7FFFFFFF:x8}.{index}");
+    }
+
+    /// <summary>The guest-side interface of adapter <paramref name="index"/>: <c>eth0</c>, <c>eth1</c>, ….</summary>
+    public static string GuestInterface(int index) => string.Create(CultureInfo.InvariantCulture, $"eth{index}");
+
+    /// <summary>The namespace of a netns guest when none is named: <c>hostnet-VMNAME</c>.</summary>
+    public static string DefaultNetns(string vmName) => "hostnet-" + vmName;
+}

@@ -1,0 +1,28 @@
+namespace Hostnet.Model;
+
+/// <summary>How the adapters of a network reach the LAN (the seed's two figures).</summary>
+public enum NetworkMode
+{
+    /// <summary>Adapters are ports of a bridge with the uplink; each VM answers ARP with its own MAC.</summary>
+    Bridged,
+
+    /// <summary>The server routes each VM address and answers ARP for it with its own MAC.</summary>
+    HostRouted,
+}
+
+/// <summary>A LAN the server's VMs are connected to.</summary>
+/// <param name="Name">The admin's name for it (<c>Routed</c>, <c>Bridged</c>).</param>
+/// <param name="Mode">Bridged or host-routed.</param>
+/// <param name="Uplink">The server's physical interface on the LAN (<c>eth0</c>).</param>
+/// <param name="Bridge">Bridged only: the bridge that holds the uplink and the adapters (<c>br1</c>).</param>
+/// <param name="Gateway">Host-routed only: the address the VMs route through (<c>169.255.30.1</c>).</param>
+public sealed record Network(string Name, NetworkMode Mode, string Uplink, string? Bridge, Ipv4Address? Gateway)
+{
+    public static Network HostRouted(string name, string uplink, Ipv4Address? gateway = null) =>
+        new(name, NetworkMode.HostRouted, uplink, null, gateway ?? Ipv4Address.DefaultRoutedGateway);
+
+    public static Network Bridged(string name, string bridge, string uplink) =>
+        new(name, NetworkMode.Bridged, uplink, bridge, null);
+
+    public static string ModeName(NetworkMode mode) => mode == NetworkMode.Bridged ? "bridged" : "host-routed";
+}

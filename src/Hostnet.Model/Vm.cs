@@ -1,0 +1,40 @@
+namespace Hostnet.Model;
+
+/// <summary>What sits at the guest end of a VM's adapters.</summary>
+public enum GuestKind
+{
+    /// <summary>A QEMU/KVM guest: the adapter is a persistent tap that QEMU opens.</summary>
+    Tap,
+
+    /// <summary>A network namespace (a container, a lab VM): the adapter is a veth pair.</summary>
+    Netns,
+}
+
+/// <summary>A guest kind, with the namespace name for <see cref="GuestKind.Netns"/>.</summary>
+public sealed record Guest(GuestKind Kind, string? NetnsName)
+{
+    public static Guest Tap { get; } = new(GuestKind.Tap, null);
+
+    public static Guest Netns(string name) => new(GuestKind.Netns, name);
+
+    /// <summary><c>tap</c> or <c>netns:NAME</c>, as the CLI and export print it.</summary>
+    public override string ToString() => Kind == GuestKind.Tap ? "tap" : $"netns:{NetnsName}";
+}
+
+/// <summary>One network adapter of a VM.</summary>
+/// <param name="Index">0, 1, … — shown as <c>net0</c>, <c>net1</c>; the guest interface is <c>eth&lt;Index&gt;</c>.</param>
+/// <param name="Network">The name of the network it is connected to.</param>
+/// <param name="Mac">The guest-side MAC.</param>
+/// <param name="Addresses">IPv4 addresses: /32 on a host-routed network, address/prefix on a bridged one.</param>
+/// <param name="Gateway">Bridged only: the VM's own default gateway on the LAN.</param>
+public sealed record Adapter(int Index, string Network, MacAddress Mac, IReadOnlyList<Ipv4Cidr> Addresses, Ipv4Address? Gateway)
+{
+    public string Name => $"net{Index}";
+}
+
+/// <summary>A virtual machine as the state database holds it.</summary>
+public sealed record Vm(string Name, Guid Uuid, Guest Guest, bool Running, IReadOnlyList<Adapter> Adapters)
+{
+    /// <summary>The server-side interface of adapter <paramref name="index"/>: <c>vme7b9a73a1.0</c>.</summary>
+    public string HostInterface(int index) => Naming.HostInterface(Uuid, index);
+}
