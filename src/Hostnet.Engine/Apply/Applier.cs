@@ -1,0 +1,251 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using Hostnet.Engine.Intent;
+using Hostnet.Engine.Kernel;
+using Hostnet.Engine.Observe;
+using Hostnet.Engine.Planning;
+using Hostnet.Model;
+using Hostnet.Netlink;
+
+namespace Hostnet.Engine.Apply;
+
+/// <summary>
+/// Carries out a plan with as few netlink round trips as its dependencies
+/// allow: removals, then links, then one dump to learn the new interface
+/// indices, then everything that hangs off them in one batch per namespace.
+/// A failure stops the apply and leaves a state the next apply completes: the
+/// ledger holds every link and proxy entry before it is made.
+/// </summary>
+public sealed class Applier
+{
+    // linux/rtnetlink.h
+    private const byte RT_SCOPE_UNIVERSE = 0;
+    private const byte RT_SCOPE_LINK = 253;
+    private const uint RT_TABLE_MAIN = 254;
+
+    // errno values a removal may meet when the object is already gone.
+    private static readonly HashSet<string> GoneAlready = ["ENOENT", "ENODEV", "ESRCH", "EADDRNOTAVAIL"];
+
+    private readonly NetNamespace _serverNs;
+    private readonly RtnlSocket _server;
+    private readonly ILedger _ledger;
+    private readonly FaultInjection _faults;
+
+    public Applier(NetNamespace serverNs, RtnlSocket server, ILedger ledger, FaultInjection? faults = null)
+    {
+        _serverNs = serverNs;
+        _server = server;
+        _ledger = ledger;
+        _faults = faults ?? FaultInjection.FromEnvironment();
+    }
+
+    /// <summary>Runs the plan; returns the proxy entries it added (the addresses to announce).</summary>
+    public IReadOnlyList<ProxyNeighborObject> Apply(Plan plan)
+    {
+        if (plan.IsEmpty) return [];
+        var removals = plan.Steps.Where(s => s.Change == Change.Remove).ToList();
+        var upserts = plan.Steps.Where(s => s.Change != Change.Remove).ToList();
+
+        _ledger.Record(upserts.Select(s => s.Object switch
+        {
+            HostLink l => LedgerEntry.Link(l.Name),
+            ProxyNeighborObject p => LedgerEntry.Proxy(p.Dev, p.Address),
+            NamespaceObject n when s.Change == Change.Add => LedgerEntry.Namespace(n.Name),
+            _ => (LedgerEntry?)null,
+        }).OfType<LedgerEntry>().ToList());
+
+        var links = IndexLinks(_server.DumpLinks());
+        Remove(removals, links);
+
+        foreach (var ns in upserts.Select(s => s.Object).OfType<NamespaceObject>())
+        {
+            _faults.Step();
+            if (!NetNamespace.Exists(ns.Name)) NetNamespace.Create(ns.Name).Dispose();
+        }
+
+        WriteSysctls(upserts, Rank.Sysctl);
+        CreateLinks(upserts, links);
+        links = IndexLinks(_server.DumpLinks());
+        WriteSysctls(upserts, Rank.LinkSysctl);
+
+        var serverRequests = new List<RtnlRequest>();
+        foreach (var step in upserts.Where(s => s.Object.Netns == KernelObject.Server))
+        {
+            if (ToUpsert(step, links) is { } r) serverRequests.Add(r);
+        }
+        Send(_server, serverRequests, tolerateGone: false);
+
+        foreach (var group in upserts.Where(s => s.Object.Netns != KernelObject.Server).GroupBy(s => s.Object.Netns))
+        {
+            using var ns = NetNamespace.Open(group.Key);
+            using var sock = RtnlSocket.Open(ns);
+            var guestLinks = IndexLinks(sock.DumpLinks());
+            var requests = group.Select(s => ToUpsert(s, guestLinks)).OfType<RtnlRequest>().ToList();
+            Send(sock, requests, tolerateGone: false);
+        }
+
+        return upserts.Where(s => s.Change == Change.Add).Select(s => s.Object).OfType<ProxyNeighborObject>().ToList();
+    }
+
+    private void Remove(List<PlanStep> removals, Dictionary<string, Link> links)
+    {
+        var server = new List<RtnlRequest>();
+        var forgotten = new List<LedgerEntry>();
+        foreach (var step in removals.Where(s => s.Object.Netns == KernelObject.Server))
+        {
+            switch (step.Object)
+            {
+                case HostLink l when links.TryGetValue(l.Name, out var link):
+                    server.Add(new DeleteLink(link.Index, l.Name));
+                    forgotten.Add(LedgerEntry.Link(l.Name));
+                    break;
+                case ProxyNeighborObject p when links.TryGetValue(p.Dev, out var dev):
+                    server.Add(new DeleteProxyNeighbor(dev.Index, p.Dev, ToIp(p.Address)));
+                    forgotten.Add(LedgerEntry.Proxy(p.Dev, p.Address));
+                    break;
+                case ProxyNeighborObject p:
+                    forgotten.Add(LedgerEntry.Proxy(p.Dev, p.Address));
+                    break;
+                case NeighborObject n when links.TryGetValue(n.Dev, out var dev):
+                    server.Add(new DeleteNeighbor(dev.Index, n.Dev, ToIp(n.Address)));
+                    break;
+                case RouteObject r:
+                    server.Add(new DeleteRoute(ToRouteSpec(r, links.TryGetValue(r.Dev, out var rd) ? rd.Index : null)));
+                    break;
+                case AddressObject a when links.TryGetValue(a.Dev, out var dev):
+                    server.Add(new DeleteAddress(dev.Index, a.Dev, ToIp(a.Address.Address), a.Address.PrefixLength));
+                    break;
+            }
+        }
+        Send(_server, server, tolerateGone: true);
+
+        foreach (var group in removals.Where(s => s.Object.Netns != KernelObject.Server).GroupBy(s => s.Object.Netns))
+        {
+            if (!NetNamespace.Exists(group.Key)) continue;
+            using var ns = NetNamespace.Open(group.Key);
+            using var sock = RtnlSocket.Open(ns);
+            var guestLinks = IndexLinks(sock.DumpLinks());
+            var requests = new List<RtnlRequest>();
+            foreach (var step in group)
+            {
+                switch (step.Object)
+                {
+                    case RouteObject r:
+                        requests.Add(new DeleteRoute(ToRouteSpec(r, guestLinks.TryGetValue(r.Dev, out var rd) ? rd.Index : null)));
+                        break;
+                    case AddressObject a when guestLinks.TryGetValue(a.Dev, out var dev):
+                        requests.Add(new DeleteAddress(dev.Index, a.Dev, ToIp(a.Address.Address), a.Address.PrefixLength));
+                        break;
+                }
+            }
+            Send(sock, requests, tolerateGone: true);
+        }
+        _ledger.Forget(forgotten);
+    }
+
+    private void CreateLinks(List<PlanStep> upserts, Dictionary<string, Link> links)
+    {
+        var veths = new List<RtnlRequest>();
+        var peerNamespaces = new Dictionary<string, NetNamespace>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var step in upserts)
+            {
+                if (step is not { Change: Change.Add, Object: HostLink l }) continue;
+                if (l.Kind == LinkKind.Tap)
+                {
+                    _faults.Step();
+                    _serverNs.Invoke(() => Tap.CreatePersistent(l.Name));
+                }
+                else if (l.Peer is { } peer)
+                {
+                    if (!peerNamespaces.TryGetValue(peer.Netns, out var peerNs))
+                        peerNamespaces[peer.Netns] = peerNs = NetNamespace.Open(peer.Netns);
+                    veths.Add(new CreateVeth(l.Name, peer.Name, peerNs, ToMac(l.Mac), ToMac(peer.Mac), l.Alias, Up: false));
+                }
+            }
+            Send(_server, veths, tolerateGone: false);
+        }
+        finally
+        {
+            foreach (var ns in peerNamespaces.Values) ns.Dispose();
+        }
+    }
+
+    private void WriteSysctls(List<PlanStep> upserts, Rank rank)
+    {
+        var writes = upserts.Select(s => s.Object).OfType<SysctlObject>().Where(s => s.Rank == rank).ToList();
+        if (writes.Count == 0) return;
+        _faults.Step(writes.Count);
+        Sysctl.WriteMany(_serverNs, writes.Select(w => (w.Path, w.Value)));
+    }
+
+    private static RtnlRequest? ToUpsert(PlanStep step, Dictionary<string, Link> links)
+    {
+        int Index(string dev) => links.TryGetValue(dev, out var l)
+            ? l.Index
+            : throw new InvalidOperationException($"interface {dev} is missing; run `hostnet apply` again");
+        var replace = step.Change == Change.Change;
+        switch (step.Object)
+        {
+            case HostLink l:
+                // Made down (or by TUNSETIFF): set its MAC, alias, bridge and state now, in the batch.
+                return new SetLink(Index(l.Name), l.Name)
+                {
+                    Up = l.Up,
+                    Mac = ToMac(l.Mac),
+                    Alias = l.Alias,
+                    MasterIndex = l.Master is null ? (step.Before is HostLink { Master: not null } ? 0 : null) : Index(l.Master),
+                };
+            case GuestLinkState g:
+                return new SetLink(Index(g.Name), g.Name) { Up = g.Up };
+            case AddressObject a:
+                return new AddAddress(Index(a.Dev), a.Dev, ToIp(a.Address.Address), a.Address.PrefixLength, RT_SCOPE_UNIVERSE);
+            case RouteObject r:
+                return new AddRoute(ToRouteSpec(r, Index(r.Dev)), Replace: replace);
+            case NeighborObject n:
+                return new AddNeighbor(Index(n.Dev), n.Dev, ToIp(n.Address), ToMac(n.Mac), Replace: replace);
+            case ProxyNeighborObject p:
+                return new AddProxyNeighbor(Index(p.Dev), p.Dev, ToIp(p.Address));
+            default:
+                return null;
+        }
+    }
+
+    private void Send(RtnlSocket sock, List<RtnlRequest> requests, bool tolerateGone)
+    {
+        if (requests.Count == 0) return;
+        if (_faults.Enabled)
+        {
+            foreach (var r in requests)
+            {
+                _faults.Step();
+                Check(sock.CreateBatch().Add(r).Send(stopOnError: true), tolerateGone);
+            }
+            return;
+        }
+        var batch = sock.CreateBatch();
+        foreach (var r in requests) batch.Add(r);
+        Check(batch.Send(stopOnError: !tolerateGone), tolerateGone);
+    }
+
+    private static void Check(IReadOnlyList<RtnlResult> results, bool tolerateGone)
+    {
+        foreach (var r in results)
+        {
+            if (r.Error is { } e && !(tolerateGone && GoneAlready.Contains(e.ErrnoName))) throw e;
+        }
+    }
+
+    private static RouteSpec ToRouteSpec(RouteObject r, int? ifIndex) =>
+        new(ToIp(r.Destination.Network), r.Destination.PrefixLength, ifIndex, r.Dev,
+            r.Gateway is { } gw ? ToIp(gw) : null, RT_TABLE_MAIN, HostnetMarks.RouteProtocol,
+            r.Gateway is null ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE);
+
+    private static Dictionary<string, Link> IndexLinks(IReadOnlyList<Link> links) =>
+        links.ToDictionary(l => l.Name, StringComparer.Ordinal);
+
+    internal static IPAddress ToIp(Ipv4Address a) => new(a.GetBytes());
+
+    internal static PhysicalAddress ToMac(MacAddress m) => new(m.GetBytes());
+}

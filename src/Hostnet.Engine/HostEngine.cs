@@ -1,0 +1,154 @@
+using System.Net;
+using Hostnet.Engine.Apply;
+using Hostnet.Engine.Intent;
+using Hostnet.Engine.Kernel;
+using Hostnet.Engine.Observe;
+using Hostnet.Engine.Planning;
+using Hostnet.Model;
+using Hostnet.Netlink;
+
+namespace Hostnet.Engine;
+
+/// <summary>What an apply does besides the plan.</summary>
+public sealed record ApplyOptions
+{
+    /// <summary>Probe the LAN for each address about to be published, and refuse one that answers.</summary>
+    public bool Probe { get; init; } = true;
+
+    /// <summary>How long the probe listens for answers (one window for all addresses).</summary>
+    public TimeSpan ProbeWindow { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Announce each newly published address with a gratuitous ARP.</summary>
+    public bool Announce { get; init; } = true;
+}
+
+/// <summary>A plan made against the live kernel, ready to run.</summary>
+public sealed record PreparedApply(Plan Plan, IReadOnlyList<string> Problems);
+
+/// <summary>
+/// The host agent's core: makes the kernel of one server namespace (and its
+/// netns guests) match the desired state. intent → observed → plan → apply.
+/// </summary>
+public sealed class HostEngine : IDisposable
+{
+    private readonly NetNamespace _serverNs;
+    private readonly RtnlSocket _server;
+    private readonly ILedger _ledger;
+
+    /// <param name="serverNetns">The server's namespace name (<c>--netns</c>), or null for the one Hostnet runs in.</param>
+    /// <param name="ledger">Where the objects Hostnet made are recorded.</param>
+    public HostEngine(string? serverNetns, ILedger ledger)
+    {
+        _serverNs = serverNetns is null ? NetNamespace.Current() : OpenServer(serverNetns);
+        _server = RtnlSocket.Open(_serverNs);
+        _ledger = ledger;
+    }
+
+    public NetNamespace ServerNamespace => _serverNs;
+
+    public RtnlSocket ServerSocket => _server;
+
+    private static NetNamespace OpenServer(string name) =>
+        NetNamespace.Exists(name)
+            ? NetNamespace.Open(name)
+            : throw new EngineException($"network namespace {name} does not exist (--netns names one under /run/netns)");
+
+    /// <summary>What apply would do, against the live kernel; changes nothing.</summary>
+    public PreparedApply Prepare(DesiredState state)
+    {
+        var observer = new Observer(_serverNs, _server);
+        var snapshot = observer.Snapshot();
+        var intent = IntentBuilder.Build(state, snapshot.Facts);
+        var problems = new List<string>();
+        intent = DropUnreachable(intent, snapshot, problems);
+        var observed = observer.Observe(snapshot, intent, _ledger.Load());
+        return new PreparedApply(Planner.Diff(intent.Objects, observed), problems);
+    }
+
+    /// <summary>
+    /// Runs a prepared plan: probes the LAN first (nothing is changed when an
+    /// address answers), applies, announces new addresses, and reports any
+    /// part that could not be done as an <see cref="EngineException"/> after
+    /// doing the rest.
+    /// </summary>
+    public Plan Apply(PreparedApply prepared, ApplyOptions options)
+    {
+        var plan = prepared.Plan;
+        var published = plan.Steps.Where(s => s.Change == Change.Add).Select(s => s.Object).OfType<ProxyNeighborObject>().ToList();
+        if (options.Probe && published.Count > 0) ProbeOrRefuse(published, options.ProbeWindow);
+
+        var added = new Applier(_serverNs, _server, _ledger).Apply(plan);
+
+        if (options.Announce)
+        {
+            foreach (var group in added.GroupBy(p => p.Dev))
+                Arp.SendGratuitous(_serverNs, group.Key, group.Select(p => Applier.ToIp(p.Address)).ToList());
+        }
+        if (prepared.Problems.Count > 0) throw new EngineException(string.Join("; ", prepared.Problems));
+        return plan;
+    }
+
+    /// <summary>One probe window for every address about to be published; refuses those that answer.</summary>
+    public void ProbeOrRefuse(IReadOnlyList<ProxyNeighborObject> published, TimeSpan window)
+    {
+        var conflicts = new List<string>();
+        foreach (var group in published.GroupBy(p => p.Dev))
+        {
+            var answers = Arp.Probe(_serverNs, group.Key, group.Select(p => Applier.ToIp(p.Address)).ToList(), window);
+            foreach (var (ip, mac) in answers.OrderBy(a => a.Key.ToString(), StringComparer.Ordinal))
+                conflicts.Add($"{ip} already answers on the LAN from {FormatMac(mac)} (via {group.Key})");
+        }
+        if (conflicts.Count > 0)
+        {
+            throw new EngineException(string.Join("; ", conflicts)
+                + ": choose another address, or free it on the LAN; --no-probe skips this check");
+        }
+    }
+
+    /// <summary>Leaves out what hangs off an uplink that does not exist, and says so.</summary>
+    private static KernelIntent DropUnreachable(KernelIntent intent, ServerSnapshot snapshot, List<string> problems)
+    {
+        var names = snapshot.Links.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
+        var missing = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var o in intent.Objects)
+        {
+            if (o is ProxyNeighborObject p && !names.Contains(p.Dev)) missing.Add(p.Dev);
+            if (o is HostLink { Master: { } m } && !names.Contains(m)) missing.Add(m);
+        }
+        if (missing.Count == 0) return intent;
+        foreach (var m in missing)
+            problems.Add($"interface {m} does not exist on the server: VMs on it are not reachable from the LAN until it does; then run `hostnet apply`");
+        return new KernelIntent(intent.Objects.Where(o => o switch
+        {
+            ProxyNeighborObject p => names.Contains(p.Dev),
+            SysctlObject s when !s.PerLink => SysctlDev(s.Path) is not { } dev || names.Contains(dev),
+            _ => true,
+        }).Select(o => o is HostLink { Master: { } m } l && !names.Contains(m) ? l with { Master = null } : o).ToList());
+    }
+
+    private static string? SysctlDev(string path)
+    {
+        var parts = path.Split('/');
+        return parts.Length == 5 && parts[3] is not ("all" or "default") ? parts[3] : null;
+    }
+
+    internal static string FormatMac(System.Net.NetworkInformation.PhysicalAddress mac) =>
+        string.Join(':', mac.GetAddressBytes().Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+
+    /// <summary>Removes a guest namespace Hostnet created (at <c>vm rm</c>); leaves others alone.</summary>
+    public void RemoveCreatedNamespace(string name)
+    {
+        var entry = LedgerEntry.Namespace(name);
+        if (!_ledger.Load().Has(entry)) return;
+        if (NetNamespace.Exists(name)) NetNamespace.Delete(name);
+        _ledger.Forget([entry]);
+    }
+
+    public void Dispose()
+    {
+        _server.Dispose();
+        _serverNs.Dispose();
+    }
+
+    internal static IPAddress ToIp(Ipv4Address a) => Applier.ToIp(a);
+}

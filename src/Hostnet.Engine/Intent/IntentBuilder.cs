@@ -1,0 +1,117 @@
+using Hostnet.Engine.Kernel;
+using Hostnet.Model;
+
+namespace Hostnet.Engine.Intent;
+
+/// <summary>
+/// From the desired state, every kernel object the running VMs need, on the
+/// server and in netns guests (DESIGN.md, "The two modes, as kernel objects").
+/// Pure: the same state and facts give the same objects.
+/// </summary>
+public static class IntentBuilder
+{
+    public static KernelIntent Build(DesiredState state, ServerFacts facts)
+    {
+        var objects = new Dictionary<(string, string), KernelObject>();
+        void Want(KernelObject o) => objects.TryAdd((o.Netns, o.Identity), o);
+
+        var networks = state.Networks.ToDictionary(n => n.Name, StringComparer.Ordinal);
+        foreach (var vm in state.Vms)
+        {
+            if (!vm.Running) continue;
+            var guestNs = vm.Guest.Kind == GuestKind.Netns ? vm.Guest.NetnsName ?? Naming.DefaultNetns(vm.Name) : null;
+            if (guestNs is not null)
+            {
+                Want(new NamespaceObject(guestNs));
+                Want(new GuestLinkState(guestNs, "lo", Up: true));
+            }
+
+            foreach (var adapter in vm.Adapters)
+            {
+                if (!networks.TryGetValue(adapter.Network, out var network)) continue;
+                var vme = vm.HostInterface(adapter.Index);
+                var eth = Naming.GuestInterface(adapter.Index);
+                var kind = guestNs is null ? LinkKind.Tap : LinkKind.Veth;
+                var alias = HostnetMarks.Alias(vm.Name, adapter.Index);
+                var master = network.Mode == NetworkMode.Bridged ? network.Bridge : null;
+                Want(new HostLink(vme, kind, adapter.Mac.HostSide(), alias, master, Up: true)
+                {
+                    Peer = guestNs is null ? null : new VethPeer(guestNs, eth, adapter.Mac),
+                });
+                if (guestNs is not null) Want(new GuestLinkState(guestNs, eth, Up: true));
+
+                if (network.Mode == NetworkMode.HostRouted)
+                    WantRouted(Want, state, network, vm, adapter, vme, guestNs, eth, facts);
+                else
+                    WantBridged(Want, adapter, guestNs, eth);
+            }
+        }
+
+        return new KernelIntent(objects.Values.ToList());
+    }
+
+    /// <summary>The L3 uplink of a routed network: the bridge that holds its uplink, if any, else the uplink.</summary>
+    public static string L3Uplink(DesiredState state, Network network, ServerFacts facts)
+    {
+        foreach (var other in state.Networks)
+        {
+            if (other.Mode == NetworkMode.Bridged && other.Uplink == network.Uplink && other.Bridge is { } br
+                && BridgeInUse(state, other))
+                return br;
+        }
+        return facts.MasterOf(network.Uplink) ?? network.Uplink;
+    }
+
+    private static bool BridgeInUse(DesiredState state, Network bridged) =>
+        state.Vms.Any(v => v.Running && v.Adapters.Any(a => a.Network == bridged.Name));
+
+    private static void WantRouted(Action<KernelObject> want, DesiredState state, Network network, Vm vm, Adapter adapter,
+        string vme, string? guestNs, string eth, ServerFacts facts)
+    {
+        var gateway = network.Gateway ?? Ipv4Address.DefaultRoutedGateway;
+        var uplink = L3Uplink(state, network, facts);
+
+        // Forwarding and proxy_delay=0 on the uplink come before any proxy entry (Rank.Sysctl < Rank.ProxyNeighbor):
+        // the kernel delays proxy answers by up to 800 ms otherwise.
+        want(new SysctlObject("net/ipv4/ip_forward", "1", PerLink: false));
+        want(new SysctlObject("net/ipv4/conf/all/send_redirects", "0", PerLink: false));
+        want(new SysctlObject($"net/ipv4/conf/{uplink}/send_redirects", "0", PerLink: false));
+        want(new SysctlObject($"net/ipv4/conf/{uplink}/forwarding", "1", PerLink: false));
+        want(new SysctlObject($"net/ipv4/neigh/{uplink}/proxy_delay", "0", PerLink: false));
+
+        want(new SysctlObject($"net/ipv4/conf/{vme}/proxy_arp", "1", PerLink: true));
+        want(new SysctlObject($"net/ipv4/conf/{vme}/rp_filter", "1", PerLink: true));
+        if (facts.HasIpv6) want(new SysctlObject($"net/ipv6/conf/{vme}/accept_ra", "0", PerLink: true));
+
+        want(new AddressObject(KernelObject.Server, vme, new Ipv4Cidr(gateway, 32)));
+        foreach (var a in adapter.Addresses)
+        {
+            var host = new Ipv4Cidr(a.Address, 32);
+            want(new RouteObject(KernelObject.Server, host, vme, Gateway: null));
+            want(new NeighborObject(vme, a.Address, adapter.Mac));
+            want(new ProxyNeighborObject(uplink, a.Address));
+            if (guestNs is not null) want(new AddressObject(guestNs, eth, host));
+        }
+
+        if (guestNs is not null)
+        {
+            want(new RouteObject(guestNs, new Ipv4Cidr(gateway, 32), eth, Gateway: null));
+            want(new RouteObject(guestNs, new Ipv4Cidr(Ipv4Address.Any, 0), eth, gateway));
+        }
+    }
+
+    private static void WantBridged(Action<KernelObject> want, Adapter adapter, string? guestNs, string eth)
+    {
+        if (guestNs is null) return;
+        foreach (var a in adapter.Addresses) want(new AddressObject(guestNs, eth, a));
+        if (adapter.Gateway is { } gw) want(new RouteObject(guestNs, new Ipv4Cidr(Ipv4Address.Any, 0), eth, gw));
+    }
+}
+
+/// <summary>Every kernel object the desired state needs.</summary>
+public sealed record KernelIntent(IReadOnlyList<KernelObject> Objects)
+{
+    /// <summary>The guest namespaces this intent reaches into.</summary>
+    public IEnumerable<string> GuestNamespaces =>
+        Objects.OfType<NamespaceObject>().Select(n => n.Name);
+}

@@ -1,0 +1,51 @@
+namespace Hostnet.Engine.Observe;
+
+/// <summary>
+/// What Hostnet has made on a server that the kernel cannot mark as Hostnet's:
+/// host interface names (recorded before the interface is created, so that a
+/// crash leaves nothing the next apply cannot find), proxy entries on the
+/// uplink, and guest namespaces Hostnet created (removed with their VM).
+/// </summary>
+public interface ILedger
+{
+    LedgerContents Load();
+
+    /// <summary>Records entries durably, before the kernel objects are made.</summary>
+    void Record(IEnumerable<LedgerEntry> entries);
+
+    /// <summary>Forgets entries, after the kernel objects are gone.</summary>
+    void Forget(IEnumerable<LedgerEntry> entries);
+}
+
+/// <summary>What the ledger holds.</summary>
+public enum LedgerKind
+{
+    Link,
+    Proxy,
+    Namespace,
+}
+
+/// <summary>One ledger row: a link name, a proxy entry as <c>DEV ADDRESS</c>, or a namespace name.</summary>
+public readonly record struct LedgerEntry(LedgerKind Kind, string Key)
+{
+    public static LedgerEntry Link(string name) => new(LedgerKind.Link, name);
+    public static LedgerEntry Proxy(string dev, Model.Ipv4Address address) => new(LedgerKind.Proxy, $"{dev} {address}");
+    public static LedgerEntry Namespace(string name) => new(LedgerKind.Namespace, name);
+}
+
+public sealed record LedgerContents(IReadOnlySet<LedgerEntry> Entries)
+{
+    public bool Has(LedgerEntry e) => Entries.Contains(e);
+}
+
+/// <summary>A ledger in memory, for tests and plans that change nothing.</summary>
+public sealed class MemoryLedger : ILedger
+{
+    private readonly HashSet<LedgerEntry> _entries = [];
+
+    public LedgerContents Load() => new(new HashSet<LedgerEntry>(_entries));
+
+    public void Record(IEnumerable<LedgerEntry> entries) => _entries.UnionWith(entries);
+
+    public void Forget(IEnumerable<LedgerEntry> entries) => _entries.ExceptWith(entries);
+}

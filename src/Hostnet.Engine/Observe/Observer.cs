@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using Hostnet.Engine.Intent;
+using Hostnet.Engine.Kernel;
+using Hostnet.Model;
+using Hostnet.Netlink;
+
+namespace Hostnet.Engine.Observe;
+
+/// <summary>
+/// The kernel objects Hostnet owns, read with one dump per object kind on the
+/// server (not one per VM), and one per kind in each guest namespace the
+/// intent reaches into.
+/// </summary>
+public sealed class Observer
+{
+    private readonly NetNamespace _serverNs;
+    private readonly RtnlSocket _server;
+
+    public Observer(NetNamespace serverNs, RtnlSocket server)
+    {
+        _serverNs = serverNs;
+        _server = server;
+    }
+
+    /// <summary>The server's links, the first thing any apply or plan reads.</summary>
+    public ServerSnapshot Snapshot()
+    {
+        var links = _server.DumpLinks();
+        var byIndex = links.ToDictionary(l => l.Index);
+        var masters = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var l in links)
+            masters[l.Name] = l.MasterIndex is { } m && byIndex.TryGetValue(m, out var master) ? master.Name : null;
+        var hasIpv6 = _serverNs.Invoke(() => Directory.Exists("/proc/sys/net/ipv6/conf"));
+        return new ServerSnapshot(links, new ServerFacts(masters, hasIpv6));
+    }
+
+    public IReadOnlyList<KernelObject> Observe(ServerSnapshot snapshot, KernelIntent intent, LedgerContents ledger)
+    {
+        var result = new List<KernelObject>();
+        var byIndex = snapshot.Links.ToDictionary(l => l.Index);
+        string? NameOf(int? index) => index is { } i && byIndex.TryGetValue(i, out var l) ? l.Name : null;
+
+        var owned = new Dictionary<int, Link>();
+        foreach (var l in snapshot.Links)
+        {
+            if (!HostnetMarks.IsHostInterfaceName(l.Name)) continue;
+            if (HostnetMarks.ParseAlias(l.Alias) is null && !ledger.Has(LedgerEntry.Link(l.Name))) continue;
+            owned[l.Index] = l;
+            result.Add(new HostLink(l.Name, l.Kind == "veth" ? LinkKind.Veth : LinkKind.Tap, ToMac(l.Mac),
+                l.Alias ?? "", NameOf(l.MasterIndex), l.AdminUp));
+        }
+
+        foreach (var a in _server.DumpAddresses())
+        {
+            if (owned.TryGetValue(a.IfIndex, out var l))
+                result.Add(new AddressObject(KernelObject.Server, l.Name, new Ipv4Cidr(ToIp(a.Address), a.PrefixLength)));
+        }
+
+        foreach (var r in _server.DumpRoutes())
+        {
+            if (r.Protocol != HostnetMarks.RouteProtocol || NameOf(r.OutIfIndex) is not { } dev) continue;
+            result.Add(new RouteObject(KernelObject.Server, new Ipv4Cidr(ToIp(r.Destination), r.PrefixLength), dev,
+                r.Gateway is null ? null : ToIp(r.Gateway)));
+        }
+
+        foreach (var n in _server.DumpNeighbors())
+        {
+            if (owned.TryGetValue(n.IfIndex, out var l) && (n.State & NudPermanent) != 0 && n.Mac is not null)
+                result.Add(new NeighborObject(l.Name, ToIp(n.Address), ToMac(n.Mac)));
+        }
+
+        var wantedProxies = intent.Objects.OfType<ProxyNeighborObject>().ToHashSet();
+        foreach (var p in _server.DumpProxyNeighbors())
+        {
+            if (NameOf(p.IfIndex) is not { } dev) continue;
+            var o = new ProxyNeighborObject(dev, ToIp(p.Address));
+            if (wantedProxies.Contains(o) || ledger.Has(LedgerEntry.Proxy(dev, o.Address))) result.Add(o);
+        }
+
+        var sysctls = intent.Objects.OfType<SysctlObject>().ToList();
+        result.AddRange(_serverNs.Invoke(() => ReadSysctls(sysctls)));
+
+        foreach (var ns in intent.Objects.OfType<NamespaceObject>())
+        {
+            if (!NetNamespace.Exists(ns.Name)) continue;
+            result.Add(ns);
+            result.AddRange(ObserveGuest(ns.Name, intent));
+        }
+        return result;
+    }
+
+    /// <summary>Reads the values on this namespace's thread: /proc/sys/net follows the opener's namespace.</summary>
+    private static List<KernelObject> ReadSysctls(List<SysctlObject> wanted)
+    {
+        var found = new List<KernelObject>(wanted.Count);
+        foreach (var s in wanted)
+        {
+            try
+            {
+                found.Add(s with { Value = File.ReadAllText("/proc/sys/" + s.Path).Trim() });
+            }
+            catch (IOException)
+            {
+                // The interface is not there yet: the value is missing, the plan sets it after creating the link.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return found;
+    }
+
+    private static List<KernelObject> ObserveGuest(string netns, KernelIntent intent)
+    {
+        var devs = intent.Objects.OfType<GuestLinkState>().Where(g => g.GuestNetns == netns).Select(g => g.Name).ToHashSet(StringComparer.Ordinal);
+        var result = new List<KernelObject>();
+        using var ns = NetNamespace.Open(netns);
+        using var sock = RtnlSocket.Open(ns);
+        var links = sock.DumpLinks().Where(l => devs.Contains(l.Name)).ToDictionary(l => l.Index);
+        foreach (var l in links.Values) result.Add(new GuestLinkState(netns, l.Name, l.AdminUp));
+        foreach (var a in sock.DumpAddresses())
+        {
+            if (links.TryGetValue(a.IfIndex, out var l) && l.Name != "lo")
+                result.Add(new AddressObject(netns, l.Name, new Ipv4Cidr(ToIp(a.Address), a.PrefixLength)));
+        }
+        foreach (var r in sock.DumpRoutes())
+        {
+            if (r.Protocol == HostnetMarks.RouteProtocol && r.OutIfIndex is { } i && links.TryGetValue(i, out var l))
+                result.Add(new RouteObject(netns, new Ipv4Cidr(ToIp(r.Destination), r.PrefixLength), l.Name, r.Gateway is null ? null : ToIp(r.Gateway)));
+        }
+        return result;
+    }
+
+    // linux/neighbour.h
+    private const ushort NudPermanent = 0x80;
+
+    internal static Ipv4Address ToIp(IPAddress a) => Ipv4Address.FromBytes(a.GetAddressBytes());
+
+    internal static MacAddress ToMac(PhysicalAddress? m) =>
+        m is null || m.GetAddressBytes().Length != 6 ? default : MacAddress.FromBytes(m.GetAddressBytes());
+}
+
+/// <summary>The server's links at the start of a plan or apply, and the facts read from them.</summary>
+public sealed record ServerSnapshot(IReadOnlyList<Link> Links, ServerFacts Facts)
+{
+    public Link? Find(string name) => Links.FirstOrDefault(l => l.Name == name);
+}

@@ -1,0 +1,3 @@
+namespace Hostnet.Model;
+
+public sealed record DesiredState(IReadOnlyList<Network> Networks, IReadOnlyList<Vm> Vms);
