@@ -1,0 +1,49 @@
+using System.Net;
+using System.Net.NetworkInformation;
+
+namespace Hostnet.Netlink;
+
+/// <summary>
+/// A link as the kernel reports it (RTM_NEWLINK). Kind is IFLA_INFO_KIND ("veth", "bridge", "tun",
+/// "vlan", "dummy"…; null for a physical or loopback device); OperUp is IFF_LOWER_UP or
+/// IFLA_OPERSTATE = IF_OPER_UP; LinkIndex is IFLA_LINK, a veth's peer or a vlan's parent (an index
+/// in the namespace of LinkNetnsId when that is set).
+/// </summary>
+public sealed record Link(
+    int Index,
+    string Name,
+    string? Kind,
+    bool AdminUp,
+    bool OperUp,
+    int Mtu,
+    PhysicalAddress? Mac,
+    int? MasterIndex,
+    string? Alias,
+    int? LinkIndex,
+    int? LinkNetnsId);
+
+/// <summary>An IPv4 address on a link (RTM_NEWADDR).</summary>
+public sealed record AddressEntry(int IfIndex, IPAddress Address, int PrefixLength, byte Scope);
+
+/// <summary>An IPv4 route (RTM_NEWROUTE); InputIfIndex is set in answers to a <c>get</c> with an input interface.</summary>
+public sealed record RouteEntry(
+    IPAddress Destination,
+    int PrefixLength,
+    int? OutIfIndex,
+    IPAddress? Gateway,
+    uint Table,
+    byte Protocol,
+    byte Scope,
+    byte Type,
+    IPAddress? PreferredSource,
+    uint? Metric,
+    int? InputIfIndex);
+
+/// <summary>An IPv4 neighbour (ARP) entry; State holds NUD_* bits, Flags NTF_* bits.</summary>
+public sealed record NeighborEntry(int IfIndex, IPAddress Address, PhysicalAddress? Mac, ushort State, byte Flags);
+
+/// <summary>A proxy (published) ARP entry.</summary>
+public sealed record ProxyNeighborEntry(int IfIndex, IPAddress Address);
+
+/// <summary>A bridge forwarding-database entry (AF_BRIDGE neighbour): which port a MAC sits behind.</summary>
+public sealed record FdbEntry(int IfIndex, PhysicalAddress Mac, int? MasterIndex, ushort State, ushort? Vlan);

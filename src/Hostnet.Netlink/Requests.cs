@@ -1,0 +1,338 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Text;
+using Hostnet.Netlink.Wire;
+
+namespace Hostnet.Netlink;
+
+/// <summary>
+/// One change to the kernel, immutable. <see cref="Describe"/> names the operation and object
+/// the way an operator reads it (<c>add route 192.168.200.201/32 dev vme7b9a73a1.0</c>);
+/// it is the start of the message of any <see cref="NetlinkException"/> it causes.
+/// </summary>
+public abstract record RtnlRequest
+{
+    private protected RtnlRequest()
+    {
+    }
+
+    public abstract string Describe();
+
+    /// <summary>Writes the request as one netlink message with NLM_F_REQUEST|NLM_F_ACK.</summary>
+    internal abstract void Encode(ref NetlinkWriter writer, uint seq);
+
+    /// <summary>A namespace whose fd the encoded message carries; kept open until the message is sent.</summary>
+    internal virtual NetNamespace? ReferencedNamespace => null;
+
+    internal static ushort NewFlags(bool replace) =>
+        (ushort)(Native.NLM_F_REQUEST | Native.NLM_F_ACK | Native.NLM_F_CREATE | (replace ? Native.NLM_F_REPLACE : Native.NLM_F_EXCL));
+
+    internal const ushort ChangeFlags = Native.NLM_F_REQUEST | Native.NLM_F_ACK;
+
+    internal static byte Ipv4Prefix(IPAddress address, int prefixLength, string paramName)
+    {
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+            throw new ArgumentException($"{address} is not an IPv4 address", paramName);
+        if (prefixLength is < 0 or > 32) throw new ArgumentOutOfRangeException(paramName, prefixLength, "an IPv4 prefix length is 0..32");
+        return (byte)prefixLength;
+    }
+}
+
+/// <summary>A veth pair; the peer may be created directly in another namespace (IFLA_NET_NS_FD).</summary>
+public sealed record CreateVeth(
+    string Name,
+    string PeerName,
+    NetNamespace? PeerNamespace = null,
+    PhysicalAddress? Mac = null,
+    PhysicalAddress? PeerMac = null,
+    string? Alias = null,
+    bool Up = false) : RtnlRequest
+{
+    public override string Describe()
+    {
+        var s = $"add veth {Name} peer {PeerName}";
+        return PeerNamespace is { } ns ? s + " netns " + ns.DisplayName : s;
+    }
+
+    internal override NetNamespace? ReferencedNamespace => PeerNamespace;
+
+    internal override void Encode(ref NetlinkWriter w, uint seq)
+    {
+        int msg = w.BeginMessage(Native.RTM_NEWLINK, NewFlags(false), seq);
+        w.WriteIfinfomsg(Interop.Libc.AF_UNSPEC, 0, Up ? Native.IFF_UP : 0, Up ? Native.IFF_UP : 0);
+        w.WriteAttributeString(Native.IFLA_IFNAME, Name);
+        if (Mac is not null) w.WriteAttributeMac(Native.IFLA_ADDRESS, Mac);
+        if (Alias is not null) w.WriteAttributeString(Native.IFLA_IFALIAS, Alias);
+        int info = w.BeginNested(Native.IFLA_LINKINFO);
+        w.WriteAttributeString(Native.IFLA_INFO_KIND, "veth");
+        int data = w.BeginNested(Native.IFLA_INFO_DATA);
+        // VETH_INFO_PEER carries a whole ifinfomsg followed by the peer's IFLA_* attributes.
+        int peer = w.BeginNested(Native.VETH_INFO_PEER);
+        w.WriteIfinfomsg(Interop.Libc.AF_UNSPEC, 0, 0, 0);
+        w.WriteAttributeString(Native.IFLA_IFNAME, PeerName);
+        if (PeerMac is not null) w.WriteAttributeMac(Native.IFLA_ADDRESS, PeerMac);
+        if (PeerNamespace is not null) w.WriteAttributeU32(Native.IFLA_NET_NS_FD, (uint)PeerNamespace.Fd);
+        w.EndNested(peer);
+        w.EndNested(data);
+        w.EndNested(info);
+        w.EndMessage(msg);
+    }
+}
+
+/// <summary>A bridge; STP off and forward delay 0 by default, as a VM bridge wants.</summary>
+public sealed record CreateBridge(
+    string Name,
+    PhysicalAddress? Mac = null,
+    bool StpOff = true,
+    uint ForwardDelayCentiseconds = 0,
+    bool Up = false) : RtnlRequest
+{
+    public override string Describe() => $"add bridge {Name}";
+
+    internal override void Encode(ref NetlinkWriter w, uint seq)
+    {
+        int msg = w.BeginMessage(Native.RTM_NEWLINK, NewFlags(false), seq);
+        w.WriteIfinfomsg(Interop.Libc.AF_UNSPEC, 0, Up ? Native.IFF_UP : 0, Up ? Native.IFF_UP : 0);
+        w.WriteAttributeString(Native.IFLA_IFNAME, Name);
+        if (Mac is not null) w.WriteAttributeMac(Native.IFLA_ADDRESS, Mac);
+        int info = w.BeginNested(Native.IFLA_LINKINFO);
+        w.WriteAttributeString(Native.IFLA_INFO_KIND, "bridge");
+        int data = w.BeginNested(Native.IFLA_INFO_DATA);
+        // The bridge takes the forward delay in clock_t (USER_HZ = 100: centiseconds).
+        w.WriteAttributeU32(Native.IFLA_BR_FORWARD_DELAY, ForwardDelayCentiseconds);
+        if (StpOff) w.WriteAttributeU32(Native.IFLA_BR_STP_STATE, 0);
+        w.EndNested(data);
+        w.EndNested(info);
+        w.EndMessage(msg);
+    }
+}
+
+/// <summary>An 802.1Q VLAN interface on a parent link.</summary>
+public sealed record CreateVlan(string Name, int ParentIndex, ushort VlanId) : RtnlRequest
+{
+    public override string Describe() => $"add vlan {Name} link {ParentIndex} id {VlanId}";
+
+    internal override void Encode(ref NetlinkWriter w, uint seq)
+    {
+        int msg = w.BeginMessage(Native.RTM_NEWLINK, NewFlags(false), seq);
+        w.WriteIfinfomsg(Interop.Libc.AF_UNSPEC, 0, 0, 0);
+        w.WriteAttributeString(Native.IFLA_IFNAME, Name);
+        w.WriteAttributeU32(Native.IFLA_LINK, (uint)ParentIndex);
+        int info = w.BeginNested(Native.IFLA_LINKINFO);
+        w.WriteAttributeString(Native.IFLA_INFO_KIND, "vlan");
+        int data = w.BeginNested(Native.IFLA_INFO_DATA);
+        w.WriteAttributeU16(Native.IFLA_VLAN_ID, VlanId);
+        w.EndNested(data);
+        w.EndNested(info);
+        w.EndMessage(msg);
+    }
+}
+
+/// <summary>Deletes a link (a veth takes its peer with it; a persistent tap goes too).</summary>
+public sealed record DeleteLink(int Index, string NameForMessages) : RtnlRequest
+{
+    public override string Describe() => $"delete link {NameForMessages}";
+
+    internal override void Encode(ref NetlinkWriter w, uint seq)
+    {
+        int msg = w.BeginMessage(Native.RTM_DELLINK, ChangeFlags, seq);
+        w.WriteIfinfomsg(Interop.Libc.AF_UNSPEC, Index, 0, 0);
+        w.EndMessage(msg);
+    }
+}
+
+/// <summary>Changes properties of an existing link; only the properties set are sent.</summary>
+public sealed record SetLink(int Index, string NameForMessages) : RtnlRequest
+{
+    public bool? Up { get; init; }
+
+    public int? Mtu { get; init; }
+
+    public PhysicalAddress? Mac { get; init; }
+
+    /// <summary>The bridge (or bond) to enslave to; 0 = nomaster.</summary>
+    public int? MasterIndex { get; init; }
+
+    /// <summary>IFLA_IFALIAS; the empty string clears it.</summary>
+    public string? Alias { get; init; }
+
+    public NetNamespace? MoveTo { get; init; }
+
+    internal override NetNamespace? ReferencedNamespace => MoveTo;
+
+    public override string Describe()
+    {
+        var s = new StringBuilder("set link ").Append(NameForMessages);
+        if (Up is { } up) s.Append(up ? " up" : " down");
+        if (Mtu is { } mtu) s.Append(" mtu ").Append(Format.Num(mtu));
+        if (Mac is not null) s.Append(" address ").Append(Format.Mac(Mac));
+        if (MasterIndex is { } master) s.Append(master == 0 ? " nomaster" : " master " + Format.Num(master));
+        if (Alias is not null) s.Append(" alias \"").Append(Alias).Append('"');
+        if (MoveTo is not null) s.Append(" netns ").Append(MoveTo.DisplayName);
+        return s.ToString();
+    }
+
+    internal override void Encode(ref NetlinkWriter w, uint seq)
+    {
+        int msg = w.BeginMessage(Native.RTM_NEWLINK, ChangeFlags, seq);
+        uint change = Up.HasValue ? Native.IFF_UP : 0;
+        w.WriteIfinfomsg(Interop.Libc.AF_UNSPEC, Index, Up == true ? Native.IFF_UP : 0, change);
+        if (Mtu is { } mtu) w.WriteAttributeU32(Native.IFLA_MTU, (uint)mtu);
+        if (Mac is not null) w.WriteAttributeMac(Native.IFLA_ADDRESS, Mac);
+        if (MasterIndex is { } master) w.WriteAttributeU32(Native.IFLA_MASTER, (uint)master);
+        if (Alias is not null) w.WriteAttributeString(Native.IFLA_IFALIAS, Alias);
+        if (MoveTo is not null) w.WriteAttributeU32(Native.IFLA_NET_NS_FD, (uint)MoveTo.Fd);
+        w.EndMessage(msg);
+    }
+}
+
+/// <summary>Adds an IPv4 address (IFA_LOCAL = IFA_ADDRESS, as <c>ip addr add</c> does on a non-point-to-point link).</summary>
+public sealed record AddAddress(int IfIndex, string DevName, IPAddress Address, int PrefixLength, byte Scope = 0, bool Replace = false) : RtnlRequest
+{
+    public override string Describe() => $"{(Replace ? "replace" : "add")} address {Address}/{PrefixLength} dev {DevName}";
+
+    internal override void Encode(ref NetlinkWriter w, uint seq)
+    {
+        byte prefix = Ipv4Prefix(Address, PrefixLength, nameof(PrefixLength));
+        int msg = w.BeginMessage(Native.RTM_NEWADDR, NewFlags(Replace), seq);
+        w.WriteIfaddrmsg(Interop.Libc.AF_INET, prefix, 0, Scope, IfIndex);
+        w.WriteAttributeIPv4(Native.IFA_LOCAL, Address);
+        w.WriteAttributeIPv4(Native.IFA_ADDRESS, Address);
+        w.EndMessage(msg);
+    }
+}
+
+public sealed record DeleteAddress(int IfIndex, string DevName, IPAddress Address, int PrefixLength) : RtnlRequest
+{
+    public override string Describe() => $"delete address {Address}/{PrefixLength} dev {DevName}";
+
+    internal override void Encode(ref NetlinkWriter w, uint seq)
+    {
+        byte prefix = Ipv4Prefix(Address, PrefixLength, nameof(PrefixLength));
+        int msg = w.BeginMessage(Native.RTM_DELADDR, ChangeFlags, seq);
+        w.WriteIfaddrmsg(Interop.Libc.AF_INET, prefix, 0, 0, IfIndex);
+        w.WriteAttributeIPv4(Native.IFA_LOCAL, Address);
+        w.WriteAttributeIPv4(Native.IFA_ADDRESS, Address);
+        w.EndMessage(msg);
+    }
+}
+
+/// <summary>An IPv4 route. Table above 255 goes in RTA_TABLE; protocol 3 is RTPROT_BOOT, <c>ip route</c>'s default.</summary>
+public sealed record RouteSpec(
+    IPAddress Destination,
+    int PrefixLength,
+    int? OutIfIndex,
+    string? DevName,
+    IPAddress? Gateway = null,
+    uint Table = 254,
+    byte Protocol = 3,
+    byte Scope = 0,
+    IPAddress? PreferredSource = null,
+    uint? Metric = null)
+{
+    /// <summary>"192.168.200.201/32 via 10.0.0.1 dev vme7b9a73a1.0 table 100", the way <c>ip route</c> prints it.</summary>
+    public override string ToString()
+    {
+        var s = new StringBuilder().Append(Destination).Append('/').Append(Format.Num(PrefixLength));
+        if (Gateway is not null) s.Append(" via ").Append(Gateway);
+        if (DevName is not null) s.Append(" dev ").Append(DevName);
+        else if (OutIfIndex is { } oif) s.Append(" oif ").Append(Format.Num(oif));
+        if (Table != Native.RT_TABLE_MAIN) s.Append(" table ").Append(Format.Num(Table));
+        if (Metric is { } metric) s.Append(" metric ").Append(Format.Num(metric));
+        return s.ToString();
+    }
+
+    internal void Encode(ref NetlinkWriter w, ushort type, ushort flags, uint seq, bool delete)
+    {
+        byte prefix = RtnlRequest.Ipv4Prefix(Destination, PrefixLength, nameof(PrefixLength));
+        int msg = w.BeginMessage(type, flags, seq);
+        byte table = Table < 256 ? (byte)Table : (byte)Native.RT_TABLE_UNSPEC;
+        // A delete matches any scope and type unless asked (RT_SCOPE_NOWHERE / RTN_UNSPEC), as `ip route del` does;
+        // the protocol still has to match, so a delete never takes another owner's route.
+        w.WriteRtmsg(Interop.Libc.AF_INET, prefix, 0, table, Protocol,
+            delete ? Native.RT_SCOPE_NOWHERE : Scope, delete ? Native.RTN_UNSPEC : Native.RTN_UNICAST);
+        w.WriteAttributeU32(Native.RTA_TABLE, Table);
+        if (prefix > 0) w.WriteAttributeIPv4(Native.RTA_DST, Destination);
+        if (OutIfIndex is { } oif) w.WriteAttributeU32(Native.RTA_OIF, (uint)oif);
+        if (Gateway is not null) w.WriteAttributeIPv4(Native.RTA_GATEWAY, Gateway);
+        if (PreferredSource is not null) w.WriteAttributeIPv4(Native.RTA_PREFSRC, PreferredSource);
+        if (Metric is { } metric) w.WriteAttributeU32(Native.RTA_PRIORITY, metric);
+        w.EndMessage(msg);
+    }
+}
+
+public sealed record AddRoute(RouteSpec Route, bool Replace = false) : RtnlRequest
+{
+    public override string Describe() => $"{(Replace ? "replace" : "add")} route {Route}";
+
+    internal override void Encode(ref NetlinkWriter w, uint seq) =>
+        Route.Encode(ref w, Native.RTM_NEWROUTE, NewFlags(Replace), seq, delete: false);
+}
+
+public sealed record DeleteRoute(RouteSpec Route) : RtnlRequest
+{
+    public override string Describe() => $"delete route {Route}";
+
+    internal override void Encode(ref NetlinkWriter w, uint seq) =>
+        Route.Encode(ref w, Native.RTM_DELROUTE, ChangeFlags, seq, delete: true);
+}
+
+/// <summary>An IPv4 neighbour (ARP) entry; permanent by default.</summary>
+public sealed record AddNeighbor(int IfIndex, string DevName, IPAddress Address, PhysicalAddress Mac, ushort State = 0x80, bool Replace = false) : RtnlRequest
+{
+    public override string Describe() =>
+        $"{(Replace ? "replace" : "add")} neighbor {Address} lladdr {Format.Mac(Mac)} dev {DevName}";
+
+    internal override void Encode(ref NetlinkWriter w, uint seq)
+    {
+        Ipv4Prefix(Address, 32, nameof(Address));
+        int msg = w.BeginMessage(Native.RTM_NEWNEIGH, NewFlags(Replace), seq);
+        w.WriteNdmsg(Interop.Libc.AF_INET, IfIndex, State, 0);
+        w.WriteAttributeIPv4(Native.NDA_DST, Address);
+        w.WriteAttributeMac(Native.NDA_LLADDR, Mac);
+        w.EndMessage(msg);
+    }
+}
+
+public sealed record DeleteNeighbor(int IfIndex, string DevName, IPAddress Address) : RtnlRequest
+{
+    public override string Describe() => $"delete neighbor {Address} dev {DevName}";
+
+    internal override void Encode(ref NetlinkWriter w, uint seq)
+    {
+        Ipv4Prefix(Address, 32, nameof(Address));
+        int msg = w.BeginMessage(Native.RTM_DELNEIGH, ChangeFlags, seq);
+        w.WriteNdmsg(Interop.Libc.AF_INET, IfIndex, 0, 0);
+        w.WriteAttributeIPv4(Native.NDA_DST, Address);
+        w.EndMessage(msg);
+    }
+}
+
+/// <summary>A proxy (published) ARP entry, <c>ip neigh add proxy ADDR dev DEV</c>: RTM_NEWNEIGH with NTF_PROXY.</summary>
+public sealed record AddProxyNeighbor(int IfIndex, string DevName, IPAddress Address) : RtnlRequest
+{
+    public override string Describe() => $"add proxy neighbor {Address} dev {DevName}";
+
+    internal override void Encode(ref NetlinkWriter w, uint seq)
+    {
+        Ipv4Prefix(Address, 32, nameof(Address));
+        int msg = w.BeginMessage(Native.RTM_NEWNEIGH, NewFlags(false), seq);
+        w.WriteNdmsg(Interop.Libc.AF_INET, IfIndex, Native.NUD_PERMANENT, Native.NTF_PROXY);
+        w.WriteAttributeIPv4(Native.NDA_DST, Address);
+        w.EndMessage(msg);
+    }
+}
+
+public sealed record DeleteProxyNeighbor(int IfIndex, string DevName, IPAddress Address) : RtnlRequest
+{
+    public override string Describe() => $"delete proxy neighbor {Address} dev {DevName}";
+
+    internal override void Encode(ref NetlinkWriter w, uint seq)
+    {
+        Ipv4Prefix(Address, 32, nameof(Address));
+        int msg = w.BeginMessage(Native.RTM_DELNEIGH, ChangeFlags, seq);
+        w.WriteNdmsg(Interop.Libc.AF_INET, IfIndex, 0, Native.NTF_PROXY);
+        w.WriteAttributeIPv4(Native.NDA_DST, Address);
+        w.EndMessage(msg);
+    }
+}

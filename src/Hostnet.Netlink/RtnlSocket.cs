@@ -1,0 +1,443 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Runtime.InteropServices;
+using Hostnet.Netlink.Wire;
+
+namespace Hostnet.Netlink;
+
+/// <summary>
+/// A NETLINK_ROUTE socket. It belongs to the namespace it was opened in and may be used from
+/// any thread afterwards; calls on one socket are serialized. Every change is acknowledged
+/// (NLM_F_ACK), a refusal throws <see cref="NetlinkException"/>; dumps read to NLMSG_DONE and
+/// are retried when the kernel marks them interrupted (NLM_F_DUMP_INTR).
+/// </summary>
+public sealed partial class RtnlSocket : IDisposable
+{
+    /// <summary>Requests are packed into sends of at most this size.</summary>
+    internal const int SendBufferSize = 64 * 1024;
+
+    /// <summary>A dump datagram is at most 32 KiB (the kernel caps max_recvmsg_len); an echoed error is smaller.</summary>
+    private const int ReceiveBufferSize = 64 * 1024;
+
+    /// <summary>Socket buffers: thousands of acks queue up while one send of many requests is processed.</summary>
+    private const int KernelBufferSize = 8 * 1024 * 1024;
+
+    private const int MaxDumpAttempts = 16;
+
+    private readonly SafeFdHandle _fd;
+    private readonly byte[] _send = GC.AllocateUninitializedArray<byte>(SendBufferSize, pinned: true);
+    private readonly byte[] _receive = GC.AllocateUninitializedArray<byte>(ReceiveBufferSize, pinned: true);
+    private readonly Lock _lock = new();
+    private uint _seq;
+
+    private RtnlSocket(SafeFdHandle fd)
+    {
+        _fd = fd;
+        _seq = (uint)Environment.TickCount;
+    }
+
+    /// <summary>
+    /// Opens a socket in <paramref name="ns"/> (from a dedicated thread that entered it), or, when
+    /// null, in the namespace of the calling thread (the process's, unless called inside
+    /// <see cref="NetNamespace.Invoke{T}"/>).
+    /// </summary>
+    public static RtnlSocket Open(NetNamespace? ns = null) =>
+        ns is null ? OpenHere(0) : ns.Invoke(() => OpenHere(0));
+
+    /// <summary>Opens on the calling thread; <paramref name="groups"/> is an RTMGRP_* bitmask to subscribe to.</summary>
+    internal static RtnlSocket OpenHere(uint groups)
+    {
+        var fd = SafeFdHandle.FromResult(
+            Interop.Libc.Socket(Interop.Libc.AF_NETLINK, Interop.Libc.SOCK_RAW | Interop.Libc.SOCK_CLOEXEC, Native.NETLINK_ROUTE),
+            "socket AF_NETLINK NETLINK_ROUTE");
+        try
+        {
+            SetBuffer(fd, Interop.Libc.SO_SNDBUFFORCE, Interop.Libc.SO_SNDBUF, KernelBufferSize);
+            SetBuffer(fd, Interop.Libc.SO_RCVBUFFORCE, Interop.Libc.SO_RCVBUF, KernelBufferSize);
+            SetOption(fd, Native.SOL_NETLINK, Native.NETLINK_EXT_ACK, 1, "setsockopt NETLINK_EXT_ACK");
+            // The kernel need not echo a failed request back: we know it by its sequence number.
+            SetOption(fd, Native.SOL_NETLINK, Native.NETLINK_CAP_ACK, 1, "setsockopt NETLINK_CAP_ACK");
+            Bind(fd, groups);
+            return new RtnlSocket(fd);
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+    }
+
+    internal SafeFdHandle Handle => _fd;
+
+    private static unsafe void Bind(SafeFdHandle fd, uint groups)
+    {
+        byte* addr = stackalloc byte[Native.SizeOfSockaddrNl];
+        new Span<byte>(addr, Native.SizeOfSockaddrNl).Clear();
+        BinaryPrimitives.WriteUInt16LittleEndian(new Span<byte>(addr, 2), Interop.Libc.AF_NETLINK);
+        BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>(addr + 8, 4), groups);
+        Errno.Check(Interop.Libc.Bind(fd, addr, Native.SizeOfSockaddrNl), "bind AF_NETLINK");
+    }
+
+    private static unsafe void SetOption(SafeFdHandle fd, int level, int name, int value, string op) =>
+        Errno.Check(Interop.Libc.SetSockOpt(fd, level, name, &value, sizeof(int)), op);
+
+    private static unsafe void SetBuffer(SafeFdHandle fd, int force, int plain, int size)
+    {
+        // The FORCE variant ignores net.core.{r,w}mem_max but needs CAP_NET_ADMIN; fall back quietly.
+        if (Interop.Libc.SetSockOpt(fd, Interop.Libc.SOL_SOCKET, force, &size, sizeof(int)) == 0) return;
+        Interop.Libc.SetSockOpt(fd, Interop.Libc.SOL_SOCKET, plain, &size, sizeof(int));
+    }
+
+    internal uint NextSeq() => ++_seq == 0 ? ++_seq : _seq;
+
+    // Syscalls -------------------------------------------------------------------------
+
+    internal unsafe void SendRaw(ReadOnlySpan<byte> data, string operation)
+    {
+        byte* addr = stackalloc byte[Native.SizeOfSockaddrNl];
+        new Span<byte>(addr, Native.SizeOfSockaddrNl).Clear();
+        BinaryPrimitives.WriteUInt16LittleEndian(new Span<byte>(addr, 2), Interop.Libc.AF_NETLINK);
+        fixed (byte* p = data)
+        {
+            while (true)
+            {
+                nint n = Interop.Libc.SendTo(_fd, p, (nuint)data.Length, 0, addr, Native.SizeOfSockaddrNl);
+                if (n >= 0)
+                {
+                    if (n != data.Length) Errno.Throw(Errno.EMSGSIZE, operation + ": short send");
+                    return;
+                }
+                if (Marshal.GetLastPInvokeError() != Errno.EINTR) Errno.ThrowLast(operation + ": sendto");
+            }
+        }
+    }
+
+    /// <summary>One datagram into the receive buffer; a datagram larger than the buffer is an error, not silently cut.</summary>
+    internal unsafe ReadOnlySpan<byte> ReceiveRaw(string operation, int flags = 0)
+    {
+        fixed (byte* p = _receive)
+        {
+            while (true)
+            {
+                nint n = Interop.Libc.RecvFrom(_fd, p, (nuint)_receive.Length, flags | Interop.Libc.MSG_TRUNC, null, null);
+                if (n >= 0)
+                {
+                    if (n > _receive.Length) Errno.Throw(Errno.EMSGSIZE, operation + $": a {n}-byte datagram exceeds the receive buffer");
+                    return _receive.AsSpan(0, (int)n);
+                }
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno != Errno.EINTR) Errno.Throw(errno, operation + ": recvfrom");
+            }
+        }
+    }
+
+    // Dumps ----------------------------------------------------------------------------
+
+    private delegate void MessageHandler<TItem>(in NetlinkMessage message, List<TItem> into);
+
+    private delegate void RequestWriter(ref NetlinkWriter writer, uint seq);
+
+    /// <summary>Sends a dump request and collects decoded items until NLMSG_DONE; starts over when the dump was interrupted.</summary>
+    private List<TItem> Dump<TItem>(string operation, RequestWriter writeRequest, MessageHandler<TItem> handle)
+    {
+        lock (_lock)
+        {
+            for (int attempt = 0; attempt < MaxDumpAttempts; attempt++)
+            {
+                var items = new List<TItem>();
+                uint seq = NextSeq();
+                var w = new NetlinkWriter(_send);
+                writeRequest(ref w, seq);
+                SendRaw(w.Written, operation);
+                bool interrupted = false, done = false;
+                while (!done)
+                {
+                    var reader = new NetlinkReader(ReceiveRaw(operation));
+                    while (reader.TryRead(out var m))
+                    {
+                        if (m.Seq != seq) continue; // a stale answer to an earlier request
+                        if ((m.Flags & Native.NLM_F_DUMP_INTR) != 0) interrupted = true;
+                        if (m.Type == Native.NLMSG_DONE)
+                        {
+                            // NLMSG_DONE carries an int: a negative errno when the dump itself failed.
+                            if (m.Payload.Length >= 4)
+                            {
+                                int error = BinaryPrimitives.ReadInt32LittleEndian(m.Payload);
+                                if (error < 0) Errno.Throw(-error, operation);
+                            }
+                            done = true;
+                            break;
+                        }
+                        if (m.Type == Native.NLMSG_ERROR)
+                        {
+                            var (errno, extAck) = RtnlCodec.DecodeError(m.Payload, m.Flags);
+                            if (errno != 0) Errno.Throw(errno, operation, extAck);
+                            continue;
+                        }
+                        if (m.Type is Native.NLMSG_NOOP or Native.NLMSG_OVERRUN) continue;
+                        handle(in m, items);
+                    }
+                }
+                if (!interrupted) return items;
+            }
+            Errno.Throw(Errno.EAGAIN, operation + $": interrupted {MaxDumpAttempts} times in a row (NLM_F_DUMP_INTR)");
+            return null;
+        }
+    }
+
+    /// <summary>A non-dump GET: the one answer, or null when the kernel says the object does not exist (one of <paramref name="absent"/>).</summary>
+    private TItem? Get<TItem>(string operation, RequestWriter writeRequest, MessageHandler<TItem> handle, params int[] absent)
+        where TItem : class
+    {
+        lock (_lock)
+        {
+            uint seq = NextSeq();
+            var w = new NetlinkWriter(_send);
+            writeRequest(ref w, seq);
+            SendRaw(w.Written, operation);
+            var items = new List<TItem>(1);
+            while (true)
+            {
+                var reader = new NetlinkReader(ReceiveRaw(operation));
+                while (reader.TryRead(out var m))
+                {
+                    if (m.Seq != seq) continue;
+                    if (m.Type == Native.NLMSG_ERROR)
+                    {
+                        var (errno, extAck) = RtnlCodec.DecodeError(m.Payload, m.Flags);
+                        if (errno == 0) return items.FirstOrDefault();
+                        if (absent.Contains(errno)) return null;
+                        Errno.Throw(errno, operation, extAck);
+                    }
+                    handle(in m, items);
+                    return items.FirstOrDefault();
+                }
+            }
+        }
+    }
+
+    // Links ----------------------------------------------------------------------------
+
+    public IReadOnlyList<Link> DumpLinks() =>
+        Dump<Link>("dump links", static (ref NetlinkWriter w, uint seq) =>
+        {
+            int msg = w.BeginMessage(Native.RTM_GETLINK, Native.NLM_F_REQUEST | Native.NLM_F_DUMP, seq);
+            w.WriteIfinfomsg(Interop.Libc.AF_UNSPEC, 0, 0, 0);
+            w.EndMessage(msg);
+        }, static (in NetlinkMessage m, List<Link> into) =>
+        {
+            if (m.Type == Native.RTM_NEWLINK) into.Add(RtnlCodec.DecodeLink(m.Payload));
+        });
+
+    /// <summary>The link named <paramref name="name"/>, or null.</summary>
+    public Link? GetLink(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return Get<Link>("get link " + name, (ref NetlinkWriter w, uint seq) =>
+        {
+            int msg = w.BeginMessage(Native.RTM_GETLINK, Native.NLM_F_REQUEST, seq);
+            w.WriteIfinfomsg(Interop.Libc.AF_UNSPEC, 0, 0, 0);
+            w.WriteAttributeString(Native.IFLA_IFNAME, name);
+            w.EndMessage(msg);
+        }, static (in NetlinkMessage m, List<Link> into) =>
+        {
+            if (m.Type == Native.RTM_NEWLINK) into.Add(RtnlCodec.DecodeLink(m.Payload));
+        }, Errno.ENODEV);
+    }
+
+    /// <summary>The link with ifindex <paramref name="index"/>, or null.</summary>
+    public Link? GetLink(int index) =>
+        Get<Link>("get link " + Format.Num(index), (ref NetlinkWriter w, uint seq) =>
+        {
+            int msg = w.BeginMessage(Native.RTM_GETLINK, Native.NLM_F_REQUEST, seq);
+            w.WriteIfinfomsg(Interop.Libc.AF_UNSPEC, index, 0, 0);
+            w.EndMessage(msg);
+        }, static (in NetlinkMessage m, List<Link> into) =>
+        {
+            if (m.Type == Native.RTM_NEWLINK) into.Add(RtnlCodec.DecodeLink(m.Payload));
+        }, Errno.ENODEV);
+
+    // Addresses, routes, neighbours ----------------------------------------------------
+
+    /// <summary>Every IPv4 address in the namespace.</summary>
+    public IReadOnlyList<AddressEntry> DumpAddresses() =>
+        Dump<AddressEntry>("dump addresses", static (ref NetlinkWriter w, uint seq) =>
+        {
+            int msg = w.BeginMessage(Native.RTM_GETADDR, Native.NLM_F_REQUEST | Native.NLM_F_DUMP, seq);
+            w.WriteIfaddrmsg(Interop.Libc.AF_INET, 0, 0, 0, 0);
+            w.EndMessage(msg);
+        }, static (in NetlinkMessage m, List<AddressEntry> into) =>
+        {
+            if (m.Type == Native.RTM_NEWADDR && RtnlCodec.DecodeAddress(m.Payload) is { } a) into.Add(a);
+        });
+
+    /// <summary>The IPv4 routes of one table (main by default); <c>0</c> (RT_TABLE_UNSPEC) = every table. Cached clones are left out.</summary>
+    public IReadOnlyList<RouteEntry> DumpRoutes(uint table = 254)
+    {
+        var all = Dump<RouteEntry>("dump routes", static (ref NetlinkWriter w, uint seq) =>
+        {
+            int msg = w.BeginMessage(Native.RTM_GETROUTE, Native.NLM_F_REQUEST | Native.NLM_F_DUMP, seq);
+            w.WriteRtmsg(Interop.Libc.AF_INET, 0, 0, 0, 0, 0, 0);
+            w.EndMessage(msg);
+        }, static (in NetlinkMessage m, List<RouteEntry> into) =>
+        {
+            if (m.Type != Native.RTM_NEWROUTE) return;
+            if (m.Payload.Length >= Native.SizeOfRtmsg && (BinaryPrimitives.ReadUInt32LittleEndian(m.Payload[8..]) & Native.RTM_F_CLONED) != 0) return;
+            if (RtnlCodec.DecodeRoute(m.Payload) is { } r) into.Add(r);
+        });
+        return table == Native.RT_TABLE_UNSPEC ? all : all.Where(r => r.Table == table).ToList();
+    }
+
+    /// <summary>
+    /// <c>ip route get</c>: the route a packet to <paramref name="destination"/> would take, with
+    /// <paramref name="inputIfIndex"/> as if it arrived on that interface (then the kernel wants a
+    /// <paramref name="source"/> too, and forwarding on). Null when there is no route
+    /// (ENETUNREACH, EHOSTUNREACH).
+    /// </summary>
+    public RouteEntry? GetRoute(IPAddress destination, int? inputIfIndex = null, IPAddress? source = null)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        RtnlRequest.Ipv4Prefix(destination, 32, nameof(destination));
+        if (source is not null) RtnlRequest.Ipv4Prefix(source, 32, nameof(source));
+        var op = "get route " + destination + (inputIfIndex is { } i ? " iif " + Format.Num(i) : "") + (source is null ? "" : " from " + source);
+        return Get<RouteEntry>(op, (ref NetlinkWriter w, uint seq) =>
+        {
+            int msg = w.BeginMessage(Native.RTM_GETROUTE, Native.NLM_F_REQUEST, seq);
+            w.WriteRtmsg(Interop.Libc.AF_INET, 32, (byte)(source is null ? 0 : 32), 0, 0, 0, 0);
+            w.WriteAttributeIPv4(Native.RTA_DST, destination);
+            if (source is not null) w.WriteAttributeIPv4(Native.RTA_SRC, source);
+            if (inputIfIndex is { } iif) w.WriteAttributeU32(Native.RTA_IIF, (uint)iif);
+            w.EndMessage(msg);
+        }, static (in NetlinkMessage m, List<RouteEntry> into) =>
+        {
+            if (m.Type == Native.RTM_NEWROUTE && RtnlCodec.DecodeRoute(m.Payload) is { } r) into.Add(r);
+        }, Errno.ENETUNREACH, Errno.EHOSTUNREACH);
+    }
+
+    /// <summary>IPv4 neighbour (ARP) entries; proxy entries are in <see cref="DumpProxyNeighbors"/>.</summary>
+    public IReadOnlyList<NeighborEntry> DumpNeighbors() =>
+        Dump<NeighborEntry>("dump neighbors", static (ref NetlinkWriter w, uint seq) =>
+        {
+            int msg = w.BeginMessage(Native.RTM_GETNEIGH, Native.NLM_F_REQUEST | Native.NLM_F_DUMP, seq);
+            w.WriteNdmsg(Interop.Libc.AF_INET, 0, 0, 0);
+            w.EndMessage(msg);
+        }, static (in NetlinkMessage m, List<NeighborEntry> into) =>
+        {
+            if (m.Type == Native.RTM_NEWNEIGH && RtnlCodec.DecodeNeighbor(m.Payload) is { } n) into.Add(n);
+        });
+
+    /// <summary>IPv4 proxy entries: a dump whose ndmsg has ndm_flags = NTF_PROXY walks the proxy table.</summary>
+    public IReadOnlyList<ProxyNeighborEntry> DumpProxyNeighbors() =>
+        Dump<ProxyNeighborEntry>("dump proxy neighbors", static (ref NetlinkWriter w, uint seq) =>
+        {
+            int msg = w.BeginMessage(Native.RTM_GETNEIGH, Native.NLM_F_REQUEST | Native.NLM_F_DUMP, seq);
+            w.WriteNdmsg(Interop.Libc.AF_INET, 0, 0, Native.NTF_PROXY);
+            w.EndMessage(msg);
+        }, static (in NetlinkMessage m, List<ProxyNeighborEntry> into) =>
+        {
+            if (m.Type == Native.RTM_NEWNEIGH && RtnlCodec.DecodeProxyNeighbor(m.Payload) is { } n) into.Add(n);
+        });
+
+    /// <summary>The bridge forwarding databases (AF_BRIDGE neighbours), as <c>bridge fdb show</c>.</summary>
+    public IReadOnlyList<FdbEntry> DumpFdb() =>
+        Dump<FdbEntry>("dump fdb", static (ref NetlinkWriter w, uint seq) =>
+        {
+            int msg = w.BeginMessage(Native.RTM_GETNEIGH, Native.NLM_F_REQUEST | Native.NLM_F_DUMP, seq);
+            w.WriteNdmsg(Interop.Libc.AF_BRIDGE, 0, 0, 0);
+            w.EndMessage(msg);
+        }, static (in NetlinkMessage m, List<FdbEntry> into) =>
+        {
+            if (m.Type == Native.RTM_NEWNEIGH && RtnlCodec.DecodeFdb(m.Payload) is { } n) into.Add(n);
+        });
+
+    // Changes --------------------------------------------------------------------------
+
+    /// <summary>One change, acknowledged; throws <see cref="NetlinkException"/> when refused.</summary>
+    public void Execute(RtnlRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        CreateBatch().Add(request).SendOrThrow();
+    }
+
+    public RtnlBatch CreateBatch() => new(this);
+
+    /// <summary>
+    /// Sends <paramref name="requests"/> packed into as few sends as the buffer allows and matches
+    /// the acks by sequence number. The kernel runs every message of one send, even after a
+    /// failure; with <paramref name="stopOnError"/> no further send follows a failure, and the
+    /// results cover every request sent (those after a failure in the same send included).
+    /// </summary>
+    internal List<RtnlResult> SendBatch(IReadOnlyList<RtnlRequest> requests, bool stopOnError)
+    {
+        var results = new List<RtnlResult>(requests.Count);
+        var errors = new NetlinkException?[Math.Min(requests.Count, SendBufferSize / Native.NLMSG_HDRLEN)];
+        var held = new List<SafeFdHandle>();
+        lock (_lock)
+        {
+            int next = 0;
+            while (next < requests.Count)
+            {
+                var w = new NetlinkWriter(_send);
+                int first = next;
+                uint firstSeq = _seq + 1;
+                try
+                {
+                    // Every request we know encodes in well under 2 KiB.
+                    while (next < requests.Count && w.Remaining >= 2048 && next - first < errors.Length)
+                    {
+                        var request = requests[next];
+                        if (request.ReferencedNamespace is { } ns)
+                        {
+                            bool added = false;
+                            ns.Handle.DangerousAddRef(ref added);
+                            if (added) held.Add(ns.Handle);
+                        }
+                        uint seq = NextSeq();
+                        if (seq < firstSeq) // wrapped: start the chunk at 1 so that seq - firstSeq stays an index
+                        {
+                            if (next > first) { _seq = seq - 1 == 0 ? uint.MaxValue : seq - 1; break; }
+                            firstSeq = seq;
+                        }
+                        request.Encode(ref w, seq);
+                        next++;
+                    }
+                    SendRaw(w.Written, requests[first].Describe());
+                }
+                finally
+                {
+                    foreach (var h in held) h.DangerousRelease();
+                    held.Clear();
+                }
+
+                int count = next - first;
+                Array.Clear(errors, 0, count);
+                int pending = count;
+                var acked = new bool[count];
+                while (pending > 0)
+                {
+                    var reader = new NetlinkReader(ReceiveRaw("receive acks for " + requests[first].Describe()));
+                    while (reader.TryRead(out var m))
+                    {
+                        if (m.Type != Native.NLMSG_ERROR) continue;
+                        uint offset = m.Seq - firstSeq;
+                        if (offset >= (uint)count || acked[offset]) continue;
+                        var (errno, extAck) = RtnlCodec.DecodeError(m.Payload, m.Flags);
+                        if (errno != 0) errors[offset] = Errno.Exception(errno, requests[first + (int)offset].Describe(), extAck);
+                        acked[offset] = true;
+                        pending--;
+                    }
+                }
+                bool failed = false;
+                for (int i = 0; i < count; i++)
+                {
+                    results.Add(new RtnlResult(requests[first + i], errors[i]));
+                    failed |= errors[i] is not null;
+                }
+                if (failed && stopOnError) break;
+            }
+        }
+        return results;
+    }
+
+    public void Dispose() => _fd.Dispose();
+}

@@ -1,0 +1,207 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.NetworkInformation;
+
+namespace Hostnet.Netlink.Wire;
+
+/// <summary>Decoders from RTM_NEW* payloads (after nlmsghdr) to the public records. Unknown attributes are skipped.</summary>
+internal static class RtnlCodec
+{
+    public static Link DecodeLink(ReadOnlySpan<byte> payload)
+    {
+        var h = Decode.Header(payload, Native.SizeOfIfinfomsg, "ifinfomsg");
+        int index = BinaryPrimitives.ReadInt32LittleEndian(h[4..]);
+        uint flags = BinaryPrimitives.ReadUInt32LittleEndian(h[8..]);
+        string name = "";
+        string? kind = null, alias = null;
+        int mtu = 0;
+        PhysicalAddress? mac = null;
+        int? master = null, link = null, netnsId = null;
+        byte operState = 0;
+        var attrs = new AttributeReader(Decode.AfterHeader(payload, Native.SizeOfIfinfomsg));
+        while (attrs.TryRead(out ushort type, out var value))
+        {
+            switch (type)
+            {
+                case Native.IFLA_IFNAME: name = Decode.String(value); break;
+                case Native.IFLA_MTU: mtu = Decode.S32(value); break;
+                case Native.IFLA_ADDRESS: mac = Decode.Mac(value); break;
+                case Native.IFLA_MASTER: master = Decode.S32(value); break;
+                case Native.IFLA_IFALIAS: alias = Decode.String(value); break;
+                case Native.IFLA_LINK: link = Decode.S32(value); break;
+                case Native.IFLA_LINK_NETNSID: netnsId = Decode.S32(value); break;
+                case Native.IFLA_OPERSTATE: operState = Decode.U8(value); break;
+                case Native.IFLA_LINKINFO:
+                    var info = new AttributeReader(value);
+                    while (info.TryRead(out ushort infoType, out var infoValue))
+                    {
+                        if (infoType == Native.IFLA_INFO_KIND) kind = Decode.String(infoValue);
+                    }
+                    break;
+            }
+        }
+        if (master == 0) master = null;
+        bool operUp = (flags & Native.IFF_LOWER_UP) != 0 || operState == Native.IF_OPER_UP;
+        return new Link(index, name, kind, (flags & Native.IFF_UP) != 0, operUp, mtu, mac, master,
+            string.IsNullOrEmpty(alias) ? null : alias, link, netnsId);
+    }
+
+    /// <summary>Null for a non-IPv4 address.</summary>
+    public static AddressEntry? DecodeAddress(ReadOnlySpan<byte> payload)
+    {
+        var h = Decode.Header(payload, Native.SizeOfIfaddrmsg, "ifaddrmsg");
+        byte family = h[0], prefix = h[1], scope = h[3];
+        int index = BinaryPrimitives.ReadInt32LittleEndian(h[4..]);
+        IPAddress? local = null, address = null;
+        var attrs = new AttributeReader(Decode.AfterHeader(payload, Native.SizeOfIfaddrmsg));
+        while (attrs.TryRead(out ushort type, out var value))
+        {
+            if (family != Interop.Libc.AF_INET) continue;
+            if (type == Native.IFA_LOCAL) local = Decode.IPv4(value);
+            else if (type == Native.IFA_ADDRESS) address = Decode.IPv4(value);
+        }
+        if (family != Interop.Libc.AF_INET) return null;
+        var a = local ?? address;
+        return a is null ? null : new AddressEntry(index, a, prefix, scope);
+    }
+
+    /// <summary>Null for a non-IPv4 route.</summary>
+    public static RouteEntry? DecodeRoute(ReadOnlySpan<byte> payload)
+    {
+        var h = Decode.Header(payload, Native.SizeOfRtmsg, "rtmsg");
+        byte family = h[0], dstLen = h[1], table8 = h[4], protocol = h[5], scope = h[6], type = h[7];
+        uint table = table8;
+        IPAddress? dst = null, gw = null, prefsrc = null;
+        int? oif = null, iif = null;
+        uint? metric = null;
+        var attrs = new AttributeReader(Decode.AfterHeader(payload, Native.SizeOfRtmsg));
+        while (attrs.TryRead(out ushort t, out var value))
+        {
+            if (family != Interop.Libc.AF_INET) continue;
+            switch (t)
+            {
+                case Native.RTA_DST: dst = Decode.IPv4(value); break;
+                case Native.RTA_OIF: oif = Decode.S32(value); break;
+                case Native.RTA_IIF: iif = Decode.S32(value); break;
+                case Native.RTA_GATEWAY: gw = Decode.IPv4(value); break;
+                case Native.RTA_PREFSRC: prefsrc = Decode.IPv4(value); break;
+                case Native.RTA_PRIORITY: metric = Decode.U32(value); break;
+                case Native.RTA_TABLE: table = Decode.U32(value); break;
+            }
+        }
+        if (family != Interop.Libc.AF_INET) return null;
+        if (dstLen > 32) ThrowHelper.ThrowRead($"IPv4 route prefix length {dstLen}");
+        return new RouteEntry(dst ?? IPAddress.Any, dstLen, oif, gw, table, protocol, scope, type, prefsrc, metric, iif);
+    }
+
+    /// <summary>The fixed part of an ndmsg: family, ifindex, state, flags.</summary>
+    public static (byte Family, int IfIndex, ushort State, byte Flags) NdmsgHeader(ReadOnlySpan<byte> payload)
+    {
+        var h = Decode.Header(payload, Native.SizeOfNdmsg, "ndmsg");
+        return (h[0], BinaryPrimitives.ReadInt32LittleEndian(h[4..]), BinaryPrimitives.ReadUInt16LittleEndian(h[8..]), h[10]);
+    }
+
+    /// <summary>An IPv4 neighbour, or null for another family or a proxy entry.</summary>
+    public static NeighborEntry? DecodeNeighbor(ReadOnlySpan<byte> payload)
+    {
+        var (family, index, state, flags) = NdmsgHeader(payload);
+        IPAddress? dst = null;
+        PhysicalAddress? mac = null;
+        var attrs = new AttributeReader(Decode.AfterHeader(payload, Native.SizeOfNdmsg));
+        while (attrs.TryRead(out ushort type, out var value))
+        {
+            if (family != Interop.Libc.AF_INET) continue;
+            if (type == Native.NDA_DST) dst = Decode.IPv4(value);
+            else if (type == Native.NDA_LLADDR) mac = Decode.Mac(value);
+        }
+        if (family != Interop.Libc.AF_INET || dst is null || (flags & Native.NTF_PROXY) != 0) return null;
+        return new NeighborEntry(index, dst, mac, state, flags);
+    }
+
+    public static ProxyNeighborEntry? DecodeProxyNeighbor(ReadOnlySpan<byte> payload)
+    {
+        var (family, index, _, flags) = NdmsgHeader(payload);
+        IPAddress? dst = null;
+        var attrs = new AttributeReader(Decode.AfterHeader(payload, Native.SizeOfNdmsg));
+        while (attrs.TryRead(out ushort type, out var value))
+        {
+            if (family == Interop.Libc.AF_INET && type == Native.NDA_DST) dst = Decode.IPv4(value);
+        }
+        if (family != Interop.Libc.AF_INET || dst is null || (flags & Native.NTF_PROXY) == 0) return null;
+        return new ProxyNeighborEntry(index, dst);
+    }
+
+    public static FdbEntry? DecodeFdb(ReadOnlySpan<byte> payload)
+    {
+        var (family, index, state, _) = NdmsgHeader(payload);
+        PhysicalAddress? mac = null;
+        int? master = null;
+        ushort? vlan = null;
+        var attrs = new AttributeReader(Decode.AfterHeader(payload, Native.SizeOfNdmsg));
+        while (attrs.TryRead(out ushort type, out var value))
+        {
+            switch (type)
+            {
+                case Native.NDA_LLADDR: mac = Decode.Mac(value); break;
+                case Native.NDA_MASTER: master = Decode.S32(value); break;
+                case Native.NDA_VLAN: vlan = Decode.U16(value); break;
+            }
+        }
+        if (family != Interop.Libc.AF_BRIDGE || mac is null) return null;
+        return new FdbEntry(index, mac, master, state, vlan);
+    }
+
+    /// <summary>
+    /// An NLMSG_ERROR payload: struct nlmsgerr { int error; struct nlmsghdr msg; } then, unless
+    /// NLM_F_CAPPED, the rest of the request, then with NLM_F_ACK_TLVS the extended-ack attributes.
+    /// Returns the positive errno (0 for an ACK) and the NLMSGERR_ATTR_MSG text.
+    /// </summary>
+    public static (int Errno, string? ExtAck) DecodeError(ReadOnlySpan<byte> payload, ushort flags)
+    {
+        var h = Decode.Header(payload, 4 + Native.NLMSG_HDRLEN, "nlmsgerr");
+        int error = BinaryPrimitives.ReadInt32LittleEndian(h);
+        string? extAck = null;
+        if ((flags & Native.NLM_F_ACK_TLVS) != 0)
+        {
+            int offset = 4 + Native.NLMSG_HDRLEN;
+            if ((flags & Native.NLM_F_CAPPED) == 0)
+            {
+                uint origLen = BinaryPrimitives.ReadUInt32LittleEndian(h[4..]);
+                if (origLen < Native.NLMSG_HDRLEN || origLen > (uint)(payload.Length - 4))
+                    ThrowHelper.ThrowRead($"nlmsgerr echoes a request of {origLen} bytes");
+                offset = 4 + Native.Align((int)origLen);
+            }
+            var attrs = new AttributeReader(offset >= payload.Length ? default : payload[offset..]);
+            while (attrs.TryRead(out ushort type, out var value))
+            {
+                if (type == Native.NLMSGERR_ATTR_MSG) extAck = Decode.String(value);
+            }
+        }
+        if (error > 0) ThrowHelper.ThrowRead($"nlmsgerr error {error} is positive");
+        return (-error, extAck);
+    }
+
+    /// <summary>Decodes every message of a datagram by type; the fuzz tests' single entry point.</summary>
+    public static int DecodeAll(ReadOnlySpan<byte> datagram)
+    {
+        int count = 0;
+        var reader = new NetlinkReader(datagram);
+        while (reader.TryRead(out var m))
+        {
+            count++;
+            switch (m.Type)
+            {
+                case Native.NLMSG_ERROR: DecodeError(m.Payload, m.Flags); break;
+                case Native.RTM_NEWLINK or Native.RTM_DELLINK: DecodeLink(m.Payload); break;
+                case Native.RTM_NEWADDR or Native.RTM_DELADDR: DecodeAddress(m.Payload); break;
+                case Native.RTM_NEWROUTE or Native.RTM_DELROUTE: DecodeRoute(m.Payload); break;
+                case Native.RTM_NEWNEIGH or Native.RTM_DELNEIGH:
+                    DecodeNeighbor(m.Payload);
+                    DecodeProxyNeighbor(m.Payload);
+                    DecodeFdb(m.Payload);
+                    break;
+            }
+        }
+        return count;
+    }
+}
