@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text;
+using Hostnet.Engine.Intent;
+using Hostnet.Netlink;
+
+namespace Hostnet.Engine;
+
+/// <summary>One row of the server's ARP table, as <c>arp -n</c> shows it.</summary>
+/// <param name="Flags"><c>C</c> complete, <c>M</c> permanent, <c>P</c> published (proxy).</param>
+public sealed record ArpRow(string Address, string HwType, string HwAddress, string Flags, string Mask, string Iface);
+
+/// <summary>A route Hostnet owns, with the VM adapter behind it.</summary>
+public sealed record OwnedRoute(string Destination, string Dev, string? Gateway, string Scope, string? Vm, string? Adapter);
+
+/// <summary>Read-only views of the live server in the seed's terms.</summary>
+public static class Views
+{
+    // linux/neighbour.h
+    private const ushort NUD_INCOMPLETE = 0x01;
+    private const ushort NUD_FAILED = 0x20;
+    private const ushort NUD_NOARP = 0x40;
+    private const ushort NUD_PERMANENT = 0x80;
+
+    /// <summary>
+    /// The neighbour table as <c>arp -n</c> prints it: every IPv4 entry, then the
+    /// published (proxy) entries as <c>*  *  MP</c>, the way the seed shows them.
+    /// </summary>
+    public static IReadOnlyList<ArpRow> Arp(RtnlSocket server)
+    {
+        var names = server.DumpLinks().ToDictionary(l => l.Index, l => l.Name);
+        string Name(int i) => names.TryGetValue(i, out var n) ? n : i.ToString(CultureInfo.InvariantCulture);
+        var rows = new List<ArpRow>();
+        foreach (var n in server.DumpNeighbors())
+        {
+            if ((n.State & (NUD_NOARP | NUD_FAILED)) != 0 && (n.State & NUD_PERMANENT) == 0) continue;
+            var complete = (n.State & NUD_INCOMPLETE) == 0 && n.Mac is not null;
+            var flags = (complete ? "C" : "") + ((n.State & NUD_PERMANENT) != 0 ? "M" : "");
+            rows.Add(complete
+                ? new ArpRow(n.Address.ToString(), "ether", HostEngine.FormatMac(n.Mac!), flags, "", Name(n.IfIndex))
+                : new ArpRow(n.Address.ToString(), "", "(incomplete)", flags, "", Name(n.IfIndex)));
+        }
+        foreach (var p in server.DumpProxyNeighbors())
+            rows.Add(new ArpRow(p.Address.ToString(), "*", "*", "MP", "", Name(p.IfIndex)));
+        return rows;
+    }
+
+    /// <summary>Formats rows in <c>arp -n</c>'s columns.</summary>
+    public static string FormatArp(IEnumerable<ArpRow> rows)
+    {
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"{"Address",-25}{"HWtype",-8}{"HWaddress",-20}{"Flags",-6}{"Mask",-16}Iface\n");
+        foreach (var r in rows)
+        {
+            if (r.HwAddress == "(incomplete)")
+                sb.Append(CultureInfo.InvariantCulture, $"{r.Address,-25}{"",-8}{r.HwAddress,-20}{r.Flags,-6}{r.Mask,-16}{r.Iface}\n");
+            else
+                sb.Append(CultureInfo.InvariantCulture, $"{r.Address,-25}{r.HwType,-8}{r.HwAddress,-20}{r.Flags,-6}{r.Mask,-16}{r.Iface}\n");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The routes with Hostnet's protocol number, each with the VM and adapter its interface serves.</summary>
+    public static IReadOnlyList<OwnedRoute> Routes(RtnlSocket server)
+    {
+        var links = server.DumpLinks().ToDictionary(l => l.Index);
+        var result = new List<OwnedRoute>();
+        foreach (var r in server.DumpRoutes())
+        {
+            if (r.Protocol != HostnetMarks.RouteProtocol) continue;
+            var link = r.OutIfIndex is { } i && links.TryGetValue(i, out var l) ? l : null;
+            var owner = HostnetMarks.ParseAlias(link?.Alias);
+            var dest = r.PrefixLength == 0 ? "default" : r.PrefixLength == 32 ? r.Destination.ToString() : $"{r.Destination}/{r.PrefixLength}";
+            result.Add(new OwnedRoute(dest, link?.Name ?? "?", r.Gateway?.ToString(), r.Scope == 253 ? "link" : "global",
+                owner?.Vm, owner is { } o ? $"net{o.Adapter}" : null));
+        }
+        return result;
+    }
+
+    /// <summary>Formats routes as <c>ip route</c> does, with the VM adapter behind each.</summary>
+    public static string FormatRoutes(IEnumerable<OwnedRoute> routes)
+    {
+        var sb = new StringBuilder();
+        foreach (var r in routes)
+        {
+            sb.Append(r.Destination);
+            if (r.Gateway is { } gw) sb.Append(" via ").Append(gw);
+            sb.Append(" dev ").Append(r.Dev).Append(" proto hostnet");
+            if (r.Scope == "link") sb.Append(" scope link");
+            if (r.Vm is not null) sb.Append("    # ").Append(r.Vm).Append('/').Append(r.Adapter);
+            sb.Append('\n');
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,197 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Hostnet.TestKit;
+
+namespace Hostnet.Cli.Tests.EndToEnd;
+
+/// <summary>
+/// The seed's second figure on a real kernel, built through the CLI with
+/// <c>--netns</c> and checked with independent observers (ip, ping, arp -n)
+/// inside the lab's namespaces.
+/// </summary>
+public partial class HostRoutedTests
+{
+    private const string Vm1Ip = "192.168.200.201";
+    private const string Vm2Ip = "192.168.200.202";
+
+    private static void DefineSeedVms(Lab lab)
+    {
+        HostnetCli.Ok(lab, "network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0");
+        HostnetCli.Ok(lab, "vm", "add", "vm1", "--uuid", "7b9a73a1-5c2e-4d1a-9f3b-000000000001", "--guest", "netns:" + lab.Guest("vm1"));
+        HostnetCli.Ok(lab, "adapter", "add", "vm1", "--network", "Routed", "--ip", Vm1Ip);
+        HostnetCli.Ok(lab, "vm", "add", "vm2", "--uuid", "4980d06a-5c2e-4d1a-9f3b-000000000002", "--guest", "netns:" + lab.Guest("vm2"));
+        HostnetCli.Ok(lab, "adapter", "add", "vm2", "--network", "Routed", "--ip", Vm2Ip);
+    }
+
+    private static int PlanExitCode(Lab lab) => HostnetCli.OnLab(lab, "plan", "--exit-code").ExitCode;
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Spaces();
+
+    private static string[] ArpRows(string ns) =>
+        Sh.InNetns(ns, "arp", "-n").EnsureSuccess("arp -n").Stdout.Split('\n').Select(l => Spaces().Replace(l.Trim(), " ")).ToArray();
+
+    private static string[] HostnetLinks(Lab lab) =>
+        Sh.Ip("-n", lab.ServerNs, "-o", "link", "show").Split('\n')
+            .Select(l => l.Split(": ").ElementAtOrDefault(1)?.Split('@')[0] ?? "")
+            .Where(n => n.StartsWith("vme", StringComparison.Ordinal)).ToArray();
+
+    private static string HostnetRoutes(Lab lab) => Sh.Ip("-n", lab.ServerNs, "route", "show", "proto", "77");
+
+    private static string ProxyEntries(Lab lab) => Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy");
+
+    [PrivilegedFact]
+    public void The_lan_reaches_routed_vms_through_the_servers_mac_as_the_seed_describes()
+    {
+        using var lab = Lab.Create();
+        DefineSeedVms(lab);
+        var serverMac = Lab.Mac(lab.ServerNs, "eth0");
+
+        HostnetCli.Ok(lab, "vm", "start", "vm1");
+        var first = Lab.Ping(lab.ComputerXNs, Vm1Ip);
+        HostnetCli.Ok(lab, "vm", "start", "vm2");
+
+        // The first ping to a just-started VM is answered without the kernel's proxy delay (0–800 ms by default).
+        Assert.NotNull(first);
+        Assert.True(first < 100, $"first ping took {first} ms");
+        Assert.Equal("0", Sh.InNetns(lab.ServerNs, "cat", "/proc/sys/net/ipv4/neigh/eth0/proxy_delay").Stdout.Trim());
+
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm1Ip));
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm2Ip));
+        Assert.Equal(serverMac, Lab.NeighborMac(lab.ComputerXNs, Vm1Ip));
+        Assert.Equal(serverMac, Lab.NeighborMac(lab.ComputerXNs, Vm2Ip));
+
+        // net-tools prints a published entry's HWaddress as <from_interface>; the seed shows it as *.
+        var arp = ArpRows(lab.ServerNs);
+        Assert.Contains($"{Vm1Ip} * <from_interface> MP eth0", arp);
+        Assert.Contains($"{Vm2Ip} * <from_interface> MP eth0", arp);
+
+        // VM #1 reaches VM #2 and computer X through the server.
+        Assert.NotNull(Lab.Ping(lab.Guest("vm1"), Vm2Ip));
+        Assert.NotNull(Lab.Ping(lab.Guest("vm1"), Lab.ComputerXAddress));
+        foreach (var vm in new[] { "vm1", "vm2" })
+        {
+            using var routes = JsonDocument.Parse(Sh.Ip("-n", lab.Guest(vm), "-j", "route", "show", "default"));
+            var gateways = routes.RootElement.EnumerateArray().Select(r => r.GetProperty("gateway").GetString()).ToList();
+            Assert.Equal(["169.255.30.1"], gateways);
+        }
+
+        // Hostnet's own view says the same as arp -n.
+        var hostnetArp = HostnetCli.Ok(lab, "arp").Split('\n').Select(l => Spaces().Replace(l.Trim(), " ")).ToArray();
+        Assert.Contains($"{Vm1Ip} * * MP eth0", hostnetArp);
+        Assert.Contains(HostnetCli.Ok(lab, "route").Split('\n'), l => l.StartsWith(Vm1Ip + " dev vme7b9a73a1.0", StringComparison.Ordinal));
+
+        Assert.Equal(0, PlanExitCode(lab));
+    }
+
+    [PrivilegedFact]
+    public void Drift_is_seen_by_plan_and_mended_by_apply()
+    {
+        using var lab = Lab.Create();
+        DefineSeedVms(lab);
+        HostnetCli.Ok(lab, "vm", "start", "vm1");
+        HostnetCli.Ok(lab, "vm", "start", "vm2");
+        Assert.Equal(0, PlanExitCode(lab));
+
+        Sh.Ip("-n", lab.ServerNs, "route", "del", Vm1Ip + "/32");
+        Assert.Equal(3, PlanExitCode(lab));
+        Assert.Contains("+ route 192.168.200.201/32 dev vme7b9a73a1.0", HostnetCli.OnLab(lab, "plan").Stdout, StringComparison.Ordinal);
+        HostnetCli.Ok(lab, "apply");
+        Assert.Equal(0, PlanExitCode(lab));
+
+        Sh.Ip("-n", lab.ServerNs, "neigh", "del", "proxy", Vm2Ip, "dev", "eth0");
+        Assert.Equal(3, PlanExitCode(lab));
+        HostnetCli.Ok(lab, "apply");
+        Assert.Equal(0, PlanExitCode(lab));
+        Sh.Ip("-n", lab.ComputerXNs, "neigh", "flush", "all");
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm2Ip));
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm1Ip));
+    }
+
+    [PrivilegedFact]
+    public void An_address_that_answers_on_the_lan_is_refused_at_start_and_nothing_is_made()
+    {
+        using var lab = Lab.Create();
+        HostnetCli.Ok(lab, "network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0");
+        HostnetCli.Ok(lab, "vm", "add", "thief", "--guest", "netns:" + lab.Guest("thief"));
+        HostnetCli.Ok(lab, "adapter", "add", "thief", "--network", "Routed", "--ip", "192.168.200.10");
+
+        var r = HostnetCli.OnLab(lab, "vm", "start", "thief");
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.StartsWith("hostnet: error: 192.168.200.10 already answers on the LAN", r.Stderr, StringComparison.Ordinal);
+        Assert.Empty(HostnetLinks(lab));
+        Assert.Equal("", ProxyEntries(lab).Trim());
+        Assert.DoesNotContain("\"running\": true", HostnetCli.Ok(lab, "--json", "vm", "show", "thief").Replace("\"running\":true", "\"running\": true", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Equal(0, PlanExitCode(lab));
+    }
+
+    [PrivilegedFact]
+    public void Stop_and_rm_leave_no_trace_on_the_server_and_other_vms_keep_working()
+    {
+        using var lab = Lab.Create();
+        DefineSeedVms(lab);
+        HostnetCli.Ok(lab, "vm", "start", "vm1");
+        HostnetCli.Ok(lab, "vm", "start", "vm2");
+
+        HostnetCli.Ok(lab, "vm", "stop", "vm1");
+
+        Assert.Equal(["vme4980d06a.0"], HostnetLinks(lab));
+        Assert.DoesNotContain(Vm1Ip, HostnetRoutes(lab), StringComparison.Ordinal);
+        Assert.DoesNotContain(Vm1Ip, ProxyEntries(lab), StringComparison.Ordinal);
+        Assert.Null(Lab.Ping(lab.ComputerXNs, Vm1Ip, waitSeconds: 1));
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm2Ip));
+        Assert.Equal(0, PlanExitCode(lab));
+
+        HostnetCli.Ok(lab, "vm", "rm", "vm1");
+        HostnetCli.Ok(lab, "vm", "rm", "vm2");
+
+        Assert.Empty(HostnetLinks(lab));
+        Assert.Equal("", HostnetRoutes(lab).Trim());
+        Assert.Equal("", ProxyEntries(lab).Trim());
+        Assert.DoesNotContain(lab.Guest("vm1"), lab.Leftovers());
+        Assert.DoesNotContain(lab.Guest("vm2"), lab.Leftovers());
+    }
+
+    [PrivilegedFact]
+    public void An_uplink_that_comes_later_is_converged_by_the_next_apply()
+    {
+        using var lab = Lab.Create();
+        HostnetCli.Ok(lab, "network", "add", "Later", "--mode", "host-routed", "--uplink", "eth7");
+        HostnetCli.Ok(lab, "vm", "add", "vm1", "--guest", "netns:" + lab.Guest("vm1"));
+        HostnetCli.Ok(lab, "adapter", "add", "vm1", "--network", "Later", "--ip", Vm1Ip);
+
+        var start = HostnetCli.OnLab(lab, "vm", "start", "vm1");
+        Assert.Equal(1, start.ExitCode);
+        Assert.Contains("interface eth7 does not exist", start.Stderr, StringComparison.Ordinal);
+
+        Sh.Ip("-n", lab.ServerNs, "link", "add", "eth7", "type", "dummy");
+        Sh.Ip("-n", lab.ServerNs, "link", "set", "eth7", "up");
+        Assert.Equal(3, PlanExitCode(lab));
+        HostnetCli.Ok(lab, "apply");
+        Assert.Equal(0, PlanExitCode(lab));
+        Assert.Contains(Vm1Ip + " dev eth7", ProxyEntries(lab), StringComparison.Ordinal);
+    }
+
+    [PrivilegedFact]
+    public void An_apply_killed_after_any_number_of_operations_is_completed_by_the_next_one()
+    {
+        using var lab = Lab.Create();
+        DefineSeedVms(lab);
+        foreach (var n in new[] { 1, 2, 3, 5, 8, 11 })
+        {
+            var killed = HostnetCli.Run(["--state-dir", lab.StateDir, "--netns", lab.ServerNs, "vm", "start", "vm1"],
+                new Dictionary<string, string> { ["HOSTNET_KILL_AFTER_OPS"] = n.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            Assert.Equal(137, killed.ExitCode); // 128 + SIGKILL: it died mid-apply
+
+            HostnetCli.Ok(lab, "apply");
+            Assert.Equal(0, PlanExitCode(lab));
+            Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm1Ip));
+
+            HostnetCli.Ok(lab, "vm", "stop", "vm1");
+            Assert.Empty(HostnetLinks(lab));
+            Assert.Equal("", HostnetRoutes(lab).Trim());
+            Assert.Equal("", ProxyEntries(lab).Trim());
+        }
+    }
+}
