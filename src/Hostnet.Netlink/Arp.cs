@@ -1,0 +1,167 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Net;
+using System.Net.NetworkInformation;
+
+namespace Hostnet.Netlink;
+
+/// <summary>
+/// ARP on the wire through a raw AF_PACKET socket (ETH_P_ARP) opened inside the namespace:
+/// gratuitous announcements after a VM starts or moves, and RFC 5227 probes before an address
+/// is taken.
+/// </summary>
+public static class Arp
+{
+    // Ethernet header (14) + ARP for IPv4 over Ethernet (28), padded to the 60-byte minimum frame.
+    private const int FrameLength = 60;
+    private const int ArpOffset = Native.ETH_HLEN;
+
+    /// <summary>
+    /// One gratuitous ARP per address, in request form (sender = target = the address) from
+    /// <paramref name="senderMac"/> (null = the interface's own), broadcast out of <paramref name="ifName"/>.
+    /// </summary>
+    public static void SendGratuitous(NetNamespace ns, string ifName, IEnumerable<IPAddress> addresses, PhysicalAddress? senderMac = null)
+    {
+        ArgumentNullException.ThrowIfNull(ns);
+        ArgumentNullException.ThrowIfNull(addresses);
+        var list = addresses.ToList();
+        string op = "send gratuitous arp dev " + ifName;
+        ns.Invoke(() =>
+        {
+            var (index, ownMac) = Interface(ifName, op);
+            var mac = (senderMac ?? ownMac).GetAddressBytes();
+            using var fd = OpenPacket(index, op);
+            Span<byte> frame = stackalloc byte[FrameLength];
+            foreach (var address in list)
+            {
+                WriteArp(frame, Native.ARPOP_REQUEST, mac, Broadcast, mac, address, address);
+                SocketIo.SendTo(fd, frame, LinkAddress(index, Broadcast), op);
+            }
+        });
+    }
+
+    /// <summary>
+    /// RFC 5227 probes (sender IP 0.0.0.0) for every address at once, then one listening window:
+    /// which addresses someone answered for, and with which MAC.
+    /// </summary>
+    public static IReadOnlyDictionary<IPAddress, PhysicalAddress> Probe(NetNamespace ns, string ifName, IEnumerable<IPAddress> addresses, TimeSpan window)
+    {
+        ArgumentNullException.ThrowIfNull(ns);
+        ArgumentNullException.ThrowIfNull(addresses);
+        var wanted = addresses.ToHashSet();
+        string op = "arp probe dev " + ifName;
+        return ns.Invoke(() =>
+        {
+            var (index, ownMac) = Interface(ifName, op);
+            var mac = ownMac.GetAddressBytes();
+            var answers = new Dictionary<IPAddress, PhysicalAddress>();
+            using var fd = OpenPacket(index, op);
+            Span<byte> frame = stackalloc byte[FrameLength];
+            foreach (var address in wanted)
+            {
+                WriteArp(frame, Native.ARPOP_REQUEST, mac, Broadcast, mac, IPAddress.Any, address);
+                SocketIo.SendTo(fd, frame, LinkAddress(index, Broadcast), op);
+            }
+            var clock = Stopwatch.StartNew();
+            Span<byte> buffer = stackalloc byte[1600];
+            while (true)
+            {
+                int left = (int)(window - clock.Elapsed).TotalMilliseconds;
+                if (left <= 0 || !SocketIo.WaitReadable(fd, left, op)) break;
+                int n;
+                while ((n = SocketIo.TryReceive(fd, buffer, op)) >= 0)
+                {
+                    // A reply, or anyone else's request claiming the address (a probe of ours has sender 0.0.0.0).
+                    if (TryParseArp(buffer[..n], out _, out var sha, out var spa) && wanted.Contains(spa)
+                        && !sha.AsSpan().SequenceEqual(mac) && !answers.ContainsKey(spa))
+                    {
+                        answers[spa] = new PhysicalAddress(sha);
+                    }
+                }
+            }
+            return (IReadOnlyDictionary<IPAddress, PhysicalAddress>)answers;
+        });
+    }
+
+    private static readonly byte[] Broadcast = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+
+    private static (int Index, PhysicalAddress Mac) Interface(string ifName, string op)
+    {
+        using var rtnl = RtnlSocket.OpenHere(0);
+        var link = rtnl.GetLink(ifName) ?? throw Errno.Exception(Errno.ENODEV, op);
+        if (link.Mac is null || link.Mac.GetAddressBytes().Length != Native.ETH_ALEN)
+            throw Errno.Exception(Errno.EINVAL, op + ": not an Ethernet interface");
+        return (link.Index, link.Mac);
+    }
+
+    private static SafeFdHandle OpenPacket(int ifIndex, string op)
+    {
+        ushort protocol = BinaryPrimitives.ReverseEndianness(Native.ETH_P_ARP);
+        var fd = SafeFdHandle.FromResult(
+            Interop.Libc.Socket(Interop.Libc.AF_PACKET, Interop.Libc.SOCK_RAW | Interop.Libc.SOCK_CLOEXEC, protocol),
+            op + ": socket AF_PACKET");
+        try
+        {
+            SocketIo.Bind(fd, LinkAddress(ifIndex, null), op);
+            return fd;
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>struct sockaddr_ll for ETH_P_ARP on <paramref name="ifIndex"/>.</summary>
+    private static byte[] LinkAddress(int ifIndex, byte[]? destination)
+    {
+        var a = new byte[Native.SizeOfSockaddrLl];
+        BinaryPrimitives.WriteUInt16LittleEndian(a, Interop.Libc.AF_PACKET);
+        BinaryPrimitives.WriteUInt16BigEndian(a.AsSpan(2), Native.ETH_P_ARP);
+        BinaryPrimitives.WriteInt32LittleEndian(a.AsSpan(4), ifIndex);
+        BinaryPrimitives.WriteUInt16LittleEndian(a.AsSpan(8), Native.ARPHRD_ETHER);
+        if (destination is not null)
+        {
+            a[11] = Native.ETH_ALEN;
+            destination.CopyTo(a.AsSpan(12));
+        }
+        return a;
+    }
+
+    /// <summary>An Ethernet frame carrying ARP for IPv4 (RFC 826), padded with zeros to 60 bytes.</summary>
+    internal static void WriteArp(Span<byte> frame, ushort op, ReadOnlySpan<byte> ethSource, ReadOnlySpan<byte> ethDestination,
+        ReadOnlySpan<byte> senderMac, IPAddress senderIp, IPAddress targetIp)
+    {
+        frame.Clear();
+        ethDestination.CopyTo(frame);
+        ethSource.CopyTo(frame[6..]);
+        BinaryPrimitives.WriteUInt16BigEndian(frame[12..], Native.ETH_P_ARP);
+        var arp = frame[ArpOffset..];
+        BinaryPrimitives.WriteUInt16BigEndian(arp, Native.ARPHRD_ETHER);
+        BinaryPrimitives.WriteUInt16BigEndian(arp[2..], Native.ETH_P_IP);
+        arp[4] = Native.ETH_ALEN;
+        arp[5] = 4;
+        BinaryPrimitives.WriteUInt16BigEndian(arp[6..], op);
+        senderMac.CopyTo(arp[8..]);
+        senderIp.TryWriteBytes(arp[14..], out _);
+        // target hardware address (18..24) stays zero: unknown, as RFC 5227 asks
+        targetIp.TryWriteBytes(arp[24..], out _);
+    }
+
+    /// <summary>Reads an Ethernet/ARP/IPv4 frame; false for anything else or anything too short.</summary>
+    internal static bool TryParseArp(ReadOnlySpan<byte> frame, out ushort op, out byte[] senderMac, out IPAddress senderIp)
+    {
+        op = 0;
+        senderMac = [];
+        senderIp = IPAddress.Any;
+        if (frame.Length < ArpOffset + 28 || BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != Native.ETH_P_ARP) return false;
+        var arp = frame[ArpOffset..];
+        if (BinaryPrimitives.ReadUInt16BigEndian(arp) != Native.ARPHRD_ETHER || BinaryPrimitives.ReadUInt16BigEndian(arp[2..]) != Native.ETH_P_IP
+            || arp[4] != Native.ETH_ALEN || arp[5] != 4) return false;
+        op = BinaryPrimitives.ReadUInt16BigEndian(arp[6..]);
+        if (op is not (Native.ARPOP_REQUEST or Native.ARPOP_REPLY)) return false;
+        senderMac = arp.Slice(8, 6).ToArray();
+        senderIp = new IPAddress(arp.Slice(14, 4));
+        return !senderIp.Equals(IPAddress.Any);
+    }
+}
