@@ -1,3 +1,335 @@
+using System.Collections.Immutable;
+
 namespace Hostnet.Model;
 
-public sealed record DesiredState(IReadOnlyList<Network> Networks, IReadOnlyList<Vm> Vms);
+/// <summary>
+/// Everything the admin asked for on this server: its networks and its VMs with
+/// their adapters. Immutable; each edit checks <see cref="StateRules"/> and
+/// returns a new state, or throws <see cref="ValidationException"/> and leaves
+/// this one as it was. Lookups and the "already in use" checks go through
+/// indexes (by name, address, MAC, host interface), so an edit costs O(log n),
+/// not a walk over every VM.
+/// </summary>
+public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IReadOnlyList<Vm> Vms)
+{
+    public static DesiredState Empty { get; } = new(ImmutableList<Network>.Empty, ImmutableList<Vm>.Empty);
+
+    public Network? FindNetwork(string name) => Index.Networks.GetValueOrDefault(name);
+
+    public Vm? FindVm(string name) => Index.Vms.GetValueOrDefault(name);
+
+    /// <summary>The network named <paramref name="name"/>, or a refusal that says how to list them.</summary>
+    public Network GetNetwork(string name) =>
+        FindNetwork(name) ?? throw new ValidationException($"there is no network named '{name}': see 'hostnet network list'");
+
+    /// <summary>The VM named <paramref name="name"/>, or a refusal that says how to list them.</summary>
+    public Vm GetVm(string name) =>
+        FindVm(name) ?? throw new ValidationException($"there is no VM named '{name}': see 'hostnet vm list'");
+
+    /// <summary>Adapter <paramref name="index"/> of VM <paramref name="vmName"/>, or a refusal.</summary>
+    public Adapter GetAdapter(string vmName, int index) =>
+        GetVm(vmName).FindAdapter(index)
+        ?? throw new ValidationException($"VM {vmName} has no adapter net{index}: see 'hostnet vm show {vmName}'");
+
+    /// <summary>The adapter that holds <paramref name="address"/> on this server, if any.</summary>
+    public AdapterId? FindAddressHolder(Ipv4Address address) =>
+        Index.Addresses.TryGetValue(address, out var id) ? id : null;
+
+    /// <summary>The adapter whose guest MAC is <paramref name="mac"/>, if any.</summary>
+    public AdapterId? FindMacHolder(MacAddress mac) => Index.Macs.TryGetValue(mac, out var id) ? id : null;
+
+    /// <summary>Every adapter connected to network <paramref name="network"/>, with its VM.</summary>
+    public IEnumerable<(Vm Vm, Adapter Adapter)> AdaptersOn(string network)
+    {
+        foreach (var vm in Vms)
+        {
+            foreach (var a in vm.Adapters)
+            {
+                if (a.Network == network) yield return (vm, a);
+            }
+        }
+    }
+
+    public DesiredState AddNetwork(Network network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        StateRules.CheckNetworkName(network.Name);
+        if (FindNetwork(network.Name) is not null)
+        {
+            throw new ValidationException(
+                $"a network named {network.Name} already exists: choose another name, or remove it first with 'hostnet network rm {network.Name}'");
+        }
+        StateRules.CheckInterfaceName(network.Uplink, "uplink");
+        if (network.Mode == NetworkMode.Bridged)
+        {
+            if (network.Bridge is null)
+            {
+                throw new ValidationException($"bridged network {network.Name} needs a bridge: give --bridge BR (e.g. br1)");
+            }
+            StateRules.CheckInterfaceName(network.Bridge, "bridge");
+            if (network.Bridge == network.Uplink)
+            {
+                throw new ValidationException(
+                    $"the bridge and the uplink of network {network.Name} are both {network.Uplink}: give the bridge a name of its own, e.g. br1");
+            }
+            if (network.Gateway is not null)
+            {
+                throw new ValidationException(
+                    "a bridged network has no gateway of its own: leave --gateway out and give each adapter its --gateway");
+            }
+            foreach (var other in Networks)
+            {
+                if (other.Mode == NetworkMode.Bridged && other.Bridge == network.Bridge && other.Uplink != network.Uplink)
+                {
+                    throw new ValidationException(
+                        $"bridge {network.Bridge} already joins uplink {other.Uplink} (network {other.Name}): give network {network.Name} another bridge, or uplink {other.Uplink}");
+                }
+                if (other.Mode == NetworkMode.Bridged && other.Bridge == network.Uplink)
+                {
+                    throw new ValidationException(
+                        $"{network.Uplink} is the bridge of network {other.Name} and cannot be an uplink to another bridge: give the physical interface as --uplink");
+                }
+            }
+        }
+        else
+        {
+            if (network.Bridge is not null)
+            {
+                throw new ValidationException("a host-routed network has no bridge: leave --bridge out");
+            }
+            if (network.Gateway is null)
+            {
+                throw new ArgumentException("a host-routed network has a gateway; use Network.HostRouted", nameof(network));
+            }
+            StateRules.CheckRoutedGateway(network.Gateway.Value);
+            if (FindAddressHolder(network.Gateway.Value) is { } holder)
+            {
+                throw new ValidationException(
+                    $"{network.Gateway} is held by {holder} and cannot be the gateway of network {network.Name}: give another --gateway");
+            }
+        }
+        var index = Index;
+        var networks = AsImmutable(Networks).Add(network);
+        return With(networks, Vms, index with { Networks = index.Networks.Add(network.Name, network) });
+    }
+
+    public DesiredState RemoveNetwork(string name)
+    {
+        var network = GetNetwork(name);
+        var users = AdaptersOn(name).Select(u => new AdapterId(u.Vm.Name, u.Adapter.Index)).ToList();
+        if (users.Count > 0)
+        {
+            var more = users.Count == 1 ? "" : $" and {users.Count - 1} more";
+            throw new ValidationException(
+                $"network {name} is still used by {users[0]}{more}: remove those adapters or move them with 'hostnet adapter set' first");
+        }
+        var index = Index;
+        var networks = AsImmutable(Networks).Remove(network, ReferenceEqualityComparer.Instance);
+        return With(networks, Vms, index with { Networks = index.Networks.Remove(name) });
+    }
+
+    /// <summary>Adds a VM with the adapters it already has (import gives them; the CLI adds them later).</summary>
+    public DesiredState AddVm(Vm vm)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        StateRules.CheckVmName(vm.Name);
+        if (FindVm(vm.Name) is not null)
+        {
+            throw new ValidationException(
+                $"a VM named {vm.Name} already exists: choose another name, or remove it first with 'hostnet vm rm {vm.Name}'");
+        }
+        if (vm.Uuid == Guid.Empty)
+        {
+            throw new ValidationException("the all-zero UUID cannot be a VM's: give another --uuid, or leave it out to generate one");
+        }
+        var prefix = Naming.HostInterfacePrefix(vm.Uuid);
+        if (Index.HostPrefixes.TryGetValue(prefix, out var clash))
+        {
+            throw new ValidationException(
+                $"VM {vm.Name}'s host interfaces would have the names of VM {clash}'s ({Naming.HostInterface(vm.Uuid, 0)}, ...): their UUIDs begin alike (bit 31 aside); give {vm.Name} another --uuid");
+        }
+        if (vm.Guest.Kind == GuestKind.Netns)
+        {
+            if (vm.Guest.NetnsName is null) throw new ArgumentException("a netns guest has a namespace name", nameof(vm));
+            StateRules.CheckNetnsName(vm.Guest.NetnsName);
+            if (Index.Netns.TryGetValue(vm.Guest.NetnsName, out var owner))
+            {
+                throw new ValidationException(
+                    $"network namespace {vm.Guest.NetnsName} is already the guest of VM {owner}: give --guest netns:OTHERNAME");
+            }
+        }
+        var index = Index;
+        var adapters = vm.Adapters.OrderBy(a => a.Index).ToImmutableList();
+        for (var i = 0; i < adapters.Count; i++)
+        {
+            if (i > 0 && adapters[i].Index == adapters[i - 1].Index)
+            {
+                throw new ValidationException($"VM {vm.Name} has two adapters net{adapters[i].Index}: give each adapter its own index");
+            }
+            index = CheckAdapter(index, new AdapterId(vm.Name, adapters[i].Index), adapters[i], null);
+        }
+        vm = vm with { Adapters = adapters };
+        return With(Networks, AsImmutable(Vms).Add(vm), index with
+        {
+            Vms = index.Vms.Add(vm.Name, vm),
+            HostPrefixes = index.HostPrefixes.Add(prefix, vm.Name),
+            Netns = vm.Guest.Kind == GuestKind.Netns ? index.Netns.Add(vm.Guest.NetnsName!, vm.Name) : index.Netns,
+        });
+    }
+
+    public DesiredState RemoveVm(string name)
+    {
+        var vm = GetVm(name);
+        var index = Index;
+        var addresses = index.Addresses;
+        var macs = index.Macs;
+        foreach (var a in vm.Adapters)
+        {
+            addresses = addresses.RemoveRange(a.Addresses.Select(c => c.Address));
+            macs = macs.Remove(a.Mac);
+        }
+        return With(Networks, AsImmutable(Vms).Remove(vm, ReferenceEqualityComparer.Instance), index with
+        {
+            Vms = index.Vms.Remove(name),
+            HostPrefixes = index.HostPrefixes.Remove(Naming.HostInterfacePrefix(vm.Uuid)),
+            Netns = vm.Guest.Kind == GuestKind.Netns ? index.Netns.Remove(vm.Guest.NetnsName!) : index.Netns,
+            Addresses = addresses,
+            Macs = macs,
+        });
+    }
+
+    public DesiredState SetRunning(string vmName, bool running)
+    {
+        var vm = GetVm(vmName);
+        return vm.Running == running ? this : ReplaceVm(vm, vm with { Running = running }, Index);
+    }
+
+    /// <summary>Adds <paramref name="adapter"/> (index, MAC and addresses all given) to VM <paramref name="vmName"/>.</summary>
+    public DesiredState AddAdapter(string vmName, Adapter adapter)
+    {
+        ArgumentNullException.ThrowIfNull(adapter);
+        var vm = GetVm(vmName);
+        if (vm.FindAdapter(adapter.Index) is not null)
+        {
+            throw new ValidationException(
+                $"VM {vmName} already has an adapter net{adapter.Index}: change it with 'hostnet adapter set {vmName} net{adapter.Index}'");
+        }
+        var id = new AdapterId(vmName, adapter.Index);
+        var index = CheckAdapter(Index, id, adapter, null);
+        return ReplaceVm(vm, vm with { Adapters = vm.Adapters.Append(adapter).OrderBy(a => a.Index).ToImmutableList() }, index);
+    }
+
+    /// <summary>Replaces the adapter of VM <paramref name="vmName"/> that has <paramref name="adapter"/>'s index.</summary>
+    public DesiredState SetAdapter(string vmName, Adapter adapter)
+    {
+        ArgumentNullException.ThrowIfNull(adapter);
+        var vm = GetVm(vmName);
+        var old = GetAdapter(vmName, adapter.Index);
+        var id = new AdapterId(vmName, adapter.Index);
+        var index = CheckAdapter(Index, id, adapter, old);
+        return ReplaceVm(vm, vm with { Adapters = vm.Adapters.Select(a => a.Index == adapter.Index ? adapter : a).ToImmutableList() }, index);
+    }
+
+    public DesiredState RemoveAdapter(string vmName, int adapterIndex)
+    {
+        var vm = GetVm(vmName);
+        var old = GetAdapter(vmName, adapterIndex);
+        var index = Index;
+        index = index with
+        {
+            Addresses = index.Addresses.RemoveRange(old.Addresses.Select(c => c.Address)),
+            Macs = index.Macs.Remove(old.Mac),
+        };
+        return ReplaceVm(vm, vm with { Adapters = vm.Adapters.Where(a => a.Index != adapterIndex).ToImmutableList() }, index);
+    }
+
+    /// <summary>
+    /// A new adapter for VM <paramref name="vmName"/> from what the user typed: the lowest free index,
+    /// the addresses parsed for the network's mode, the MAC given or generated. Not yet checked
+    /// against the rest of the state: pass it to <see cref="AddAdapter"/>.
+    /// </summary>
+    public Adapter NewAdapter(string vmName, string network, IReadOnlyList<string> ips, string? gateway, string? mac)
+    {
+        ArgumentNullException.ThrowIfNull(ips);
+        var vm = GetVm(vmName);
+        var net = GetNetwork(network);
+        var next = 0;
+        while (vm.FindAdapter(next) is not null) next++;
+        return new Adapter(
+            next,
+            net.Name,
+            mac is null ? MacAddress.Generate(vm.Uuid, next) : StateRules.ParseMac(mac),
+            ips.Select(ip => StateRules.ParseVmAddress(net, ip)).ToImmutableList(),
+            gateway is null ? null : StateRules.ParseAddress(gateway));
+    }
+
+    /// <summary>
+    /// Adapter <paramref name="adapterRef"/> of VM <paramref name="vmName"/> with what the user changed;
+    /// what is null stays (given addresses replace all of them; a move to a host-routed network drops
+    /// the adapter's own gateway). Pass it to <see cref="SetAdapter"/>.
+    /// </summary>
+    public Adapter ChangedAdapter(string vmName, string adapterRef, string? network, IReadOnlyList<string>? ips, string? gateway, string? mac)
+    {
+        var old = GetAdapter(vmName, StateRules.ParseAdapterIndex(adapterRef));
+        var net = GetNetwork(network ?? old.Network);
+        var addresses = ips is { Count: > 0 }
+            ? ips.Select(ip => StateRules.ParseVmAddress(net, ip)).ToImmutableList()
+            : old.Addresses;
+        var gw = gateway is not null ? StateRules.ParseAddress(gateway)
+            : net.Mode == NetworkMode.HostRouted ? null
+            : old.Gateway;
+        return old with
+        {
+            Network = net.Name,
+            Addresses = addresses,
+            Gateway = gw,
+            Mac = mac is null ? old.Mac : StateRules.ParseMac(mac),
+        };
+    }
+
+    /// <summary>Checks an adapter against its network and every other adapter; returns the index with it in.</summary>
+    private StateIndex CheckAdapter(StateIndex index, AdapterId id, Adapter adapter, Adapter? replacing)
+    {
+        var network = GetNetwork(adapter.Network);
+        StateRules.CheckAdapterShape(network, adapter);
+        var addresses = index.Addresses;
+        var macs = index.Macs;
+        if (replacing is not null)
+        {
+            addresses = addresses.RemoveRange(replacing.Addresses.Select(c => c.Address));
+            macs = macs.Remove(replacing.Mac);
+        }
+        if (macs.TryGetValue(adapter.Mac, out var macHolder))
+        {
+            throw new ValidationException(
+                $"MAC {adapter.Mac} is already used by {macHolder}: give another --mac, or leave --mac out to generate one");
+        }
+        foreach (var cidr in adapter.Addresses)
+        {
+            if (addresses.TryGetValue(cidr.Address, out var holder))
+            {
+                throw new ValidationException(
+                    $"{cidr.Address} is already held by {holder}: choose another address, or remove it there first");
+            }
+            if (Networks.FirstOrDefault(n => n.Mode == NetworkMode.HostRouted && n.Gateway == cidr.Address) is { } gwOf)
+            {
+                throw new ValidationException(
+                    $"{cidr.Address} is the gateway of network {gwOf.Name} and cannot be a VM address: choose another address");
+            }
+            addresses = addresses.Add(cidr.Address, id);
+        }
+        return index with { Addresses = addresses, Macs = macs.Add(adapter.Mac, id) };
+    }
+
+    private DesiredState ReplaceVm(Vm old, Vm updated, StateIndex index) =>
+        With(Networks, AsImmutable(Vms).Replace(old, updated, ReferenceEqualityComparer.Instance),
+            index with { Vms = index.Vms.SetItem(updated.Name, updated) });
+
+    private static ImmutableList<T> AsImmutable<T>(IReadOnlyList<T> list) =>
+        list as ImmutableList<T> ?? ImmutableList.CreateRange(list);
+
+    public bool Equals(DesiredState? other) =>
+        other is not null && Networks.SequenceEqual(other.Networks) && Vms.SequenceEqual(other.Vms);
+
+    public override int GetHashCode() => HashCode.Combine(Networks.Count, Vms.Count);
+}

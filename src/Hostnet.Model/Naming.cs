@@ -12,11 +12,15 @@ public static class Naming
     /// <c>vme%08x.%d</c>: the first 32 bits of the VM UUID with bit 31 cleared,
     /// then the adapter index (<c>vme7b9a73a1.0</c>).
     /// </summary>
-    public static string HostInterface(Guid uuid, int index)
-    {
-        var first = uint.Parse(uuid.ToString("N").AsSpan(0, 8), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
-        return string.Create(CultureInfo.InvariantCulture, $"vme{first & 0x7FFFFFFF:x8}.{index}");
-    }
+    public static string HostInterface(Guid uuid, int index) =>
+        string.Create(CultureInfo.InvariantCulture, $"vme{HostInterfacePrefix(uuid):x8}.{index}");
+
+    /// <summary>
+    /// The number in a VM's host interface names: the UUID's first 32 bits (as written,
+    /// <c>fb9a73a1-…</c>) with bit 31 cleared. Two VMs with the same number would collide.
+    /// </summary>
+    public static uint HostInterfacePrefix(Guid uuid) =>
+        uint.Parse(uuid.ToString("N").AsSpan(0, 8), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture) & 0x7FFFFFFF;
 
     /// <summary>The guest-side interface of adapter <paramref name="index"/>: <c>eth0</c>, <c>eth1</c>, ….</summary>
     public static string GuestInterface(int index) => string.Create(CultureInfo.InvariantCulture, $"eth{index}");

@@ -30,6 +30,12 @@ public sealed record Guest(GuestKind Kind, string? NetnsName)
 public sealed record Adapter(int Index, string Network, MacAddress Mac, IReadOnlyList<Ipv4Cidr> Addresses, Ipv4Address? Gateway)
 {
     public string Name => $"net{Index}";
+
+    public bool Equals(Adapter? other) =>
+        other is not null && Index == other.Index && Network == other.Network && Mac == other.Mac
+        && Gateway == other.Gateway && Addresses.SequenceEqual(other.Addresses);
+
+    public override int GetHashCode() => HashCode.Combine(Index, Network, Mac, Gateway, Addresses.Count);
 }
 
 /// <summary>A virtual machine as the state database holds it.</summary>
@@ -37,4 +43,20 @@ public sealed record Vm(string Name, Guid Uuid, Guest Guest, bool Running, IRead
 {
     /// <summary>The server-side interface of adapter <paramref name="index"/>: <c>vme7b9a73a1.0</c>.</summary>
     public string HostInterface(int index) => Naming.HostInterface(Uuid, index);
+
+    /// <summary>The adapter with index <paramref name="index"/>, if the VM has one.</summary>
+    public Adapter? FindAdapter(int index)
+    {
+        foreach (var a in Adapters)
+        {
+            if (a.Index == index) return a;
+        }
+        return null;
+    }
+
+    public bool Equals(Vm? other) =>
+        other is not null && Name == other.Name && Uuid == other.Uuid && Guest == other.Guest
+        && Running == other.Running && Adapters.SequenceEqual(other.Adapters);
+
+    public override int GetHashCode() => HashCode.Combine(Name, Uuid, Guest, Running, Adapters.Count);
 }

@@ -1,0 +1,64 @@
+using System.Collections.Immutable;
+
+namespace Hostnet.Model;
+
+public sealed partial record DesiredState
+{
+    // Built on first use for exactly these two lists; an edit hands the next state an updated
+    // copy (immutable dictionaries share structure, so that costs O(log n)). A state made with
+    // `with { Vms = … }` holds other lists and so builds its own.
+    private StateIndex? _index;
+
+    private StateIndex Index
+    {
+        get
+        {
+            var i = _index;
+            if (i is null || !ReferenceEquals(i.ForNetworks, Networks) || !ReferenceEquals(i.ForVms, Vms))
+            {
+                i = StateIndex.Build(Networks, Vms);
+                _index = i;
+            }
+            return i;
+        }
+    }
+
+    private static DesiredState With(IReadOnlyList<Network> networks, IReadOnlyList<Vm> vms, StateIndex index) =>
+        new(networks, vms) { _index = index with { ForNetworks = networks, ForVms = vms } };
+
+    private sealed record StateIndex(
+        IReadOnlyList<Network> ForNetworks,
+        IReadOnlyList<Vm> ForVms,
+        ImmutableDictionary<string, Network> Networks,
+        ImmutableDictionary<string, Vm> Vms,
+        ImmutableDictionary<uint, string> HostPrefixes,
+        ImmutableDictionary<string, string> Netns,
+        ImmutableDictionary<Ipv4Address, AdapterId> Addresses,
+        ImmutableDictionary<MacAddress, AdapterId> Macs)
+    {
+        public static StateIndex Build(IReadOnlyList<Network> networks, IReadOnlyList<Vm> vms)
+        {
+            var byName = ImmutableDictionary.CreateBuilder<string, Network>(StringComparer.Ordinal);
+            foreach (var n in networks) byName[n.Name] = n;
+            var vmsByName = ImmutableDictionary.CreateBuilder<string, Vm>(StringComparer.Ordinal);
+            var prefixes = ImmutableDictionary.CreateBuilder<uint, string>();
+            var netns = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+            var addresses = ImmutableDictionary.CreateBuilder<Ipv4Address, AdapterId>();
+            var macs = ImmutableDictionary.CreateBuilder<MacAddress, AdapterId>();
+            foreach (var vm in vms)
+            {
+                vmsByName[vm.Name] = vm;
+                prefixes[Naming.HostInterfacePrefix(vm.Uuid)] = vm.Name;
+                if (vm.Guest.NetnsName is { } ns) netns[ns] = vm.Name;
+                foreach (var a in vm.Adapters)
+                {
+                    var id = new AdapterId(vm.Name, a.Index);
+                    macs[a.Mac] = id;
+                    foreach (var c in a.Addresses) addresses[c.Address] = id;
+                }
+            }
+            return new StateIndex(networks, vms, byName.ToImmutable(), vmsByName.ToImmutable(), prefixes.ToImmutable(),
+                netns.ToImmutable(), addresses.ToImmutable(), macs.ToImmutable());
+        }
+    }
+}

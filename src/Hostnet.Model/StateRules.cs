@@ -1,0 +1,234 @@
+using System.Globalization;
+
+namespace Hostnet.Model;
+
+/// <summary>
+/// Every rule a desired state obeys, in one place: names, addresses, MACs and
+/// the refusals a user reads. <see cref="DesiredState"/>'s edits, the CLI and
+/// import all go through here, so a rule holds the same everywhere.
+/// Each check throws <see cref="ValidationException"/> with one line that says
+/// what is wrong and what to do.
+/// </summary>
+public static partial class StateRules
+{
+    /// <summary>VM and network names: a letter or digit, then up to 62 of letters, digits, <c>_ . -</c>.</summary>
+    public const int MaxNameLength = 63;
+
+    /// <summary>Network namespace names are file names under <c>/run/netns</c>.</summary>
+    public const int MaxNetnsNameLength = 255;
+
+    /// <summary>
+    /// The highest adapter index: <c>vme7b9a73a1.999</c> is 15 characters, the
+    /// kernel's limit for an interface name.
+    /// </summary>
+    public const int MaxAdapterIndex = 999;
+
+    public static bool IsValidName(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > MaxNameLength || !char.IsAsciiLetterOrDigit(name[0])) return false;
+        foreach (var c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('_' or '.' or '-')) return false;
+        }
+        return true;
+    }
+
+    /// <summary>What the kernel takes as an interface name: 1–15 bytes, no <c>/</c>, <c>:</c> or whitespace, not <c>.</c> or <c>..</c>.</summary>
+    public static bool IsValidInterfaceName(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > Naming.MaxInterfaceName || name is "." or "..") return false;
+        foreach (var c in name)
+        {
+            if (c is '/' or ':' || char.IsWhiteSpace(c) || char.IsControl(c) || c > '~') return false;
+        }
+        return true;
+    }
+
+    public static bool IsValidNetnsName(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > MaxNetnsNameLength || !char.IsAsciiLetterOrDigit(name[0])) return false;
+        foreach (var c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('_' or '.' or '-')) return false;
+        }
+        return true;
+    }
+
+    public static void CheckVmName(string name) => CheckName(name, "VM");
+
+    public static void CheckNetworkName(string name) => CheckName(name, "network");
+
+    private static void CheckName(string name, string what)
+    {
+        if (!IsValidName(name))
+        {
+            throw new ValidationException(
+                $"'{name}' is not a valid {what} name: use 1-63 letters, digits, '_', '.' or '-', beginning with a letter or digit");
+        }
+    }
+
+    /// <summary>Checks an interface name the admin gives (an uplink, a bridge).</summary>
+    /// <param name="name">The name.</param>
+    /// <param name="role">What it names, for the message: <c>uplink</c>, <c>bridge</c>.</param>
+    public static void CheckInterfaceName(string name, string role)
+    {
+        if (name.Length > Naming.MaxInterfaceName)
+        {
+            throw new ValidationException(string.Create(CultureInfo.InvariantCulture,
+                $"{role} name '{name}' is {name.Length} characters long, but the kernel takes at most 15: choose a shorter name"));
+        }
+        if (!IsValidInterfaceName(name))
+        {
+            throw new ValidationException(
+                $"'{name}' cannot be an interface name ({role}): use 1-15 characters without '/', ':' or spaces");
+        }
+        if (name.StartsWith("vme", StringComparison.Ordinal))
+        {
+            throw new ValidationException(
+                $"{role} name '{name}' begins with 'vme', which Hostnet keeps for VM adapters: choose another name");
+        }
+    }
+
+    public static void CheckNetnsName(string name)
+    {
+        if (!IsValidNetnsName(name))
+        {
+            throw new ValidationException(
+                $"'{name}' is not a valid network namespace name: use 1-255 letters, digits, '_', '.' or '-', beginning with a letter or digit");
+        }
+    }
+
+    /// <summary>A guest MAC: unicast and not all zero.</summary>
+    public static void CheckMac(MacAddress mac)
+    {
+        if (mac.IsZero)
+        {
+            throw new ValidationException(
+                $"{mac} cannot be an adapter's MAC address: give another, or leave --mac out to generate one");
+        }
+        if (mac.IsMulticast)
+        {
+            throw new ValidationException(
+                $"{mac} is a multicast MAC address: give a unicast one (even first byte, e.g. 02:00:00:00:00:01), or leave --mac out to generate one");
+        }
+    }
+
+    /// <summary>The gateway of a host-routed network: an address a host can hold.</summary>
+    public static void CheckRoutedGateway(Ipv4Address gateway)
+    {
+        if (SpecialRange(gateway) is { } range)
+        {
+            throw new ValidationException(
+                $"{gateway} is {range} and cannot be a gateway: give a unicast address such as {Ipv4Address.DefaultRoutedGateway}");
+        }
+    }
+
+    /// <summary>
+    /// One address of an adapter on <paramref name="network"/>, on its own:
+    /// not a special range, not the network's gateway, /32 when routed, not the
+    /// network or broadcast address of its subnet when bridged.
+    /// </summary>
+    public static void CheckVmAddress(Network network, Ipv4Cidr cidr, Ipv4Address? adapterGateway = null)
+    {
+        var a = cidr.Address;
+        if (SpecialRange(a) is { } range)
+        {
+            throw new ValidationException($"{a} is {range} and cannot be a VM address: choose another address");
+        }
+        if (network.Mode == NetworkMode.HostRouted)
+        {
+            if (network.Gateway == a)
+            {
+                throw new ValidationException(
+                    $"{a} is the gateway of network {network.Name} and cannot be a VM address: choose another address");
+            }
+            if (cidr.PrefixLength != 32)
+            {
+                throw new ValidationException(
+                    $"{cidr}: an address on host-routed network {network.Name} is a single host (/32): give it as {a} or {a}/32");
+            }
+            return;
+        }
+        if (cidr.PrefixLength <= 30)
+        {
+            var subnet = new Ipv4Cidr(cidr.Network, cidr.PrefixLength);
+            if (a == cidr.Network)
+            {
+                throw new ValidationException(
+                    $"{a} is the network address of {subnet} and cannot be a VM address: choose a host address in the subnet");
+            }
+            if (a == cidr.Broadcast)
+            {
+                throw new ValidationException(
+                    $"{a} is the broadcast address of {subnet} and cannot be a VM address: choose a host address in the subnet");
+            }
+        }
+        if (adapterGateway == a)
+        {
+            throw new ValidationException(
+                $"{a} is the adapter's own gateway and cannot also be its address: choose another address or --gateway");
+        }
+    }
+
+    /// <summary>The rules on one adapter's fields that need no other adapter to decide.</summary>
+    public static void CheckAdapterShape(Network network, Adapter adapter)
+    {
+        if (adapter.Index is < 0 or > MaxAdapterIndex)
+        {
+            throw new ValidationException(string.Create(CultureInfo.InvariantCulture,
+                $"adapter index {adapter.Index} is out of range: use 0 to {MaxAdapterIndex} (the host interface name has at most 15 characters)"));
+        }
+        if (adapter.Network != network.Name)
+        {
+            throw new ArgumentException("the adapter is not on this network", nameof(adapter));
+        }
+        CheckMac(adapter.Mac);
+        if (network.Mode == NetworkMode.HostRouted)
+        {
+            if (adapter.Addresses.Count == 0)
+            {
+                throw new ValidationException(
+                    $"an adapter on host-routed network {network.Name} needs an address: give --ip ADDR");
+            }
+            if (adapter.Gateway is { } gw)
+            {
+                throw new ValidationException(
+                    $"an adapter on host-routed network {network.Name} routes through the network's gateway {network.Gateway}, so --gateway {gw} cannot be given: leave --gateway out");
+            }
+        }
+        var seen = new HashSet<Ipv4Address>();
+        foreach (var cidr in adapter.Addresses)
+        {
+            CheckVmAddress(network, cidr, adapter.Gateway);
+            if (!seen.Add(cidr.Address))
+            {
+                throw new ValidationException($"{cidr.Address} is given twice: give each address once");
+            }
+        }
+        if (network.Mode == NetworkMode.Bridged && adapter.Gateway is { } gateway)
+        {
+            if (adapter.Addresses.Count == 0)
+            {
+                throw new ValidationException(
+                    $"gateway {gateway} needs an address of the adapter in its subnet: give --ip ADDR/PREFIX too");
+            }
+            if (!adapter.Addresses.Any(c => c.Contains(gateway)))
+            {
+                var first = adapter.Addresses[0];
+                var subnet = new Ipv4Cidr(first.Network, first.PrefixLength);
+                throw new ValidationException(
+                    $"gateway {gateway} is outside the subnet of {first}: give a gateway in {subnet}");
+            }
+        }
+    }
+
+    /// <summary>The special-purpose range <paramref name="a"/> lies in, as words; null for an ordinary unicast address.</summary>
+    private static string? SpecialRange(Ipv4Address a) =>
+        a.IsUnspecifiedNetwork ? "in 0.0.0.0/8 (this host on this network)"
+        : a.IsLoopback ? "a loopback address (127.0.0.0/8)"
+        : a.IsLinkLocal ? "a link-local address (169.254.0.0/16)"
+        : a.IsMulticast ? "a multicast address (224.0.0.0/4)"
+        : a.Value == uint.MaxValue ? "the limited broadcast address"
+        : a.IsReservedOrBroadcast ? "a reserved address (240.0.0.0/4)"
+        : null;
+}

@@ -1,0 +1,59 @@
+namespace Hostnet.Store;
+
+/// <summary>One step of the schema: the database is at <see cref="Version"/> once <see cref="Sql"/> has run.</summary>
+/// <param name="Version">1, 2, …: the <c>PRAGMA user_version</c> after this step.</param>
+/// <param name="Description">What the step adds, for a reader of the list.</param>
+/// <param name="Sql">The statements, run in the migrating transaction.</param>
+public sealed record Migration(int Version, string Description, string Sql);
+
+/// <summary>
+/// The schema as an ordered list of steps. A database records how many it has
+/// taken in <c>PRAGMA user_version</c>; opening it runs the rest, in one
+/// transaction. A later change to the schema is one more entry at the end —
+/// never an edit of an entry that has shipped.
+/// </summary>
+public static class Migrations
+{
+    public static IReadOnlyList<Migration> All { get; } =
+    [
+        new(1, "networks, VMs, adapters and their addresses", """
+            CREATE TABLE networks (
+                id      INTEGER PRIMARY KEY,
+                name    TEXT NOT NULL UNIQUE,
+                mode    TEXT NOT NULL CHECK (mode IN ('bridged', 'host-routed')),
+                uplink  TEXT NOT NULL,
+                bridge  TEXT,
+                gateway TEXT
+            );
+            CREATE TABLE vms (
+                id      INTEGER PRIMARY KEY,
+                name    TEXT NOT NULL UNIQUE,
+                uuid    TEXT NOT NULL UNIQUE,
+                guest   TEXT NOT NULL CHECK (guest IN ('tap', 'netns')),
+                netns   TEXT,
+                running INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE TABLE adapters (
+                vm_id   INTEGER NOT NULL REFERENCES vms (id) ON DELETE CASCADE,
+                idx     INTEGER NOT NULL,
+                network TEXT NOT NULL REFERENCES networks (name),
+                mac     TEXT NOT NULL UNIQUE,
+                gateway TEXT,
+                PRIMARY KEY (vm_id, idx)
+            );
+            CREATE INDEX adapters_network ON adapters (network);
+            CREATE TABLE adapter_addresses (
+                vm_id   INTEGER NOT NULL,
+                idx     INTEGER NOT NULL,
+                pos     INTEGER NOT NULL,
+                address TEXT NOT NULL,
+                prefix  INTEGER NOT NULL CHECK (prefix BETWEEN 0 AND 32),
+                PRIMARY KEY (vm_id, idx, pos),
+                FOREIGN KEY (vm_id, idx) REFERENCES adapters (vm_id, idx) ON DELETE CASCADE
+            );
+            """),
+        new(2, "one holder per VM address, enforced by the database too", """
+            CREATE UNIQUE INDEX adapter_addresses_address ON adapter_addresses (address);
+            """),
+    ];
+}

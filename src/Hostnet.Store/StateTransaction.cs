@@ -1,0 +1,190 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Hostnet.Model;
+using Microsoft.Data.Sqlite;
+
+namespace Hostnet.Store;
+
+/// <summary>
+/// One open write transaction of <see cref="StateStore.Write{T}"/>. <see cref="Load"/> reads the
+/// whole state; each edit touches only the rows of what it changes, so a change among
+/// ten thousand VMs costs the same as among ten. Check an edit with <see cref="DesiredState"/>
+/// first: this class writes what it is given. <see cref="Connection"/>, <see cref="Transaction"/>
+/// and <see cref="CreateCommand"/> let other layers keep their own tables in the same transaction.
+/// </summary>
+public sealed class StateTransaction : IDisposable
+{
+    // Statements are prepared once per transaction and re-bound: an import of
+    // thousands of VMs runs the same few statements over and over.
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+    internal StateTransaction(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        Connection = connection;
+        Transaction = transaction;
+    }
+
+    public SqliteConnection Connection { get; }
+
+    public SqliteTransaction Transaction { get; }
+
+    /// <summary>A command in this transaction; the caller disposes it.</summary>
+    public SqliteCommand CreateCommand(string sql)
+    {
+        var cmd = Connection.CreateCommand();
+        cmd.Transaction = Transaction;
+        cmd.CommandText = sql;
+        return cmd;
+    }
+
+    public DesiredState Load()
+    {
+        var networks = ImmutableList.CreateBuilder<Network>();
+        using (var r = Query("SELECT name, mode, uplink, bridge, gateway FROM networks ORDER BY id"))
+        {
+            while (r.Read())
+            {
+                var mode = r.GetString(1) == "bridged" ? NetworkMode.Bridged : NetworkMode.HostRouted;
+                networks.Add(new Network(r.GetString(0), mode, r.GetString(2), NullableString(r, 3), NullableAddress(r, 4)));
+            }
+        }
+
+        var addresses = new Dictionary<(long, int), ImmutableList<Ipv4Cidr>.Builder>();
+        using (var r = Query("SELECT vm_id, idx, address, prefix FROM adapter_addresses ORDER BY vm_id, idx, pos"))
+        {
+            while (r.Read())
+            {
+                var key = (r.GetInt64(0), r.GetInt32(1));
+                if (!addresses.TryGetValue(key, out var list)) addresses[key] = list = ImmutableList.CreateBuilder<Ipv4Cidr>();
+                list.Add(new Ipv4Cidr(Ipv4Address.Parse(r.GetString(2)), r.GetInt32(3)));
+            }
+        }
+
+        var adapters = new Dictionary<long, ImmutableList<Adapter>.Builder>();
+        using (var r = Query("SELECT vm_id, idx, network, mac, gateway FROM adapters ORDER BY vm_id, idx"))
+        {
+            while (r.Read())
+            {
+                var vmId = r.GetInt64(0);
+                var idx = r.GetInt32(1);
+                if (!adapters.TryGetValue(vmId, out var list)) adapters[vmId] = list = ImmutableList.CreateBuilder<Adapter>();
+                var addrs = addresses.TryGetValue((vmId, idx), out var a) ? a.ToImmutable() : ImmutableList<Ipv4Cidr>.Empty;
+                list.Add(new Adapter(idx, r.GetString(2), MacAddress.Parse(r.GetString(3)), addrs, NullableAddress(r, 4)));
+            }
+        }
+
+        var vms = ImmutableList.CreateBuilder<Vm>();
+        using (var r = Query("SELECT id, name, uuid, guest, netns, running FROM vms ORDER BY id"))
+        {
+            while (r.Read())
+            {
+                var guest = r.GetString(3) == "netns" ? Guest.Netns(r.GetString(4)) : Guest.Tap;
+                var list = adapters.TryGetValue(r.GetInt64(0), out var l) ? l.ToImmutable() : ImmutableList<Adapter>.Empty;
+                vms.Add(new Vm(r.GetString(1), Guid.Parse(r.GetString(2)), guest, r.GetInt64(5) != 0, list));
+            }
+        }
+        return new DesiredState(networks.ToImmutable(), vms.ToImmutable());
+    }
+
+    public void AddNetwork(Network network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        Run("INSERT INTO networks (name, mode, uplink, bridge, gateway) VALUES ($p0, $p1, $p2, $p3, $p4)",
+            network.Name, Network.ModeName(network.Mode), network.Uplink, network.Bridge, network.Gateway?.ToString());
+    }
+
+    public void RemoveNetwork(string name) =>
+        Expect(1, Run("DELETE FROM networks WHERE name = $p0", name), $"network {name}");
+
+    /// <summary>Inserts a VM with its adapters.</summary>
+    public void AddVm(Vm vm)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        Run("INSERT INTO vms (name, uuid, guest, netns, running) VALUES ($p0, $p1, $p2, $p3, $p4)",
+            vm.Name, vm.Uuid.ToString("D"), vm.Guest.Kind == GuestKind.Netns ? "netns" : "tap", vm.Guest.NetnsName, vm.Running ? 1 : 0);
+        var id = Convert.ToInt64(Scalar("SELECT last_insert_rowid()"), CultureInfo.InvariantCulture);
+        foreach (var a in vm.Adapters) InsertAdapter(id, a);
+    }
+
+    /// <summary>Deletes a VM; its adapters and addresses go with it.</summary>
+    public void RemoveVm(string name) =>
+        Expect(1, Run("DELETE FROM vms WHERE name = $p0", name), $"VM {name}");
+
+    public void SetRunning(string vmName, bool running) =>
+        Expect(1, Run("UPDATE vms SET running = $p1 WHERE name = $p0", vmName, running ? 1 : 0), $"VM {vmName}");
+
+    /// <summary>Writes adapter <c>adapter.Index</c> of VM <paramref name="vmName"/>, new or replacing the old one.</summary>
+    public void SaveAdapter(string vmName, Adapter adapter)
+    {
+        ArgumentNullException.ThrowIfNull(adapter);
+        var id = VmId(vmName);
+        Run("DELETE FROM adapter_addresses WHERE vm_id = $p0 AND idx = $p1", id, adapter.Index);
+        var updated = Run("UPDATE adapters SET network = $p2, mac = $p3, gateway = $p4 WHERE vm_id = $p0 AND idx = $p1",
+            id, adapter.Index, adapter.Network, adapter.Mac.ToString(), adapter.Gateway?.ToString());
+        if (updated == 0)
+        {
+            InsertAdapter(id, adapter);
+        }
+        else
+        {
+            InsertAddresses(id, adapter);
+        }
+    }
+
+    public void RemoveAdapter(string vmName, int index) =>
+        Expect(1, Run("DELETE FROM adapters WHERE vm_id = $p0 AND idx = $p1", VmId(vmName), index), $"adapter net{index} of VM {vmName}");
+
+    public void Dispose()
+    {
+        foreach (var cmd in _commands.Values) cmd.Dispose();
+        _commands.Clear();
+    }
+
+    private void InsertAdapter(long vmId, Adapter a)
+    {
+        Run("INSERT INTO adapters (vm_id, idx, network, mac, gateway) VALUES ($p0, $p1, $p2, $p3, $p4)",
+            vmId, a.Index, a.Network, a.Mac.ToString(), a.Gateway?.ToString());
+        InsertAddresses(vmId, a);
+    }
+
+    private void InsertAddresses(long vmId, Adapter a)
+    {
+        for (var pos = 0; pos < a.Addresses.Count; pos++)
+        {
+            Run("INSERT INTO adapter_addresses (vm_id, idx, pos, address, prefix) VALUES ($p0, $p1, $p2, $p3, $p4)",
+                vmId, a.Index, pos, a.Addresses[pos].Address.ToString(), a.Addresses[pos].PrefixLength);
+        }
+    }
+
+    private long VmId(string vmName) =>
+        Scalar("SELECT id FROM vms WHERE name = $p0", vmName) is long id
+            ? id
+            : throw new InvalidOperationException($"VM {vmName} is not in the state database");
+
+    private static void Expect(int rows, int affected, string what)
+    {
+        if (affected != rows) throw new InvalidOperationException($"{what} is not in the state database");
+    }
+
+    private SqliteCommand Prepared(string sql, object?[] args)
+    {
+        if (!_commands.TryGetValue(sql, out var cmd))
+        {
+            cmd = CreateCommand(sql);
+            for (var i = 0; i < args.Length; i++) cmd.Parameters.Add(new SqliteParameter("$p" + i.ToString(CultureInfo.InvariantCulture), null));
+            _commands[sql] = cmd;
+        }
+        for (var i = 0; i < args.Length; i++) cmd.Parameters[i].Value = args[i] ?? DBNull.Value;
+        return cmd;
+    }
+
+    private int Run(string sql, params object?[] args) => Prepared(sql, args).ExecuteNonQuery();
+
+    private object? Scalar(string sql, params object?[] args) => Prepared(sql, args).ExecuteScalar();
+
+    private SqliteDataReader Query(string sql) => Prepared(sql, []).ExecuteReader();
+
+    private static string? NullableString(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private static Ipv4Address? NullableAddress(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : Ipv4Address.Parse(r.GetString(i));
+}
