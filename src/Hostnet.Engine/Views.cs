@@ -5,8 +5,7 @@ using Hostnet.Netlink;
 
 namespace Hostnet.Engine;
 
-/// <summary>One row of the server's ARP table, as <c>arp -n</c> shows it.</summary>
-/// <param name="Flags"><c>C</c> complete, <c>M</c> permanent, <c>P</c> published (proxy).</param>
+/// <summary>One row of the server's ARP table, as <c>arp -n</c> shows it; flags <c>C</c> complete, <c>M</c> permanent, <c>P</c> published (proxy).</summary>
 public sealed record ArpRow(string Address, string HwType, string HwAddress, string Flags, string Mask, string Iface);
 
 /// <summary>A route Hostnet owns, with the VM adapter behind it.</summary>

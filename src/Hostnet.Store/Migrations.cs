@@ -55,5 +55,12 @@ public static class Migrations
         new(2, "one holder per VM address, enforced by the database too", """
             CREATE UNIQUE INDEX adapter_addresses_address ON adapter_addresses (address);
             """),
+        new(3, "the kernel objects Hostnet made that the kernel cannot mark: host interface names, proxy entries, guest namespaces", """
+            CREATE TABLE kernel_objects (
+                kind TEXT NOT NULL,
+                key  TEXT NOT NULL,
+                PRIMARY KEY (kind, key)
+            ) WITHOUT ROWID;
+            """),
     ];
 }
