@@ -57,12 +57,28 @@ public sealed class HostEngine : IDisposable
     public PreparedApply Prepare(DesiredState state)
     {
         var observer = new Observer(_serverNs, _server);
-        var snapshot = observer.Snapshot();
+        var ledger = _ledger.Load();
+        var snapshot = observer.Snapshot(ledger);
         var intent = IntentBuilder.Build(state, snapshot.Facts);
         var problems = new List<string>();
         intent = DropUnreachable(intent, snapshot, problems);
-        var observed = observer.Observe(snapshot, intent, _ledger.Load());
-        return new PreparedApply(Planner.Diff(intent.Objects, observed), problems);
+        var observed = observer.Observe(snapshot, intent, ledger);
+        var plan = Planner.Diff(intent.Objects, observed);
+
+        // Say exactly what moves between an uplink and its bridge, read from the live server.
+        if (plan.Steps.Any(s => s.Object is UplinkPort))
+        {
+            plan = new Plan(plan.Steps.Select(s => s.Object is UplinkPort u
+                ? s with
+                {
+                    Object = u with
+                    {
+                        Moves = s.Change == Change.Remove ? observer.Moves(snapshot, u.Bridge, u.Uplink) : observer.Moves(snapshot, u.Uplink, u.Bridge),
+                    },
+                }
+                : s).ToList());
+        }
+        return new PreparedApply(plan, problems);
     }
 
     /// <summary>
@@ -110,6 +126,20 @@ public sealed class HostEngine : IDisposable
     {
         var names = snapshot.Links.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
         var missing = new SortedSet<string>(StringComparer.Ordinal);
+        var droppedBridges = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var o in intent.Objects)
+        {
+            if (o is UplinkPort u && !names.Contains(u.Uplink))
+            {
+                missing.Add(u.Uplink);
+                droppedBridges.Add(u.Bridge);
+            }
+        }
+        // A bridge is made only with its uplink; what hangs off a missing one waits.
+        foreach (var o in intent.Objects)
+        {
+            if (o is BridgeObject b && !droppedBridges.Contains(b.Name)) names.Add(b.Name);
+        }
         foreach (var o in intent.Objects)
         {
             if (o is ProxyNeighborObject p && !names.Contains(p.Dev)) missing.Add(p.Dev);
@@ -122,6 +152,8 @@ public sealed class HostEngine : IDisposable
         {
             ProxyNeighborObject p => names.Contains(p.Dev),
             SysctlObject s when !s.PerLink => SysctlDev(s.Path) is not { } dev || names.Contains(dev),
+            UplinkPort u => names.Contains(u.Uplink),
+            BridgeObject b => !droppedBridges.Contains(b.Name),
             _ => true,
         }).Select(o => o is HostLink { Master: { } m } l && !names.Contains(m) ? l with { Master = null } : o).ToList());
     }

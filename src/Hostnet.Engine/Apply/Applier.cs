@@ -51,6 +51,8 @@ public sealed class Applier
             HostLink l => LedgerEntry.Link(l.Name),
             ProxyNeighborObject p => LedgerEntry.Proxy(p.Dev, p.Address),
             NamespaceObject n when s.Change == Change.Add => LedgerEntry.Namespace(n.Name),
+            BridgeObject b when s.Change == Change.Add => LedgerEntry.Bridge(b.Name),
+            UplinkPort u => LedgerEntry.Uplink(u.Uplink, u.Bridge),
             _ => (LedgerEntry?)null,
         }).OfType<LedgerEntry>().ToList());
 
@@ -63,6 +65,11 @@ public sealed class Applier
             if (!NetNamespace.Exists(ns.Name)) NetNamespace.Create(ns.Name).Dispose();
         }
 
+        if (upserts.Any(s => s.Object is BridgeObject or UplinkPort))
+        {
+            MakeBridges(upserts, links);
+            links = IndexLinks(_server.DumpLinks());
+        }
         WriteSysctls(upserts, Rank.Sysctl);
         CreateLinks(upserts, links);
         links = IndexLinks(_server.DumpLinks());
@@ -91,10 +98,18 @@ public sealed class Applier
     {
         var server = new List<RtnlRequest>();
         var forgotten = new List<LedgerEntry>();
+        var givenBack = new List<UplinkPort>();
+        var bridges = new List<BridgeObject>();
         foreach (var step in removals.Where(s => s.Object.Netns == KernelObject.Server))
         {
             switch (step.Object)
             {
+                case UplinkPort u:
+                    givenBack.Add(u);
+                    break;
+                case BridgeObject b:
+                    bridges.Add(b);
+                    break;
                 case HostLink l when links.TryGetValue(l.Name, out var link):
                     server.Add(new DeleteLink(link.Index, l.Name));
                     forgotten.Add(LedgerEntry.Link(l.Name));
@@ -119,6 +134,19 @@ public sealed class Applier
         }
         Send(_server, server, tolerateGone: true);
 
+        // After the vme ports are gone: the uplink gets its addresses and routes back, then the bridge goes.
+        foreach (var u in givenBack)
+        {
+            new UplinkMover(_server, _faults).Move(u.Moves, enslave: false, IndexLinks(_server.DumpLinks()));
+            forgotten.Add(LedgerEntry.Uplink(u.Uplink, u.Bridge));
+        }
+        if (bridges.Count > 0)
+        {
+            var now = IndexLinks(_server.DumpLinks());
+            Send(_server, bridges.Where(b => now.ContainsKey(b.Name)).Select(b => (RtnlRequest)new DeleteLink(now[b.Name].Index, b.Name)).ToList(), tolerateGone: true);
+            forgotten.AddRange(bridges.Select(b => LedgerEntry.Bridge(b.Name)));
+        }
+
         foreach (var group in removals.Where(s => s.Object.Netns != KernelObject.Server).GroupBy(s => s.Object.Netns))
         {
             if (!NetNamespace.Exists(group.Key)) continue;
@@ -141,6 +169,27 @@ public sealed class Applier
             Send(sock, requests, tolerateGone: true);
         }
         _ledger.Forget(forgotten);
+    }
+
+    /// <summary>Bridges first (made down, pinned to the uplink's MAC, then up), then each uplink into its bridge with its addresses and routes.</summary>
+    private void MakeBridges(List<PlanStep> upserts, Dictionary<string, Link> links)
+    {
+        var requests = new List<RtnlRequest>();
+        foreach (var step in upserts)
+        {
+            if (step.Object is not BridgeObject b) continue;
+            if (step.Change == Change.Add)
+                requests.Add(new CreateBridge(b.Name, ToMac(b.Mac), StpOff: true, ForwardDelayCentiseconds: 0, Up: b.Up));
+            else if (links.TryGetValue(b.Name, out var l))
+                requests.Add(new SetLink(l.Index, b.Name) { Mac = ToMac(b.Mac), Up = b.Up });
+        }
+        Send(_server, requests, tolerateGone: false);
+
+        var ports = upserts.Where(s => s.Object is UplinkPort).ToList();
+        if (ports.Count == 0) return;
+        var now = IndexLinks(_server.DumpLinks());
+        foreach (var step in ports)
+            new UplinkMover(_server, _faults).Move(((UplinkPort)step.Object).Moves, enslave: true, now);
     }
 
     private void CreateLinks(List<PlanStep> upserts, Dictionary<string, Link> links)
@@ -197,6 +246,8 @@ public sealed class Applier
                     Alias = l.Alias,
                     MasterIndex = l.Master is null ? (step.Before is HostLink { Master: not null } ? 0 : null) : Index(l.Master),
                 };
+            case BridgeObject or UplinkPort:
+                return null;
             case GuestLinkState g:
                 return new SetLink(Index(g.Name), g.Name) { Up = g.Up };
             case AddressObject a:
@@ -212,7 +263,7 @@ public sealed class Applier
         }
     }
 
-    private void Send(RtnlSocket sock, List<RtnlRequest> requests, bool tolerateGone)
+    internal void Send(RtnlSocket sock, List<RtnlRequest> requests, bool tolerateGone)
     {
         if (requests.Count == 0) return;
         if (_faults.Enabled)

@@ -16,6 +16,13 @@ public static class IntentBuilder
         void Want(KernelObject o) => objects.TryAdd((o.Netns, o.Identity), o);
 
         var networks = state.Networks.ToDictionary(n => n.Name, StringComparer.Ordinal);
+        var bridges = ActiveBridges(state, facts);
+        foreach (var (uplink, bridge) in bridges)
+        {
+            Want(new BridgeObject(bridge, facts.MacOfLink.GetValueOrDefault(uplink), Up: true));
+            Want(new UplinkPort(uplink, bridge));
+        }
+
         foreach (var vm in state.Vms)
         {
             if (!vm.Running) continue;
@@ -41,7 +48,7 @@ public static class IntentBuilder
                 if (guestNs is not null) Want(new GuestLinkState(guestNs, eth, Up: true));
 
                 if (network.Mode == NetworkMode.HostRouted)
-                    WantRouted(Want, state, network, vm, adapter, vme, guestNs, eth, facts);
+                    WantRouted(Want, L3Uplink(bridges, network, facts), network, adapter, vme, guestNs, eth, facts);
                 else
                     WantBridged(Want, adapter, guestNs, eth);
             }
@@ -50,26 +57,36 @@ public static class IntentBuilder
         return new KernelIntent(objects.Values.ToList());
     }
 
-    /// <summary>The L3 uplink of a routed network: the bridge that holds its uplink, if any, else the uplink.</summary>
-    public static string L3Uplink(DesiredState state, Network network, ServerFacts facts)
+    /// <summary>
+    /// The bridges of bridged networks in use, by uplink: a bridge is made when
+    /// the first VM on its network starts, and stays (with the uplink in it)
+    /// until the network is removed.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ActiveBridges(DesiredState state, ServerFacts facts)
     {
-        foreach (var other in state.Networks)
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var vm in state.Vms)
         {
-            if (other.Mode == NetworkMode.Bridged && other.Uplink == network.Uplink && other.Bridge is { } br
-                && BridgeInUse(state, other))
-                return br;
+            if (!vm.Running) continue;
+            foreach (var a in vm.Adapters) used.Add(a.Network);
         }
-        return facts.MasterOf(network.Uplink) ?? network.Uplink;
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var n in state.Networks)
+        {
+            if (n is { Mode: NetworkMode.Bridged, Bridge: { } br } && (used.Contains(n.Name) || facts.Enslaved(n.Uplink, br)))
+                result.TryAdd(n.Uplink, br);
+        }
+        return result;
     }
 
-    private static bool BridgeInUse(DesiredState state, Network bridged) =>
-        state.Vms.Any(v => v.Running && v.Adapters.Any(a => a.Network == bridged.Name));
+    /// <summary>The L3 uplink of a routed network: the bridge that holds (or will hold) its uplink, if any, else the uplink.</summary>
+    public static string L3Uplink(IReadOnlyDictionary<string, string> activeBridges, Network network, ServerFacts facts) =>
+        activeBridges.TryGetValue(network.Uplink, out var br) ? br : facts.MasterOf(network.Uplink) ?? network.Uplink;
 
-    private static void WantRouted(Action<KernelObject> want, DesiredState state, Network network, Vm vm, Adapter adapter,
+    private static void WantRouted(Action<KernelObject> want, string uplink, Network network, Adapter adapter,
         string vme, string? guestNs, string eth, ServerFacts facts)
     {
         var gateway = network.Gateway ?? Ipv4Address.DefaultRoutedGateway;
-        var uplink = L3Uplink(state, network, facts);
 
         // Forwarding and proxy_delay=0 on the uplink come before any proxy entry (Rank.Sysctl < Rank.ProxyNeighbor):
         // the kernel delays proxy answers by up to 800 ms otherwise.

@@ -30,6 +30,8 @@ public abstract record KernelObject(string Netns)
 public enum Rank
 {
     Namespace,
+    Bridge,
+    UplinkPort,
     Sysctl,
     Link,
     LinkSysctl,
@@ -138,4 +140,52 @@ public sealed record ProxyNeighborObject(string Dev, Ipv4Address Address) : Kern
     public override string Identity => $"proxy {Address} dev {Dev}";
     public override Rank Rank => Rank.ProxyNeighbor;
     public override string Describe() => $"proxy {Address} dev {Dev}";
+}
+
+/// <summary>The bridge of a bridged network (<c>br1</c>): its MAC pinned to the uplink's, STP off, forward delay 0, up.</summary>
+public sealed record BridgeObject(string Name, MacAddress Mac, bool Up) : KernelObject(Server)
+{
+    public override string Identity => "bridge " + Name;
+    public override Rank Rank => Rank.Bridge;
+    public override string Describe() => $"bridge {Name} address {Mac} stp off forward_delay 0" + (Up ? " up" : " down");
+}
+
+/// <summary>
+/// The uplink as a port of a bridged network's bridge. Making it one moves the
+/// server's own IPv4 addresses and the routes through the uplink to the bridge
+/// (<see cref="Moves"/>, read from the live server when planned); removing it
+/// gives them back. The moves are not compared: they follow from the server.
+/// </summary>
+public sealed record UplinkPort(string Uplink, string Bridge) : KernelObject(Server)
+{
+    public UplinkMoves Moves { get; init; } = UplinkMoves.None;
+
+    public override string Identity => "uplink " + Uplink;
+    public override Rank Rank => Rank.UplinkPort;
+
+    public override string Describe() => $"uplink {Uplink} master {Bridge}" + Moves.Describe();
+
+    public bool Equals(UplinkPort? other) => other is not null && Uplink == other.Uplink && Bridge == other.Bridge;
+
+    public override int GetHashCode() => HashCode.Combine(Uplink, Bridge);
+}
+
+/// <summary>What moves between an uplink and its bridge: the server's addresses and the routes through it.</summary>
+public sealed record UplinkMoves(string From, string To, IReadOnlyList<Ipv4Cidr> Addresses, IReadOnlyList<MovedRoute> Routes)
+{
+    public static UplinkMoves None { get; } = new("", "", [], []);
+
+    public string Describe()
+    {
+        if (Addresses.Count == 0 && Routes.Count == 0) return "";
+        var what = Addresses.Select(a => a.ToString()).Concat(Routes.Select(r => "route " + r.Describe()));
+        return $" (moves {string.Join(", ", what)} from {From} to {To})";
+    }
+}
+
+/// <summary>A route of the server's own that moves with its addresses (the default route among them).</summary>
+public sealed record MovedRoute(Ipv4Cidr Destination, Ipv4Address? Gateway, byte Protocol, byte Scope, uint? Metric, Ipv4Address? PreferredSource)
+{
+    public string Describe() =>
+        (Destination.PrefixLength == 0 ? "default" : $"{Destination.Network}/{Destination.PrefixLength}") + (Gateway is { } g ? $" via {g}" : "");
 }

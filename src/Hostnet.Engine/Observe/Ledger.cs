@@ -23,6 +23,8 @@ public enum LedgerKind
     Link,
     Proxy,
     Namespace,
+    Bridge,
+    Uplink,
 }
 
 /// <summary>One ledger row: a link name, a proxy entry as <c>DEV ADDRESS</c>, or a namespace name.</summary>
@@ -31,11 +33,15 @@ public readonly record struct LedgerEntry(LedgerKind Kind, string Key)
     public static LedgerEntry Link(string name) => new(LedgerKind.Link, name);
     public static LedgerEntry Proxy(string dev, Model.Ipv4Address address) => new(LedgerKind.Proxy, $"{dev} {address}");
     public static LedgerEntry Namespace(string name) => new(LedgerKind.Namespace, name);
+    public static LedgerEntry Bridge(string name) => new(LedgerKind.Bridge, name);
+    public static LedgerEntry Uplink(string uplink, string bridge) => new(LedgerKind.Uplink, $"{uplink} {bridge}");
 }
 
 public sealed record LedgerContents(IReadOnlySet<LedgerEntry> Entries)
 {
     public bool Has(LedgerEntry e) => Entries.Contains(e);
+
+    public IEnumerable<string> Keys(LedgerKind kind) => Entries.Where(e => e.Kind == kind).Select(e => e.Key);
 }
 
 /// <summary>A ledger in memory, for tests and plans that change nothing.</summary>

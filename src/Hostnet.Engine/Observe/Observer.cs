@@ -24,16 +24,41 @@ public sealed class Observer
     }
 
     /// <summary>The server's links, the first thing any apply or plan reads.</summary>
-    public ServerSnapshot Snapshot()
+    public ServerSnapshot Snapshot(LedgerContents ledger)
     {
         var links = _server.DumpLinks();
         var byIndex = links.ToDictionary(l => l.Index);
         var masters = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var macs = new Dictionary<string, MacAddress>(StringComparer.Ordinal);
         foreach (var l in links)
+        {
             masters[l.Name] = l.MasterIndex is { } m && byIndex.TryGetValue(m, out var master) ? master.Name : null;
+            if (l.Mac is { } mac && mac.GetAddressBytes().Length == 6) macs[l.Name] = ToMac(mac);
+        }
         var hasIpv6 = _serverNs.Invoke(() => Directory.Exists("/proc/sys/net/ipv6/conf"));
-        return new ServerSnapshot(links, new ServerFacts(masters, hasIpv6));
+        return new ServerSnapshot(links, new ServerFacts(masters, hasIpv6)
+        {
+            MacOfLink = macs,
+            EnslavedUplinks = ledger.Keys(LedgerKind.Uplink).ToHashSet(StringComparer.Ordinal),
+        });
     }
+
+    /// <summary>What moves from <paramref name="from"/> to <paramref name="to"/>: its IPv4 addresses and the routes through it that are neither the kernel's nor Hostnet's.</summary>
+    public UplinkMoves Moves(ServerSnapshot snapshot, string from, string to)
+    {
+        if (snapshot.Find(from) is not { } link) return UplinkMoves.None with { From = from, To = to };
+        var addresses = _server.DumpAddresses().Where(a => a.IfIndex == link.Index)
+            .Select(a => new Ipv4Cidr(ToIp(a.Address), a.PrefixLength)).ToList();
+        var routes = _server.DumpRoutes()
+            .Where(r => r.OutIfIndex == link.Index && r.Protocol is not (RTPROT_KERNEL or HostnetMarks.RouteProtocol))
+            .Select(r => new MovedRoute(new Ipv4Cidr(ToIp(r.Destination), r.PrefixLength), r.Gateway is null ? null : ToIp(r.Gateway),
+                r.Protocol, r.Scope, r.Metric, r.PreferredSource is null ? null : ToIp(r.PreferredSource)))
+            .ToList();
+        return new UplinkMoves(from, to, addresses, routes);
+    }
+
+    // linux/rtnetlink.h
+    private const byte RTPROT_KERNEL = 2;
 
     public IReadOnlyList<KernelObject> Observe(ServerSnapshot snapshot, KernelIntent intent, LedgerContents ledger)
     {
@@ -68,6 +93,22 @@ public sealed class Observer
         {
             if (owned.TryGetValue(n.IfIndex, out var l) && (n.State & NudPermanent) != 0 && n.Mac is not null)
                 result.Add(new NeighborObject(l.Name, ToIp(n.Address), ToMac(n.Mac)));
+        }
+
+        var wantedBridges = intent.Objects.OfType<BridgeObject>().Select(b => b.Name).ToHashSet(StringComparer.Ordinal);
+        wantedBridges.UnionWith(ledger.Keys(LedgerKind.Bridge));
+        foreach (var l in snapshot.Links)
+        {
+            if (l.Kind == "bridge" && wantedBridges.Contains(l.Name))
+                result.Add(new BridgeObject(l.Name, ToMac(l.Mac), l.AdminUp));
+        }
+        var ports = intent.Objects.OfType<UplinkPort>().Select(u => u.Uplink + " " + u.Bridge).ToHashSet(StringComparer.Ordinal);
+        ports.UnionWith(ledger.Keys(LedgerKind.Uplink));
+        foreach (var port in ports)
+        {
+            var parts = port.Split(' ');
+            if (snapshot.Find(parts[0]) is { } uplink && NameOf(uplink.MasterIndex) == parts[1])
+                result.Add(new UplinkPort(parts[0], parts[1]));
         }
 
         var wantedProxies = intent.Objects.OfType<ProxyNeighborObject>().ToHashSet();
