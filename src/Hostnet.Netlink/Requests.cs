@@ -251,12 +251,13 @@ public sealed record RouteSpec(
         // the protocol still has to match, so a delete never takes another owner's route.
         w.WriteRtmsg(Interop.Libc.AF_INET, prefix, 0, table, Protocol,
             delete ? Native.RT_SCOPE_NOWHERE : Scope, delete ? Native.RTN_UNSPEC : Native.RTN_UNICAST);
-        w.WriteAttributeU32(Native.RTA_TABLE, Table);
         if (prefix > 0) w.WriteAttributeIPv4(Native.RTA_DST, Destination);
         if (OutIfIndex is { } oif) w.WriteAttributeU32(Native.RTA_OIF, (uint)oif);
         if (Gateway is not null) w.WriteAttributeIPv4(Native.RTA_GATEWAY, Gateway);
         if (PreferredSource is not null) w.WriteAttributeIPv4(Native.RTA_PREFSRC, PreferredSource);
         if (Metric is { } metric) w.WriteAttributeU32(Native.RTA_PRIORITY, metric);
+        // As iproute2: a table that fits rtm_table goes there alone, a larger one in RTA_TABLE.
+        if (Table >= 256) w.WriteAttributeU32(Native.RTA_TABLE, Table);
         w.EndMessage(msg);
     }
 }
