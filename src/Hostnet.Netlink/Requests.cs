@@ -21,6 +21,12 @@ public abstract record RtnlRequest
     /// <summary>Writes the request as one netlink message with NLM_F_REQUEST|NLM_F_ACK.</summary>
     internal abstract void Encode(ref NetlinkWriter writer, uint seq);
 
+    /// <summary>
+    /// A second step sent only once this request has been acknowledged, in the next send; its
+    /// failure is reported as this request's.
+    /// </summary>
+    internal virtual RtnlRequest? FollowUp => null;
+
     /// <summary>A namespace whose fd the encoded message carries; kept open until the message is sent.</summary>
     internal virtual NetNamespace? ReferencedNamespace => null;
 
@@ -62,7 +68,6 @@ public sealed record CreateVeth(
         w.WriteIfinfomsg(Interop.Libc.AF_UNSPEC, 0, Up ? Native.IFF_UP : 0, Up ? Native.IFF_UP : 0);
         w.WriteAttributeString(Native.IFLA_IFNAME, Name);
         if (Mac is not null) w.WriteAttributeMac(Native.IFLA_ADDRESS, Mac);
-        if (Alias is not null) w.WriteAttributeString(Native.IFLA_IFALIAS, Alias);
         int info = w.BeginNested(Native.IFLA_LINKINFO);
         w.WriteAttributeString(Native.IFLA_INFO_KIND, "veth");
         int data = w.BeginNested(Native.IFLA_INFO_DATA);
@@ -77,6 +82,10 @@ public sealed record CreateVeth(
         w.EndNested(info);
         w.EndMessage(msg);
     }
+
+    // The kernel applies IFLA_IFALIAS only when changing a link (do_setlink), never at creation;
+    // and it must not touch a same-named link that was already there, so it waits for the ack.
+    internal override RtnlRequest? FollowUp => Alias is null ? null : new SetAliasByName(Name, Alias);
 }
 
 /// <summary>A bridge; STP off and forward delay 0 by default, as a VM bridge wants.</summary>
@@ -251,12 +260,13 @@ public sealed record RouteSpec(
         // the protocol still has to match, so a delete never takes another owner's route.
         w.WriteRtmsg(Interop.Libc.AF_INET, prefix, 0, table, Protocol,
             delete ? Native.RT_SCOPE_NOWHERE : Scope, delete ? Native.RTN_UNSPEC : Native.RTN_UNICAST);
-        w.WriteAttributeU32(Native.RTA_TABLE, Table);
         if (prefix > 0) w.WriteAttributeIPv4(Native.RTA_DST, Destination);
         if (OutIfIndex is { } oif) w.WriteAttributeU32(Native.RTA_OIF, (uint)oif);
         if (Gateway is not null) w.WriteAttributeIPv4(Native.RTA_GATEWAY, Gateway);
         if (PreferredSource is not null) w.WriteAttributeIPv4(Native.RTA_PREFSRC, PreferredSource);
         if (Metric is { } metric) w.WriteAttributeU32(Native.RTA_PRIORITY, metric);
+        // As iproute2: a table that fits rtm_table goes there alone, a larger one in RTA_TABLE.
+        if (Table >= 256) w.WriteAttributeU32(Native.RTA_TABLE, Table);
         w.EndMessage(msg);
     }
 }
@@ -333,6 +343,21 @@ public sealed record DeleteProxyNeighbor(int IfIndex, string DevName, IPAddress 
         int msg = w.BeginMessage(Native.RTM_DELNEIGH, ChangeFlags, seq);
         w.WriteNdmsg(Interop.Libc.AF_INET, IfIndex, 0, Native.NTF_PROXY);
         w.WriteAttributeIPv4(Native.NDA_DST, Address);
+        w.EndMessage(msg);
+    }
+}
+
+/// <summary>IFLA_IFALIAS on a link found by name (RTM_NEWLINK with ifi_index 0 and IFLA_IFNAME).</summary>
+internal sealed record SetAliasByName(string Name, string Alias) : RtnlRequest
+{
+    public override string Describe() => $"set link {Name} alias \"{Alias}\"";
+
+    internal override void Encode(ref NetlinkWriter w, uint seq)
+    {
+        int msg = w.BeginMessage(Native.RTM_NEWLINK, ChangeFlags, seq);
+        w.WriteIfinfomsg(Interop.Libc.AF_UNSPEC, 0, 0, 0);
+        w.WriteAttributeString(Native.IFLA_IFNAME, Name);
+        w.WriteAttributeString(Native.IFLA_IFALIAS, Alias);
         w.EndMessage(msg);
     }
 }

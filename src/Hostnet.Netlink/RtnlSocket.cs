@@ -370,63 +370,38 @@ public sealed partial class RtnlSocket : IDisposable
     internal List<RtnlResult> SendBatch(IReadOnlyList<RtnlRequest> requests, bool stopOnError)
     {
         var results = new List<RtnlResult>(requests.Count);
-        var errors = new NetlinkException?[Math.Min(requests.Count, SendBufferSize / Native.NLMSG_HDRLEN)];
-        var held = new List<SafeFdHandle>();
+        var errors = new NetlinkException?[Math.Min(Math.Max(requests.Count, 1), MaxRequestsPerSend)];
         lock (_lock)
         {
             int next = 0;
             while (next < requests.Count)
             {
-                var w = new NetlinkWriter(_send);
                 int first = next;
-                uint firstSeq = _seq + 1;
-                try
+                next = SendChunk(requests, first, errors);
+                int count = next - first;
+
+                // Second steps (a veth's alias) go only to links whose creation was acknowledged.
+                List<RtnlRequest>? followUps = null;
+                List<int>? owners = null;
+                for (int i = 0; i < count; i++)
                 {
-                    // Every request we know encodes in well under 2 KiB.
-                    while (next < requests.Count && w.Remaining >= 2048 && next - first < errors.Length)
+                    if (errors[i] is null && requests[first + i].FollowUp is { } f)
                     {
-                        var request = requests[next];
-                        if (request.ReferencedNamespace is { } ns)
-                        {
-                            bool added = false;
-                            ns.Handle.DangerousAddRef(ref added);
-                            if (added) held.Add(ns.Handle);
-                        }
-                        uint seq = NextSeq();
-                        if (seq < firstSeq) // wrapped: start the chunk at 1 so that seq - firstSeq stays an index
-                        {
-                            if (next > first) { _seq = seq - 1 == 0 ? uint.MaxValue : seq - 1; break; }
-                            firstSeq = seq;
-                        }
-                        request.Encode(ref w, seq);
-                        next++;
+                        (followUps ??= []).Add(f);
+                        (owners ??= []).Add(i);
                     }
-                    SendRaw(w.Written, requests[first].Describe());
                 }
-                finally
+                if (followUps is not null)
                 {
-                    foreach (var h in held) h.DangerousRelease();
-                    held.Clear();
+                    var followErrors = new NetlinkException?[Math.Min(followUps.Count, MaxRequestsPerSend)];
+                    for (int done = 0; done < followUps.Count;)
+                    {
+                        int end = SendChunk(followUps, done, followErrors);
+                        for (int k = done; k < end; k++) errors[owners![k]] ??= followErrors[k - done];
+                        done = end;
+                    }
                 }
 
-                int count = next - first;
-                Array.Clear(errors, 0, count);
-                int pending = count;
-                var acked = new bool[count];
-                while (pending > 0)
-                {
-                    var reader = new NetlinkReader(ReceiveRaw("receive acks for " + requests[first].Describe()));
-                    while (reader.TryRead(out var m))
-                    {
-                        if (m.Type != Native.NLMSG_ERROR) continue;
-                        uint offset = m.Seq - firstSeq;
-                        if (offset >= (uint)count || acked[offset]) continue;
-                        var (errno, extAck) = RtnlCodec.DecodeError(m.Payload, m.Flags);
-                        if (errno != 0) errors[offset] = Errno.Exception(errno, requests[first + (int)offset].Describe(), extAck);
-                        acked[offset] = true;
-                        pending--;
-                    }
-                }
                 bool failed = false;
                 for (int i = 0; i < count; i++)
                 {
@@ -437,6 +412,65 @@ public sealed partial class RtnlSocket : IDisposable
             }
         }
         return results;
+    }
+
+    /// <summary>At most this many requests share one send, so that their acks fit the receive queue.</summary>
+    private const int MaxRequestsPerSend = 1024;
+
+    /// <summary>
+    /// Encodes requests from <paramref name="first"/> into one send, reads one ack per request,
+    /// and leaves each request's error (or null) in <paramref name="errors"/>[i - first].
+    /// Returns the index after the last request sent.
+    /// </summary>
+    private int SendChunk(IReadOnlyList<RtnlRequest> requests, int first, NetlinkException?[] errors)
+    {
+        var w = new NetlinkWriter(_send);
+        int next = first;
+        // Sequence numbers of one send are consecutive; restart at 1 rather than wrap inside a send.
+        if (_seq > uint.MaxValue - MaxRequestsPerSend) _seq = 0;
+        uint firstSeq = _seq + 1;
+        var held = new List<SafeFdHandle>();
+        try
+        {
+            // Every request we know encodes in well under 2 KiB.
+            while (next < requests.Count && w.Remaining >= 2048 && next - first < errors.Length)
+            {
+                var request = requests[next];
+                if (request.ReferencedNamespace is { } ns)
+                {
+                    bool added = false;
+                    ns.Handle.DangerousAddRef(ref added);
+                    if (added) held.Add(ns.Handle);
+                }
+                request.Encode(ref w, NextSeq());
+                next++;
+            }
+            SendRaw(w.Written, requests[first].Describe());
+        }
+        finally
+        {
+            foreach (var h in held) h.DangerousRelease();
+        }
+
+        int count = next - first;
+        Array.Clear(errors, 0, count);
+        var acked = new bool[count];
+        int pending = count;
+        while (pending > 0)
+        {
+            var reader = new NetlinkReader(ReceiveRaw("receive acks for " + requests[first].Describe()));
+            while (reader.TryRead(out var m))
+            {
+                if (m.Type != Native.NLMSG_ERROR) continue;
+                uint offset = m.Seq - firstSeq;
+                if (offset >= (uint)count || acked[offset]) continue;
+                var (errno, extAck) = RtnlCodec.DecodeError(m.Payload, m.Flags);
+                if (errno != 0) errors[offset] = Errno.Exception(errno, requests[first + (int)offset].Describe(), extAck);
+                acked[offset] = true;
+                pending--;
+            }
+        }
+        return next;
     }
 
     public void Dispose() => _fd.Dispose();

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.NetworkInformation;
+using Hostnet.Netlink.Wire;
+
+namespace Hostnet.Netlink.Tests.Wire;
+
+/// <summary>
+/// The decoder against 100,000+ random and mutated datagrams: it may only return or throw
+/// <see cref="NetlinkReadException"/> — never loop, never read out of bounds (an
+/// IndexOutOfRange/ArgumentOutOfRange would surface as a different exception type).
+/// </summary>
+public class DecoderFuzzTests
+{
+    private static List<byte[]> Seeds()
+    {
+        var seeds = new List<byte[]>();
+        var buffer = new byte[4096];
+        RtnlRequest[] requests =
+        [
+            new CreateVeth("vme7b9a73a1.0", "eth0", Mac: PhysicalAddress.Parse("FE-00-00-00-00-01"), Alias: "vm 7b9a73a1 nic 0", Up: true),
+            new CreateBridge("br1", PhysicalAddress.Parse("52-54-00-00-00-01")),
+            new SetLink(4, "x") { Up = true, Mtu = 9000, MasterIndex = 7, Alias = "a" },
+            new AddAddress(3, "d0", IPAddress.Parse("169.255.30.1"), 32),
+            new AddRoute(new RouteSpec(IPAddress.Parse("192.168.200.201"), 32, 3, "d0", IPAddress.Parse("10.0.0.1"), 1000, 77, 253, IPAddress.Parse("10.0.0.2"), 5)),
+            new AddNeighbor(3, "d0", IPAddress.Parse("192.168.200.201"), PhysicalAddress.Parse("52-54-00-12-34-56")),
+            new AddProxyNeighbor(3, "d0", IPAddress.Parse("192.168.200.201")),
+        ];
+        foreach (var r in requests)
+        {
+            var w = new NetlinkWriter(buffer);
+            r.Encode(ref w, 42);
+            seeds.Add(w.Written.ToArray());
+        }
+        return seeds;
+    }
+
+    [Fact]
+    public void Hundred_thousand_random_and_mutated_datagrams_only_ever_throw_the_read_exception()
+    {
+        var random = new Random(20261124);
+        var seeds = Seeds();
+        var clock = Stopwatch.StartNew();
+        int rejected = 0, accepted = 0;
+        var work = new byte[2048];
+        for (int i = 0; i < 120_000; i++)
+        {
+            int length;
+            if (i % 4 == 0)
+            {
+                // pure noise, often with a plausible header length
+                length = random.Next(0, 200);
+                random.NextBytes(work.AsSpan(0, length));
+                if (length >= 4 && random.Next(2) == 0) BitConverter.TryWriteBytes(work.AsSpan(0, 4), random.Next(0, length + 8));
+            }
+            else
+            {
+                // a real message (or two concatenated) with a few bytes flipped, lengths bent, or cut short
+                var seed = seeds[random.Next(seeds.Count)];
+                seed.CopyTo(work, 0);
+                length = seed.Length;
+                if (random.Next(3) == 0)
+                {
+                    var second = seeds[random.Next(seeds.Count)];
+                    second.CopyTo(work, length);
+                    length += second.Length;
+                }
+                int mutations = random.Next(1, 4);
+                for (int m = 0; m < mutations; m++)
+                {
+                    int at = random.Next(length);
+                    switch (random.Next(4))
+                    {
+                        case 0: work[at] = (byte)random.Next(256); break;
+                        case 1: work[at] = 0; break;
+                        case 2: work[at] = 0xff; break;
+                        default: length = random.Next(length + 1); break;
+                    }
+                    if (length == 0) break;
+                }
+            }
+            try
+            {
+                RtnlCodec.DecodeAll(work.AsSpan(0, length));
+                accepted++;
+            }
+            catch (NetlinkReadException)
+            {
+                rejected++;
+            }
+        }
+        Assert.True(rejected > 10_000, $"only {rejected} rejected");
+        Assert.True(accepted > 1_000, $"only {accepted} accepted");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+    }
+}
