@@ -1,1 +1,3 @@
-return 0;
+using Hostnet.Cli;
+
+return HostnetCli.Run(args, Console.Out, Console.Error);

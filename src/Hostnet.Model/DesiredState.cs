@@ -50,6 +50,19 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
         }
     }
 
+    /// <summary>
+    /// A fresh random UUID for a new VM whose host interface names (<c>vme%08x</c>, 31 bits of it)
+    /// no VM here has yet: among thousands of VMs, two random UUIDs share those bits now and then.
+    /// </summary>
+    public Guid NewVmUuid()
+    {
+        while (true)
+        {
+            var uuid = Guid.NewGuid();
+            if (!Index.HostPrefixes.ContainsKey(Naming.HostInterfacePrefix(uuid))) return uuid;
+        }
+    }
+
     public DesiredState AddNetwork(Network network)
     {
         ArgumentNullException.ThrowIfNull(network);

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using Hostnet.Model;
+using Hostnet.Store;
+
+namespace Hostnet.Cli;
+
+/// <summary>The options every command takes, before or after the command's name.</summary>
+internal static class GlobalOptions
+{
+    public static readonly Option<string?> StateDir = new("--state-dir")
+    {
+        Description = $"Where the state database lives (default: ${StateStore.StateDirVariable}, else {StateStore.DefaultStateDir}, or {StateStore.DefaultStateDir}/netns/NAME with --netns)",
+        HelpName = "DIR",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Netns = new("--netns")
+    {
+        Description = "Manage the server that is network namespace NAME (a lab server) instead of this host",
+        HelpName = "NAME",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> Json = new("--json")
+    {
+        Description = "Print list and show output as JSON, for scripts",
+        Recursive = true,
+    };
+}
+
+/// <summary>What a command needs from the command line and the process: its state, its output.</summary>
+internal sealed class CliContext
+{
+    private CliContext(string stateDir, string? netns, bool json, TextWriter output)
+    {
+        StateDir = stateDir;
+        Netns = netns;
+        Json = json;
+        Out = output;
+    }
+
+    public string StateDir { get; }
+
+    /// <summary>The network namespace that is the server, or null for this host.</summary>
+    public string? Netns { get; }
+
+    public bool Json { get; }
+
+    public TextWriter Out { get; }
+
+    public static CliContext From(ParseResult parse, TextWriter output)
+    {
+        var netns = parse.GetValue(GlobalOptions.Netns);
+        if (netns is not null) StateRules.CheckNetnsName(netns);
+        var stateDir = StateStore.ResolveStateDir(parse.GetValue(GlobalOptions.StateDir), netns);
+        return new CliContext(stateDir, netns, parse.GetValue(GlobalOptions.Json), output);
+    }
+
+    public StateStore OpenStore() => StateStore.Open(StateDir);
+
+    /// <summary>The state as it is now, for a command that only reads.</summary>
+    public DesiredState Load()
+    {
+        using var store = OpenStore();
+        return store.Load();
+    }
+
+    /// <summary>One change: <paramref name="change"/> runs in one transaction, all kept or, if it throws, none.</summary>
+    public T Write<T>(Func<StateTransaction, T> change)
+    {
+        using var store = OpenStore();
+        return store.Write(change);
+    }
+}

@@ -1,0 +1,117 @@
+using System.CommandLine;
+using Hostnet.Cli.Output;
+
+namespace Hostnet.Cli.Commands;
+
+/// <summary><c>hostnet adapter add|set|rm</c>.</summary>
+internal static class AdapterCommands
+{
+    public static Command Build(TextWriter output)
+    {
+        var adapter = new Command("adapter", "A VM's network adapters (net0, net1, ...)");
+        adapter.Subcommands.Add(Add(output));
+        adapter.Subcommands.Add(Set(output));
+        adapter.Subcommands.Add(Remove(output));
+        return adapter;
+    }
+
+    private sealed record AdapterOptions(Option<string[]> Ips, Option<string?> Gateway, Option<string?> Mac);
+
+    private static AdapterOptions Options(Command command)
+    {
+        var ips = new Option<string[]>("--ip")
+        {
+            Description = "An address (repeat for more): ADDR on a host-routed network (a /32), ADDR/PREFIX on a bridged one",
+            HelpName = "ADDR[/PREFIX]",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var gateway = new Option<string?>("--gateway") { Description = "Bridged only: the VM's default gateway on the LAN", HelpName = "ADDR" };
+        var mac = new Option<string?>("--mac") { Description = "The guest's MAC (default: generated, stable for the VM and adapter)", HelpName = "MAC" };
+        command.Options.Add(ips);
+        command.Options.Add(gateway);
+        command.Options.Add(mac);
+        return new AdapterOptions(ips, gateway, mac);
+    }
+
+    private static Command Add(TextWriter output)
+    {
+        var vmArg = new Argument<string>("VM") { Description = "The VM" };
+        var network = new Option<string>("--network") { Description = "The network to connect it to", Required = true, HelpName = "NET" };
+        var command = new Command("add", "Add an adapter to a VM") { vmArg, network };
+        var o = Options(command);
+        command.SetAction(parse =>
+        {
+            var ctx = CliContext.From(parse, output);
+            var vmName = parse.GetValue(vmArg)!;
+            var line = ctx.Write(tx =>
+            {
+                var state = tx.Load();
+                var adapter = state.NewAdapter(vmName, parse.GetValue(network)!, parse.GetValue(o.Ips) ?? [], parse.GetValue(o.Gateway), parse.GetValue(o.Mac));
+                var after = state.AddAdapter(vmName, adapter);
+                tx.SaveAdapter(vmName, adapter);
+                var vm = after.GetVm(vmName);
+                RunningVms.Changed(ctx, tx, state.GetVm(vmName), vm, after);
+                return AdapterText.Describe(vm, adapter, after.FindNetwork(adapter.Network));
+            });
+            output.WriteLine($"added {vmName} {line}");
+            return HostnetCli.Success;
+        });
+        return command;
+    }
+
+    private static Command Set(TextWriter output)
+    {
+        var vmArg = new Argument<string>("VM") { Description = "The VM" };
+        var adapterArg = new Argument<string>("ADAPTER") { Description = "net0, net1, ... (or 0, 1, ...)" };
+        var network = new Option<string?>("--network") { Description = "Move it to another network", HelpName = "NET" };
+        var command = new Command("set", "Change an adapter: what is given is replaced (--ip replaces all addresses), the rest stays")
+        {
+            vmArg, adapterArg, network,
+        };
+        var o = Options(command);
+        command.SetAction(parse =>
+        {
+            var ctx = CliContext.From(parse, output);
+            var vmName = parse.GetValue(vmArg)!;
+            var line = ctx.Write(tx =>
+            {
+                var state = tx.Load();
+                var ips = parse.GetValue(o.Ips);
+                var adapter = state.ChangedAdapter(vmName, parse.GetValue(adapterArg)!, parse.GetValue(network),
+                    ips is { Length: > 0 } ? ips : null, parse.GetValue(o.Gateway), parse.GetValue(o.Mac));
+                var after = state.SetAdapter(vmName, adapter);
+                tx.SaveAdapter(vmName, adapter);
+                var vm = after.GetVm(vmName);
+                RunningVms.Changed(ctx, tx, state.GetVm(vmName), vm, after);
+                return AdapterText.Describe(vm, adapter, after.FindNetwork(adapter.Network));
+            });
+            output.WriteLine($"changed {vmName} {line}");
+            return HostnetCli.Success;
+        });
+        return command;
+    }
+
+    private static Command Remove(TextWriter output)
+    {
+        var vmArg = new Argument<string>("VM") { Description = "The VM" };
+        var adapterArg = new Argument<string>("ADAPTER") { Description = "net0, net1, ... (or 0, 1, ...)" };
+        var command = new Command("rm", "Remove an adapter from a VM") { vmArg, adapterArg };
+        command.SetAction(parse =>
+        {
+            var ctx = CliContext.From(parse, output);
+            var vmName = parse.GetValue(vmArg)!;
+            var index = Model.StateRules.ParseAdapterIndex(parse.GetValue(adapterArg)!);
+            ctx.Write(tx =>
+            {
+                var state = tx.Load();
+                var after = state.RemoveAdapter(vmName, index);
+                tx.RemoveAdapter(vmName, index);
+                RunningVms.Changed(ctx, tx, state.GetVm(vmName), after.GetVm(vmName), after);
+                return 0;
+            });
+            output.WriteLine($"removed {vmName} net{index}");
+            return HostnetCli.Success;
+        });
+        return command;
+    }
+}

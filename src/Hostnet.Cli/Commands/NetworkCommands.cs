@@ -1,0 +1,163 @@
+using System.CommandLine;
+using Hostnet.Cli.Output;
+using Hostnet.Model;
+
+namespace Hostnet.Cli.Commands;
+
+/// <summary><c>hostnet network add|list|show|rm</c>.</summary>
+internal static class NetworkCommands
+{
+    public static Command Build(TextWriter output)
+    {
+        var network = new Command("network", "The LANs the VMs are connected to, bridged or host-routed");
+        network.Subcommands.Add(Add(output));
+        network.Subcommands.Add(List(output));
+        network.Subcommands.Add(Show(output));
+        network.Subcommands.Add(Remove(output));
+        return network;
+    }
+
+    private static Command Add(TextWriter output)
+    {
+        var name = new Argument<string>("NAME") { Description = "The network's name, e.g. Routed or Bridged" };
+        var mode = new Option<string>("--mode")
+        {
+            Description = "bridged: VMs are ports of a bridge with the uplink; host-routed: the server routes and answers ARP for them",
+            Required = true,
+            HelpName = "bridged|host-routed",
+        };
+        mode.AcceptOnlyFromAmong("bridged", "host-routed");
+        var bridge = new Option<string?>("--bridge") { Description = "Bridged: the bridge that holds the uplink and the VMs (created if missing), e.g. br1", HelpName = "BR" };
+        var uplink = new Option<string>("--uplink") { Description = "The server's interface on the LAN, e.g. eth0", Required = true, HelpName = "IFACE" };
+        var gateway = new Option<string?>("--gateway")
+        {
+            Description = $"Host-routed: the address the VMs route through (default {Ipv4Address.DefaultRoutedGateway})",
+            HelpName = "ADDR",
+        };
+        var command = new Command("add", "Add a network") { name, mode, bridge, uplink, gateway };
+        command.SetAction(parse =>
+        {
+            var ctx = CliContext.From(parse, output);
+            var netName = parse.GetValue(name)!;
+            var gw = parse.GetValue(gateway) is { } g ? StateRules.ParseAddress(g) : (Ipv4Address?)null;
+            var net = parse.GetValue(mode) == "bridged"
+                ? new Network(netName, NetworkMode.Bridged, parse.GetValue(uplink)!, parse.GetValue(bridge), gw)
+                : new Network(netName, NetworkMode.HostRouted, parse.GetValue(uplink)!, parse.GetValue(bridge), gw ?? Ipv4Address.DefaultRoutedGateway);
+            ctx.Write(tx =>
+            {
+                tx.Load().AddNetwork(net);
+                tx.AddNetwork(net);
+                return 0;
+            });
+            output.WriteLine($"added network {Describe(net)}");
+            return HostnetCli.Success;
+        });
+        return command;
+    }
+
+    private static Command List(TextWriter output)
+    {
+        var command = new Command("list", "List the networks");
+        command.SetAction(parse =>
+        {
+            var ctx = CliContext.From(parse, output);
+            var state = ctx.Load();
+            if (ctx.Json)
+            {
+                Json.Write(output, w =>
+                {
+                    w.WriteStartArray();
+                    foreach (var n in state.Networks) Json.Network(w, n);
+                    w.WriteEndArray();
+                });
+                return HostnetCli.Success;
+            }
+            var table = new Table("NAME", "MODE", "UPLINK", "BRIDGE", "GATEWAY");
+            foreach (var n in state.Networks)
+            {
+                table.Add(n.Name, Network.ModeName(n.Mode), n.Uplink, n.Bridge ?? "-", n.Gateway?.ToString() ?? "-");
+            }
+            table.WriteTo(output);
+            return HostnetCli.Success;
+        });
+        return command;
+    }
+
+    private static Command Show(TextWriter output)
+    {
+        var name = new Argument<string>("NAME") { Description = "The network" };
+        var command = new Command("show", "Show a network and the adapters on it") { name };
+        command.SetAction(parse =>
+        {
+            var ctx = CliContext.From(parse, output);
+            var state = ctx.Load();
+            var net = state.GetNetwork(parse.GetValue(name)!);
+            var users = state.AdaptersOn(net.Name).ToList();
+            if (ctx.Json)
+            {
+                Json.Write(output, w =>
+                {
+                    w.WriteStartObject();
+                    Json.NetworkFields(w, net);
+                    w.WriteStartArray("adapters");
+                    foreach (var (vm, a) in users)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("vm", vm.Name);
+                        w.WriteString("adapter", a.Name);
+                        w.WriteString("hostInterface", vm.HostInterface(a.Index));
+                        w.WriteStartArray("ips");
+                        foreach (var c in a.Addresses) w.WriteStringValue(Json.AddressText(net, c));
+                        w.WriteEndArray();
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                });
+                return HostnetCli.Success;
+            }
+            output.WriteLine($"name:     {net.Name}");
+            output.WriteLine($"mode:     {Network.ModeName(net.Mode)}");
+            output.WriteLine($"uplink:   {net.Uplink}");
+            if (net.Bridge is not null) output.WriteLine($"bridge:   {net.Bridge}");
+            if (net.Gateway is { } gw) output.WriteLine($"gateway:  {gw}");
+            output.WriteLine($"adapters: {users.Count}");
+            if (users.Count > 0)
+            {
+                var table = new Table("  VM", "ADAPTER", "HOST", "ADDRESSES");
+                foreach (var (vm, a) in users)
+                {
+                    table.Add("  " + vm.Name, a.Name, vm.HostInterface(a.Index), AdapterText.Addresses(net, a));
+                }
+                table.WriteTo(output);
+            }
+            return HostnetCli.Success;
+        });
+        return command;
+    }
+
+    private static Command Remove(TextWriter output)
+    {
+        var name = new Argument<string>("NAME") { Description = "The network; no adapter may still use it" };
+        var command = new Command("rm", "Remove a network") { name };
+        command.SetAction(parse =>
+        {
+            var ctx = CliContext.From(parse, output);
+            var netName = parse.GetValue(name)!;
+            ctx.Write(tx =>
+            {
+                tx.Load().RemoveNetwork(netName);
+                tx.RemoveNetwork(netName);
+                return 0;
+            });
+            output.WriteLine($"removed network {netName}");
+            return HostnetCli.Success;
+        });
+        return command;
+    }
+
+    private static string Describe(Network n) =>
+        n.Mode == NetworkMode.Bridged
+            ? $"{n.Name} (bridged, bridge {n.Bridge}, uplink {n.Uplink})"
+            : $"{n.Name} (host-routed, uplink {n.Uplink}, gateway {n.Gateway})";
+}

@@ -1,0 +1,131 @@
+using System.CommandLine;
+using Hostnet.Cli.Output;
+using Hostnet.Model;
+
+namespace Hostnet.Cli.Commands;
+
+/// <summary><c>hostnet vm add|list|show|rm</c>.</summary>
+internal static class VmCommands
+{
+    public static Command Build(TextWriter output)
+    {
+        var vm = new Command("vm", "Virtual machines: QEMU/KVM guests (tap) or network namespaces (netns)");
+        vm.Subcommands.Add(Add(output));
+        vm.Subcommands.Add(List(output));
+        vm.Subcommands.Add(Show(output));
+        vm.Subcommands.Add(Remove(output));
+        return vm;
+    }
+
+    private static Command Add(TextWriter output)
+    {
+        var name = new Argument<string>("NAME") { Description = "The VM's name" };
+        var uuid = new Option<string?>("--uuid") { Description = "The VM's UUID (default: a new random one); its first 8 hex digits name the host interfaces", HelpName = "UUID" };
+        var guest = new Option<string?>("--guest")
+        {
+            Description = "tap: a QEMU/KVM guest (default); netns or netns:NSNAME: a network namespace (default name hostnet-NAME)",
+            HelpName = "tap|netns[:NSNAME]",
+        };
+        var command = new Command("add", "Add a VM (then give it adapters with 'hostnet adapter add')") { name, uuid, guest };
+        command.SetAction(parse =>
+        {
+            var ctx = CliContext.From(parse, output);
+            var vmName = parse.GetValue(name)!;
+            StateRules.CheckVmName(vmName);
+            var given = parse.GetValue(uuid) is { } u ? StateRules.ParseUuid(u) : (Guid?)null;
+            var g = StateRules.ParseGuest(parse.GetValue(guest), vmName);
+            var vm = ctx.Write(tx =>
+            {
+                var state = tx.Load();
+                var vm = new Vm(vmName, given ?? state.NewVmUuid(), g, false, []);
+                state.AddVm(vm);
+                tx.AddVm(vm);
+                return vm;
+            });
+            output.WriteLine($"added VM {vm.Name} (uuid {vm.Uuid:D}, guest {vm.Guest}, host interfaces {vm.HostInterface(0)[..^1]}N)");
+            return HostnetCli.Success;
+        });
+        return command;
+    }
+
+    private static Command List(TextWriter output)
+    {
+        var command = new Command("list", "List the VMs");
+        command.SetAction(parse =>
+        {
+            var ctx = CliContext.From(parse, output);
+            var state = ctx.Load();
+            if (ctx.Json)
+            {
+                Json.Write(output, w =>
+                {
+                    w.WriteStartArray();
+                    foreach (var vm in state.Vms) Json.Vm(w, vm, state, details: false);
+                    w.WriteEndArray();
+                });
+                return HostnetCli.Success;
+            }
+            var table = new Table("NAME", "UUID", "GUEST", "STATE", "ADAPTERS");
+            foreach (var vm in state.Vms)
+            {
+                var adapters = vm.Adapters.Count == 0 ? "-" : string.Join(" ", vm.Adapters.Select(a => $"{a.Name}={a.Network}"));
+                table.Add(vm.Name, vm.Uuid.ToString("D"), vm.Guest.ToString(), vm.Running ? "running" : "stopped", adapters);
+            }
+            table.WriteTo(output);
+            return HostnetCli.Success;
+        });
+        return command;
+    }
+
+    private static Command Show(TextWriter output)
+    {
+        var name = new Argument<string>("NAME") { Description = "The VM" };
+        var command = new Command("show", "Show a VM, its adapters and, for a tap guest, QEMU's -netdev arguments") { name };
+        command.SetAction(parse =>
+        {
+            var ctx = CliContext.From(parse, output);
+            var state = ctx.Load();
+            var vm = state.GetVm(parse.GetValue(name)!);
+            if (ctx.Json)
+            {
+                Json.Write(output, w => Json.Vm(w, vm, state, details: true));
+                return HostnetCli.Success;
+            }
+            output.WriteLine($"name:   {vm.Name}");
+            output.WriteLine($"uuid:   {vm.Uuid:D}");
+            output.WriteLine($"guest:  {vm.Guest}");
+            output.WriteLine($"state:  {(vm.Running ? "running" : "stopped")}");
+            if (vm.Adapters.Count == 0) output.WriteLine("adapters: none (add one with 'hostnet adapter add')");
+            foreach (var a in vm.Adapters) output.WriteLine(AdapterText.Describe(vm, a, state.FindNetwork(a.Network)));
+            if (vm.Guest.Kind == GuestKind.Tap && vm.Adapters.Count > 0)
+            {
+                output.WriteLine($"qemu:   {Qemu.CommandLine(vm)}");
+            }
+            return HostnetCli.Success;
+        });
+        return command;
+    }
+
+    private static Command Remove(TextWriter output)
+    {
+        var name = new Argument<string>("NAME") { Description = "The VM" };
+        var command = new Command("rm", "Remove a VM and its adapters") { name };
+        command.SetAction(parse =>
+        {
+            var ctx = CliContext.From(parse, output);
+            var vmName = parse.GetValue(name)!;
+            ctx.Write(tx =>
+            {
+                var state = tx.Load();
+                var before = state.GetVm(vmName);
+                var after = state.RemoveVm(vmName);
+                tx.RemoveVm(vmName);
+                RunningVms.Changed(ctx, tx, before, null, after);
+                return 0;
+            });
+            output.WriteLine($"removed VM {vmName}");
+            return HostnetCli.Success;
+        });
+        return command;
+    }
+}

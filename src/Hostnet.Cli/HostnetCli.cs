@@ -1,0 +1,73 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using Hostnet.Cli.Commands;
+using Hostnet.Model;
+
+namespace Hostnet.Cli;
+
+/// <summary>The <c>hostnet</c> command line: the command tree and the one place errors become exit codes.</summary>
+public static class HostnetCli
+{
+    public const int Success = 0;
+    public const int Error = 1;
+    public const int Usage = 2;
+
+    public static RootCommand BuildRoot(TextWriter output)
+    {
+        var root = new RootCommand("Hostnet: VM networking for Linux hypervisor hosts, bridged or host-routed");
+        root.Options.Add(GlobalOptions.StateDir);
+        root.Options.Add(GlobalOptions.Netns);
+        root.Options.Add(GlobalOptions.Json);
+        root.Subcommands.Add(NetworkCommands.Build(output));
+        root.Subcommands.Add(VmCommands.Build(output));
+        root.Subcommands.Add(AdapterCommands.Build(output));
+        foreach (var command in StateFileCommands.Build(output)) root.Subcommands.Add(command);
+        return root;
+    }
+
+    /// <summary>
+    /// Runs one command line. A user mistake is one line <c>hostnet: error: …</c> and exit 1; so is
+    /// any other failure (a kernel refusal, a locked database), never a stack trace unless
+    /// <c>HOSTNET_DEBUG=1</c>. A command line that does not parse exits 2.
+    /// </summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        var root = BuildRoot(output);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
+        {
+            foreach (var e in parse.Errors) error.WriteLine("hostnet: " + OneLine(e.Message));
+            error.WriteLine($"hostnet: see '{CommandPath(parse)} --help'");
+            return Usage;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = error });
+        }
+        catch (ValidationException e)
+        {
+            error.WriteLine("hostnet: error: " + OneLine(e.Message));
+            return Error;
+        }
+        catch (Exception e)
+        {
+            error.WriteLine("hostnet: error: " + OneLine(e.Message));
+            if (Environment.GetEnvironmentVariable("HOSTNET_DEBUG") == "1") error.WriteLine(e);
+            return Error;
+        }
+    }
+
+    private static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var r = parse.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Add(r.Command is RootCommand ? "hostnet" : r.Command.Name);
+        }
+        names.Reverse();
+        return string.Join(' ', names);
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+}

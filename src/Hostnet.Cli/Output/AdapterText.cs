@@ -1,0 +1,19 @@
+using Hostnet.Model;
+
+namespace Hostnet.Cli.Output;
+
+/// <summary>An adapter in one line of text.</summary>
+internal static class AdapterText
+{
+    public static string Addresses(Network? network, Adapter a) =>
+        a.Addresses.Count == 0 ? "-" : string.Join(", ", a.Addresses.Select(c => Json.AddressText(network, c)));
+
+    /// <summary><c>net0: network Routed, vme7b9a73a1.0 - eth0, mac 02:…, 192.168.200.201</c>.</summary>
+    public static string Describe(Vm vm, Adapter a, Network? network)
+    {
+        var line = $"{a.Name}: network {a.Network}, {vm.HostInterface(a.Index)} - {Naming.GuestInterface(a.Index)}, mac {a.Mac}, addresses {Addresses(network, a)}";
+        if (a.Gateway is { } gw) line += $", gateway {gw}";
+        else if (network?.Gateway is { } routed) line += $", via {routed}";
+        return line;
+    }
+}

@@ -1,0 +1,348 @@
+using System.Diagnostics;
+using static Hostnet.Model.Tests.Seed;
+
+namespace Hostnet.Model.Tests;
+
+/// <summary>The edits, and every refusal that needs the rest of the state to decide, with its exact text.</summary>
+public class DesiredStateTests
+{
+    private static Adapter Routed(DesiredState s, string vm, string ip, string? gateway = null, string? mac = null) =>
+        s.NewAdapter(vm, "Routed", [ip], gateway, mac);
+
+    [Fact]
+    public void Builds_the_seed_world()
+    {
+        var s = WithVm2();
+        s = s.AddAdapter("vm2", s.NewAdapter("vm2", "Bridged", ["192.168.200.203/24"], "192.168.200.1", null));
+        Assert.Equal(["Routed", "Bridged"], s.Networks.Select(n => n.Name));
+        Assert.Equal(["vm1", "vm2"], s.Vms.Select(v => v.Name));
+        var a = s.GetAdapter("vm2", 0);
+        Assert.Equal("net0", a.Name);
+        Assert.Equal("192.168.200.203/24", a.Addresses.Single().ToString());
+        Assert.Equal(MacAddress.Generate(Vm2Uuid, 0), a.Mac);
+        Assert.Equal(new AdapterId("vm1", 0), s.FindAddressHolder(Ipv4Address.Parse("192.168.200.201")));
+        Assert.Equal(new AdapterId("vm2", 0), s.FindMacHolder(a.Mac));
+        Assert.Equal(169u << 24 | 255u << 16 | 30u << 8 | 1u, s.GetNetwork("Routed").Gateway!.Value.Value);
+    }
+
+    [Fact]
+    public void Edits_leave_the_old_state_as_it_was()
+    {
+        var before = State();
+        var after = before.RemoveVm("vm1");
+        Assert.NotNull(before.FindVm("vm1"));
+        Assert.NotNull(before.FindAddressHolder(Ipv4Address.Parse("192.168.200.201")));
+        Assert.Null(after.FindVm("vm1"));
+        Assert.Null(after.FindAddressHolder(Ipv4Address.Parse("192.168.200.201")));
+    }
+
+    [Fact]
+    public void States_compare_by_value()
+    {
+        Assert.Equal(State(), State());
+        Assert.NotEqual(State(), WithVm2());
+        Assert.Equal(State().SetRunning("vm1", true).SetRunning("vm1", false), State());
+    }
+
+    [Fact]
+    public void A_state_made_with_with_builds_its_own_index()
+    {
+        var s = State();
+        var copy = s with { Vms = [] };
+        Assert.Null(copy.FindVm("vm1"));
+        Assert.Null(copy.FindAddressHolder(Ipv4Address.Parse("192.168.200.201")));
+        copy.AddVm(new Vm("vm1", Vm1Uuid, Guest.Tap, false, []));
+    }
+
+    [Fact]
+    public void New_adapters_take_the_lowest_free_index()
+    {
+        var s = State();
+        s = s.AddAdapter("vm1", Routed(s, "vm1", "192.168.200.202"));
+        s = s.RemoveAdapter("vm1", 0);
+        var a = Routed(s, "vm1", "192.168.200.201");
+        Assert.Equal(0, a.Index);
+        s = s.AddAdapter("vm1", a);
+        Assert.Equal([0, 1], s.GetVm("vm1").Adapters.Select(x => x.Index));
+    }
+
+    [Fact]
+    public void An_address_another_adapter_holds_is_refused()
+    {
+        var s = WithVm2();
+        Assert.Equal("192.168.200.201 is already held by vm1 net0: choose another address, or remove it there first",
+            Refusal(() => s.AddAdapter("vm2", Routed(s, "vm2", "192.168.200.201"))));
+        Assert.Equal("192.168.200.201 is already held by vm1 net0: choose another address, or remove it there first",
+            Refusal(() => s.AddAdapter("vm2", s.NewAdapter("vm2", "Bridged", ["192.168.200.201/24"], null, null))));
+    }
+
+    [Fact]
+    public void An_address_given_twice_is_refused()
+    {
+        var s = WithVm2();
+        Assert.Equal("192.168.200.210 is given twice: give each address once",
+            Refusal(() => s.AddAdapter("vm2", s.NewAdapter("vm2", "Routed", ["192.168.200.210", "192.168.200.210/32"], null, null))));
+    }
+
+    [Fact]
+    public void An_adapter_may_keep_its_own_addresses_when_changed()
+    {
+        var s = State();
+        var changed = s.ChangedAdapter("vm1", "net0", null, null, null, "02:00:00:00:00:99");
+        s = s.SetAdapter("vm1", changed);
+        Assert.Equal("02:00:00:00:00:99", s.GetAdapter("vm1", 0).Mac.ToString());
+        Assert.Equal(new AdapterId("vm1", 0), s.FindAddressHolder(Ipv4Address.Parse("192.168.200.201")));
+    }
+
+    [Fact]
+    public void Changing_addresses_frees_the_old_ones()
+    {
+        var s = WithVm2();
+        s = s.SetAdapter("vm1", s.ChangedAdapter("vm1", "0", null, ["192.168.200.210"], null, null));
+        Assert.Null(s.FindAddressHolder(Ipv4Address.Parse("192.168.200.201")));
+        s = s.AddAdapter("vm2", Routed(s, "vm2", "192.168.200.201"));
+        Assert.Equal(new AdapterId("vm2", 0), s.FindAddressHolder(Ipv4Address.Parse("192.168.200.201")));
+    }
+
+    [Fact]
+    public void The_gateway_of_any_routed_network_is_not_a_VM_address()
+    {
+        var s = WithVm2();
+        Assert.Equal("169.255.30.1 is the gateway of network Routed and cannot be a VM address: choose another address",
+            Refusal(() => s.AddAdapter("vm2", Routed(s, "vm2", "169.255.30.1"))));
+        Assert.Equal("169.255.30.1 is the gateway of network Routed and cannot be a VM address: choose another address",
+            Refusal(() => s.AddAdapter("vm2", s.NewAdapter("vm2", "Bridged", ["169.255.30.1/16"], null, null))));
+    }
+
+    [Fact]
+    public void A_routed_adapter_needs_an_address() =>
+        Assert.Equal("an adapter on host-routed network Routed needs an address: give --ip ADDR",
+            Refusal(() => WithVm2().AddAdapter("vm2", WithVm2().NewAdapter("vm2", "Routed", [], null, null))));
+
+    [Fact]
+    public void A_routed_adapter_takes_no_gateway()
+    {
+        var s = WithVm2();
+        Assert.Equal("an adapter on host-routed network Routed routes through the network's gateway 169.255.30.1, so --gateway 192.168.200.1 cannot be given: leave --gateway out",
+            Refusal(() => s.AddAdapter("vm2", Routed(s, "vm2", "192.168.200.202", "192.168.200.1"))));
+    }
+
+    [Fact]
+    public void A_routed_address_with_another_prefix_is_refused()
+    {
+        var s = WithVm2();
+        Assert.Equal("192.168.200.202/24: an address on host-routed network Routed is a single host (/32): give it as 192.168.200.202 or 192.168.200.202/32",
+            Refusal(() => s.AddAdapter("vm2", Routed(s, "vm2", "192.168.200.202/24"))));
+    }
+
+    [Fact]
+    public void A_bridged_gateway_outside_the_subnet_is_refused()
+    {
+        var s = WithVm2();
+        Assert.Equal("gateway 10.0.0.1 is outside the subnet of 192.168.200.203/24: give a gateway in 192.168.200.0/24",
+            Refusal(() => s.AddAdapter("vm2", s.NewAdapter("vm2", "Bridged", ["192.168.200.203/24"], "10.0.0.1", null))));
+    }
+
+    [Fact]
+    public void A_bridged_gateway_needs_an_address()
+    {
+        var s = WithVm2();
+        Assert.Equal("gateway 192.168.200.1 needs an address of the adapter in its subnet: give --ip ADDR/PREFIX too",
+            Refusal(() => s.AddAdapter("vm2", s.NewAdapter("vm2", "Bridged", [], "192.168.200.1", null))));
+    }
+
+    [Fact]
+    public void A_bridged_adapter_may_have_no_address()
+    {
+        var s = WithVm2();
+        s = s.AddAdapter("vm2", s.NewAdapter("vm2", "Bridged", [], null, null));
+        Assert.Empty(s.GetAdapter("vm2", 0).Addresses);
+    }
+
+    [Fact]
+    public void A_bridged_address_that_is_its_own_gateway_is_refused()
+    {
+        var s = WithVm2();
+        Assert.Equal("192.168.200.1 is the adapter's own gateway and cannot also be its address: choose another address or --gateway",
+            Refusal(() => s.AddAdapter("vm2", s.NewAdapter("vm2", "Bridged", ["192.168.200.1/24"], "192.168.200.1", null))));
+    }
+
+    [Fact]
+    public void Two_VMs_whose_vme_names_would_collide_are_refused()
+    {
+        // fb9a73a1 and 7b9a73a1 differ only in bit 31, which the name drops.
+        var s = State();
+        Assert.Equal("VM vm9's host interfaces would have the names of VM vm1's (vme7b9a73a1.0, ...): their UUIDs begin alike (bit 31 aside); give vm9 another --uuid",
+            Refusal(() => s.AddVm(new Vm("vm9", Guid.Parse("fb9a73a1-0000-4000-8000-000000000009"), Guest.Tap, false, []))));
+    }
+
+    [Fact]
+    public void A_generated_UUID_never_collides()
+    {
+        var s = State();
+        for (var i = 0; i < 100; i++) Assert.NotEqual(Naming.HostInterfacePrefix(Vm1Uuid), Naming.HostInterfacePrefix(s.NewVmUuid()));
+    }
+
+    [Fact]
+    public void A_duplicate_VM_name_is_refused() =>
+        Assert.Equal("a VM named vm1 already exists: choose another name, or remove it first with 'hostnet vm rm vm1'",
+            Refusal(() => State().AddVm(new Vm("vm1", Vm2Uuid, Guest.Tap, false, []))));
+
+    [Fact]
+    public void A_duplicate_network_name_is_refused() =>
+        Assert.Equal("a network named Routed already exists: choose another name, or remove it first with 'hostnet network rm Routed'",
+            Refusal(() => State().AddNetwork(Network.HostRouted("Routed", "eth1"))));
+
+    [Fact]
+    public void A_malformed_VM_name_is_refused_by_the_edit_too() =>
+        Assert.Equal("'vm 2' is not a valid VM name: use 1-63 letters, digits, '_', '.' or '-', beginning with a letter or digit",
+            Refusal(() => State().AddVm(new Vm("vm 2", Vm2Uuid, Guest.Tap, false, []))));
+
+    [Fact]
+    public void A_malformed_network_name_is_refused_by_the_edit_too() =>
+        Assert.Equal("'-net' is not a valid network name: use 1-63 letters, digits, '_', '.' or '-', beginning with a letter or digit",
+            Refusal(() => State().AddNetwork(Network.HostRouted("-net", "eth1"))));
+
+    [Fact]
+    public void An_uplink_name_the_kernel_cannot_take_is_refused() =>
+        Assert.Equal("uplink name 'enp0s31f6-uplink0' is 17 characters long, but the kernel takes at most 15: choose a shorter name",
+            Refusal(() => State().AddNetwork(Network.HostRouted("R2", "enp0s31f6-uplink0"))));
+
+    [Fact]
+    public void A_bridge_name_the_kernel_cannot_take_is_refused() =>
+        Assert.Equal("bridge name 'br-0123456789abc' is 16 characters long, but the kernel takes at most 15: choose a shorter name",
+            Refusal(() => State().AddNetwork(Network.Bridged("B2", "br-0123456789abc", "eth0"))));
+
+    [Fact]
+    public void A_bridged_network_needs_a_bridge_of_its_own_name() =>
+        Assert.Equal("the bridge and the uplink of network B2 are both eth1: give the bridge a name of its own, e.g. br1",
+            Refusal(() => State().AddNetwork(Network.Bridged("B2", "eth1", "eth1"))));
+
+    [Fact]
+    public void A_bridged_network_needs_a_bridge() =>
+        Assert.Equal("bridged network B2 needs a bridge: give --bridge BR (e.g. br1)",
+            Refusal(() => State().AddNetwork(new Network("B2", NetworkMode.Bridged, "eth1", null, null))));
+
+    [Fact]
+    public void A_bridge_joins_one_uplink() =>
+        Assert.Equal("bridge br1 already joins uplink eth0 (network Bridged): give network B2 another bridge, or uplink eth0",
+            Refusal(() => State().AddNetwork(Network.Bridged("B2", "br1", "eth1"))));
+
+    [Fact]
+    public void A_bridged_network_has_no_gateway() =>
+        Assert.Equal("a bridged network has no gateway of its own: leave --gateway out and give each adapter its --gateway",
+            Refusal(() => State().AddNetwork(new Network("B2", NetworkMode.Bridged, "eth1", "br2", Ipv4Address.Parse("10.0.0.1")))));
+
+    [Fact]
+    public void A_routed_network_has_no_bridge() =>
+        Assert.Equal("a host-routed network has no bridge: leave --bridge out",
+            Refusal(() => State().AddNetwork(new Network("R2", NetworkMode.HostRouted, "eth1", "br2", Ipv4Address.DefaultRoutedGateway))));
+
+    [Fact]
+    public void A_routed_gateway_a_VM_holds_is_refused() =>
+        Assert.Equal("192.168.200.201 is held by vm1 net0 and cannot be the gateway of network R2: give another --gateway",
+            Refusal(() => State().AddNetwork(Network.HostRouted("R2", "eth1", Ipv4Address.Parse("192.168.200.201")))));
+
+    [Fact]
+    public void Unknown_network_VM_and_adapter_are_refused()
+    {
+        var s = State();
+        Assert.Equal("there is no network named 'Nope': see 'hostnet network list'", Refusal(() => s.NewAdapter("vm1", "Nope", [], null, null)));
+        Assert.Equal("there is no network named 'Nope': see 'hostnet network list'", Refusal(() => s.RemoveNetwork("Nope")));
+        Assert.Equal("there is no VM named 'vm7': see 'hostnet vm list'", Refusal(() => s.NewAdapter("vm7", "Routed", [], null, null)));
+        Assert.Equal("there is no VM named 'vm7': see 'hostnet vm list'", Refusal(() => s.RemoveVm("vm7")));
+        Assert.Equal("there is no VM named 'vm7': see 'hostnet vm list'", Refusal(() => s.SetRunning("vm7", true)));
+        Assert.Equal("VM vm1 has no adapter net3: see 'hostnet vm show vm1'", Refusal(() => s.RemoveAdapter("vm1", 3)));
+        Assert.Equal("VM vm1 has no adapter net3: see 'hostnet vm show vm1'", Refusal(() => s.ChangedAdapter("vm1", "net3", null, null, null, null)));
+        Assert.Equal("there is no network named 'Nope': see 'hostnet network list'", Refusal(() => s.ChangedAdapter("vm1", "net0", "Nope", null, null, null)));
+    }
+
+    [Fact]
+    public void Removing_a_network_adapters_use_is_refused()
+    {
+        var s = WithVm2();
+        s = s.AddAdapter("vm2", Routed(s, "vm2", "192.168.200.202"));
+        Assert.Equal("network Routed is still used by vm1 net0 and 1 more: remove those adapters or move them with 'hostnet adapter set' first",
+            Refusal(() => s.RemoveNetwork("Routed")));
+        Assert.Equal(["Routed"], s.RemoveNetwork("Bridged").Networks.Select(n => n.Name));
+    }
+
+    [Fact]
+    public void A_duplicate_MAC_is_refused()
+    {
+        var s = WithVm2();
+        var mac = s.GetAdapter("vm1", 0).Mac.ToString();
+        Assert.Equal($"MAC {mac} is already used by vm1 net0: give another --mac, or leave --mac out to generate one",
+            Refusal(() => s.AddAdapter("vm2", Routed(s, "vm2", "192.168.200.202", mac: mac))));
+    }
+
+    [Fact]
+    public void Multicast_and_zero_MACs_are_refused_by_the_edit()
+    {
+        var s = WithVm2();
+        Assert.Equal("01:00:5e:00:00:01 is a multicast MAC address: give a unicast one (even first byte, e.g. 02:00:00:00:00:01), or leave --mac out to generate one",
+            Refusal(() => s.AddAdapter("vm2", Routed(s, "vm2", "192.168.200.202", mac: "01:00:5e:00:00:01"))));
+        Assert.Equal("00:00:00:00:00:00 cannot be an adapter's MAC address: give another, or leave --mac out to generate one",
+            Refusal(() => s.AddAdapter("vm2", Routed(s, "vm2", "192.168.200.202", mac: "00:00:00:00:00:00"))));
+    }
+
+    [Fact]
+    public void An_adapter_index_past_999_is_refused()
+    {
+        var s = WithVm2();
+        var a = Routed(s, "vm2", "192.168.200.202") with { Index = 1000 };
+        Assert.Equal("adapter index 1000 is out of range: use 0 to 999 (the host interface name has at most 15 characters)",
+            Refusal(() => s.AddAdapter("vm2", a)));
+    }
+
+    [Fact]
+    public void Two_netns_guests_cannot_share_a_namespace()
+    {
+        var s = State().AddVm(new Vm("vm2", Vm2Uuid, Guest.Netns("lab"), false, []));
+        Assert.Equal("network namespace lab is already the guest of VM vm2: give --guest netns:OTHERNAME",
+            Refusal(() => s.AddVm(new Vm("vm3", Guid.Parse("11111111-0000-4000-8000-000000000003"), Guest.Netns("lab"), false, []))));
+    }
+
+    [Fact]
+    public void A_VM_added_with_adapters_is_checked_whole()
+    {
+        var s = State();
+        var net = s.GetNetwork("Routed");
+        var a0 = new Adapter(0, "Routed", MacAddress.Generate(Vm2Uuid, 0), [StateRules.ParseVmAddress(net, "192.168.200.202")], null);
+        var a1 = new Adapter(1, "Routed", MacAddress.Generate(Vm2Uuid, 1), [StateRules.ParseVmAddress(net, "192.168.200.202")], null);
+        Assert.Equal("192.168.200.202 is already held by vm2 net0: choose another address, or remove it there first",
+            Refusal(() => s.AddVm(new Vm("vm2", Vm2Uuid, Guest.Tap, false, [a1, a0]))));
+        var ok = s.AddVm(new Vm("vm2", Vm2Uuid, Guest.Tap, true, [a1 with { Addresses = [] , Network = "Bridged" }, a0]));
+        Assert.Equal([0, 1], ok.GetVm("vm2").Adapters.Select(a => a.Index));
+        Assert.True(ok.GetVm("vm2").Running);
+    }
+
+    [Fact]
+    public void Moving_an_adapter_to_a_routed_network_drops_its_own_gateway()
+    {
+        var s = WithVm2();
+        s = s.AddAdapter("vm2", s.NewAdapter("vm2", "Bridged", ["192.168.200.203/24"], "192.168.200.1", null));
+        var moved = s.ChangedAdapter("vm2", "net0", "Routed", ["192.168.200.203"], null, null);
+        Assert.Null(moved.Gateway);
+        s = s.SetAdapter("vm2", moved);
+        Assert.Equal("Routed", s.GetAdapter("vm2", 0).Network);
+    }
+
+    [Fact]
+    public void Ten_thousand_VMs_are_added_in_well_under_a_second_each_edit_cheap()
+    {
+        var s = State();
+        var net = s.GetNetwork("Routed");
+        var sw = Stopwatch.StartNew();
+        for (var i = 0; i < 10_000; i++)
+        {
+            var uuid = s.NewVmUuid();
+            var ip = new Ipv4Cidr(new Ipv4Address(0x0A000000u + (uint)i + 1), 32);
+            s = s.AddVm(new Vm($"vm-{i}", uuid, Guest.Tap, false, [new Adapter(0, net.Name, MacAddress.Generate(uuid, 0), [ip], null)]));
+        }
+        Assert.Equal(10_001, s.Vms.Count);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"10,000 AddVm took {sw.Elapsed}");
+        Assert.Equal("10.0.0.1 is already held by vm-0 net0: choose another address, or remove it there first",
+            Refusal(() => s.AddAdapter("vm1", s.NewAdapter("vm1", "Routed", ["10.0.0.1"], null, null))));
+    }
+}
