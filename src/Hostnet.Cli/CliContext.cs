@@ -68,7 +68,20 @@ internal sealed class CliContext
     /// <summary>One change: <paramref name="change"/> runs in one transaction, all kept or, if it throws, none.</summary>
     public T Write<T>(Func<StateTransaction, T> change)
     {
-        using var store = OpenStore();
-        return store.Write(change);
+        T result;
+        using (var store = OpenStore())
+            result = store.Write(change);
+        var pending = _afterCommit.ToList();
+        _afterCommit.Clear();
+        foreach (var action in pending) action();
+        return result;
     }
+
+    private readonly List<Action> _afterCommit = [];
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once the current <see cref="Write{T}"/> has committed:
+    /// the kernel follows the state only after the state is durable.
+    /// </summary>
+    public void OnCommitted(Action action) => _afterCommit.Add(action);
 }

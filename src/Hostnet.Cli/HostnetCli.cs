@@ -22,6 +22,7 @@ public static class HostnetCli
         root.Subcommands.Add(VmCommands.Build(output));
         root.Subcommands.Add(AdapterCommands.Build(output));
         foreach (var command in StateFileCommands.Build(output)) root.Subcommands.Add(command);
+        foreach (var command in EngineCommands.Build(output)) root.Subcommands.Add(command);
         return root;
     }
 

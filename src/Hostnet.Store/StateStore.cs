@@ -108,6 +108,20 @@ public sealed class StateStore : IDisposable
     }
 
     /// <summary>
+    /// Reads in one snapshot (a deferred transaction): in WAL mode it neither waits
+    /// for nor blocks another connection's write.
+    /// </summary>
+    public T Read<T>(Func<StateTransaction, T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        using var tx = _connection.BeginTransaction(deferred: true);
+        using var st = new StateTransaction(_connection, tx);
+        var result = read(st);
+        tx.Commit();
+        return result;
+    }
+
+    /// <summary>
     /// Runs <paramref name="change"/> in one <c>BEGIN IMMEDIATE</c> transaction and commits it;
     /// when <paramref name="change"/> throws, nothing of it is kept.
     /// </summary>

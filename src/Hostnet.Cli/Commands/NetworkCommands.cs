@@ -144,12 +144,15 @@ internal static class NetworkCommands
         {
             var ctx = CliContext.From(parse, output);
             var netName = parse.GetValue(name)!;
-            ctx.Write(tx =>
+            var removed = ctx.Write(tx =>
             {
-                tx.Load().RemoveNetwork(netName);
+                var state = tx.Load();
+                var network = state.GetNetwork(netName);
+                state.RemoveNetwork(netName);
                 tx.RemoveNetwork(netName);
-                return 0;
+                return network;
             });
+            EngineCommands.ConvergeAfterNetworkRemoved(ctx, removed);
             output.WriteLine($"removed network {netName}");
             return HostnetCli.Success;
         });

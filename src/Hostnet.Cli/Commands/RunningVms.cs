@@ -1,3 +1,4 @@
+using Hostnet.Engine;
 using Hostnet.Model;
 using Hostnet.Store;
 
@@ -16,12 +17,40 @@ internal static class RunningVms
     /// <param name="before">The VM before the change (null: it is new).</param>
     /// <param name="after">The VM after the change (null: it was removed).</param>
     /// <param name="state">The whole desired state after the change.</param>
-    public static void Changed(CliContext ctx, StateTransaction tx, Vm? before, Vm? after, DesiredState state)
+    /// <param name="probe">Probe the LAN for addresses about to be published (<c>--no-probe</c> turns it off).</param>
+    public static void Changed(CliContext ctx, StateTransaction tx, Vm? before, Vm? after, DesiredState state, bool probe = true)
     {
         ArgumentNullException.ThrowIfNull(ctx);
         ArgumentNullException.ThrowIfNull(tx);
         ArgumentNullException.ThrowIfNull(state);
-        if (before?.Running != true && after?.Running != true) return;
-        // The kernel side comes with the engine: nothing to program yet.
+        var removedNetns = after is null && before?.Guest is { Kind: GuestKind.Netns, NetnsName: { } ns } ? ns : null;
+        if (before?.Running != true && after?.Running != true)
+        {
+            if (removedNetns is not null) ctx.OnCommitted(() => EngineCommands.RemoveCreatedNamespace(ctx, removedNetns));
+            return;
+        }
+
+        // Planned and probed now, inside the transaction: a refusal rolls the change back and the kernel is untouched.
+        var engine = EngineCommands.OpenEngine(ctx);
+        try
+        {
+            var prepared = engine.Prepare(state);
+            if (probe) engine.ProbeOrRefuse(EngineCommands.Published(prepared.Plan), new ApplyOptions().ProbeWindow);
+        }
+        catch
+        {
+            engine.Dispose();
+            throw;
+        }
+
+        // Made so once committed; a failure then leaves a state that the next apply completes.
+        ctx.OnCommitted(() =>
+        {
+            using (engine)
+            {
+                EngineCommands.Converge(engine, ctx.Load(), new ApplyOptions { Probe = false });
+            }
+            if (removedNetns is not null) EngineCommands.RemoveCreatedNamespace(ctx, removedNetns);
+        });
     }
 }

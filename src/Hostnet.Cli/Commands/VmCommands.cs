@@ -4,7 +4,7 @@ using Hostnet.Model;
 
 namespace Hostnet.Cli.Commands;
 
-/// <summary><c>hostnet vm add|list|show|rm</c>.</summary>
+/// <summary><c>hostnet vm add|list|show|rm|start|stop</c>.</summary>
 internal static class VmCommands
 {
     public static Command Build(TextWriter output)
@@ -14,6 +14,8 @@ internal static class VmCommands
         vm.Subcommands.Add(List(output));
         vm.Subcommands.Add(Show(output));
         vm.Subcommands.Add(Remove(output));
+        vm.Subcommands.Add(EngineCommands.StartOrStop(output, start: true));
+        vm.Subcommands.Add(EngineCommands.StartOrStop(output, start: false));
         return vm;
     }
 

@@ -9,7 +9,7 @@ public sealed class StoreLedger : ILedger
 
     public StoreLedger(StateStore store) => _store = store;
 
-    public LedgerContents Load() => _store.Write(tx =>
+    public LedgerContents Load() => _store.Read(tx =>
     {
         var entries = new HashSet<LedgerEntry>();
         using var cmd = tx.CreateCommand("SELECT kind, key FROM kernel_objects");

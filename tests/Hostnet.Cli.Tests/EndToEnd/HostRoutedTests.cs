@@ -165,7 +165,7 @@ public partial class HostRoutedTests
         Assert.Equal(1, start.ExitCode);
         Assert.Contains("interface eth7 does not exist", start.Stderr, StringComparison.Ordinal);
 
-        Sh.Ip("-n", lab.ServerNs, "link", "add", "eth7", "type", "dummy");
+        Sh.Ip("-n", lab.ServerNs, "link", "add", "eth7", "type", "veth", "peer", "name", "eth7-peer");
         Sh.Ip("-n", lab.ServerNs, "link", "set", "eth7", "up");
         Assert.Equal(3, PlanExitCode(lab));
         HostnetCli.Ok(lab, "apply");
