@@ -23,7 +23,15 @@ public sealed record ApplyOptions
 }
 
 /// <summary>A plan made against the live kernel, ready to run.</summary>
-public sealed record PreparedApply(Plan Plan, IReadOnlyList<string> Problems);
+/// <param name="Plan">The steps.</param>
+/// <param name="Problems">What could not be planned (an uplink that does not exist), said after the rest is done.</param>
+/// <param name="OwnMacs">Each VM address with its adapter's MAC: the VM itself answering a probe is no conflict (a bridged VM switching to routed).</param>
+public sealed record PreparedApply(Plan Plan, IReadOnlyList<string> Problems, IReadOnlyDictionary<Ipv4Address, MacAddress> OwnMacs)
+{
+    /// <summary>The proxy entries the plan adds: the addresses about to be published on the LAN.</summary>
+    public IReadOnlyList<ProxyNeighborObject> Published =>
+        Plan.Steps.Where(s => s.Change == Change.Add).Select(s => s.Object).OfType<ProxyNeighborObject>().ToList();
+}
 
 /// <summary>
 /// The host agent's core: makes the kernel of one server namespace (and its
@@ -78,7 +86,15 @@ public sealed class HostEngine : IDisposable
                 }
                 : s).ToList());
         }
-        return new PreparedApply(plan, problems);
+        var own = new Dictionary<Ipv4Address, MacAddress>();
+        foreach (var vm in state.Vms)
+        {
+            foreach (var a in vm.Adapters)
+            {
+                foreach (var ip in a.Addresses) own[ip.Address] = a.Mac;
+            }
+        }
+        return new PreparedApply(plan, problems, own);
     }
 
     /// <summary>
@@ -90,29 +106,46 @@ public sealed class HostEngine : IDisposable
     public Plan Apply(PreparedApply prepared, ApplyOptions options)
     {
         var plan = prepared.Plan;
-        var published = plan.Steps.Where(s => s.Change == Change.Add).Select(s => s.Object).OfType<ProxyNeighborObject>().ToList();
-        if (options.Probe && published.Count > 0) ProbeOrRefuse(published, options.ProbeWindow);
+        if (options.Probe) ProbeOrRefuse(prepared, options.ProbeWindow);
 
         var added = new Applier(_serverNs, _server, _ledger).Apply(plan);
 
-        if (options.Announce)
-        {
-            foreach (var group in added.GroupBy(p => p.Dev))
-                Arp.SendGratuitous(_serverNs, group.Key, group.Select(p => Applier.ToIp(p.Address)).ToList());
-        }
+        if (options.Announce) Announce(added);
         if (prepared.Problems.Count > 0) throw new EngineException(string.Join("; ", prepared.Problems));
         return plan;
     }
 
+    /// <summary>
+    /// Tells the LAN at once who now answers for each new address: the server
+    /// (its uplink's MAC) for a newly published routed address, the guest itself
+    /// for a bridged address of a netns guest — what a guest's own network
+    /// stack would do. After a mode switch or a migration, caches and switches
+    /// learn the new place without waiting for their entries to expire.
+    /// </summary>
+    private void Announce(IReadOnlyList<KernelObject> added)
+    {
+        foreach (var group in added.OfType<ProxyNeighborObject>().GroupBy(p => p.Dev))
+            Arp.SendGratuitous(_serverNs, group.Key, group.Select(p => Applier.ToIp(p.Address)).ToList());
+        foreach (var group in added.OfType<AddressObject>().Where(a => a.Netns != KernelObject.Server && a.Address.PrefixLength < 32).GroupBy(a => (a.Netns, a.Dev)))
+        {
+            using var ns = NetNamespace.Open(group.Key.Netns);
+            Arp.SendGratuitous(ns, group.Key.Dev, group.Select(a => Applier.ToIp(a.Address.Address)).ToList());
+        }
+    }
+
     /// <summary>One probe window for every address about to be published; refuses those that answer.</summary>
-    public void ProbeOrRefuse(IReadOnlyList<ProxyNeighborObject> published, TimeSpan window)
+    public void ProbeOrRefuse(PreparedApply prepared, TimeSpan window)
     {
         var conflicts = new List<string>();
-        foreach (var group in published.GroupBy(p => p.Dev))
+        foreach (var group in prepared.Published.GroupBy(p => p.Dev))
         {
             var answers = Arp.Probe(_serverNs, group.Key, group.Select(p => Applier.ToIp(p.Address)).ToList(), window);
             foreach (var (ip, mac) in answers.OrderBy(a => a.Key.ToString(), StringComparer.Ordinal))
+            {
+                var address = Observer.ToIp(ip);
+                if (prepared.OwnMacs.TryGetValue(address, out var own) && Observer.ToMac(mac) == own) continue;
                 conflicts.Add($"{ip} already answers on the LAN from {FormatMac(mac)} (via {group.Key})");
+            }
         }
         if (conflicts.Count > 0)
         {
@@ -176,10 +209,12 @@ public sealed class HostEngine : IDisposable
         _ledger.Forget([entry]);
     }
 
+    /// <summary>Closes the server's socket and namespace, and the ledger when it is disposable.</summary>
     public void Dispose()
     {
         _server.Dispose();
         _serverNs.Dispose();
+        (_ledger as IDisposable)?.Dispose();
     }
 
     internal static IPAddress ToIp(Ipv4Address a) => Applier.ToIp(a);

@@ -174,7 +174,7 @@ internal static class EngineCommands
         engine.Apply(engine.Prepare(state), options);
 
     /// <summary>An engine for the context's server, with the ledger on its own connection to the state database.</summary>
-    public static HostEngine OpenEngine(CliContext ctx) => OpenEngine(ctx, new StoreLedger(ctx.OpenStore()));
+    public static HostEngine OpenEngine(CliContext ctx) => OpenEngine(ctx, new StoreLedger(ctx.OpenStore(), ownsStore: true));
 
     public static HostEngine OpenEngine(CliContext ctx, StateStore store) => OpenEngine(ctx, new StoreLedger(store));
 
@@ -185,9 +185,6 @@ internal static class EngineCommands
     }
 
     private static ApplyOptions Options(ParseResult parse) => new() { Probe = !parse.GetValue(NoProbe) };
-
-    public static List<ProxyNeighborObject> Published(Plan plan) =>
-        plan.Steps.Where(s => s.Change == Change.Add).Select(s => s.Object).OfType<ProxyNeighborObject>().ToList();
 
     private static string Summary(Plan plan, string what) =>
         $"{what}: {plan.Count(Change.Add)} to add, {plan.Count(Change.Change)} to change, {plan.Count(Change.Remove)} to remove.";

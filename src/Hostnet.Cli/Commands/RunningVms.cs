@@ -35,7 +35,7 @@ internal static class RunningVms
         try
         {
             var prepared = engine.Prepare(state);
-            if (probe) engine.ProbeOrRefuse(EngineCommands.Published(prepared.Plan), new ApplyOptions().ProbeWindow);
+            if (probe) engine.ProbeOrRefuse(prepared, new ApplyOptions().ProbeWindow);
         }
         catch
         {

@@ -39,8 +39,8 @@ public sealed class Applier
         _faults = faults ?? FaultInjection.FromEnvironment();
     }
 
-    /// <summary>Runs the plan; returns the proxy entries it added (the addresses to announce).</summary>
-    public IReadOnlyList<ProxyNeighborObject> Apply(Plan plan)
+    /// <summary>Runs the plan; returns the objects it added (among them the addresses to announce).</summary>
+    public IReadOnlyList<KernelObject> Apply(Plan plan)
     {
         if (plan.IsEmpty) return [];
         var removals = plan.Steps.Where(s => s.Change == Change.Remove).ToList();
@@ -91,7 +91,7 @@ public sealed class Applier
             Send(sock, requests, tolerateGone: false);
         }
 
-        return upserts.Where(s => s.Change == Change.Add).Select(s => s.Object).OfType<ProxyNeighborObject>().ToList();
+        return upserts.Where(s => s.Change == Change.Add).Select(s => s.Object).ToList();
     }
 
     private void Remove(List<PlanStep> removals, Dictionary<string, Link> links)

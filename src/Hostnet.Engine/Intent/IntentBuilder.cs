@@ -80,8 +80,12 @@ public static class IntentBuilder
     }
 
     /// <summary>The L3 uplink of a routed network: the bridge that holds (or will hold) its uplink, if any, else the uplink.</summary>
-    public static string L3Uplink(IReadOnlyDictionary<string, string> activeBridges, Network network, ServerFacts facts) =>
-        activeBridges.TryGetValue(network.Uplink, out var br) ? br : facts.MasterOf(network.Uplink) ?? network.Uplink;
+    public static string L3Uplink(IReadOnlyDictionary<string, string> activeBridges, Network network, ServerFacts facts)
+    {
+        if (activeBridges.TryGetValue(network.Uplink, out var br)) return br;
+        // A bridge Hostnet made and is about to give the uplink back from is not the L3 uplink any more.
+        return facts.MasterOf(network.Uplink) is { } master && !facts.Enslaved(network.Uplink, master) ? master : network.Uplink;
+    }
 
     private static void WantRouted(Action<KernelObject> want, string uplink, Network network, Adapter adapter,
         string vme, string? guestNs, string eth, ServerFacts facts)

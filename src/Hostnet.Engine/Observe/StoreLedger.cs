@@ -3,11 +3,23 @@ using Hostnet.Store;
 namespace Hostnet.Engine.Observe;
 
 /// <summary>The ledger in the state database (table <c>kernel_objects</c>), committed before the kernel is touched.</summary>
-public sealed class StoreLedger : ILedger
+public sealed class StoreLedger : ILedger, IDisposable
 {
     private readonly StateStore _store;
+    private readonly bool _ownsStore;
 
-    public StoreLedger(StateStore store) => _store = store;
+    /// <param name="store">The state database.</param>
+    /// <param name="ownsStore">Whether disposing the ledger (with its engine) closes the database.</param>
+    public StoreLedger(StateStore store, bool ownsStore = false)
+    {
+        _store = store;
+        _ownsStore = ownsStore;
+    }
+
+    public void Dispose()
+    {
+        if (_ownsStore) _store.Dispose();
+    }
 
     public LedgerContents Load() => _store.Read(tx =>
     {

@@ -1,0 +1,159 @@
+using System.Text.Json;
+using Hostnet.TestKit;
+
+namespace Hostnet.Cli.Tests.EndToEnd;
+
+/// <summary>
+/// The seed's first figure, and both modes on one server and one LAN (a mixed
+/// server), built through the CLI and checked with ip, ping and arp inside the lab.
+/// </summary>
+public class BridgedTests
+{
+    private const string Vm1Ip = "192.168.200.201";
+    private const string Vm3Ip = "192.168.200.203";
+    private const string Vm3Mac = "02:00:00:00:00:03";
+
+    /// <summary>A lab whose server also routes through computer X by default, to see the default route move.</summary>
+    private static Lab MixedLab()
+    {
+        var lab = Lab.Create();
+        Sh.Ip("-n", lab.ServerNs, "route", "add", "default", "via", Lab.ComputerXAddress, "dev", "eth0");
+        HostnetCli.Ok(lab, "network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0");
+        HostnetCli.Ok(lab, "network", "add", "Bridged", "--mode", "bridged", "--bridge", "br1", "--uplink", "eth0");
+        HostnetCli.Ok(lab, "vm", "add", "vm3", "--uuid", "00000003-0000-4000-8000-000000000003", "--guest", "netns:" + lab.Guest("vm3"));
+        HostnetCli.Ok(lab, "adapter", "add", "vm3", "--network", "Bridged", "--ip", Vm3Ip + "/24", "--gateway", Lab.ServerAddress, "--mac", Vm3Mac);
+        HostnetCli.Ok(lab, "vm", "add", "vm1", "--uuid", "7b9a73a1-5c2e-4d1a-9f3b-000000000001", "--guest", "netns:" + lab.Guest("vm1"));
+        HostnetCli.Ok(lab, "adapter", "add", "vm1", "--network", "Routed", "--ip", Vm1Ip);
+        return lab;
+    }
+
+    private static int PlanExitCode(Lab lab) => HostnetCli.OnLab(lab, "plan", "--exit-code").ExitCode;
+
+    private static JsonElement LinkJson(string ns, string dev)
+    {
+        using var doc = JsonDocument.Parse(Sh.Ip("-n", ns, "-j", "-d", "link", "show", "dev", dev));
+        return doc.RootElement[0].Clone();
+    }
+
+    private static string Master(string ns, string dev) =>
+        LinkJson(ns, dev).TryGetProperty("master", out var m) ? m.GetString()! : "";
+
+    private static string[] Addresses(string ns, string dev)
+    {
+        using var doc = JsonDocument.Parse(Sh.Ip("-n", ns, "-j", "-4", "addr", "show", "dev", dev));
+        return doc.RootElement.EnumerateArray()
+            .SelectMany(l => l.TryGetProperty("addr_info", out var info) ? info.EnumerateArray().ToArray() : [])
+            .Select(a => $"{a.GetProperty("local").GetString()}/{a.GetProperty("prefixlen").GetInt32()}").ToArray();
+    }
+
+    private static string DefaultRoute(string ns) => Sh.Ip("-n", ns, "route", "show", "default").Trim();
+
+    [PrivilegedFact]
+    public void A_bridged_vm_answers_for_itself_and_a_routed_vm_shares_the_server()
+    {
+        using var lab = MixedLab();
+        var eth0Mac = Lab.Mac(lab.ServerNs, "eth0");
+
+        HostnetCli.Ok(lab, "vm", "start", "vm3");
+
+        // br1 holds eth0 and the vme, wears eth0's MAC, and carries the server's own address and default route.
+        Assert.Equal("br1", Master(lab.ServerNs, "eth0"));
+        Assert.Equal("br1", Master(lab.ServerNs, "vme00000003.0"));
+        Assert.Equal(eth0Mac, Lab.Mac(lab.ServerNs, "br1"));
+        Assert.StartsWith("fe:", Lab.Mac(lab.ServerNs, "vme00000003.0"), StringComparison.Ordinal);
+        Assert.Equal(["192.168.200.1/24"], Addresses(lab.ServerNs, "br1"));
+        Assert.Empty(Addresses(lab.ServerNs, "eth0"));
+        Assert.Equal("default via 192.168.200.10 dev br1", DefaultRoute(lab.ServerNs));
+        Assert.NotNull(Lab.Ping(lab.ServerNs, Lab.ComputerXAddress));
+
+        // Seen on the LAN: the bridged VM answers ARP with its own MAC; it keeps its own ARP table.
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm3Ip));
+        Assert.Equal(Vm3Mac, Lab.NeighborMac(lab.ComputerXNs, Vm3Ip));
+        Assert.Equal(Lab.Mac(lab.ComputerXNs, "eth0"), Lab.NeighborMac(lab.Guest("vm3"), Lab.ComputerXAddress));
+        Assert.Equal("default via 192.168.200.1 dev eth0", DefaultRoute(lab.Guest("vm3")).Replace(" proto 77", "", StringComparison.Ordinal).Replace(" proto hostnet", "", StringComparison.Ordinal));
+        Assert.Equal(0, PlanExitCode(lab));
+
+        // The routed VM on the same server: published on br1, the L3 uplink; reachable from the LAN and from the bridged VM.
+        HostnetCli.Ok(lab, "vm", "start", "vm1");
+        Assert.Contains($"{Vm1Ip} dev br1 proxy", Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy"), StringComparison.Ordinal);
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm1Ip));
+        Assert.Equal(eth0Mac, Lab.NeighborMac(lab.ComputerXNs, Vm1Ip));
+        Assert.NotNull(Lab.Ping(lab.Guest("vm3"), Vm1Ip));
+        Assert.Equal(0, PlanExitCode(lab));
+    }
+
+    [PrivilegedFact]
+    public void Switching_a_running_adapter_between_modes_keeps_the_vm_reachable_and_the_lan_follows()
+    {
+        using var lab = MixedLab();
+        var serverMac = Lab.Mac(lab.ServerNs, "eth0");
+        HostnetCli.Ok(lab, "vm", "start", "vm3");
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm3Ip));
+        Assert.Equal(Vm3Mac, Lab.NeighborMac(lab.ComputerXNs, Vm3Ip));
+
+        HostnetCli.Ok(lab, "adapter", "set", "vm3", "net0", "--network", "Routed", "--ip", Vm3Ip);
+
+        // The gratuitous ARP has already told computer X: no ping needed to see the server's MAC.
+        Assert.Equal(serverMac, Lab.NeighborMac(lab.ComputerXNs, Vm3Ip));
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm3Ip));
+        Assert.Equal("", Master(lab.ServerNs, "vme00000003.0"));
+        Assert.Equal(["192.168.200.203/32"], Addresses(lab.Guest("vm3"), "eth0"));
+        Assert.Equal(0, PlanExitCode(lab));
+
+        HostnetCli.Ok(lab, "adapter", "set", "vm3", "net0", "--network", "Bridged", "--ip", Vm3Ip + "/24", "--gateway", Lab.ServerAddress);
+
+        Assert.Equal(Vm3Mac, Lab.NeighborMac(lab.ComputerXNs, Vm3Ip));
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm3Ip));
+        Assert.Equal("br1", Master(lab.ServerNs, "vme00000003.0"));
+        Assert.DoesNotContain(Vm3Ip, Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy"), StringComparison.Ordinal);
+        Assert.Equal(0, PlanExitCode(lab));
+    }
+
+    [PrivilegedFact]
+    public void Removing_the_bridged_network_gives_eth0_its_address_and_default_route_back()
+    {
+        using var lab = MixedLab();
+        HostnetCli.Ok(lab, "vm", "start", "vm3");
+        HostnetCli.Ok(lab, "vm", "start", "vm1");
+        Assert.Equal("br1", Master(lab.ServerNs, "eth0"));
+
+        HostnetCli.Ok(lab, "vm", "rm", "vm3");
+        Assert.Equal("br1", Master(lab.ServerNs, "eth0"));
+        Assert.Equal(0, PlanExitCode(lab));
+        HostnetCli.Ok(lab, "network", "rm", "Bridged");
+
+        Assert.Equal("", Master(lab.ServerNs, "eth0"));
+        Assert.Equal(["192.168.200.1/24"], Addresses(lab.ServerNs, "eth0"));
+        Assert.Equal("default via 192.168.200.10 dev eth0", DefaultRoute(lab.ServerNs));
+        Assert.Contains("does not exist", Sh.Run("ip", ["-n", lab.ServerNs, "link", "show", "br1"]).Stderr, StringComparison.Ordinal);
+        // The routed VM's proxy entry followed the L3 uplink back to eth0.
+        Assert.Contains($"{Vm1Ip} dev eth0 proxy", Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy"), StringComparison.Ordinal);
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm1Ip));
+        Assert.NotNull(Lab.Ping(lab.ServerNs, Lab.ComputerXAddress));
+        Assert.Equal(0, PlanExitCode(lab));
+    }
+
+    [PrivilegedFact]
+    public void A_failure_half_way_through_enslaving_the_uplink_leaves_the_server_reachable()
+    {
+        foreach (var failAt in new[] { 2, 3, 4 })
+        {
+            using var lab = MixedLab();
+            var r = HostnetCli.Run(["--state-dir", lab.StateDir, "--netns", lab.ServerNs, "vm", "start", "vm3"],
+                new Dictionary<string, string> { ["HOSTNET_FAIL_UPLINK_STEP"] = failAt.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+            Assert.Equal(1, r.ExitCode);
+            Assert.StartsWith("hostnet: error: moving the server's addresses from eth0 to br1 failed", r.Stderr, StringComparison.Ordinal);
+            Assert.Equal("", Master(lab.ServerNs, "eth0"));
+            Assert.Equal(["192.168.200.1/24"], Addresses(lab.ServerNs, "eth0"));
+            Assert.Equal("default via 192.168.200.10 dev eth0", DefaultRoute(lab.ServerNs));
+            Assert.NotNull(Lab.Ping(lab.ServerNs, Lab.ComputerXAddress));
+
+            // The next apply completes the move.
+            HostnetCli.Ok(lab, "apply");
+            Assert.Equal("br1", Master(lab.ServerNs, "eth0"));
+            Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm3Ip));
+            Assert.Equal(0, PlanExitCode(lab));
+        }
+    }
+}
