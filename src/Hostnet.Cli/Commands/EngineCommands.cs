@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using Hostnet.Engine;
-using Hostnet.Engine.Kernel;
 using Hostnet.Engine.Observe;
 using Hostnet.Engine.Planning;
 using Hostnet.Model;
