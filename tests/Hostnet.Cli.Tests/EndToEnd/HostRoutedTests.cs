@@ -194,4 +194,37 @@ public partial class HostRoutedTests
             Assert.Equal("", ProxyEntries(lab).Trim());
         }
     }
+
+    [PrivilegedFact]
+    public void Adapters_added_and_removed_on_a_running_vm_take_effect_at_once()
+    {
+        using var lab = Lab.Create();
+        DefineSeedVms(lab);
+        HostnetCli.Ok(lab, "vm", "start", "vm2");
+
+        HostnetCli.Ok(lab, "adapter", "add", "vm2", "--network", "Routed", "--ip", "192.168.200.204");
+
+        // A second adapter: its own vme, route, permanent neighbour and published entry, and eth1 in the guest.
+        // (Reaching it from the LAN needs source routing in the guest: its replies leave by the default route on eth0,
+        // and rp_filter on vme…0 drops a source that lives behind vme…1.)
+        Assert.Contains("vme4980d06a.1", HostnetLinks(lab));
+        Assert.Contains("192.168.200.204 dev vme4980d06a.1", HostnetRoutes(lab), StringComparison.Ordinal);
+        Assert.Contains("192.168.200.204 dev eth0 proxy", ProxyEntries(lab), StringComparison.Ordinal);
+        Assert.Contains("192.168.200.204/32", Sh.Ip("-n", lab.Guest("vm2"), "addr", "show", "dev", "eth1"), StringComparison.Ordinal);
+        Assert.Equal(0, PlanExitCode(lab));
+
+        // A second address on the running first adapter is reachable at once.
+        HostnetCli.Ok(lab, "adapter", "set", "vm2", "net0", "--ip", Vm2Ip, "--ip", "192.168.200.205");
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, "192.168.200.205"));
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm2Ip));
+        Assert.Equal(0, PlanExitCode(lab));
+
+        HostnetCli.Ok(lab, "adapter", "rm", "vm2", "net1");
+
+        Assert.Equal(["vme4980d06a.0"], HostnetLinks(lab));
+        Assert.DoesNotContain("192.168.200.204", ProxyEntries(lab), StringComparison.Ordinal);
+        Assert.DoesNotContain("192.168.200.204", HostnetRoutes(lab), StringComparison.Ordinal);
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm2Ip));
+        Assert.Equal(0, PlanExitCode(lab));
+    }
 }
