@@ -108,8 +108,20 @@ double InFreshNamespace(string tag, Func<string, double> run)
     }
     finally
     {
+        // Tear the links down synchronously (untimed) so that the next run does not compete with
+        // the kernel's asynchronous cleanup of a namespace full of veths.
+        using (var handle = NetNamespace.Open(name))
+        using (var rtnl = RtnlSocket.Open(handle))
+        {
+            var del = rtnl.CreateBatch();
+            foreach (var l in rtnl.DumpLinks())
+            {
+                if (l.Name.StartsWith("vme", StringComparison.Ordinal)) del.Add(new DeleteLink(l.Index, l.Name));
+            }
+            del.Send(stopOnError: false);
+        }
         Sh("ip", "netns", "del", name);
-        Thread.Sleep(1500); // let the kernel tear the namespace's links down before the next run
+        Thread.Sleep(2000);
     }
 }
 

@@ -74,6 +74,6 @@ public sealed class ArpIcmpTests : IDisposable
 
         // The independent observer agrees that the LAN host answers.
         var ping = Sh.InNetns(_server.Name, "ping", "-c", "1", "-W", "2", "10.9.0.7");
-        Assert.True(ping.ExitCode == 0 || ping.Stderr.Contains("No such file", StringComparison.Ordinal), ping.Stderr);
+        Assert.True(ping.ExitCode == 0, $"ping exited {ping.ExitCode}: {ping.Stdout} {ping.Stderr}");
     }
 }
