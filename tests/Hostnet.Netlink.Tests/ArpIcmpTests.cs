@@ -73,7 +73,7 @@ public sealed class ArpIcmpTests : IDisposable
         Assert.NotNull(Icmp.Ping(_server.Handle, IPAddress.Parse("10.9.0.7"), TimeSpan.FromSeconds(2)));
 
         // The independent observer agrees that the LAN host answers.
-        var ping = Sh.InNetns(_server.Name, "ping", "-c", "1", "-W", "2", "10.9.0.7");
+        var ping = Sh.InNetns(_server.Name, "ping", "-c", "1", "-W", "5", "10.9.0.7");
         Assert.True(ping.ExitCode == 0, $"ping exited {ping.ExitCode}: {ping.Stdout} {ping.Stderr}");
     }
 }
