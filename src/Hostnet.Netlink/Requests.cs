@@ -318,7 +318,10 @@ public sealed record DeleteNeighbor(int IfIndex, string DevName, IPAddress Addre
     }
 }
 
-/// <summary>A proxy (published) ARP entry, <c>ip neigh add proxy ADDR dev DEV</c>: RTM_NEWNEIGH with NTF_PROXY.</summary>
+/// <summary>
+/// A proxy (published) ARP entry, <c>ip neigh add proxy ADDR dev DEV</c>: RTM_NEWNEIGH with NTF_PROXY.
+/// The kernel ignores NLM_F_EXCL for proxy entries: adding an existing one succeeds (no EEXIST).
+/// </summary>
 public sealed record AddProxyNeighbor(int IfIndex, string DevName, IPAddress Address) : RtnlRequest
 {
     public override string Describe() => $"add proxy neighbor {Address} dev {DevName}";

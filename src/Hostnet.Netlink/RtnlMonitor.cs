@@ -33,6 +33,7 @@ public sealed record NeighborChanged(NeighborEntry Neighbor) : RtnlEvent;
 
 public sealed record NeighborRemoved(NeighborEntry Neighbor) : RtnlEvent;
 
+/// <summary>A proxy entry announced (kernels that notify pneigh changes; 6.x without it never send one).</summary>
 public sealed record ProxyNeighborChanged(ProxyNeighborEntry Neighbor) : RtnlEvent;
 
 public sealed record ProxyNeighborRemoved(ProxyNeighborEntry Neighbor) : RtnlEvent;
@@ -52,10 +53,15 @@ public sealed class RtnlMonitor : IDisposable
     private RtnlMonitor(RtnlSocket socket) => _socket = socket;
 
     /// <summary>Subscribes in <paramref name="ns"/> (null = the calling thread's namespace).</summary>
-    public static RtnlMonitor Open(NetNamespace? ns, MonitorGroups groups)
+    public static RtnlMonitor Open(NetNamespace? ns, MonitorGroups groups) => Open(ns, groups, 8 * 1024 * 1024);
+
+    /// <summary>With a chosen kernel receive buffer (tests use a tiny one to provoke ENOBUFS).</summary>
+    internal static RtnlMonitor Open(NetNamespace? ns, MonitorGroups groups, int receiveBufferBytes)
     {
         uint bits = (uint)groups;
-        return new RtnlMonitor(ns is null ? RtnlSocket.OpenHere(bits) : ns.Invoke(() => RtnlSocket.OpenHere(bits)));
+        return new RtnlMonitor(ns is null
+            ? RtnlSocket.OpenHere(bits, receiveBufferBytes)
+            : ns.Invoke(() => RtnlSocket.OpenHere(bits, receiveBufferBytes)));
     }
 
     /// <summary>

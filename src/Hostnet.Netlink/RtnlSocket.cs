@@ -45,7 +45,7 @@ public sealed partial class RtnlSocket : IDisposable
         ns is null ? OpenHere(0) : ns.Invoke(() => OpenHere(0));
 
     /// <summary>Opens on the calling thread; <paramref name="groups"/> is an RTMGRP_* bitmask to subscribe to.</summary>
-    internal static RtnlSocket OpenHere(uint groups)
+    internal static RtnlSocket OpenHere(uint groups, int kernelBufferSize = KernelBufferSize)
     {
         var fd = SafeFdHandle.FromResult(
             Interop.Libc.Socket(Interop.Libc.AF_NETLINK, Interop.Libc.SOCK_RAW | Interop.Libc.SOCK_CLOEXEC, Native.NETLINK_ROUTE),
@@ -53,7 +53,7 @@ public sealed partial class RtnlSocket : IDisposable
         try
         {
             SetBuffer(fd, Interop.Libc.SO_SNDBUFFORCE, Interop.Libc.SO_SNDBUF, KernelBufferSize);
-            SetBuffer(fd, Interop.Libc.SO_RCVBUFFORCE, Interop.Libc.SO_RCVBUF, KernelBufferSize);
+            SetBuffer(fd, Interop.Libc.SO_RCVBUFFORCE, Interop.Libc.SO_RCVBUF, kernelBufferSize);
             SetOption(fd, Native.SOL_NETLINK, Native.NETLINK_EXT_ACK, 1, "setsockopt NETLINK_EXT_ACK");
             // The kernel need not echo a failed request back: we know it by its sequence number.
             SetOption(fd, Native.SOL_NETLINK, Native.NETLINK_CAP_ACK, 1, "setsockopt NETLINK_CAP_ACK");

@@ -37,9 +37,11 @@ public sealed class TestNamespace : IDisposable
 
     public RtnlSocket Socket() => RtnlSocket.Open(Handle);
 
+    /// <summary>Deletes the namespace (its links go with it) and checks that it is gone.</summary>
     public void Dispose()
     {
         Handle.Dispose();
-        Sh.Run("ip", ["netns", "del", Name]);
+        Sh.Run("ip", ["netns", "del", Name]).EnsureSuccess("ip netns del " + Name);
+        if (File.Exists("/run/netns/" + Name)) throw new InvalidOperationException($"namespace {Name} left behind");
     }
 }

@@ -29,15 +29,6 @@ internal static partial class Interop
 
         [LibraryImport(LibraryName, EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int Unlink(string path);
-
-        [LibraryImport(LibraryName, EntryPoint = "gettid")]
-        internal static partial int GetTid();
-
-        [LibraryImport(LibraryName, EntryPoint = "getegid")]
-        internal static partial uint GetEgid();
-
-        [LibraryImport(LibraryName, EntryPoint = "geteuid")]
-        internal static partial uint GetEuid();
     }
 }
 

@@ -126,3 +126,55 @@ internal static class Hex
 {
     public static byte[] Parse(string hex) => Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal));
 }
+
+public class RoundTripTests
+{
+    private static NetlinkMessage EncodeOne(RtnlRequest request, byte[] buffer)
+    {
+        var w = new NetlinkWriter(buffer);
+        request.Encode(ref w, 99);
+        var reader = new NetlinkReader(buffer.AsSpan(0, w.Position));
+        Assert.True(reader.TryRead(out var m));
+        Assert.Equal(99u, m.Seq);
+        Assert.Equal(Native.NLM_F_ACK, m.Flags & Native.NLM_F_ACK);
+        return m;
+    }
+
+    [Fact]
+    public void Address_request_reads_back()
+    {
+        var m = EncodeOne(new AddAddress(7, "x", IPAddress.Parse("169.255.30.1"), 32, Scope: 253), new byte[256]);
+        Assert.Equal(new AddressEntry(7, IPAddress.Parse("169.255.30.1"), 32, 253), RtnlCodec.DecodeAddress(m.Payload));
+    }
+
+    [Fact]
+    public void Neighbor_requests_read_back()
+    {
+        var mac = PhysicalAddress.Parse("52-54-00-12-34-56");
+        var n = EncodeOne(new AddNeighbor(7, "x", IPAddress.Parse("10.0.0.9"), mac, Replace: true), new byte[256]);
+        Assert.Equal(Native.NLM_F_REPLACE, n.Flags & (Native.NLM_F_REPLACE | Native.NLM_F_EXCL));
+        Assert.Equal(new NeighborEntry(7, IPAddress.Parse("10.0.0.9"), mac, Native.NUD_PERMANENT, 0), RtnlCodec.DecodeNeighbor(n.Payload));
+        var p = EncodeOne(new AddProxyNeighbor(2, "eth0", IPAddress.Parse("10.0.0.9")), new byte[256]);
+        Assert.Equal(new ProxyNeighborEntry(2, IPAddress.Parse("10.0.0.9")), RtnlCodec.DecodeProxyNeighbor(p.Payload));
+        var d = EncodeOne(new DeleteProxyNeighbor(2, "eth0", IPAddress.Parse("10.0.0.9")), new byte[256]);
+        Assert.Equal(Native.RTM_DELNEIGH, d.Type);
+        Assert.Equal(new ProxyNeighborEntry(2, IPAddress.Parse("10.0.0.9")), RtnlCodec.DecodeProxyNeighbor(d.Payload));
+    }
+
+    [Fact]
+    public void Set_link_reads_back()
+    {
+        var m = EncodeOne(new SetLink(7, "x") { Up = true, Mtu = 1400, Mac = PhysicalAddress.Parse("02-00-00-00-00-01"), MasterIndex = 3, Alias = "vm" }, new byte[256]);
+        var link = RtnlCodec.DecodeLink(m.Payload);
+        Assert.Equal(new Link(7, "", null, true, false, 1400, PhysicalAddress.Parse("02-00-00-00-00-01"), 3, "vm", null, null), link);
+        Assert.Equal(0, m.Flags & Native.NLM_F_CREATE); // a change never creates
+    }
+
+    [Fact]
+    public void Delete_route_matches_any_scope_and_type_but_keeps_the_protocol()
+    {
+        var m = EncodeOne(new DeleteRoute(new RouteSpec(IPAddress.Parse("10.0.0.9"), 32, 7, "x", Protocol: 77)), new byte[256]);
+        var r = RtnlCodec.DecodeRoute(m.Payload)!;
+        Assert.Equal((Native.RT_SCOPE_NOWHERE, Native.RTN_UNSPEC, (byte)77), (r.Scope, r.Type, r.Protocol));
+    }
+}
