@@ -113,10 +113,13 @@ public static partial class StateRules
         }
     }
 
-    /// <summary>The gateway of a host-routed network: an address a host can hold.</summary>
+    /// <summary>
+    /// The gateway of a host-routed network: an address a host can hold. Link-local is allowed:
+    /// newer systems route VMs through 169.254.0.1, as LXD/Incus and Calico use 169.254.x.1.
+    /// </summary>
     public static void CheckRoutedGateway(Ipv4Address gateway)
     {
-        if (SpecialRange(gateway) is { } range)
+        if (!gateway.IsLinkLocal && SpecialRange(gateway) is { } range)
         {
             throw new ValidationException(
                 $"{gateway} is {range} and cannot be a gateway: give a unicast address such as {Ipv4Address.DefaultRoutedGateway}");
