@@ -5,7 +5,7 @@ public class NetworkCommandsTests
     [Fact]
     public void Adds_lists_shows_and_removes_networks()
     {
-        using var h = new Hostnet();
+        using var h = new HostnetSandbox();
         Assert.Equal("added network Routed (host-routed, uplink eth0, gateway 169.255.30.1)\n",
             h.Ok("network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0").Stdout);
         Assert.Equal("added network Bridged (bridged, bridge br1, uplink eth0)\n",
@@ -51,7 +51,7 @@ public class NetworkCommandsTests
     [Fact]
     public void Show_lists_the_adapters_on_a_network()
     {
-        using var h = new Hostnet().WithSeed();
+        using var h = new HostnetSandbox().WithSeed();
         Assert.Equal(
             """
             name:     Routed
@@ -88,7 +88,7 @@ public class NetworkCommandsTests
     [Fact]
     public void A_duplicate_network_name_is_refused()
     {
-        using var h = new Hostnet().WithSeed();
+        using var h = new HostnetSandbox().WithSeed();
         h.Refused("a network named Routed already exists: choose another name, or remove it first with 'hostnet network rm Routed'",
             "network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth1");
     }
@@ -96,7 +96,7 @@ public class NetworkCommandsTests
     [Fact]
     public void A_malformed_network_name_is_refused()
     {
-        using var h = new Hostnet().WithSeed();
+        using var h = new HostnetSandbox().WithSeed();
         h.Refused("'my net' is not a valid network name: use 1-63 letters, digits, '_', '.' or '-', beginning with a letter or digit",
             "network", "add", "my net", "--mode", "host-routed", "--uplink", "eth1");
     }
@@ -104,7 +104,7 @@ public class NetworkCommandsTests
     [Fact]
     public void Interface_names_the_kernel_cannot_take_are_refused()
     {
-        using var h = new Hostnet().WithSeed();
+        using var h = new HostnetSandbox().WithSeed();
         h.Refused("uplink name 'enp0s31f6-uplink0' is 17 characters long, but the kernel takes at most 15: choose a shorter name",
             "network", "add", "R2", "--mode", "host-routed", "--uplink", "enp0s31f6-uplink0");
         h.Refused("'br:1' cannot be an interface name (bridge): use 1-15 characters without '/', ':' or spaces",
@@ -114,7 +114,7 @@ public class NetworkCommandsTests
     [Fact]
     public void A_bridged_network_without_a_bridge_is_refused()
     {
-        using var h = new Hostnet().WithSeed();
+        using var h = new HostnetSandbox().WithSeed();
         h.Refused("bridged network B2 needs a bridge: give --bridge BR (e.g. br1)",
             "network", "add", "B2", "--mode", "bridged", "--uplink", "eth1");
     }
@@ -122,7 +122,7 @@ public class NetworkCommandsTests
     [Fact]
     public void Options_of_the_other_mode_are_refused()
     {
-        using var h = new Hostnet().WithSeed();
+        using var h = new HostnetSandbox().WithSeed();
         h.Refused("a host-routed network has no bridge: leave --bridge out",
             "network", "add", "R2", "--mode", "host-routed", "--uplink", "eth1", "--bridge", "br2");
         h.Refused("a bridged network has no gateway of its own: leave --gateway out and give each adapter its --gateway",
@@ -132,7 +132,7 @@ public class NetworkCommandsTests
     [Fact]
     public void A_malformed_gateway_is_refused()
     {
-        using var h = new Hostnet().WithSeed();
+        using var h = new HostnetSandbox().WithSeed();
         h.Refused("'169.255.30' is not an IPv4 address: give four numbers 0-255 as A.B.C.D, e.g. 192.168.200.201",
             "network", "add", "R2", "--mode", "host-routed", "--uplink", "eth1", "--gateway", "169.255.30");
     }
@@ -140,7 +140,7 @@ public class NetworkCommandsTests
     [Fact]
     public void Unknown_networks_are_refused()
     {
-        using var h = new Hostnet().WithSeed();
+        using var h = new HostnetSandbox().WithSeed();
         h.Refused("there is no network named 'Nope': see 'hostnet network list'", "network", "show", "Nope");
         h.Refused("there is no network named 'Nope': see 'hostnet network list'", "network", "rm", "Nope");
     }
@@ -148,7 +148,7 @@ public class NetworkCommandsTests
     [Fact]
     public void Removing_a_network_adapters_use_is_refused()
     {
-        using var h = new Hostnet().WithSeed();
+        using var h = new HostnetSandbox().WithSeed();
         h.Refused("network Routed is still used by vm1 net0: remove those adapters or move them with 'hostnet adapter set' first",
             "network", "rm", "Routed");
     }

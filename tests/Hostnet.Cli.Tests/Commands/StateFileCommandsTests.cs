@@ -13,7 +13,7 @@ public class StateFileCommandsTests
     [Fact]
     public void Imports_the_example_and_exports_it_back()
     {
-        using var h = new Hostnet();
+        using var h = new HostnetSandbox();
         var file = Path.Combine(Path.GetTempPath(), $"hostnet-import-{Guid.NewGuid():N}.json");
         File.WriteAllText(file, Example);
         try
@@ -67,11 +67,11 @@ public class StateFileCommandsTests
     [Fact]
     public void Export_then_import_elsewhere_gives_the_same_state()
     {
-        using var a = new Hostnet().WithSeed();
+        using var a = new HostnetSandbox().WithSeed();
         a.Ok("adapter", "add", "vm2", "--network", "Bridged", "--ip", "192.168.200.203/24", "--gateway", "192.168.200.1");
         var exported = a.Ok("export").Stdout;
-        using var b = new Hostnet();
-        var r = Hostnet.RunRaw(["--state-dir", b.StateDir, "import", "-"], stdin: exported);
+        using var b = new HostnetSandbox();
+        var r = HostnetSandbox.RunRaw(["--state-dir", b.StateDir, "import", "-"], stdin: exported);
         Assert.Equal("imported 2 networks and 2 VMs\n", r.Stdout);
         Assert.Equal(exported, b.Ok("export").Stdout);
     }
@@ -79,8 +79,8 @@ public class StateFileCommandsTests
     [Fact]
     public void Omitted_UUIDs_and_MACs_are_generated()
     {
-        using var h = new Hostnet();
-        var r = Hostnet.RunRaw(["--state-dir", h.StateDir, "import", "-"], stdin: """
+        using var h = new HostnetSandbox();
+        var r = HostnetSandbox.RunRaw(["--state-dir", h.StateDir, "import", "-"], stdin: """
             {"networks":[{"name":"R","mode":"host-routed","uplink":"eth0"}],
              "vms":[{"name":"a","adapters":[{"network":"R","ips":["10.0.0.1"]}]},{"name":"b","guest":"netns"}]}
             """);
@@ -108,10 +108,10 @@ public class StateFileCommandsTests
         "- is not a Hostnet state: give an object {\"networks\": [...], \"vms\": [...]}")]
     public void A_bad_entry_is_named_and_nothing_is_taken(string json, string refusal)
     {
-        using var h = new Hostnet();
+        using var h = new HostnetSandbox();
         h.Ok("network", "add", "Other", "--mode", "host-routed", "--uplink", "eth9");
         var before = h.Dump();
-        var r = Hostnet.RunRaw(["--state-dir", h.StateDir, "import", "-"], stdin: json);
+        var r = HostnetSandbox.RunRaw(["--state-dir", h.StateDir, "import", "-"], stdin: json);
         Assert.Equal("hostnet: error: " + refusal + "\n", r.Stderr);
         Assert.Equal(1, r.ExitCode);
         Assert.Equal(before, h.Dump());
@@ -120,8 +120,8 @@ public class StateFileCommandsTests
     [Fact]
     public void Malformed_JSON_is_one_line()
     {
-        using var h = new Hostnet();
-        var r = Hostnet.RunRaw(["--state-dir", h.StateDir, "import", "-"], stdin: "{\"vms\": [");
+        using var h = new HostnetSandbox();
+        var r = HostnetSandbox.RunRaw(["--state-dir", h.StateDir, "import", "-"], stdin: "{\"vms\": [");
         Assert.Equal(1, r.ExitCode);
         Assert.StartsWith("hostnet: error: - is not valid JSON: ", r.Stderr, StringComparison.Ordinal);
         Assert.Single(r.Stderr.TrimEnd('\n').Split('\n'));
@@ -130,7 +130,7 @@ public class StateFileCommandsTests
     [Fact]
     public void Ten_thousand_VMs_import_in_a_few_seconds()
     {
-        using var h = new Hostnet();
+        using var h = new HostnetSandbox();
         var json = new StringBuilder("""{"networks":[{"name":"Routed","mode":"host-routed","uplink":"eth0"},{"name":"Bridged","mode":"bridged","bridge":"br1","uplink":"eth0"}],"vms":[""");
         for (var i = 0; i < 10_000; i++)
         {
@@ -141,7 +141,7 @@ public class StateFileCommandsTests
         }
         json.Append("]}");
         var sw = Stopwatch.StartNew();
-        var r = Hostnet.RunRaw(["--state-dir", h.StateDir, "import", "-"], stdin: json.ToString());
+        var r = HostnetSandbox.RunRaw(["--state-dir", h.StateDir, "import", "-"], stdin: json.ToString());
         sw.Stop();
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal("imported 2 networks and 10000 VMs\n", r.Stdout);

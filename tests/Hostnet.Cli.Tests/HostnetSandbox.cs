@@ -6,11 +6,11 @@ namespace Hostnet.Cli.Tests;
 /// The real, built CLI run as a process through the repository's <c>./hostnet</c> launcher, with a state
 /// directory of the test's own (removed after it).
 /// </summary>
-internal sealed class Hostnet : IDisposable
+internal sealed class HostnetSandbox : IDisposable
 {
     private static readonly Lazy<string> LauncherPath = new(FindLauncher);
 
-    public Hostnet()
+    public HostnetSandbox()
     {
         StateDir = Path.Combine(Path.GetTempPath(), "hostnet-cli-" + Guid.NewGuid().ToString("N"));
     }
@@ -53,7 +53,7 @@ internal sealed class Hostnet : IDisposable
     }
 
     /// <summary>The seed's mixed server: networks Routed and Bridged on eth0, vm1 routed at 192.168.200.201.</summary>
-    public Hostnet WithSeed()
+    public HostnetSandbox WithSeed()
     {
         Ok("network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0");
         Ok("network", "add", "Bridged", "--mode", "bridged", "--bridge", "br1", "--uplink", "eth0");
