@@ -3,9 +3,11 @@ using System.Globalization;
 namespace Hostnet.Model;
 
 /// <summary>
-/// Every rule a desired state obeys, in one place: names, addresses, MACs and
-/// the refusals a user reads. <see cref="DesiredState"/>'s edits, the CLI and
-/// import all go through here, so a rule holds the same everywhere.
+/// The rules on single values — names, addresses, prefixes, MACs, UUIDs, guest
+/// kinds, one adapter against its network — and the parsing of what a user
+/// types into them. The rules between objects (in use, duplicate, unknown,
+/// colliding) are <see cref="DesiredState"/>'s edits, which call these; the
+/// CLI and import go through both, so a rule holds the same everywhere.
 /// Each check throws <see cref="ValidationException"/> with one line that says
 /// what is wrong and what to do.
 /// </summary>
