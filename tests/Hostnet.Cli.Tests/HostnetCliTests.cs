@@ -41,6 +41,8 @@ public class HostnetCliTests
     [InlineData("hostnet: see 'hostnet network add --help'", "network", "add", "R", "--mode", "routed", "--uplink", "eth0")]
     [InlineData("hostnet: see 'hostnet vm list --help'", "vm", "list", "--bogus")]
     [InlineData("hostnet: see 'hostnet adapter add --help'", "adapter", "add", "vm1")]
+    [InlineData("hostnet: see 'hostnet adapter add --help'", "adapter", "add", "vm1", "--network", "Routed", "--ip")]
+    [InlineData("hostnet: see 'hostnet adapter add --help'", "adapter", "add", "vm1", "--network", "Routed", "--ip", "10.0.0.1", "10.0.0.2")]
     public void A_command_line_that_does_not_parse_exits_2(string lastLine, params string[] args)
     {
         using var h = new HostnetSandbox();
