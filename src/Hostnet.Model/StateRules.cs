@@ -3,9 +3,11 @@ using System.Globalization;
 namespace Hostnet.Model;
 
 /// <summary>
-/// Every rule a desired state obeys, in one place: names, addresses, MACs and
-/// the refusals a user reads. <see cref="DesiredState"/>'s edits, the CLI and
-/// import all go through here, so a rule holds the same everywhere.
+/// The rules on single values — names, addresses, prefixes, MACs, UUIDs, guest
+/// kinds, one adapter against its network — and the parsing of what a user
+/// types into them. The rules between objects (in use, duplicate, unknown,
+/// colliding) are <see cref="DesiredState"/>'s edits, which call these; the
+/// CLI and import go through both, so a rule holds the same everywhere.
 /// Each check throws <see cref="ValidationException"/> with one line that says
 /// what is wrong and what to do.
 /// </summary>
@@ -113,10 +115,13 @@ public static partial class StateRules
         }
     }
 
-    /// <summary>The gateway of a host-routed network: an address a host can hold.</summary>
+    /// <summary>
+    /// The gateway of a host-routed network: an address a host can hold. Link-local is allowed:
+    /// newer systems route VMs through 169.254.0.1, as LXD/Incus and Calico use 169.254.x.1.
+    /// </summary>
     public static void CheckRoutedGateway(Ipv4Address gateway)
     {
-        if (SpecialRange(gateway) is { } range)
+        if (!gateway.IsLinkLocal && SpecialRange(gateway) is { } range)
         {
             throw new ValidationException(
                 $"{gateway} is {range} and cannot be a gateway: give a unicast address such as {Ipv4Address.DefaultRoutedGateway}");

@@ -181,7 +181,10 @@ public sealed class StateStore : IDisposable
         catch (SqliteException e) when (e.SqliteErrorCode is 5 or 6) // SQLITE_BUSY, SQLITE_LOCKED
         {
             throw new StoreException(
-                $"the state database {path} stayed locked by another hostnet for {BusyTimeout.TotalSeconds:0} s: try again when it has finished", e);
+                $"the state database {path} stayed locked by another hostnet for {BusyTimeout.TotalSeconds:0} s: try again when it has finished", e)
+            {
+                IsTransient = true,
+            };
         }
     }
 

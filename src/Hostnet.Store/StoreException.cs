@@ -18,4 +18,7 @@ public sealed class StoreException : Exception
     public StoreException(string message, Exception innerException) : base(message, innerException)
     {
     }
+
+    /// <summary>Whether trying again later may succeed (the database was locked by another writer).</summary>
+    public bool IsTransient { get; init; }
 }

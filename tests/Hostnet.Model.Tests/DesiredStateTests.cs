@@ -329,6 +329,45 @@ public class DesiredStateTests
     }
 
     [Fact]
+    public void The_all_zero_UUID_is_refused() =>
+        Assert.Equal("the all-zero UUID cannot be a VM's: give another --uuid, or leave it out to generate one",
+            Refusal(() => State().AddVm(new Vm("vm2", Guid.Empty, Guest.Tap, false, []))));
+
+    [Fact]
+    public void An_index_a_VM_already_has_is_refused()
+    {
+        var s = WithVm2();
+        var a = Routed(s, "vm1", "192.168.200.250") with { Index = 0 };
+        Assert.Equal("VM vm1 already has an adapter net0: change it with 'hostnet adapter set vm1 net0'", Refusal(() => s.AddAdapter("vm1", a)));
+        var net = s.GetNetwork("Bridged");
+        var b0 = new Adapter(0, "Bridged", MacAddress.Generate(Vm2Uuid, 0), [], null);
+        Assert.Equal("VM vm3 has two adapters net0: give each adapter its own index",
+            Refusal(() => s.AddVm(new Vm("vm3", Guid.Parse("33333333-0000-4000-8000-000000000003"), Guest.Tap, false, [b0, b0 with { Mac = MacAddress.Parse("02:00:00:00:00:33") }]))));
+        Assert.Equal(NetworkMode.Bridged, net.Mode);
+    }
+
+    [Fact]
+    public void A_bridged_network_cannot_use_another_network_s_bridge_as_uplink() =>
+        Assert.Equal("br1 is the bridge of network Bridged and cannot be an uplink to another bridge: give the physical interface as --uplink",
+            Refusal(() => State().AddNetwork(Network.Bridged("B2", "br2", "br1"))));
+
+    [Fact]
+    public void Two_bridged_networks_may_share_a_bridge_on_the_same_uplink()
+    {
+        var s = State().AddNetwork(Network.Bridged("B2", "br1", "eth0"));
+        Assert.Equal(3, s.Networks.Count);
+    }
+
+    [Fact]
+    public void Adapters_on_a_network_are_listed_with_their_VM()
+    {
+        var s = WithVm2();
+        s = s.AddAdapter("vm2", Routed(s, "vm2", "192.168.200.202"));
+        Assert.Equal(["vm1 net0", "vm2 net0"], s.AdaptersOn("Routed").Select(x => $"{x.Vm.Name} {x.Adapter.Name}"));
+        Assert.Empty(s.AdaptersOn("Bridged"));
+    }
+
+    [Fact]
     public void Ten_thousand_VMs_are_added_in_well_under_a_second_each_edit_cheap()
     {
         var s = State();

@@ -194,4 +194,7 @@ public class StateRulesTests
     public void A_routed_gateway_must_be_unicast() =>
         Assert.Equal("224.0.0.1 is a multicast address (224.0.0.0/4) and cannot be a gateway: give a unicast address such as 169.255.30.1",
             Refusal(() => { StateRules.CheckRoutedGateway(Ipv4Address.Parse("224.0.0.1")); return null; }));
+
+    [Fact]
+    public void A_link_local_routed_gateway_is_allowed() => StateRules.CheckRoutedGateway(Ipv4Address.Parse("169.254.0.1"));
 }

@@ -23,7 +23,7 @@ internal static class AdapterCommands
         {
             Description = "An address (repeat for more): ADDR on a host-routed network (a /32), ADDR/PREFIX on a bridged one",
             HelpName = "ADDR[/PREFIX]",
-            Arity = ArgumentArity.ZeroOrMore,
+            Arity = ArgumentArity.OneOrMore,
         };
         var gateway = new Option<string?>("--gateway") { Description = "Bridged only: the VM's default gateway on the LAN", HelpName = "ADDR" };
         var mac = new Option<string?>("--mac") { Description = "The guest's MAC (default: generated, stable for the VM and adapter)", HelpName = "MAC" };
