@@ -46,12 +46,12 @@ public class MigrationsTests
     {
         using var dir = new TempDir();
         using (StateStore.Open(dir.Path)) { }
-        var extended = Migrations.All.Append(new Migration(Migrations.All.Count + 1, "a table of another layer", "CREATE TABLE kernel_objects (id INTEGER PRIMARY KEY, kind TEXT NOT NULL)")).ToList();
+        var extended = Migrations.All.Append(new Migration(Migrations.All.Count + 1, "a table of another layer", "CREATE TABLE extra_objects (id INTEGER PRIMARY KEY, kind TEXT NOT NULL)")).ToList();
         using var store = StateStore.Open(dir.Path, extended);
         Assert.Equal(extended.Count, store.SchemaVersion);
         store.Write(tx =>
         {
-            using var cmd = tx.CreateCommand("INSERT INTO kernel_objects (kind) VALUES ('link')");
+            using var cmd = tx.CreateCommand("INSERT INTO extra_objects (kind) VALUES ('link')");
             cmd.ExecuteNonQuery();
         });
     }

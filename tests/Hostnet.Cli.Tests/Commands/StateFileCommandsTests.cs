@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
@@ -128,7 +127,7 @@ public class StateFileCommandsTests
     }
 
     [Fact]
-    public void Ten_thousand_VMs_import_in_a_few_seconds()
+    public void Ten_thousand_VMs_import_in_one_go_and_take_one_more_change()
     {
         using var h = new HostnetSandbox();
         var json = new StringBuilder("""{"networks":[{"name":"Routed","mode":"host-routed","uplink":"eth0"},{"name":"Bridged","mode":"bridged","bridge":"br1","uplink":"eth0"}],"vms":[""");
@@ -140,16 +139,11 @@ public class StateFileCommandsTests
             json.Append(CultureInfo.InvariantCulture, $$"""{"name":"vm{{i}}","adapters":[{"network":"Routed","ips":["{{ip.Replace("10.0.0.0", "10.99.0.0", StringComparison.Ordinal)}}"]},{"network":"Bridged","ips":["{{bridged.Replace("172.16.0.0/16", "172.17.0.1/16", StringComparison.Ordinal)}}"]}]}""");
         }
         json.Append("]}");
-        var sw = Stopwatch.StartNew();
+        // Speed is measured in bench/, not asserted here: this is about correctness at scale.
         var r = HostnetSandbox.RunRaw(["--state-dir", h.StateDir, "import", "-"], stdin: json.ToString());
-        sw.Stop();
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal("imported 2 networks and 10000 VMs\n", r.Stdout);
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"importing 10,000 VMs took {sw.Elapsed}");
-        // One more change among them is quick, and the list has them all.
-        sw.Restart();
         h.Ok("adapter", "add", "vm5000", "--network", "Routed", "--ip", "10.200.0.1");
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), $"one adapter add among 10,000 VMs took {sw.Elapsed}");
         Assert.Equal(10_001, h.Ok("vm", "list").Stdout.TrimEnd('\n').Split('\n').Length);
     }
 }
