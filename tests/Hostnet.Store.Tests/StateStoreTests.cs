@@ -165,7 +165,8 @@ public class StateStoreTests
                 tx.AddVm(vm);
             }
         });
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), $"writing 10,000 VMs took {sw.Elapsed}");
+        // Well under a second here; the bound leaves room for a loaded machine.
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(60), $"writing 10,000 VMs took {sw.Elapsed}");
 
         var changes = store.Write(tx =>
         {
