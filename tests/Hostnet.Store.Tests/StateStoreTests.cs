@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Hostnet.Model;
 
 namespace Hostnet.Store.Tests;
@@ -152,7 +151,6 @@ public class StateStoreTests
         using var dir = new TempDir();
         using var store = StateStore.Open(dir.Path);
         var s = DesiredState.Empty.AddNetwork(Network.HostRouted("Routed", "eth0"));
-        var sw = Stopwatch.StartNew();
         store.Write(tx =>
         {
             tx.AddNetwork(s.Networks[0]);
@@ -165,7 +163,6 @@ public class StateStoreTests
                 tx.AddVm(vm);
             }
         });
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), $"writing 10,000 VMs took {sw.Elapsed}");
 
         var changes = store.Write(tx =>
         {

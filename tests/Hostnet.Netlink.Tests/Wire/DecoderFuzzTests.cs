@@ -91,6 +91,7 @@ public class DecoderFuzzTests
         }
         Assert.True(rejected > 10_000, $"only {rejected} rejected");
         Assert.True(accepted > 1_000, $"only {accepted} accepted");
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        // A guard against a decoder that loops, not a speed figure (about 1 s here).
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
     }
 }
