@@ -106,31 +106,18 @@ public sealed class Applier
             {
                 case UplinkPort u:
                     givenBack.Add(u);
-                    break;
+                    continue;
                 case BridgeObject b:
                     bridges.Add(b);
-                    break;
-                case HostLink l when links.TryGetValue(l.Name, out var link):
-                    server.Add(new DeleteLink(link.Index, l.Name));
+                    continue;
+                case HostLink l:
                     forgotten.Add(LedgerEntry.Link(l.Name));
-                    break;
-                case ProxyNeighborObject p when links.TryGetValue(p.Dev, out var dev):
-                    server.Add(new DeleteProxyNeighbor(dev.Index, p.Dev, ToIp(p.Address)));
-                    forgotten.Add(LedgerEntry.Proxy(p.Dev, p.Address));
                     break;
                 case ProxyNeighborObject p:
                     forgotten.Add(LedgerEntry.Proxy(p.Dev, p.Address));
                     break;
-                case NeighborObject n when links.TryGetValue(n.Dev, out var dev):
-                    server.Add(new DeleteNeighbor(dev.Index, n.Dev, ToIp(n.Address)));
-                    break;
-                case RouteObject r:
-                    server.Add(new DeleteRoute(ToRouteSpec(r, links.TryGetValue(r.Dev, out var rd) ? rd.Index : null)));
-                    break;
-                case AddressObject a when links.TryGetValue(a.Dev, out var dev):
-                    server.Add(new DeleteAddress(dev.Index, a.Dev, ToIp(a.Address.Address), a.Address.PrefixLength));
-                    break;
             }
+            if (ToDelete(step.Object, links) is { } request) server.Add(request);
         }
         Send(_server, server, tolerateGone: true);
 
@@ -153,19 +140,7 @@ public sealed class Applier
             using var ns = NetNamespace.Open(group.Key);
             using var sock = RtnlSocket.Open(ns);
             var guestLinks = IndexLinks(sock.DumpLinks());
-            var requests = new List<RtnlRequest>();
-            foreach (var step in group)
-            {
-                switch (step.Object)
-                {
-                    case RouteObject r:
-                        requests.Add(new DeleteRoute(ToRouteSpec(r, guestLinks.TryGetValue(r.Dev, out var rd) ? rd.Index : null)));
-                        break;
-                    case AddressObject a when guestLinks.TryGetValue(a.Dev, out var dev):
-                        requests.Add(new DeleteAddress(dev.Index, a.Dev, ToIp(a.Address.Address), a.Address.PrefixLength));
-                        break;
-                }
-            }
+            var requests = group.Select(s => ToDelete(s.Object, guestLinks)).OfType<RtnlRequest>().ToList();
             Send(sock, requests, tolerateGone: true);
         }
         _ledger.Forget(forgotten);
@@ -228,6 +203,17 @@ public sealed class Applier
         _faults.Step(writes.Count);
         Sysctl.WriteMany(_serverNs, writes.Select(w => (w.Path, w.Value)));
     }
+
+    /// <summary>The request that removes an object; null when there is nothing left to remove (its link is gone).</summary>
+    private static RtnlRequest? ToDelete(KernelObject o, Dictionary<string, Link> links) => o switch
+    {
+        HostLink l when links.TryGetValue(l.Name, out var link) => new DeleteLink(link.Index, l.Name),
+        ProxyNeighborObject p when links.TryGetValue(p.Dev, out var dev) => new DeleteProxyNeighbor(dev.Index, p.Dev, ToIp(p.Address)),
+        NeighborObject n when links.TryGetValue(n.Dev, out var dev) => new DeleteNeighbor(dev.Index, n.Dev, ToIp(n.Address)),
+        RouteObject r => new DeleteRoute(ToRouteSpec(r, links.TryGetValue(r.Dev, out var dev) ? dev.Index : null)),
+        AddressObject a when links.TryGetValue(a.Dev, out var dev) => new DeleteAddress(dev.Index, a.Dev, ToIp(a.Address.Address), a.Address.PrefixLength),
+        _ => null,
+    };
 
     private static RtnlRequest? ToUpsert(PlanStep step, Dictionary<string, Link> links)
     {
