@@ -3,7 +3,46 @@ using System.Text;
 
 namespace Hostnet.Model;
 
-/// <summary>What QEMU needs to open a tap guest's adapters.</summary>
+/// <summary>
+/// How the guest end of one adapter is to be configured inside the VM: what Hostnet cannot
+/// set from the server for a tap guest, and what the guest's own network setup must match.
+/// </summary>
+/// <param name="Adapter">The adapter (<c>net0</c>, its MAC, its network).</param>
+/// <param name="Mode">The mode of the adapter's network.</param>
+/// <param name="Addresses">
+/// The addresses of <c>ethN</c>: /32 on a host-routed network, address/prefix on a bridged one;
+/// none on a bridged adapter without static addresses (the guest's own DHCP).
+/// </param>
+/// <param name="Gateway">The default gateway: the network's (<c>169.255.30.1</c>) when routed, the adapter's own when bridged.</param>
+/// <param name="OnLinkGateway">
+/// Routed: the gateway lies outside every /32 of the guest, so the guest needs
+/// <c>GW dev ethN scope link</c> before its default route.
+/// </param>
+public sealed record GuestAdapterSettings(Adapter Adapter, NetworkMode Mode, IReadOnlyList<Ipv4Cidr> Addresses, Ipv4Address? Gateway, bool OnLinkGateway)
+{
+    /// <summary>The guest-side interface: <c>eth0</c> for <c>net0</c>.</summary>
+    public string Interface => Naming.GuestInterface(Adapter.Index);
+
+    /// <summary>
+    /// The iproute2 commands that give <c>ethN</c> these settings inside the guest; the default route of
+    /// <c>eth0</c> has no metric, that of <c>ethN</c> metric N, so that the first adapter's gateway wins.
+    /// </summary>
+    public IReadOnlyList<string> IpCommands()
+    {
+        var dev = Interface;
+        var commands = new List<string> { $"ip link set {dev} up" };
+        foreach (var c in Addresses) commands.Add($"ip addr add {c} dev {dev}");
+        if (Gateway is { } gw)
+        {
+            if (OnLinkGateway) commands.Add($"ip route add {gw} dev {dev} scope link");
+            var metric = Adapter.Index == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" metric {Adapter.Index}");
+            commands.Add($"ip route add default via {gw} dev {dev}{metric}");
+        }
+        return commands;
+    }
+}
+
+/// <summary>What QEMU (directly or through libvirt) needs to open a tap guest's adapters, and what the guest must set.</summary>
 public static class Qemu
 {
     /// <summary>
@@ -25,7 +64,7 @@ public static class Qemu
         return args;
     }
 
-    /// <summary>The arguments as one shell-ready line.</summary>
+    /// <summary>The arguments as one shell-ready line (none of them holds a space or a shell metacharacter).</summary>
     public static string CommandLine(Vm vm)
     {
         var sb = new StringBuilder();
@@ -33,6 +72,49 @@ public static class Qemu
         {
             if (sb.Length > 0) sb.Append(' ');
             sb.Append(arg);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// The guest-side settings of each adapter of <paramref name="vm"/>, in adapter order. Routed: the VM's
+    /// addresses as /32, an on-link route to the network's gateway and the default route through it.
+    /// Bridged: address/prefix and the adapter's own gateway on the LAN, if it has one.
+    /// </summary>
+    /// <exception cref="ValidationException">An adapter names a network that does not exist.</exception>
+    public static IReadOnlyList<GuestAdapterSettings> GuestSettings(Vm vm, DesiredState state)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        ArgumentNullException.ThrowIfNull(state);
+        var settings = new List<GuestAdapterSettings>();
+        foreach (var a in vm.Adapters)
+        {
+            var network = state.GetNetwork(a.Network);
+            settings.Add(network.Mode == NetworkMode.HostRouted
+                ? new GuestAdapterSettings(a, network.Mode, a.Addresses.Select(c => new Ipv4Cidr(c.Address, 32)).ToList(), network.Gateway, OnLinkGateway: true)
+                : new GuestAdapterSettings(a, network.Mode, a.Addresses, a.Gateway, OnLinkGateway: false));
+        }
+        return settings;
+    }
+
+    /// <summary>
+    /// One libvirt <c>&lt;interface type='ethernet'&gt;</c> element per adapter, for the domain's
+    /// <c>&lt;devices&gt;</c>: libvirt opens the tap Hostnet made (<c>managed='no'</c>: it neither creates,
+    /// configures nor deletes it) and gives the guest a virtio NIC with the adapter's MAC.
+    /// </summary>
+    public static string LibvirtInterfaces(Vm vm, string indent = "")
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        ArgumentNullException.ThrowIfNull(indent);
+        var sb = new StringBuilder();
+        foreach (var a in vm.Adapters)
+        {
+            // Interface names and MACs hold no character that XML would need escaped (Naming, MacAddress).
+            sb.Append(indent).Append("<interface type='ethernet'>\n");
+            sb.Append(indent).Append("  <mac address='").Append(a.Mac.ToString()).Append("'/>\n");
+            sb.Append(indent).Append("  <target dev='").Append(vm.HostInterface(a.Index)).Append("' managed='no'/>\n");
+            sb.Append(indent).Append("  <model type='virtio'/>\n");
+            sb.Append(indent).Append("</interface>\n");
         }
         return sb.ToString();
     }

@@ -10,4 +10,52 @@ public class QemuTests
             "-netdev tap,id=net0,ifname=vme7b9a73a1.0,script=no,downscript=no -device virtio-net-pci,netdev=net0,mac=92:43:91:09:ad:87",
             Qemu.CommandLine(vm));
     }
+
+    [Fact]
+    public void A_routed_guest_sets_its_address_as_a_32_and_routes_through_the_on_link_gateway()
+    {
+        var state = Seed.State();
+        var g = Assert.Single(Qemu.GuestSettings(state.GetVm("vm1"), state));
+
+        Assert.Equal("eth0", g.Interface);
+        Assert.Equal(NetworkMode.HostRouted, g.Mode);
+        Assert.Equal([new Ipv4Cidr(Ipv4Address.Parse("192.168.200.201"), 32)], g.Addresses);
+        Assert.Equal(Ipv4Address.DefaultRoutedGateway, g.Gateway);
+        Assert.True(g.OnLinkGateway);
+        Assert.Equal(
+            ["ip link set eth0 up", "ip addr add 192.168.200.201/32 dev eth0",
+             "ip route add 169.255.30.1 dev eth0 scope link", "ip route add default via 169.255.30.1 dev eth0"],
+            g.IpCommands());
+    }
+
+    [Fact]
+    public void A_bridged_guest_sets_its_prefix_and_its_own_gateway_and_a_second_adapter_routes_with_a_metric()
+    {
+        var state = Seed.State();
+        state = state.AddAdapter("vm1", state.NewAdapter("vm1", "Bridged", ["192.168.200.203/24"], "192.168.200.1", null));
+        state = state.AddAdapter("vm1", state.NewAdapter("vm1", "Bridged", ["10.0.0.5/8"], null, null));
+        var settings = Qemu.GuestSettings(state.GetVm("vm1"), state);
+
+        Assert.Equal(3, settings.Count);
+        var bridged = settings[1];
+        Assert.Equal((NetworkMode.Bridged, "eth1", false), (bridged.Mode, bridged.Interface, bridged.OnLinkGateway));
+        Assert.Equal(
+            ["ip link set eth1 up", "ip addr add 192.168.200.203/24 dev eth1", "ip route add default via 192.168.200.1 dev eth1 metric 1"],
+            bridged.IpCommands());
+        Assert.Null(settings[2].Gateway);
+        Assert.Equal(["ip link set eth2 up", "ip addr add 10.0.0.5/8 dev eth2"], settings[2].IpCommands());
+    }
+
+    [Fact]
+    public void Libvirt_gets_an_unmanaged_ethernet_interface_per_adapter()
+    {
+        var vm = Seed.State().GetVm("vm1");
+        Assert.Equal(
+            "  <interface type='ethernet'>\n"
+            + "    <mac address='92:43:91:09:ad:87'/>\n"
+            + "    <target dev='vme7b9a73a1.0' managed='no'/>\n"
+            + "    <model type='virtio'/>\n"
+            + "  </interface>\n",
+            Qemu.LibvirtInterfaces(vm, "  "));
+    }
 }

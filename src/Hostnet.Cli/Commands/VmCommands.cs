@@ -16,6 +16,7 @@ internal static class VmCommands
         vm.Subcommands.Add(Remove(output));
         vm.Subcommands.Add(EngineCommands.StartOrStop(output, start: true));
         vm.Subcommands.Add(EngineCommands.StartOrStop(output, start: false));
+        vm.Subcommands.Add(QemuCommands.QemuArgs(output));
         return vm;
     }
 
