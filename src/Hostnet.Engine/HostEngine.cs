@@ -28,9 +28,20 @@ public sealed record ApplyOptions
 /// <param name="OwnMacs">Each VM address with its adapter's MAC: the VM itself answering a probe is no conflict (a bridged VM switching to routed).</param>
 public sealed record PreparedApply(Plan Plan, IReadOnlyList<string> Problems, IReadOnlyDictionary<Ipv4Address, MacAddress> OwnMacs)
 {
-    /// <summary>The proxy entries the plan adds: the addresses about to be published on the LAN.</summary>
-    public IReadOnlyList<ProxyNeighborObject> Published =>
-        Plan.Steps.Where(s => s.Change == Change.Add).Select(s => s.Object).OfType<ProxyNeighborObject>().ToList();
+    /// <summary>
+    /// The addresses about to be published on the LAN: proxy entries the plan adds,
+    /// less those that only move from one uplink to another (the bridge that now holds it).
+    /// </summary>
+    public IReadOnlyList<ProxyNeighborObject> Published
+    {
+        get
+        {
+            var moving = Plan.Steps.Where(s => s.Change == Change.Remove).Select(s => s.Object)
+                .OfType<ProxyNeighborObject>().Select(p => p.Address).ToHashSet();
+            return Plan.Steps.Where(s => s.Change == Change.Add).Select(s => s.Object)
+                .OfType<ProxyNeighborObject>().Where(p => !moving.Contains(p.Address)).ToList();
+        }
+    }
 }
 
 /// <summary>
@@ -137,7 +148,10 @@ public sealed class HostEngine : IDisposable
     public void ProbeOrRefuse(PreparedApply prepared, TimeSpan window)
     {
         var conflicts = new List<string>();
-        foreach (var group in prepared.Published.GroupBy(p => p.Dev))
+        // A bridge this plan makes is not there yet: the LAN is reached through the uplink it will hold.
+        var uplinkOf = prepared.Plan.Steps.Select(s => s.Object).OfType<UplinkPort>().ToDictionary(u => u.Bridge, u => u.Uplink);
+        string ProbeDev(string dev) => _server.GetLink(dev) is null && uplinkOf.TryGetValue(dev, out var uplink) ? uplink : dev;
+        foreach (var group in prepared.Published.GroupBy(p => ProbeDev(p.Dev)))
         {
             var answers = Arp.Probe(_serverNs, group.Key, group.Select(p => Applier.ToIp(p.Address)).ToList(), window);
             foreach (var (ip, mac) in answers.OrderBy(a => a.Key.ToString(), StringComparer.Ordinal))

@@ -156,4 +156,23 @@ public class BridgedTests
             Assert.Equal(0, PlanExitCode(lab));
         }
     }
+
+    [PrivilegedFact]
+    public void A_bridged_vm_started_after_a_routed_one_moves_the_published_entry_to_the_bridge()
+    {
+        using var lab = MixedLab();
+        var serverMac = Lab.Mac(lab.ServerNs, "eth0");
+        HostnetCli.Ok(lab, "vm", "start", "vm1");
+        Assert.Contains($"{Vm1Ip} dev eth0 proxy", Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy"), StringComparison.Ordinal);
+
+        HostnetCli.Ok(lab, "vm", "start", "vm3");
+
+        Assert.Contains($"{Vm1Ip} dev br1 proxy", Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy"), StringComparison.Ordinal);
+        Assert.DoesNotContain($"{Vm1Ip} dev eth0 proxy", Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy"), StringComparison.Ordinal);
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm1Ip));
+        Assert.Equal(serverMac, Lab.NeighborMac(lab.ComputerXNs, Vm1Ip));
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm3Ip));
+        Assert.Equal(Vm3Mac, Lab.NeighborMac(lab.ComputerXNs, Vm3Ip));
+        Assert.Equal(0, PlanExitCode(lab));
+    }
 }

@@ -48,10 +48,7 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
 
     private QemuGuest Boot(Lab lab, GuestPlan plan)
     {
-        // no_timer_check: under TCG on a loaded host the kernel's IO-APIC timer check can fail
-        // ("MP-BIOS bug: 8254 timer not connected to IO-APIC", seen here) and end in a panic, which
-        // with -no-reboot ends QEMU with exit code 0 before the guest is ready.
-        var guest = QemuGuest.Start(lab.ServerNs, plan.QemuArgs, plan.KernelParams + " no_timer_check", BootTimeout);
+        var guest = QemuGuest.Start(lab.ServerNs, plan.QemuArgs, plan.KernelParams, BootTimeout);
         output.WriteLine($"{plan.Tap}: boot {guest.BootTime.TotalSeconds:F2} s");
         return guest;
     }
