@@ -103,6 +103,13 @@ internal static class VmCommands
             if (vm.Guest.Kind == GuestKind.Tap && vm.Adapters.Count > 0)
             {
                 output.WriteLine($"qemu:   {Qemu.CommandLine(vm)}");
+                output.WriteLine("libvirt: (in the domain's <devices>)");
+                output.Write(Qemu.LibvirtInterfaces(vm, indent: "  "));
+                output.WriteLine("guest side (what the guest's own network setup must do):");
+                foreach (var g in Qemu.GuestSettings(vm, state))
+                {
+                    foreach (var line in g.IpCommands()) output.WriteLine("  " + line);
+                }
             }
             return HostnetCli.Success;
         });

@@ -26,7 +26,7 @@ public class VmCommandsTests
     }
 
     [Fact]
-    public void Show_prints_the_adapters_and_QEMU_arguments_of_a_tap_guest()
+    public void Show_prints_the_adapters_QEMU_arguments_libvirt_interfaces_and_guest_settings_of_a_tap_guest()
     {
         using var h = new HostnetSandbox().WithSeed();
         Assert.Equal(
@@ -37,6 +37,17 @@ public class VmCommandsTests
             state:  stopped
             net0: network Routed, vme7b9a73a1.0 - eth0, mac 92:43:91:09:ad:87, addresses 192.168.200.201, via 169.255.30.1
             qemu:   -netdev tap,id=net0,ifname=vme7b9a73a1.0,script=no,downscript=no -device virtio-net-pci,netdev=net0,mac=92:43:91:09:ad:87
+            libvirt: (in the domain's <devices>)
+              <interface type='ethernet'>
+                <mac address='92:43:91:09:ad:87'/>
+                <target dev='vme7b9a73a1.0' managed='no'/>
+                <model type='virtio'/>
+              </interface>
+            guest side (what the guest's own network setup must do):
+              ip link set eth0 up
+              ip addr add 192.168.200.201/32 dev eth0
+              ip route add 169.255.30.1 dev eth0 scope link
+              ip route add default via 169.255.30.1 dev eth0
 
             """, h.Ok("vm", "show", "vm1").Stdout);
         Assert.Equal(
