@@ -109,10 +109,8 @@ internal static class DemoCommand
             $"LAN: bridge {DemoLab.LanBridge} in {DemoLab.LanNs}; computer X {DemoLab.ComputerX}/24 in {DemoLab.ComputerXNs}; the server {DemoLab.Server}/24 on its {DemoLab.Uplink} in {DemoLab.ServerNs}  ({step.Elapsed.TotalMilliseconds:0} ms)"));
         interrupt.Check();
 
-        step.Restart();
         var state = DemoLab.Desired();
         Directory.CreateDirectory(DemoLab.StateDir);
-        Engine.Planning.Plan plan;
         using (var store = StateStore.Open(DemoLab.StateDir))
         {
             store.Write(tx =>
@@ -120,15 +118,26 @@ internal static class DemoCommand
                 foreach (var n in state.Networks) tx.AddNetwork(n);
                 foreach (var vm in state.Vms) tx.AddVm(vm);
             });
+            output.WriteLine(
+                $"Hostnet (state in {DemoLab.StateDir}): network {DemoLab.RoutedNetwork} host-routed and network {DemoLab.BridgedNetwork} bridged on {DemoLab.Bridge}, both on the server's {DemoLab.Uplink}");
             interrupt.Check();
-            using var engine = new HostEngine(DemoLab.ServerNs, new StoreLedger(store));
-            plan = engine.Apply(engine.Prepare(store.Load()), new ApplyOptions());
+
+            // As an admin would: `vm start vm3`, then `vm start vm1 vm2`. The bridged VM first
+            // makes br1 and moves the server's address onto it; the routed VMs are then published on br1.
+            foreach (var group in DemoLab.Vms.GroupBy(v => v.Mode).OrderBy(g => g.Key == NetworkMode.Bridged ? 0 : 1))
+            {
+                step.Restart();
+                store.Write(tx =>
+                {
+                    foreach (var vm in group) tx.SetRunning(vm.Name, true);
+                });
+                using var engine = new HostEngine(DemoLab.ServerNs, new StoreLedger(store));
+                var plan = engine.Apply(engine.Prepare(store.Load()), new ApplyOptions());
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  started {string.Join(", ", group.Select(v => $"{v.Title} {v.Address}"))} ({Network.ModeName(group.Key)}): {plan.Steps.Count} kernel changes  ({step.Elapsed.TotalMilliseconds:0} ms)"));
+                interrupt.Check();
+            }
         }
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Hostnet (state in {DemoLab.StateDir}): network {DemoLab.RoutedNetwork} host-routed and network {DemoLab.BridgedNetwork} bridged on {DemoLab.Bridge}, both on the server's {DemoLab.Uplink};"));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  {string.Join(", ", DemoLab.Vms.Select(v => $"{v.Title} {v.Address} {Network.ModeName(v.Mode)}"))} started: {plan.Steps.Count} kernel changes  ({step.Elapsed.TotalMilliseconds:0} ms)"));
-        interrupt.Check();
 
         // The pings come first: they fill computer X's ARP cache that is shown below.
         Section(output, "Pings (ICMP echo, live)");

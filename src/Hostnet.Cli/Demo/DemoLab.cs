@@ -145,7 +145,7 @@ internal static class DemoLab
     /// <summary>
     /// The desired state of the demo's server: a host-routed network and a bridged
     /// one on the same uplink (a mixed server), VM #1 and #2 routed, VM #3 bridged
-    /// with its own gateway on the LAN; all three running netns guests.
+    /// with its own gateway on the LAN; all three netns guests, not yet started.
     /// </summary>
     public static DesiredState Desired()
     {
@@ -159,7 +159,6 @@ internal static class DemoLab
             var ip = vm.Mode == NetworkMode.HostRouted ? vm.Address : $"{vm.Address}/{LanPrefixLength}";
             var gateway = vm.Mode == NetworkMode.HostRouted ? null : Server;
             state = state.AddAdapter(vm.Name, state.NewAdapter(vm.Name, network, [ip], gateway, mac: null));
-            state = state.SetRunning(vm.Name, true);
         }
         return state;
     }

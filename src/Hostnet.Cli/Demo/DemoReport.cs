@@ -99,8 +99,8 @@ internal static class DemoReport
         AppendVms(sb, vms, guests);
         var vmes = vms.Select(v => HostEnd(v, guests[v.Netns], server)).ToList();
         AppendCrossing(sb, vms.Count, $"server ({DemoLab.ServerNs})");
-        AppendColumns(sb, vmes.Select(l => (IReadOnlyList<string>)[$"{l?.Name ?? "?"}  {LiveNamespace.Mac(l?.Mac)}"]).ToList());
-        AppendJoin(sb, vms.Count, "ports of the bridge");
+        AppendColumns(sb, vmes.Select(l => (IReadOnlyList<string>)[$"{l?.Name ?? "?"}  {LiveNamespace.Mac(l?.Mac)}  port of {server.LinkName(l?.MasterIndex)}"]).ToList());
+        AppendJoin(sb, vms.Count, "");
         var bridge = server.Link(DemoLab.Bridge);
         var uplink = server.Link(DemoLab.Uplink);
         sb.Append(CultureInfo.InvariantCulture, $"  {DemoLab.Bridge}  {LiveNamespace.Mac(bridge?.Mac)}  {server.AddressesOf(bridge)}  (the server's address, moved here from {DemoLab.Uplink})\n");
@@ -136,7 +136,8 @@ internal static class DemoReport
         AppendJoin(sb, vms.Count, "routed by the server");
         var l3 = server.Proxies.Select(p => server.LinkName(p.IfIndex)).FirstOrDefault() ?? DemoLab.Uplink;
         var l3Link = server.Link(l3);
-        var published = string.Join(", ", server.Proxies.Where(p => p.IfIndex == l3Link?.Index).Select(p => p.Address.ToString()));
+        var published = string.Join(", ", server.Proxies.Where(p => p.IfIndex == l3Link?.Index)
+            .Select(p => Ipv4Address.Parse(p.Address.ToString())).Order().Select(a => a.ToString()));
         sb.Append(CultureInfo.InvariantCulture, $"  {l3}  {LiveNamespace.Mac(l3Link?.Mac)}  {server.AddressesOf(l3Link)}  proxy ARP (MP) for {published}\n");
         if (l3 != DemoLab.Uplink)
         {
@@ -183,7 +184,7 @@ internal static class DemoReport
         sb.Append(CultureInfo.InvariantCulture, $"  computer X  ({DemoLab.ComputerXNs})  eth0  {LiveNamespace.Mac(eth?.Mac)}  {cx.AddressesOf(eth)}\n");
     }
 
-    private const int ColumnWidth = 44;
+    private const int ColumnWidth = 50;
 
     private static void AppendColumns(StringBuilder sb, IReadOnlyList<IReadOnlyList<string>> blocks)
     {
@@ -216,15 +217,16 @@ internal static class DemoReport
         if (columns > 1)
         {
             var join = Bars(columns, '┘', '─').ToCharArray();
+            join[2] = join[3] = ' ';
             join[4] = '├';
             for (var c = 1; c < columns - 1; c++) join[4 + (c * ColumnWidth)] = '┴';
             sb.Append(join).Append("  ").Append(label).Append('\n');
         }
-        else
+        else if (label.Length > 0)
         {
             sb.Append("    │  ").Append(label).Append('\n');
         }
-        sb.Append("    │\n");
+        if (label.Length > 0) sb.Append("    │\n");
     }
 
     /// <summary><paramref name="bar"/> under the third character of each column, <paramref name="fill"/> between.</summary>
