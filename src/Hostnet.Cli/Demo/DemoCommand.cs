@@ -33,7 +33,7 @@ internal static class DemoCommand
         var down = new Command("down", $"Remove a lab left by 'hostnet demo --keep' (every namespace {DemoLab.Prefix}* and {DemoLab.StateDir})");
         down.SetAction(_ =>
         {
-            RequireRoot();
+            RequireRoot("demo down");
             if (!DemoLab.Exists())
             {
                 output.WriteLine("No demo lab to remove.");
@@ -47,18 +47,18 @@ internal static class DemoCommand
         return demo;
     }
 
-    private static void RequireRoot()
+    private static void RequireRoot(string command)
     {
         if (!Environment.IsPrivilegedProcess)
         {
             throw new ValidationException(
-                "the demo creates network namespaces and needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN): run it as 'sudo ./hostnet demo'");
+                $"the demo creates network namespaces and needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN): run it as 'sudo ./hostnet {command}'");
         }
     }
 
     private static int Run(TextWriter output, bool keep)
     {
-        RequireRoot();
+        RequireRoot(keep ? "demo --keep" : "demo");
         var clock = Stopwatch.StartNew();
         using var interrupt = new Interrupt();
         try
@@ -178,9 +178,9 @@ internal static class DemoCommand
     private static void PrintKept(TextWriter output, TimeSpan elapsed)
     {
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"The lab is up (--keep; built and shown in {elapsed.TotalSeconds:0.0} s). Enter it:"));
-        output.WriteLine($"  sudo ip netns exec {DemoLab.ComputerXNs} ping 192.168.200.201      # computer X");
-        output.WriteLine($"  sudo ip netns exec {DemoLab.ServerNs} arp -n                 # the server");
-        output.WriteLine($"  sudo ip netns exec {DemoLab.Vms[0].Netns} ip route             # VM #1");
+        output.WriteLine($"  sudo ip netns exec {DemoLab.ComputerXNs} ping 192.168.200.201   # computer X");
+        output.WriteLine($"  sudo ip netns exec {DemoLab.ServerNs} arp -n                # the server");
+        output.WriteLine($"  sudo ip netns exec {DemoLab.Vms[0].Netns} ip route              # VM #1");
         output.WriteLine("Point hostnet at it:");
         output.WriteLine($"  sudo ./hostnet --netns {DemoLab.ServerNs} --state-dir {DemoLab.StateDir} vm list");
         output.WriteLine($"  sudo ./hostnet --netns {DemoLab.ServerNs} --state-dir {DemoLab.StateDir} arp");
