@@ -69,13 +69,15 @@ internal static class DemoCommand
                 output.WriteLine($"Removed what an earlier demo left: {(left.Count == 0 ? DemoLab.StateDir : string.Join(' ', left))}");
             }
             interrupt.Check();
-            Show(output, interrupt);
-            if (keep)
-            {
-                PrintKept(output, clock.Elapsed);
-                return HostnetCli.Success;
-            }
+            var problems = Show(output, interrupt);
             interrupt.Check();
+            if (keep) PrintKept(output, clock.Elapsed);
+            if (problems.Count > 0)
+            {
+                throw new InvalidOperationException(
+                    $"the lab does not work as the seed describes: {string.Join("; ", problems)}" + (keep ? "" : "; 'hostnet demo --keep' leaves it up to look into"));
+            }
+            if (keep) return HostnetCli.Success;
             var removed = DemoLab.RemoveAll();
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Removed the lab ({removed.Count} namespaces and {DemoLab.StateDir}). The demo took {clock.Elapsed.TotalSeconds:0.0} s."));
@@ -93,12 +95,13 @@ internal static class DemoCommand
         {
             output.Flush();
             if (!keep) DemoLab.RemoveAll();
-            else Console.Error.WriteLine("hostnet: the lab is left as it is for a look (--keep); 'hostnet demo down' removes it");
+            else Console.Error.WriteLine("hostnet: the lab is left as it is (--keep); 'hostnet demo down' removes it");
             throw;
         }
     }
 
-    private static void Show(TextWriter output, Interrupt interrupt)
+    /// <summary>Builds the lab, starts the VMs, prints what the kernel shows; returns where it differs from the seed.</summary>
+    private static IReadOnlyList<string> Show(TextWriter output, Interrupt interrupt)
     {
         output.WriteLine($"Hostnet demo: the seed's world in network namespaces {DemoLab.Prefix}* (this machine's own interfaces, routes and sysctls are not touched).");
         output.WriteLine();
@@ -141,9 +144,11 @@ internal static class DemoCommand
 
         // The pings come first: they fill computer X's ARP cache that is shown below.
         Section(output, "Pings (ICMP echo, live)");
+        var pings = new List<DemoPing>();
         foreach (var (from, fromNs, to) in DemoReport.PingPlan())
         {
-            output.WriteLine(DemoReport.FormatPing(DemoReport.Ping(from, fromNs, to)));
+            pings.Add(DemoReport.Ping(from, fromNs, to));
+            output.WriteLine(DemoReport.FormatPing(pings[^1]));
             interrupt.Check();
         }
 
@@ -167,6 +172,7 @@ internal static class DemoCommand
         output.Write(DemoReport.RoutedFigure(lan, cx, server, guests));
         output.WriteLine();
         output.Flush();
+        return DemoReport.Problems(pings, cx, server, guests);
     }
 
     private static void Section(TextWriter output, string title)

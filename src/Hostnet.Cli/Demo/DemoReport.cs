@@ -43,6 +43,33 @@ internal static class DemoReport
             : string.Create(CultureInfo.InvariantCulture, $"  {what,-40} no answer within {PingTimeout.TotalSeconds:0} s");
     }
 
+    /// <summary>
+    /// Where the live lab differs from the seed: a ping unanswered, computer X holding another MAC
+    /// for a VM than the server's (host-routed) or the VM's own (bridged), a routed VM not published.
+    /// </summary>
+    public static IReadOnlyList<string> Problems(IReadOnlyList<DemoPing> pings, LiveNamespace cx, LiveNamespace server,
+        IReadOnlyDictionary<string, LiveNamespace> guests)
+    {
+        var problems = new List<string>();
+        foreach (var p in pings.Where(p => p.Time is null))
+            problems.Add($"{p.From} got no answer from {p.To} {p.Address}");
+        var serverMac = LiveNamespace.Mac(server.Link(DemoLab.Uplink)?.Mac);
+        foreach (var vm in DemoLab.Vms)
+        {
+            var ip = IPAddress.Parse(vm.Address);
+            var (expected, whose) = vm.Mode == NetworkMode.HostRouted
+                ? (serverMac, "the server's")
+                : (LiveNamespace.Mac(guests[vm.Netns].Link("eth0")?.Mac), "its own");
+            var seen = cx.Neighbors.FirstOrDefault(n => n.Address.Equals(ip) && n.Mac is not null)?.Mac;
+            if (seen is null) problems.Add($"computer X has no ARP entry for {vm.Title} {vm.Address}");
+            else if (LiveNamespace.Mac(seen) != expected)
+                problems.Add($"computer X resolves {vm.Title} {vm.Address} to {LiveNamespace.Mac(seen)}, not to {whose} MAC {expected}");
+            if (vm.Mode == NetworkMode.HostRouted && !server.Proxies.Any(p => p.Address.Equals(ip)))
+                problems.Add($"the server does not publish {vm.Address} (no MP entry)");
+        }
+        return problems;
+    }
+
     /// <summary>The server's neighbour table as <c>arp -n</c> prints it, with the published (MP) rows of the routed VMs.</summary>
     public static string ServerArp()
     {

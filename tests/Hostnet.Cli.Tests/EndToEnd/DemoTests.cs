@@ -193,6 +193,34 @@ public sealed partial class DemoTests
     }
 
     [PrivilegedFact]
+    public void What_a_killed_demo_left_is_removed_by_the_next_one()
+    {
+        StartClean();
+        HostnetCli.Run(["--version"]).EnsureSuccess("build the CLI");
+        var links = RootLinks();
+
+        // SIGKILL leaves no chance to clean up: the lab stays half or wholly built.
+        var psi = new ProcessStartInfo(HostnetCli.Launcher) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("demo");
+        using (var p = Process.Start(psi)!)
+        {
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            var clock = Stopwatch.StartNew();
+            while (DemoNamespaces().Count < 3 && clock.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(5);
+            p.Kill();
+            p.WaitForExit();
+            _ = stdout.Result + stderr.Result;
+        }
+        Assert.NotEmpty(DemoNamespaces());
+
+        var r = HostnetCli.Run(["demo"]).EnsureSuccess("hostnet demo after a killed one");
+        Assert.Contains("Removed what an earlier demo left:", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Removed the lab", r.Stdout, StringComparison.Ordinal);
+        AssertNothingLeft(links, "after a demo that followed a killed one");
+    }
+
+    [PrivilegedFact]
     public void Without_root_the_demo_is_refused_in_one_line()
     {
         HostnetCli.Run(["--version"]).EnsureSuccess("build the CLI");
