@@ -125,8 +125,10 @@ internal static class DemoCommand
                 $"Hostnet (state in {DemoLab.StateDir}): network {DemoLab.RoutedNetwork} host-routed and network {DemoLab.BridgedNetwork} bridged on {DemoLab.Bridge}, both on the server's {DemoLab.Uplink}");
             interrupt.Check();
 
-            // As an admin would: `vm start vm3`, then `vm start vm1 vm2`. The bridged VM first
-            // makes br1 and moves the server's address onto it; the routed VMs are then published on br1.
+            // As an admin would: `vm start vm3`, then `vm start vm1 vm2`. The bridged VM first makes
+            // br1 and moves the server's address onto it; the routed VMs are then published on br1.
+            // (In one apply the engine's ARP probe for the routed addresses would run on br1 before
+            // the apply has made it, and fail with ENODEV.)
             foreach (var group in DemoLab.Vms.GroupBy(v => v.Mode).OrderBy(g => g.Key == NetworkMode.Bridged ? 0 : 1))
             {
                 step.Restart();
