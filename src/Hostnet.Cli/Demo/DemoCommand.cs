@@ -28,11 +28,16 @@ internal static class DemoCommand
         var demo = new Command("demo",
             $"Build the seed's world (a LAN, computer X, a mixed server, two host-routed VMs and a bridged one) in network namespaces {DemoLab.Prefix}*, show it live, remove it");
         demo.Options.Add(keep);
-        demo.SetAction(parse => Run(output, parse.GetValue(keep)));
+        demo.SetAction(parse =>
+        {
+            RefuseServerOptions(parse);
+            return Run(output, parse.GetValue(keep));
+        });
 
         var down = new Command("down", $"Remove a lab left by 'hostnet demo --keep' (every namespace {DemoLab.Prefix}* and {DemoLab.StateDir})");
-        down.SetAction(_ =>
+        down.SetAction(parse =>
         {
+            RefuseServerOptions(parse);
             RequireRoot("demo down");
             if (!DemoLab.Exists())
             {
@@ -45,6 +50,16 @@ internal static class DemoCommand
         });
         demo.Subcommands.Add(down);
         return demo;
+    }
+
+    /// <summary>The demo makes its own server and state; it is never pointed at another.</summary>
+    private static void RefuseServerOptions(ParseResult parse)
+    {
+        if (parse.GetValue(GlobalOptions.Netns) is not null || parse.GetValue(GlobalOptions.StateDir) is not null)
+        {
+            throw new ValidationException(
+                $"the demo makes its own server ({DemoLab.ServerNs}) and state directory ({DemoLab.StateDir}): leave --netns and --state-dir out");
+        }
     }
 
     private static void RequireRoot(string command)

@@ -240,4 +240,16 @@ public sealed partial class DemoTests
             r.Stderr.Trim());
         Assert.Empty(DemoNamespaces());
     }
+
+    [Fact]
+    public void The_demo_is_never_pointed_at_another_server_or_state()
+    {
+        foreach (var args in new[] { new[] { "--netns", "lab", "demo" }, ["demo", "--state-dir", "/tmp/elsewhere"], ["--netns", "lab", "demo", "down"] })
+        {
+            var r = HostnetCli.Run(args);
+            Assert.Equal(1, r.ExitCode);
+            Assert.Equal("hostnet: error: the demo makes its own server (hostnet-demo-srv) and state directory (/run/hostnet-demo): leave --netns and --state-dir out",
+                r.Stderr.Trim());
+        }
+    }
 }
