@@ -92,6 +92,8 @@ public sealed partial class RtnlSocket : IDisposable
 
     // Syscalls -------------------------------------------------------------------------
 
+    private void SendRaw(ReadOnlySpan<byte> data, int count) => SendRaw(data, $"send {count} netlink requests");
+
     internal unsafe void SendRaw(ReadOnlySpan<byte> data, string operation)
     {
         byte* addr = stackalloc byte[Native.SizeOfSockaddrNl];
@@ -445,7 +447,7 @@ public sealed partial class RtnlSocket : IDisposable
                 request.Encode(ref w, NextSeq());
                 next++;
             }
-            SendRaw(w.Written, requests[first].Describe());
+            SendRaw(w.Written, count: next - first);
         }
         finally
         {
@@ -458,7 +460,7 @@ public sealed partial class RtnlSocket : IDisposable
         int pending = count;
         while (pending > 0)
         {
-            var reader = new NetlinkReader(ReceiveRaw("receive acks for " + requests[first].Describe()));
+            var reader = new NetlinkReader(ReceiveRaw("receive netlink acks"));
             while (reader.TryRead(out var m))
             {
                 if (m.Type != Native.NLMSG_ERROR) continue;
