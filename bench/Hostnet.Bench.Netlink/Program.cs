@@ -199,6 +199,8 @@ double RunHostnet(string ns, int count)
 
 static double Report(string what, double seconds)
 {
-    Console.WriteLine($"  {what,-10} {seconds.ToString("0.000", CultureInfo.InvariantCulture)} s");
+    // The load average shows whether other work on the machine competed with the run.
+    string load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+    Console.WriteLine($"  {what,-10} {seconds.ToString("0.000", CultureInfo.InvariantCulture)} s   (load average {load})");
     return seconds;
 }

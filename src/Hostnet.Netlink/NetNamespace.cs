@@ -173,7 +173,7 @@ public sealed class NetNamespace : IDisposable
             {
                 error = ExceptionDispatchInfo.Capture(e);
             }
-        }, maxStackSize: 256 * 1024)
+        })
         {
             IsBackground = true,
             Name = threadName.Length > 15 ? threadName[..15] : threadName,

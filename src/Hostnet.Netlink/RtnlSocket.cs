@@ -92,6 +92,8 @@ public sealed partial class RtnlSocket : IDisposable
 
     // Syscalls -------------------------------------------------------------------------
 
+    private void SendRaw(ReadOnlySpan<byte> data, int count) => SendRaw(data, $"send {count} netlink requests");
+
     internal unsafe void SendRaw(ReadOnlySpan<byte> data, string operation)
     {
         byte* addr = stackalloc byte[Native.SizeOfSockaddrNl];
@@ -133,7 +135,7 @@ public sealed partial class RtnlSocket : IDisposable
 
     // Dumps ----------------------------------------------------------------------------
 
-    private delegate void MessageHandler<TItem>(in NetlinkMessage message, List<TItem> into);
+    internal delegate void MessageHandler<TItem>(in NetlinkMessage message, List<TItem> into);
 
     private delegate void RequestWriter(ref NetlinkWriter writer, uint seq);
 
@@ -149,40 +151,51 @@ public sealed partial class RtnlSocket : IDisposable
                 var w = new NetlinkWriter(_send);
                 writeRequest(ref w, seq);
                 SendRaw(w.Written, operation);
-                bool interrupted = false, done = false;
-                while (!done)
+                bool interrupted = false;
+                while (!ReadDumpDatagram(ReceiveRaw(operation), seq, operation, handle, items, ref interrupted))
                 {
-                    var reader = new NetlinkReader(ReceiveRaw(operation));
-                    while (reader.TryRead(out var m))
-                    {
-                        if (m.Seq != seq) continue; // a stale answer to an earlier request
-                        if ((m.Flags & Native.NLM_F_DUMP_INTR) != 0) interrupted = true;
-                        if (m.Type == Native.NLMSG_DONE)
-                        {
-                            // NLMSG_DONE carries an int: a negative errno when the dump itself failed.
-                            if (m.Payload.Length >= 4)
-                            {
-                                int error = BinaryPrimitives.ReadInt32LittleEndian(m.Payload);
-                                if (error < 0) Errno.Throw(-error, operation);
-                            }
-                            done = true;
-                            break;
-                        }
-                        if (m.Type == Native.NLMSG_ERROR)
-                        {
-                            var (errno, extAck) = RtnlCodec.DecodeError(m.Payload, m.Flags);
-                            if (errno != 0) Errno.Throw(errno, operation, extAck);
-                            continue;
-                        }
-                        if (m.Type is Native.NLMSG_NOOP or Native.NLMSG_OVERRUN) continue;
-                        handle(in m, items);
-                    }
                 }
                 if (!interrupted) return items;
             }
             Errno.Throw(Errno.EAGAIN, operation + $": interrupted {MaxDumpAttempts} times in a row (NLM_F_DUMP_INTR)");
             return null;
         }
+    }
+
+    /// <summary>
+    /// One datagram of a dump's answer: items of <paramref name="seq"/> decoded into
+    /// <paramref name="items"/>, answers to other sequence numbers skipped, NLM_F_DUMP_INTR noted.
+    /// True once NLMSG_DONE arrived; a failed dump (NLMSG_ERROR, or NLMSG_DONE carrying a
+    /// negative errno) throws.
+    /// </summary>
+    internal static bool ReadDumpDatagram<TItem>(ReadOnlySpan<byte> datagram, uint seq, string operation,
+        MessageHandler<TItem> handle, List<TItem> items, ref bool interrupted)
+    {
+        var reader = new NetlinkReader(datagram);
+        while (reader.TryRead(out var m))
+        {
+            if (m.Seq != seq) continue; // a stale answer to an earlier request
+            if ((m.Flags & Native.NLM_F_DUMP_INTR) != 0) interrupted = true;
+            if (m.Type == Native.NLMSG_DONE)
+            {
+                // NLMSG_DONE carries an int: a negative errno when the dump itself failed.
+                if (m.Payload.Length >= 4)
+                {
+                    int error = BinaryPrimitives.ReadInt32LittleEndian(m.Payload);
+                    if (error < 0) Errno.Throw(-error, operation);
+                }
+                return true;
+            }
+            if (m.Type == Native.NLMSG_ERROR)
+            {
+                var (errno, extAck) = RtnlCodec.DecodeError(m.Payload, m.Flags);
+                if (errno != 0) Errno.Throw(errno, operation, extAck);
+                continue;
+            }
+            if (m.Type is Native.NLMSG_NOOP or Native.NLMSG_OVERRUN) continue;
+            handle(in m, items);
+        }
+        return false;
     }
 
     /// <summary>A non-dump GET: the one answer, or null when the kernel says the object does not exist (one of <paramref name="absent"/>).</summary>
@@ -445,7 +458,7 @@ public sealed partial class RtnlSocket : IDisposable
                 request.Encode(ref w, NextSeq());
                 next++;
             }
-            SendRaw(w.Written, requests[first].Describe());
+            SendRaw(w.Written, count: next - first);
         }
         finally
         {
@@ -458,19 +471,32 @@ public sealed partial class RtnlSocket : IDisposable
         int pending = count;
         while (pending > 0)
         {
-            var reader = new NetlinkReader(ReceiveRaw("receive acks for " + requests[first].Describe()));
-            while (reader.TryRead(out var m))
-            {
-                if (m.Type != Native.NLMSG_ERROR) continue;
-                uint offset = m.Seq - firstSeq;
-                if (offset >= (uint)count || acked[offset]) continue;
-                var (errno, extAck) = RtnlCodec.DecodeError(m.Payload, m.Flags);
-                if (errno != 0) errors[offset] = Errno.Exception(errno, requests[first + (int)offset].Describe(), extAck);
-                acked[offset] = true;
-                pending--;
-            }
+            pending -= ReadAcks(ReceiveRaw("receive netlink acks"), firstSeq, requests, first, acked, errors);
         }
         return next;
+    }
+
+    /// <summary>
+    /// One datagram of acks for the requests sent with sequence numbers firstSeq… (one per request,
+    /// in the order of <paramref name="requests"/> from <paramref name="first"/>). Acks of other
+    /// sequence numbers and repeated acks are ignored. Returns how many requests it newly settled.
+    /// </summary>
+    internal static int ReadAcks(ReadOnlySpan<byte> datagram, uint firstSeq, IReadOnlyList<RtnlRequest> requests, int first,
+        bool[] acked, NetlinkException?[] errors)
+    {
+        int settled = 0;
+        var reader = new NetlinkReader(datagram);
+        while (reader.TryRead(out var m))
+        {
+            if (m.Type != Native.NLMSG_ERROR) continue;
+            uint offset = m.Seq - firstSeq;
+            if (offset >= (uint)acked.Length || acked[offset]) continue;
+            var (errno, extAck) = RtnlCodec.DecodeError(m.Payload, m.Flags);
+            if (errno != 0) errors[offset] = Errno.Exception(errno, requests[first + (int)offset].Describe(), extAck);
+            acked[offset] = true;
+            settled++;
+        }
+        return settled;
     }
 
     public void Dispose() => _fd.Dispose();

@@ -92,5 +92,17 @@ public class NetNamespaceTests
         }
     }
 
+    [PrivilegedFact]
+    public async Task A_socket_opened_in_a_namespace_stays_there_when_used_from_pool_threads_at_once()
+    {
+        using var t = new TestNamespace("pool");
+        using var s = t.Socket();
+        s.Execute(new CreateVeth("pool0", "pool1"));
+        var dumps = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => s.DumpLinks().Select(l => l.Name).Order().ToArray())));
+        Assert.All(dumps, names => Assert.Equal(["lo", "pool0", "pool1"], names));
+        // …and the process's own namespace never saw these links.
+        Assert.DoesNotContain("pool0", Sh.Ip("link", "show"));
+    }
+
     private static string NsLink(string path) => new FileInfo(path).LinkTarget ?? "";
 }

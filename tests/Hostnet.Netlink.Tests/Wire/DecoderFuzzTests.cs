@@ -32,6 +32,16 @@ public class DecoderFuzzTests
             r.Encode(ref w, 42);
             seeds.Add(w.Written.ToArray());
         }
+        // and what the kernel sent (see NetlinkReaderTests, LinkMessageTests)
+        foreach (var hex in new[]
+        {
+            LinkMessageTests.VethWithPeerElsewhere, NetlinkReaderTests.NewAddr, NetlinkReaderTests.NewRoute,
+            NetlinkReaderTests.ProxyDumpWithDone, NetlinkReaderTests.NewNeigh, NetlinkReaderTests.ErrorEexist,
+            NetlinkReaderTests.ErrorWithExtAck,
+        })
+        {
+            seeds.Add(Hex.Parse(hex));
+        }
         return seeds;
     }
 
@@ -42,7 +52,7 @@ public class DecoderFuzzTests
         var seeds = Seeds();
         var clock = Stopwatch.StartNew();
         int rejected = 0, accepted = 0;
-        var work = new byte[2048];
+        var work = new byte[4096];
         for (int i = 0; i < 120_000; i++)
         {
             int length;

@@ -13,36 +13,36 @@ namespace Hostnet.Netlink.Tests.Wire;
 public class NetlinkReaderTests
 {
     // ip -4 addr show dev d0 (after ip addr add 169.255.30.1/32 dev d0): RTM_NEWADDR, NLM_F_MULTI|NLM_F_DUMP_FILTERED
-    private const string NewAddr =
+    internal const string NewAddr =
         "4c000000 1400 2200 7620056b d42d0000" +
         "02208000 03000000 08000100 a9ff1e01 08000200 a9ff1e01 07000300 64300000 08000800 80000000" +
         "14000600 ffffffff ffffffff f0220100 f0220100";
 
     // ip -4 route show table main: 192.168.200.201 dev d0 proto boot scope link
-    private const string NewRoute =
+    internal const string NewRoute =
         "34000000 1800 2200 7520056b dc2d0000" +
         "02200000 fe03fd01 00000000 08000f00 fe000000 08000100 c0a8c8c9 08000400 03000000";
 
     // ip neigh show proxy: 192.168.200.201 dev d0 proxy, then NLMSG_DONE in the same datagram
-    private const string ProxyDumpWithDone =
+    internal const string ProxyDumpWithDone =
         "24000000 1c00 0200 7620056b e42d0000" + "02000000 03000000 00000801 08000100 c0a8c8c9" +
         "14000000 0300 0200 7620056b e42d0000 00000000";
 
     // ip -4 neigh show dev d0: 192.168.200.202 lladdr 52:54:00:12:34:56 PERMANENT
-    private const string NewNeigh =
+    internal const string NewNeigh =
         "4c000000 1c00 2200 7620056b ec2d0000" +
         "02000000 03000000 80000001 08000100 c0a8c8ca 0a000200 52540012 34560000 08000400 00000000" +
         "14000300 e0020000 e0020000 e0020000 00000000";
 
     // ip link add d0 type veth peer name d9 (d0 exists): EEXIST, request echoed (not NLM_F_CAPPED), no TLVs
-    private const string ErrorEexist =
+    internal const string ErrorEexist =
         "68000000 0200 0000 7520056b f22d0000" + "efffffff" +
         "54000000 1000 0506 7520056b 00000000" +
         "00000000 00000000 00000000 00000000 07000300 64300000 2c001200 08000100 76657468 20000200" +
         "1c000100 00000000 00000000 00000000 00000000 07000300 64390000";
 
     // ip link set d0 mtu 99999: EINVAL with NLM_F_ACK_TLVS and NLMSGERR_ATTR_MSG
-    private const string ErrorWithExtAck =
+    internal const string ErrorWithExtAck =
         "60000000 0200 0002 7620056b f82d0000" + "eaffffff" +
         "28000000 1000 0500 7620056b 00000000" +
         "00000000 03000000 00000000 00000000 08000400 9f860100" +
