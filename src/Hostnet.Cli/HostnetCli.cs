@@ -23,6 +23,7 @@ public static class HostnetCli
         root.Subcommands.Add(AdapterCommands.Build(output));
         foreach (var command in StateFileCommands.Build(output)) root.Subcommands.Add(command);
         foreach (var command in EngineCommands.Build(output)) root.Subcommands.Add(command);
+        root.Subcommands.Add(TraceCommands.Build(output));
         return root;
     }
 

@@ -1,0 +1,232 @@
+using Hostnet.Engine.Intent;
+using Hostnet.Model;
+using Hostnet.Netlink;
+
+namespace Hostnet.Engine.Trace;
+
+/// <summary>
+/// Explains a packet's way through the live server, hop by hop, from the kernel's own
+/// answers — the route lookup (RTM_GETROUTE as if the packet came in on an interface),
+/// the neighbour and proxy tables, the bridge ports and forwarding database — held
+/// against the desired state, which says which VM and adapter own the destination.
+/// Reads only; changes nothing.
+/// </summary>
+public sealed partial class PathTracer
+{
+    /// <summary>A source for a LAN lookup when the uplink has no address to take one from (TEST-NET-1, RFC 5737).</summary>
+    private static readonly Ipv4Address DocumentationSource = new(0xC0000201);
+
+    private readonly LiveServer _server;
+    private readonly DesiredState _state;
+    private readonly List<TraceStep> _steps = [];
+    private readonly Lazy<IReadOnlyList<RouteEntry>> _routes;
+
+    /// <param name="serverNs">The server's network namespace (sysctls are read there).</param>
+    /// <param name="server">An rtnetlink socket opened in <paramref name="serverNs"/>.</param>
+    /// <param name="state">The desired state: which VM and adapter own which address.</param>
+    public PathTracer(NetNamespace serverNs, RtnlSocket server, DesiredState state)
+    {
+        ArgumentNullException.ThrowIfNull(serverNs);
+        ArgumentNullException.ThrowIfNull(server);
+        ArgumentNullException.ThrowIfNull(state);
+        _server = new LiveServer(serverNs, server);
+        _state = state;
+        _routes = new(() => server.DumpRoutes());
+    }
+
+    /// <summary>
+    /// A packet from computer X on the LAN to <paramref name="destination"/>: who answers
+    /// ARP for it, where it comes in, and how the server hands it to the VM.
+    /// </summary>
+    public PathTrace FromLan(Ipv4Address destination)
+    {
+        _steps.Clear();
+        if (Owner(destination, "owner") is { } owner)
+        {
+            if (owner.Network.Mode == NetworkMode.HostRouted) IntoRoutedFromLan(owner, destination, source: null);
+            else IntoBridged(owner, destination, fromVm: null);
+        }
+        return new PathTrace(destination.ToString(), "the LAN", _steps.ToList());
+    }
+
+    /// <summary>
+    /// A packet that VM <paramref name="vmName"/> sends to <paramref name="destination"/>: its
+    /// gateway, the server's route out, and the way into the VM that owns the destination, if one does.
+    /// </summary>
+    public PathTrace FromVm(string vmName, Ipv4Address destination)
+    {
+        _steps.Clear();
+        var vm = _state.GetVm(vmName);
+        var from = "VM " + vm.Name;
+        var sender = Sender(vm);
+        if (sender is not null)
+        {
+            if (sender.Network.Mode == NetworkMode.HostRouted) OutOfRoutedVm(sender, destination);
+            else OutOfBridgedVm(sender, destination);
+        }
+        return new PathTrace(destination.ToString(), from, _steps.ToList());
+    }
+
+    private void Add(string step, bool ok, string detail, string? fix = null) =>
+        _steps.Add(new TraceStep(step, ok, detail, ok ? null : fix));
+
+    /// <summary>A VM adapter with what the desired state knows of it.</summary>
+    private sealed record Endpoint(Vm Vm, Adapter Adapter, Network Network)
+    {
+        public string HostInterface => Vm.HostInterface(Adapter.Index);
+
+        public string GuestInterface => Naming.GuestInterface(Adapter.Index);
+
+        public string Describe => $"VM {Vm.Name}, adapter {Adapter.Name}";
+
+        public Ipv4Address Gateway => Network.Gateway ?? Ipv4Address.DefaultRoutedGateway;
+    }
+
+    /// <summary>The "owner" step: which VM and adapter the desired state gives <paramref name="address"/>.</summary>
+    private Endpoint? Owner(Ipv4Address address, string step)
+    {
+        if (_state.FindAddressHolder(address) is not { } id)
+        {
+            Add(step, false, $"{address} is not the address of any VM here (see `hostnet vm list`)");
+            return null;
+        }
+        var vm = _state.GetVm(id.Vm);
+        var adapter = vm.FindAdapter(id.Index)!;
+        if (_state.FindNetwork(adapter.Network) is not { } network)
+        {
+            Add(step, false, $"{address} belongs to VM {vm.Name}, adapter {adapter.Name}, on network {adapter.Network}, which does not exist");
+            return null;
+        }
+        var who = new Endpoint(vm, adapter, network);
+        if (!vm.Running)
+        {
+            Add(step, false, $"{address} belongs to {who.Describe}, but VM {vm.Name} is stopped: nothing of it is on the server",
+                $"hostnet vm start {vm.Name}");
+            return null;
+        }
+        Add(step, true, $"{address} belongs to {who.Describe} (network {network.Name}, {Network.ModeName(network.Mode)}, MAC {adapter.Mac}, server side {who.HostInterface})");
+        return who;
+    }
+
+    /// <summary>The adapter a VM sends from: its first one on a network that exists.</summary>
+    private Endpoint? Sender(Vm vm)
+    {
+        if (!vm.Running)
+        {
+            Add("vm", false, $"VM {vm.Name} is stopped: nothing of it is on the server", $"hostnet vm start {vm.Name}");
+            return null;
+        }
+        foreach (var adapter in vm.Adapters.OrderBy(a => a.Index))
+        {
+            if (_state.FindNetwork(adapter.Network) is { } network && adapter.Addresses.Count > 0)
+            {
+                var who = new Endpoint(vm, adapter, network);
+                Add("vm", true, $"VM {vm.Name} sends from {adapter.Addresses[0].Address} on {who.GuestInterface} "
+                    + $"(adapter {adapter.Name}, network {network.Name}, {Network.ModeName(network.Mode)}, MAC {adapter.Mac})");
+                return who;
+            }
+        }
+        Add("vm", false, $"VM {vm.Name} has no adapter with an address on a network here", $"hostnet adapter add {vm.Name} --network NET --ip ADDR");
+        return null;
+    }
+
+    /// <summary>The "vme" step: the VM's server-side interface exists, is Hostnet's for this adapter, and passes packets.</summary>
+    private Link? HostLinkStep(Endpoint who, string? bridge)
+    {
+        var name = who.HostInterface;
+        if (_server.Link(name) is not { } vme)
+        {
+            Add("vme", false, $"{name} ({who.Describe}) does not exist on the server", TraceStep.Apply);
+            return null;
+        }
+        var problems = new List<string>();
+        if (HostnetMarks.ParseAlias(vme.Alias) is not { } owner || owner.Vm != who.Vm.Name || owner.Adapter != who.Adapter.Index)
+            problems.Add($"its alias is '{vme.Alias}', not '{HostnetMarks.Alias(who.Vm.Name, who.Adapter.Index)}'");
+        if (bridge is not null && _server.MasterOf(vme)?.Name != bridge)
+            problems.Add(_server.MasterOf(vme) is { } m ? $"it is a port of {m.Name}, not of {bridge}" : $"it is not a port of {bridge}");
+        if (!vme.AdminUp) problems.Add("it is down");
+        if (problems.Count > 0)
+        {
+            Add("vme", false, $"{name} ({who.Describe}): {string.Join("; ", problems)}", TraceStep.Apply);
+            return vme;
+        }
+        if (!vme.OperUp)
+        {
+            var why = who.Vm.Guest.Kind == GuestKind.Tap
+                ? $"no carrier: QEMU does not hold the tap open (see `hostnet vm show {who.Vm.Name}` for its -netdev)"
+                : $"no carrier: the guest end {who.GuestInterface} is down";
+            Add("vme", false, $"{name} ({who.Describe}) is up but has {why}", who.Vm.Guest.Kind == GuestKind.Tap ? null : TraceStep.Apply);
+            return vme;
+        }
+        Add("vme", true, $"{name} is up" + (bridge is null ? "" : $", a port of {bridge}") + $", MAC {LiveServer.Mac(vme.Mac)}: {who.Describe}");
+        return vme;
+    }
+
+    /// <summary>The "forwarding" step: the kernel forwards what comes in on <paramref name="input"/>.</summary>
+    private bool ForwardingStep(string input, string why)
+    {
+        var global = _server.Sysctl("net/ipv4/ip_forward");
+        var perLink = _server.Sysctl($"net/ipv4/conf/{input}/forwarding");
+        var off = new List<string>();
+        if (global != "1") off.Add($"net.ipv4.ip_forward = {global ?? "?"}");
+        if (perLink != "1") off.Add($"net.ipv4.conf.{input}.forwarding = {perLink ?? "?"}");
+        if (off.Count > 0)
+        {
+            Add("forwarding", false, $"forwarding is off ({string.Join(", ", off)}): {why}", TraceStep.Apply);
+            return false;
+        }
+        Add("forwarding", true, $"net.ipv4.ip_forward = 1 and net.ipv4.conf.{input}.forwarding = 1");
+        return true;
+    }
+
+    /// <summary>The route Hostnet made for <paramref name="address"/>, if the main table has it (for its protocol).</summary>
+    private RouteEntry? OwnedRoute(Ipv4Address address) =>
+        _routes.Value.FirstOrDefault(r => r.PrefixLength == 32 && LiveServer.ToModel(r.Destination) == address);
+
+    /// <summary>The "guest" step: inside a netns guest, the adapter's interface is up and holds its address.</summary>
+    private void GuestStep(Endpoint who, Ipv4Address? address, bool checkDefaultRoute)
+    {
+        if (who.Vm.Guest.Kind != GuestKind.Netns)
+        {
+            Add("guest", true, $"{who.GuestInterface} inside VM {who.Vm.Name} (a QEMU guest, MAC {who.Adapter.Mac}): the guest's own network settings are beyond the server's view");
+            return;
+        }
+        var ns = who.Vm.Guest.NetnsName ?? Naming.DefaultNetns(who.Vm.Name);
+        if (!NetNamespace.Exists(ns))
+        {
+            Add("guest", false, $"the guest namespace {ns} of VM {who.Vm.Name} does not exist", TraceStep.Apply);
+            return;
+        }
+        using var guestNs = NetNamespace.Open(ns);
+        using var guest = RtnlSocket.Open(guestNs);
+        var eth = guest.GetLink(who.GuestInterface);
+        if (eth is null)
+        {
+            Add("guest", false, $"{who.GuestInterface} does not exist in VM {who.Vm.Name} (netns {ns})", TraceStep.Apply);
+            return;
+        }
+        var problems = new List<string>();
+        if (!eth.AdminUp) problems.Add($"{eth.Name} is down");
+        if (address is { } a && !guest.DumpAddresses().Any(x => x.IfIndex == eth.Index && LiveServer.ToModel(x.Address) == a))
+            problems.Add($"{eth.Name} does not hold {a}");
+        string? gatewayText = null;
+        if (checkDefaultRoute)
+        {
+            var defaults = guest.DumpRoutes().Where(r => r.PrefixLength == 0).ToList();
+            var expected = who.Network.Mode == NetworkMode.HostRouted ? who.Gateway : who.Adapter.Gateway;
+            if (expected is { } gw)
+            {
+                if (!defaults.Any(r => r.Gateway is { } g && LiveServer.ToModel(g) == gw && r.OutIfIndex == eth.Index))
+                    problems.Add($"it has no default route via {gw} dev {eth.Name}");
+                else gatewayText = $", default via {gw} dev {eth.Name}";
+            }
+        }
+        if (problems.Count > 0)
+        {
+            Add("guest", false, $"in VM {who.Vm.Name} (netns {ns}): {string.Join("; ", problems)}", TraceStep.Apply);
+            return;
+        }
+        Add("guest", true, $"{eth.Name} in VM {who.Vm.Name} (netns {ns}) is up, MAC {LiveServer.Mac(eth.Mac)}"
+            + (address is { } held ? $", holds {held}" : "") + (gatewayText ?? ""));
+    }
+}
