@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Hostnet.Engine;
 using Hostnet.Engine.Trace;
@@ -106,7 +107,7 @@ internal static class TraceCommands
     private static void WriteJson(TextWriter output, PathTrace trace, Func<string, string> fix)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartArray();
             foreach (var s in trace.Steps)

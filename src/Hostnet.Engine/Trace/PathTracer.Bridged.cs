@@ -10,13 +10,16 @@ public sealed partial class PathTracer
     /// Into a bridged VM: the bridge that holds the uplink, the VM answering ARP with its own MAC,
     /// its port (the vme) and the forwarding-database entry that sends its frames there.
     /// </summary>
-    private void IntoBridged(Endpoint owner, Ipv4Address destination, Endpoint? fromVm)
+    /// <param name="owner">The bridged VM adapter that holds <paramref name="destination"/>.</param>
+    /// <param name="destination">The address traced.</param>
+    /// <param name="asker">Who asks ARP for it: computer X, a VM on the bridge, the server.</param>
+    /// <param name="entry">How the frame enters the bridge, or null: through the uplink, from the LAN.</param>
+    private void IntoBridged(Endpoint owner, Ipv4Address destination, string asker, string? entry)
     {
-        if (BridgeStep(owner, fromVm) is not { } bridge) return;
+        if (BridgeStep(owner, entry) is not { } bridge) return;
 
         // A bridged VM speaks for itself: a proxy entry of the server for its address would answer too.
         var published = _server.Proxies.Where(p => LiveServer.ToModel(p.Address) == destination).ToList();
-        var asker = fromVm is null ? "computer X" : $"VM {fromVm.Vm.Name}";
         if (published.Count == 0)
         {
             Add("arp", true, $"{asker} asks who has {destination}; VM {owner.Vm.Name} answers itself with its own MAC {owner.Adapter.Mac} "
@@ -36,7 +39,7 @@ public sealed partial class PathTracer
     }
 
     /// <summary>The "bridge" step: the network's bridge exists, is up, and holds the uplink as a port.</summary>
-    private Link? BridgeStep(Endpoint owner, Endpoint? fromVm)
+    private Link? BridgeStep(Endpoint owner, string? entry)
     {
         var bridgeName = owner.Network.Bridge ?? "?";
         var uplinkName = owner.Network.Uplink;
@@ -51,9 +54,7 @@ public sealed partial class PathTracer
         if (uplink is null) problems.Add($"the uplink {uplinkName} does not exist");
         else if (uplink.MasterIndex != bridge.Index) problems.Add($"the uplink {uplinkName} is not a port of {bridge.Name}");
         else if (LiveServer.NotUp(uplink) is { } uplinkDown) problems.Add(uplinkDown);
-        var how = fromVm is null
-            ? $"the frame comes in on {uplinkName}, a port of bridge {bridge.Name}"
-            : $"the frame enters bridge {bridge.Name} from {fromVm.HostInterface} (VM {fromVm.Vm.Name})";
+        var how = entry ?? $"the frame comes in on {uplinkName}, a port of bridge {bridge.Name}";
         if (problems.Count > 0)
         {
             Add("bridge", false, $"{how}, but {string.Join("; ", problems)}", TraceStep.Apply);
@@ -80,7 +81,7 @@ public sealed partial class PathTracer
         }
         if (ports.Contains(vme))
         {
-            Add("fdb", true, $"`bridge fdb`: {mac} dev {vme} master {bridge.Name}: {bridge.Name} sends the frame to {vme}, out of {owner.GuestInterface} in VM {owner.Vm.Name}");
+            Add("fdb", true, $"`bridge fdb`: {mac} dev {vme} master {bridge.Name}: {bridge.Name} sends the frame to {vme}, which hands it to {owner.GuestInterface} in VM {owner.Vm.Name}");
             return;
         }
         Add("fdb", false, $"`bridge fdb`: {mac} dev {ports[0]} master {bridge.Name}: {bridge.Name} sends VM {owner.Vm.Name}'s frames to {ports[0]}, not {vme} "
@@ -124,18 +125,21 @@ public sealed partial class PathTracer
         var target = TargetOf(hop);
         if (target is { Network.Mode: NetworkMode.Bridged })
         {
-            IntoBridged(target, hop, fromVm: sender);
+            IntoBridged(target, hop, $"VM {sender.Vm.Name}", $"the frame enters bridge {bridgeName} from {sender.HostInterface} (VM {sender.Vm.Name})");
             return;
         }
         if (target is { Network.Mode: NetworkMode.HostRouted })
         {
             // The routed VM's address is published on the bridge: the server answers and routes it in.
-            IntoRoutedFromLan(target, hop, source, $"VM {sender.Vm.Name}");
+            IntoRoutedFromLan(target, hop, source, $"VM {sender.Vm.Name}", sender.HostInterface);
             return;
         }
         if (_server.AddressesOn(bridge).Any(a => LiveServer.ToModel(a.Address) == hop))
         {
             Add("out", true, $"{hop} is the server's own address on {bridge.Name}: the bridge passes the frame up to the server");
+            if (hop == destination) return;
+            if (!ForwardingStep(bridge.Name, $"the server does not forward what VM {sender.Vm.Name} sends it")) return;
+            RouteOnward(bridge, source, destination);
             return;
         }
         var uplink = _server.Link(sender.Network.Uplink);

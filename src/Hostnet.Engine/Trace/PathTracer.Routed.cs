@@ -12,7 +12,7 @@ public sealed partial class PathTracer
     /// permanent neighbour entry. <paramref name="source"/> is the sender when it is known (a VM on
     /// the same LAN), else an address of the LAN is taken.
     /// </summary>
-    private void IntoRoutedFromLan(Endpoint owner, Ipv4Address destination, Ipv4Address? source, string sender = "computer X")
+    private void IntoRoutedFromLan(Endpoint owner, Ipv4Address destination, Ipv4Address? source, string sender = "computer X", string? port = null)
     {
         var uplinkName = owner.Network.Uplink;
         if (_server.Link(uplinkName) is not { } uplink)
@@ -48,7 +48,7 @@ public sealed partial class PathTracer
 
         var inDetail = l3 == uplink
             ? $"{sender} sends the packet to {mac}; it comes in on {uplink.Name}"
-            : $"{sender} sends the packet to {mac}; it comes in on {uplink.Name}, a port of {l3.Name}, which passes it up to the server (the MAC is {l3.Name}'s own)";
+            : $"{sender} sends the packet to {mac}; it comes in on {port ?? uplink.Name}, a port of {l3.Name}, which passes it up to the server (the MAC is {l3.Name}'s own)";
         var down = LiveServer.NotUp(uplink) ?? (l3 == uplink ? null : LiveServer.NotUp(l3));
         Add("in", down is null, down is null ? inDetail : $"{inDetail}, but {down}", TraceStep.Apply);
 
@@ -56,6 +56,11 @@ public sealed partial class PathTracer
         var lookup = $"`ip route get {destination} from {from} iif {l3.Name}`";
         var (route, refusal) = _server.GetRoute(destination, l3, from);
         RouteToVme(owner, destination, route, refusal, lookup);
+        if (_steps[^1] is { Ok: false })
+        {
+            // The kernel publishes an address only while it routes it out by another interface (arp_process).
+            _steps[^1] = _steps[^1] with { Detail = _steps[^1].Detail + $"; and until it does, {l3.Name} does not answer ARP for {destination} either" };
+        }
 
         var vme = HostLinkStep(owner, bridge: null);
         if (vme is not null) NeighborStep(owner, destination, vme);
@@ -72,7 +77,8 @@ public sealed partial class PathTracer
             : "";
         if (route is null)
         {
-            Add("route", false, $"{lookup}: no route ({refusal ?? "unreachable"}): the server drops it" + (owned is null ? $"; the /32 route to {vmeName} is missing" : ""),
+            var cause = _forwardingOff ? "forwarding is off" : owned is null ? $"the /32 route to {vmeName} is missing" : null;
+            Add("route", false, $"{lookup}: no route ({refusal ?? "unreachable"}): the server drops it" + (cause is null ? "" : "; " + cause),
                 TraceStep.Apply);
             return;
         }
@@ -133,6 +139,16 @@ public sealed partial class PathTracer
             return;
         }
 
+        RouteOnward(link, source, destination);
+    }
+
+    /// <summary>
+    /// The server's own routing of a packet that came in on <paramref name="link"/> from
+    /// <paramref name="source"/>: the lookup, and then the way into the VM that owns the
+    /// destination, the server itself, or the next hop out.
+    /// </summary>
+    private void RouteOnward(Link link, Ipv4Address source, Ipv4Address destination)
+    {
         var lookup = $"`ip route get {destination} from {source} iif {link.Name}`";
         var target = TargetOf(destination);
         if (target is { Network.Mode: NetworkMode.HostRouted })
@@ -167,7 +183,7 @@ public sealed partial class PathTracer
 
         if (target is { Network.Mode: NetworkMode.Bridged })
         {
-            IntoBridged(target, destination, fromVm: sender);
+            IntoBridged(target, destination, $"the server (on {outLink?.Name})", $"the server sends the frame out by {outLink?.Name}, into the bridge");
             return;
         }
         NextHopStep(outLink, route.Gateway is { } gw ? LiveServer.ToModel(gw) : destination);

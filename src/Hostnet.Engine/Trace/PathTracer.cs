@@ -20,6 +20,7 @@ public sealed partial class PathTracer
     private readonly DesiredState _state;
     private readonly List<TraceStep> _steps = [];
     private readonly Lazy<IReadOnlyList<RouteEntry>> _routes;
+    private bool _forwardingOff;
 
     /// <param name="serverNs">The server's network namespace (sysctls are read there).</param>
     /// <param name="server">An rtnetlink socket opened in <paramref name="serverNs"/>.</param>
@@ -41,10 +42,11 @@ public sealed partial class PathTracer
     public PathTrace FromLan(Ipv4Address destination)
     {
         _steps.Clear();
+        _forwardingOff = false;
         if (Owner(destination, "owner") is { } owner)
         {
             if (owner.Network.Mode == NetworkMode.HostRouted) IntoRoutedFromLan(owner, destination, source: null);
-            else IntoBridged(owner, destination, fromVm: null);
+            else IntoBridged(owner, destination, "computer X", entry: null);
         }
         return new PathTrace(destination.ToString(), "the LAN", _steps.ToList());
     }
@@ -56,6 +58,7 @@ public sealed partial class PathTracer
     public PathTrace FromVm(string vmName, Ipv4Address destination)
     {
         _steps.Clear();
+        _forwardingOff = false;
         var vm = _state.GetVm(vmName);
         var from = "VM " + vm.Name;
         var sender = Sender(vm);
@@ -87,7 +90,8 @@ public sealed partial class PathTracer
     {
         if (_state.FindAddressHolder(address) is not { } id)
         {
-            Add(step, false, $"{address} is not the address of any VM here (see `hostnet vm list`)");
+            Add(step, false, $"{address} is not the address of any VM here (see `hostnet vm list`); "
+                + "`hostnet trace ADDR --from-vm VM` follows a packet from a VM to any address");
             return null;
         }
         var vm = _state.GetVm(id.Vm);
@@ -173,6 +177,7 @@ public sealed partial class PathTracer
         if (off.Count > 0)
         {
             Add("forwarding", false, $"forwarding is off ({string.Join(", ", off)}): {why}", TraceStep.Apply);
+            _forwardingOff = true;
             return false;
         }
         Add("forwarding", true, $"net.ipv4.ip_forward = 1 and net.ipv4.conf.{input}.forwarding = 1");
