@@ -67,8 +67,9 @@ internal static class TraceCommands
         : throw new EngineException($"network namespace {netns} does not exist (--netns names one under /run/netns)");
 
     /// <summary>
-    /// A fix that is a hostnet command is shown with the global options this trace ran with, so that
-    /// it can be pasted as it is (<c>hostnet --netns SRV apply</c>).
+    /// A fix is shown for the server this trace looked at, so that it can be pasted as it is:
+    /// a hostnet command with the global options it ran with (<c>hostnet --netns SRV apply</c>),
+    /// an iproute2 one with <c>-n SRV</c>.
     /// </summary>
     private static Func<string, string> FixRenderer(ParseResult parse, CliContext ctx)
     {
@@ -76,7 +77,12 @@ internal static class TraceCommands
         if (parse.GetValue(GlobalOptions.StateDir) is { } dir) globals.Append(" --state-dir ").Append(dir);
         if (ctx.Netns is { } ns) globals.Append(" --netns ").Append(ns);
         var prefix = "hostnet" + globals;
-        return fix => fix.StartsWith("hostnet ", StringComparison.Ordinal) ? prefix + fix["hostnet".Length..] : fix;
+        var netns = ctx.Netns is { } n ? " -n " + n : "";
+        return fix =>
+            fix.StartsWith("hostnet ", StringComparison.Ordinal) ? prefix + fix["hostnet".Length..]
+            : fix.StartsWith("ip ", StringComparison.Ordinal) ? "ip" + netns + fix["ip".Length..]
+            : fix.StartsWith("bridge ", StringComparison.Ordinal) ? "bridge" + netns + fix["bridge".Length..]
+            : fix;
     }
 
     /// <summary>The text a user reads: one line per step, the fix under a missing one, then the verdict.</summary>

@@ -68,25 +68,27 @@ public sealed partial class PathTracer
     private void FdbStep(Endpoint owner, Link bridge)
     {
         var mac = owner.Adapter.Mac.ToString();
-        var ports = _server.Fdb
+        var entries = _server.Fdb
             .Where(f => LiveServer.Mac(f.Mac) == mac && (f.MasterIndex == bridge.Index || _server.Link(f.IfIndex)?.MasterIndex == bridge.Index))
-            .Select(f => _server.Name(f.IfIndex))
-            .Distinct(StringComparer.Ordinal)
             .ToList();
         var vme = owner.HostInterface;
-        if (ports.Count == 0)
+        if (entries.Count == 0)
         {
             Add("fdb", true, $"{mac} is not learned yet (VM {owner.Vm.Name} has sent nothing lately): {bridge.Name} floods the frame to every port, {vme} included");
             return;
         }
-        if (ports.Contains(vme))
+        if (entries.Any(f => _server.Name(f.IfIndex) == vme))
         {
             Add("fdb", true, $"`bridge fdb`: {mac} dev {vme} master {bridge.Name}: {bridge.Name} sends the frame to {vme}, which hands it to {owner.GuestInterface} in VM {owner.Vm.Name}");
             return;
         }
-        Add("fdb", false, $"`bridge fdb`: {mac} dev {ports[0]} master {bridge.Name}: {bridge.Name} sends VM {owner.Vm.Name}'s frames to {ports[0]}, not {vme} "
-            + "(learned before the VM moved? it ages out, or the VM's next frame corrects it)",
-            $"bridge fdb del {mac} dev {ports[0]} master");
+        var wrong = entries[0];
+        var port = _server.Name(wrong.IfIndex);
+        var how = (wrong.State & (LiveServer.NUD_NOARP | LiveServer.NUD_PERMANENT)) != 0
+            ? "a static entry: it stays until deleted"
+            : "learned before the VM moved? it ages out, or the VM's next frame corrects it";
+        Add("fdb", false, $"`bridge fdb`: {mac} dev {port} master {bridge.Name}: {bridge.Name} sends VM {owner.Vm.Name}'s frames to {port}, not {vme} ({how})",
+            $"bridge fdb del {mac} dev {port} master");
     }
 
     /// <summary>Out of a bridged VM: its own routing (on-link or its gateway), its port, then where the bridge sends the frame.</summary>

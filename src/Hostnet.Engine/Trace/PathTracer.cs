@@ -16,10 +16,14 @@ public sealed partial class PathTracer
     /// <summary>A source for a LAN lookup when the uplink has no address to take one from (TEST-NET-1, RFC 5737).</summary>
     private static readonly Ipv4Address DocumentationSource = new(0xC0000201);
 
-    private readonly LiveServer _server;
+    private readonly NetNamespace _serverNs;
+    private readonly RtnlSocket _socket;
     private readonly DesiredState _state;
+
+    // One trace's look at the server: each table read once, on first use, by the steps of that trace.
     private readonly List<TraceStep> _steps = [];
-    private readonly Lazy<IReadOnlyList<RouteEntry>> _routes;
+    private LiveServer _server;
+    private Lazy<IReadOnlyList<RouteEntry>> _routes;
     private bool _forwardingOff;
 
     /// <param name="serverNs">The server's network namespace (sysctls are read there).</param>
@@ -30,9 +34,21 @@ public sealed partial class PathTracer
         ArgumentNullException.ThrowIfNull(serverNs);
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(state);
-        _server = new LiveServer(serverNs, server);
+        _serverNs = serverNs;
+        _socket = server;
         _state = state;
+        _server = new LiveServer(serverNs, server);
         _routes = new(() => server.DumpRoutes());
+    }
+
+    /// <summary>Starts a trace on a fresh look at the server.</summary>
+    private void Begin()
+    {
+        _steps.Clear();
+        _forwardingOff = false;
+        _server = new LiveServer(_serverNs, _socket);
+        var socket = _socket;
+        _routes = new(() => socket.DumpRoutes());
     }
 
     /// <summary>
@@ -41,8 +57,7 @@ public sealed partial class PathTracer
     /// </summary>
     public PathTrace FromLan(Ipv4Address destination)
     {
-        _steps.Clear();
-        _forwardingOff = false;
+        Begin();
         if (Owner(destination, "owner") is { } owner)
         {
             if (owner.Network.Mode == NetworkMode.HostRouted) IntoRoutedFromLan(owner, destination, source: null);
@@ -57,8 +72,7 @@ public sealed partial class PathTracer
     /// </summary>
     public PathTrace FromVm(string vmName, Ipv4Address destination)
     {
-        _steps.Clear();
-        _forwardingOff = false;
+        Begin();
         var vm = _state.GetVm(vmName);
         var from = "VM " + vm.Name;
         var sender = Sender(vm);

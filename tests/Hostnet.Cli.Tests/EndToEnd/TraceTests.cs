@@ -111,6 +111,20 @@ public partial class TraceTests
         Assert.StartsWith("ok guest eth0 in VM vm3", Step(lines, "guest"), StringComparison.Ordinal);
         Assert.Equal("path complete", lines[^1]);
 
+        // Its port taken out of the bridge, and its MAC pinned to the uplink by hand: both named, each with its fix.
+        Sh.Ip("-n", lab.ServerNs, "link", "set", Vm3Vme, "nomaster");
+        Sh.Run("bridge", ["-n", lab.ServerNs, "fdb", "del", "52:54:00:00:02:03", "dev", Vm3Vme, "master"]); // may be gone with the port already
+        Sh.Run("bridge", ["-n", lab.ServerNs, "fdb", "add", "52:54:00:00:02:03", "dev", "eth0", "master", "static"]).EnsureSuccess("bridge fdb add");
+        var (brokenExit, broken) = Trace(lab, Vm3Ip);
+        Assert.Equal(1, brokenExit);
+        Assert.Equal($"FAIL vme {Vm3Vme} (VM vm3, adapter net0): it is not a port of br1", Step(broken, "vme"));
+        Assert.Equal($"FAIL fdb `bridge fdb`: 52:54:00:00:02:03 dev eth0 master br1: br1 sends VM vm3's frames to eth0, not {Vm3Vme} (a static entry: it stays until deleted)", Step(broken, "fdb"));
+        Assert.Equal($"path broken: vme, fdb; run `{Apply(lab)}`, then `bridge -n {lab.ServerNs} fdb del 52:54:00:00:02:03 dev eth0 master`", broken[^1]);
+        HostnetCli.Ok(lab, "apply");
+        Sh.Run("bridge", ["-n", lab.ServerNs, "fdb", "del", "52:54:00:00:02:03", "dev", "eth0", "master"]).EnsureSuccess("bridge fdb del");
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm3Ip));
+        Assert.Equal(0, Trace(lab, Vm3Ip).ExitCode);
+
         // Mixed mode: a routed VM on the same server is published on br1, which holds the server's address now.
         DefineRoutedVms(lab);
         HostnetCli.Ok(lab, "vm", "start", "vm1");
