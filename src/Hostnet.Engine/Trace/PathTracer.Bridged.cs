@@ -92,13 +92,21 @@ public sealed partial class PathTracer
     }
 
     /// <summary>Out of a bridged VM: its own routing (on-link or its gateway), its port, then where the bridge sends the frame.</summary>
-    private void OutOfBridgedVm(Endpoint sender, Ipv4Address destination)
+    private void OutOfBridgedVm(Departure departure, Ipv4Address destination)
     {
-        var source = sender.Adapter.Addresses[0].Address;
-        GuestStep(sender, source, checkDefaultRoute: sender.Adapter.Gateway is not null);
+        var sender = departure.Sender;
+        var source = departure.Source;
+        GuestStep(sender, source == Ipv4Address.Any ? null : source, checkDefaultRoute: sender.Adapter.Gateway is not null);
 
         Ipv4Address hop;
-        if (sender.Adapter.Addresses.FirstOrDefault(c => c.Contains(destination)) is { PrefixLength: > 0 } onLink)
+        if (departure.Guest is { } g)
+        {
+            hop = g.Via ?? destination;
+            Add("gateway", true, g.Via is { } via
+                ? $"{g.Said}: VM {sender.Vm.Name} sends it to its own gateway {via} (its own routing table)"
+                : $"{g.Said}: on-link, VM {sender.Vm.Name} asks ARP for it itself (its own ARP table)");
+        }
+        else if (sender.Adapter.Addresses.FirstOrDefault(c => c.Contains(destination)) is { PrefixLength: > 0 } onLink)
         {
             hop = destination;
             Add("gateway", true, $"{destination} is on-link for {sender.GuestInterface} ({onLink}): VM {sender.Vm.Name} asks ARP for it itself (its own ARP table)");

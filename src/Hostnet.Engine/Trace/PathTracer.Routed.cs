@@ -116,19 +116,39 @@ public sealed partial class PathTracer
     }
 
     /// <summary>Out of a host-routed VM: to its gateway on the server, then the server's route.</summary>
-    private void OutOfRoutedVm(Endpoint sender, Ipv4Address destination)
+    private void OutOfRoutedVm(Departure departure, Ipv4Address destination)
     {
-        var source = sender.Adapter.Addresses[0].Address;
+        var sender = departure.Sender;
+        var source = departure.Source;
         var gateway = sender.Gateway;
         GuestStep(sender, source, checkDefaultRoute: true);
 
         var vme = _server.Link(sender.HostInterface);
-        var holds = vme is not null && _server.AddressesOn(vme).Any(a => LiveServer.ToModel(a.Address) == gateway);
-        var gwDetail = $"{destination} is off-link for {sender.GuestInterface} (its addresses are /32): VM {sender.Vm.Name} sends it to its gateway {gateway}, "
-            + $"on-link via {sender.GuestInterface}";
-        Add("gateway", holds, holds
-            ? $"{gwDetail}; the server holds {gateway}/32 on {sender.HostInterface} and answers its ARP"
-            : $"{gwDetail}, but {sender.HostInterface} does not hold {gateway}/32: nobody answers the VM's ARP for its gateway", TraceStep.Apply);
+        var eth = sender.GuestInterface;
+        if (departure.Guest is { Via: null } onLink && destination != gateway)
+        {
+            // An on-link route in the guest: it asks ARP for the destination itself, and the vme answers by proxy_arp.
+            var proxyArp = _server.Sysctl($"net/ipv4/conf/{sender.HostInterface}/proxy_arp");
+            Add("gateway", proxyArp == "1", proxyArp == "1"
+                ? $"{onLink.Said}: on-link, VM {sender.Vm.Name} asks ARP for {destination} itself; {sender.HostInterface} answers with proxy_arp = 1"
+                : $"{onLink.Said}: on-link, VM {sender.Vm.Name} asks ARP for {destination} itself, but net.ipv4.conf.{sender.HostInterface}.proxy_arp = {proxyArp ?? "?"}: nobody answers",
+                TraceStep.Apply);
+        }
+        else if (departure.Guest is { Via: { } via } other && via != gateway)
+        {
+            Add("gateway", false, $"{other.Said}: VM {sender.Vm.Name} sends it to {via}, not to its gateway {gateway}: nothing on {sender.HostInterface} answers for {via}", TraceStep.Apply);
+        }
+        else
+        {
+            var holds = vme is not null && _server.AddressesOn(vme).Any(a => LiveServer.ToModel(a.Address) == gateway);
+            var said = departure.Guest is { } g ? g.Said + ": " : $"{destination} is off-link for {eth} (its addresses are /32): ";
+            var gwDetail = destination == gateway
+                ? $"{said}{destination} is VM {sender.Vm.Name}'s gateway, on-link via {eth}"
+                : $"{said}VM {sender.Vm.Name} sends it to its gateway {gateway}, on-link via {eth}";
+            Add("gateway", holds, holds
+                ? $"{gwDetail}; the server holds {gateway}/32 on {sender.HostInterface} and answers its ARP"
+                : $"{gwDetail}, but {sender.HostInterface} does not hold {gateway}/32: nobody answers the VM's ARP for its gateway", TraceStep.Apply);
+        }
 
         if (HostLinkStep(sender, bridge: null) is not { } link) return;
         ForwardingStep(link.Name, $"the server does not forward what VM {sender.Vm.Name} sends");

@@ -74,14 +74,12 @@ public sealed partial class PathTracer
     {
         Begin();
         var vm = _state.GetVm(vmName);
-        var from = "VM " + vm.Name;
-        var sender = Sender(vm);
-        if (sender is not null)
+        if (Depart(vm, destination) is { } departure)
         {
-            if (sender.Network.Mode == NetworkMode.HostRouted) OutOfRoutedVm(sender, destination);
-            else OutOfBridgedVm(sender, destination);
+            if (departure.Sender.Network.Mode == NetworkMode.HostRouted) OutOfRoutedVm(departure, destination);
+            else OutOfBridgedVm(departure, destination);
         }
-        return new PathTrace(destination.ToString(), from, _steps.ToList());
+        return new PathTrace(destination.ToString(), "VM " + vm.Name, _steps.ToList());
     }
 
     private void Add(string step, bool ok, string detail, string? fix = null) =>
@@ -126,26 +124,85 @@ public sealed partial class PathTracer
         return who;
     }
 
-    /// <summary>The adapter a VM sends from: its first one on a network that exists.</summary>
-    private Endpoint? Sender(Vm vm)
+    /// <summary>How a VM sends a packet: from which adapter and address and, when the guest's kernel was asked, to which next hop.</summary>
+    private sealed record Departure(Endpoint Sender, Ipv4Address Source, GuestRoute? Guest);
+
+    /// <summary>The guest kernel's answer: the next hop (null: on-link) and the lookup as <c>ip route get</c> prints it.</summary>
+    private sealed record GuestRoute(Ipv4Address? Via, string Said);
+
+    /// <summary>
+    /// The "vm" step: the adapter a VM sends from. A netns guest's own kernel is asked (its routing
+    /// table decides); for a QEMU guest, whose tables the server cannot see, its first adapter.
+    /// </summary>
+    private Departure? Depart(Vm vm, Ipv4Address destination)
     {
         if (!vm.Running)
         {
             Add("vm", false, $"VM {vm.Name} is stopped: nothing of it is on the server", $"hostnet vm start {vm.Name}");
             return null;
         }
+        if (vm.Guest.Kind == GuestKind.Netns && (vm.Guest.NetnsName ?? Naming.DefaultNetns(vm.Name)) is var ns && NetNamespace.Exists(ns))
+            return DepartAsTheGuestSays(vm, ns, destination, out var departure) ? departure : null;
+
         foreach (var adapter in vm.Adapters.OrderBy(a => a.Index))
         {
             if (_state.FindNetwork(adapter.Network) is { } network && adapter.Addresses.Count > 0)
             {
                 var who = new Endpoint(vm, adapter, network);
-                Add("vm", true, $"VM {vm.Name} sends from {adapter.Addresses[0].Address} on {who.GuestInterface} "
-                    + $"(adapter {adapter.Name}, network {network.Name}, {Network.ModeName(network.Mode)}, MAC {adapter.Mac})");
-                return who;
+                var source = adapter.Addresses[0].Address;
+                Add("vm", true, $"VM {vm.Name} sends from {source} on {who.GuestInterface} "
+                    + $"(adapter {adapter.Name}, network {network.Name}, {Network.ModeName(network.Mode)}, MAC {adapter.Mac}; its first adapter: the server cannot see a QEMU guest's routing)");
+                return new Departure(who, source, Guest: null);
             }
         }
         Add("vm", false, $"VM {vm.Name} has no adapter with an address on a network here", $"hostnet adapter add {vm.Name} --network NET --ip ADDR");
         return null;
+    }
+
+    /// <summary><c>ip -n GUEST route get DEST</c>: the guest's kernel picks the interface, the source and the next hop.</summary>
+    private bool DepartAsTheGuestSays(Vm vm, string ns, Ipv4Address destination, out Departure? departure)
+    {
+        departure = null;
+        using var guestNs = NetNamespace.Open(ns);
+        using var guest = RtnlSocket.Open(guestNs);
+        var lookup = $"`ip -n {ns} route get {destination}`";
+        RouteEntry? route;
+        string? refusal = null;
+        try
+        {
+            route = guest.GetRoute(LiveServer.ToIp(destination));
+        }
+        catch (NetlinkException e)
+        {
+            route = null;
+            refusal = e.ErrnoName;
+        }
+        if (route is null)
+        {
+            Add("vm", false, $"{lookup}: no route ({refusal ?? "unreachable"}): VM {vm.Name} has no way to {destination}", TraceStep.Apply);
+            return false;
+        }
+        var dev = route.OutIfIndex is { } i ? guest.GetLink(i) : null;
+        if (route.Type == LiveServer.RTN_LOCAL)
+        {
+            Add("vm", true, $"{lookup}: local {destination} dev {dev?.Name ?? "lo"}: it is VM {vm.Name}'s own address and never leaves the VM");
+            return false;
+        }
+        if (dev is null || !dev.Name.StartsWith("eth", StringComparison.Ordinal)
+            || !int.TryParse(dev.Name.AsSpan(3), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index)
+            || vm.FindAdapter(index) is not { } adapter || _state.FindNetwork(adapter.Network) is not { } network)
+        {
+            Add("vm", false, $"{lookup}: it leaves by {dev?.Name ?? "?"}, which is none of VM {vm.Name}'s adapters");
+            return false;
+        }
+        var source = route.PreferredSource is { } src ? LiveServer.ToModel(src)
+            : adapter.Addresses.Count > 0 ? adapter.Addresses[0].Address
+            : Ipv4Address.Any;
+        var via = route.Gateway is { } gw ? LiveServer.ToModel(gw) : (Ipv4Address?)null;
+        var who = new Endpoint(vm, adapter, network);
+        Add("vm", true, $"VM {vm.Name} sends from {source} on {dev.Name} (adapter {adapter.Name}, network {network.Name}, {Network.ModeName(network.Mode)}, MAC {adapter.Mac})");
+        departure = new Departure(who, source, new GuestRoute(via, $"{lookup}: {destination}" + (via is { } v ? $" via {v}" : "") + $" dev {dev.Name} src {source}"));
+        return true;
     }
 
     /// <summary>The "vme" step: the VM's server-side interface exists, is Hostnet's for this adapter, and passes packets.</summary>

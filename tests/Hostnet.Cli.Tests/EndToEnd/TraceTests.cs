@@ -153,7 +153,7 @@ public partial class TraceTests
         Assert.Equal($"trace {Vm2Ip} from VM vm1", lines[0]);
         Assert.StartsWith($"ok vm VM vm1 sends from {Vm1Ip} on eth0 (adapter net0", Step(lines, "vm"), StringComparison.Ordinal);
         Assert.EndsWith($"default via 169.255.30.1 dev eth0", Step(lines, "guest"), StringComparison.Ordinal);
-        Assert.Equal($"ok gateway {Vm2Ip} is off-link for eth0 (its addresses are /32): VM vm1 sends it to its gateway 169.255.30.1, on-link via eth0; "
+        Assert.Equal($"ok gateway `ip -n {lab.Guest("vm1")} route get {Vm2Ip}`: {Vm2Ip} via 169.255.30.1 dev eth0 src {Vm1Ip}: VM vm1 sends it to its gateway 169.255.30.1, on-link via eth0; "
             + $"the server holds 169.255.30.1/32 on {Vm1Vme} and answers its ARP", Step(lines, "gateway"));
         Assert.Equal($"ok forwarding net.ipv4.ip_forward = 1 and net.ipv4.conf.{Vm1Vme}.forwarding = 1", Step(lines, "forwarding"));
         Assert.StartsWith($"ok target {Vm2Ip} belongs to VM vm2, adapter net0", Step(lines, "target"), StringComparison.Ordinal);
@@ -165,7 +165,7 @@ public partial class TraceTests
         // Bridged to routed: vm3 asks ARP itself; br1 answers for vm1 and routes it in.
         var (fromBridged, b) = Trace(lab, Vm1Ip, "--from-vm", "vm3");
         Assert.Equal(0, fromBridged);
-        Assert.Equal($"ok gateway {Vm1Ip} is on-link for eth0 ({Vm3Ip}/24): VM vm3 asks ARP for it itself (its own ARP table)", Step(b, "gateway"));
+        Assert.Equal($"ok gateway `ip -n {lab.Guest("vm3")} route get {Vm1Ip}`: {Vm1Ip} dev eth0 src {Vm3Ip}: on-link, VM vm3 asks ARP for it itself (its own ARP table)", Step(b, "gateway"));
         Assert.StartsWith($"ok arp VM vm3 asks who has {Vm1Ip}; br1 answers with the server's MAC", Step(b, "arp"), StringComparison.Ordinal);
         Assert.StartsWith($"ok in VM vm3 sends the packet to ", Step(b, "in"), StringComparison.Ordinal);
         Assert.EndsWith($"it comes in on {Vm3Vme}, a port of br1, which passes it up to the server (the MAC is br1's own)", Step(b, "in"), StringComparison.Ordinal);
@@ -221,6 +221,14 @@ public partial class TraceTests
         Assert.Equal(1, exit);
         Assert.StartsWith($"FAIL route `ip route get {Vm2Ip} from {Vm1Ip} iif {Vm1Vme}`: {Vm2Ip} dev eth0: it does not go to {Vm2Vme}", Step(lines, "route"), StringComparison.Ordinal);
 
+        // The guest's default route deleted by hand: the VM itself has no way out.
+        Sh.Ip("-n", lab.Guest("vm1"), "route", "del", "default");
+        (exit, lines) = Trace(lab, Lab.ComputerXAddress, "--from-vm", "vm1");
+        Assert.Equal(1, exit);
+        Assert.StartsWith($"FAIL vm `ip -n {lab.Guest("vm1")} route get {Lab.ComputerXAddress}`: no route", Step(lines, "vm"), StringComparison.Ordinal);
+        Assert.EndsWith($": VM vm1 has no way to {Lab.ComputerXAddress}", Step(lines, "vm"), StringComparison.Ordinal);
+        Assert.Equal($"path broken: vm; run `{Apply(lab)}`", lines[^1]);
+
         // Forwarding off and the kernel's proxy delay back: each named with its sysctl.
         Sh.InNetns(lab.ServerNs, "sysctl", "-qw", "net.ipv4.ip_forward=0").EnsureSuccess("sysctl");
         Sh.InNetns(lab.ServerNs, "sysctl", "-qw", "net.ipv4.neigh.eth0.proxy_delay=80").EnsureSuccess("sysctl");
@@ -244,6 +252,7 @@ public partial class TraceTests
         Assert.Equal(0, Trace(lab, Vm1Ip).ExitCode);
         Assert.Equal(0, Trace(lab, Vm2Ip).ExitCode);
         Assert.Equal(0, Trace(lab, Vm2Ip, "--from-vm", "vm1").ExitCode);
+        Assert.Equal(0, Trace(lab, Lab.ComputerXAddress, "--from-vm", "vm1").ExitCode);
         Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm1Ip));
     }
 
