@@ -16,10 +16,8 @@ internal sealed class LiveServer
     internal const ushort NUD_REACHABLE = 0x02;
     internal const ushort NUD_STALE = 0x04;
     internal const ushort NUD_FAILED = 0x20;
+    internal const ushort NUD_NOARP = 0x40;   // in the bridge FDB: a static entry
     internal const ushort NUD_PERMANENT = 0x80;
-
-    // linux/neighbour.h: an FDB entry the bridge holds for itself (its own ports' MACs)
-    internal const ushort NUD_NOARP = 0x40;
 
     // linux/rtnetlink.h
     internal const byte RTN_UNICAST = 1;
@@ -31,6 +29,7 @@ internal sealed class LiveServer
     private readonly Lazy<IReadOnlyList<NeighborEntry>> _neighbors;
     private readonly Lazy<IReadOnlyList<ProxyNeighborEntry>> _proxies;
     private readonly Lazy<IReadOnlyList<FdbEntry>> _fdb;
+    private readonly Lazy<IReadOnlyList<RouteEntry>> _routes;
 
     public LiveServer(NetNamespace ns, RtnlSocket socket)
     {
@@ -41,6 +40,7 @@ internal sealed class LiveServer
         _neighbors = new(socket.DumpNeighbors);
         _proxies = new(socket.DumpProxyNeighbors);
         _fdb = new(socket.DumpFdb);
+        _routes = new(() => socket.DumpRoutes());
     }
 
     public NetNamespace Namespace { get; }
@@ -54,6 +54,9 @@ internal sealed class LiveServer
     public IReadOnlyList<ProxyNeighborEntry> Proxies => _proxies.Value;
 
     public IReadOnlyList<FdbEntry> Fdb => _fdb.Value;
+
+    /// <summary>The main routing table.</summary>
+    public IReadOnlyList<RouteEntry> Routes => _routes.Value;
 
     public Link? Link(string name) => _links.Value.FirstOrDefault(l => l.Name == name);
 
@@ -127,14 +130,10 @@ internal sealed class LiveServer
     };
 
     /// <summary>A route answer as <c>ip route get</c> prints its first words.</summary>
-    public string Describe(RouteEntry r, Ipv4Address destination)
+    public string Describe(RouteEntry r, Ipv4Address destination) => r.Type switch
     {
-        var text = r.Type switch
-        {
-            RTN_LOCAL => $"local {destination} dev {Name(r.OutIfIndex)}",
-            RTN_BROADCAST => $"broadcast {destination} dev {Name(r.OutIfIndex)}",
-            _ => $"{destination}" + (r.Gateway is { } gw ? $" via {gw}" : "") + $" dev {Name(r.OutIfIndex)}",
-        };
-        return text;
-    }
+        RTN_LOCAL => $"local {destination} dev {Name(r.OutIfIndex)}",
+        RTN_BROADCAST => $"broadcast {destination} dev {Name(r.OutIfIndex)}",
+        _ => $"{destination}" + (r.Gateway is { } gw ? $" via {gw}" : "") + $" dev {Name(r.OutIfIndex)}",
+    };
 }

@@ -9,9 +9,13 @@ public sealed partial class PathTracer
     /// <summary>
     /// Into a host-routed VM from a LAN segment: the L3 uplink answers ARP with the server's MAC
     /// (its proxy entry), takes the packet in, routes it to the vme, and delivers it with the
-    /// permanent neighbour entry. <paramref name="source"/> is the sender when it is known (a VM on
-    /// the same LAN), else an address of the LAN is taken.
+    /// permanent neighbour entry.
     /// </summary>
+    /// <param name="owner">The routed VM adapter that holds <paramref name="destination"/>.</param>
+    /// <param name="destination">The address traced.</param>
+    /// <param name="source">The sender's address, or null: one of the LAN's.</param>
+    /// <param name="sender">Who sends: computer X, or a bridged VM on the same LAN.</param>
+    /// <param name="port">The bridge port the packet enters by, when it is not the uplink (a bridged VM's vme).</param>
     private void IntoRoutedFromLan(Endpoint owner, Ipv4Address destination, Ipv4Address? source, string sender = "computer X", string? port = null)
     {
         var uplinkName = owner.Network.Uplink;
@@ -49,7 +53,8 @@ public sealed partial class PathTracer
         var inDetail = l3 == uplink
             ? $"{sender} sends the packet to {mac}; it comes in on {uplink.Name}"
             : $"{sender} sends the packet to {mac}; it comes in on {port ?? uplink.Name}, a port of {l3.Name}, which passes it up to the server (the MAC is {l3.Name}'s own)";
-        var down = LiveServer.NotUp(uplink) ?? (l3 == uplink ? null : LiveServer.NotUp(l3));
+        var entry = port is null ? uplink : _server.Link(port) ?? uplink;
+        var down = LiveServer.NotUp(entry) ?? (l3 == uplink ? null : LiveServer.NotUp(l3));
         Add("in", down is null, down is null ? inDetail : $"{inDetail}, but {down}", TraceStep.Apply);
 
         var from = source ?? LanSource(l3);
@@ -184,7 +189,7 @@ public sealed partial class PathTracer
         if (route is null)
         {
             Add("route", false, $"{lookup}: no route ({why ?? "unreachable"}): the server has no way to {destination}"
-                + (_routes.Value.Any(x => x.PrefixLength == 0) ? "" : " (it has no default route)"));
+                + (_server.Routes.Any(x => x.PrefixLength == 0) ? "" : " (it has no default route)"));
             return;
         }
         var said = _server.Describe(route, destination);

@@ -20,10 +20,9 @@ public sealed partial class PathTracer
     private readonly RtnlSocket _socket;
     private readonly DesiredState _state;
 
-    // One trace's look at the server: each table read once, on first use, by the steps of that trace.
+    // One trace at a time: its steps, its own look at the server, and what an earlier step found.
     private readonly List<TraceStep> _steps = [];
     private LiveServer _server;
-    private Lazy<IReadOnlyList<RouteEntry>> _routes;
     private bool _forwardingOff;
 
     /// <param name="serverNs">The server's network namespace (sysctls are read there).</param>
@@ -38,7 +37,6 @@ public sealed partial class PathTracer
         _socket = server;
         _state = state;
         _server = new LiveServer(serverNs, server);
-        _routes = new(() => server.DumpRoutes());
     }
 
     /// <summary>Starts a trace on a fresh look at the server.</summary>
@@ -47,8 +45,6 @@ public sealed partial class PathTracer
         _steps.Clear();
         _forwardingOff = false;
         _server = new LiveServer(_serverNs, _socket);
-        var socket = _socket;
-        _routes = new(() => socket.DumpRoutes());
     }
 
     /// <summary>
@@ -58,7 +54,7 @@ public sealed partial class PathTracer
     public PathTrace FromLan(Ipv4Address destination)
     {
         Begin();
-        if (Owner(destination, "owner") is { } owner)
+        if (Owner(destination) is { } owner)
         {
             if (owner.Network.Mode == NetworkMode.HostRouted) IntoRoutedFromLan(owner, destination, source: null);
             else IntoBridged(owner, destination, "computer X", entry: null);
@@ -98,11 +94,11 @@ public sealed partial class PathTracer
     }
 
     /// <summary>The "owner" step: which VM and adapter the desired state gives <paramref name="address"/>.</summary>
-    private Endpoint? Owner(Ipv4Address address, string step)
+    private Endpoint? Owner(Ipv4Address address)
     {
         if (_state.FindAddressHolder(address) is not { } id)
         {
-            Add(step, false, $"{address} is not the address of any VM here (see `hostnet vm list`); "
+            Add("owner", false, $"{address} is not the address of any VM here (see `hostnet vm list`); "
                 + "`hostnet trace ADDR --from-vm VM` follows a packet from a VM to any address");
             return null;
         }
@@ -110,17 +106,17 @@ public sealed partial class PathTracer
         var adapter = vm.FindAdapter(id.Index)!;
         if (_state.FindNetwork(adapter.Network) is not { } network)
         {
-            Add(step, false, $"{address} belongs to VM {vm.Name}, adapter {adapter.Name}, on network {adapter.Network}, which does not exist");
+            Add("owner", false, $"{address} belongs to VM {vm.Name}, adapter {adapter.Name}, on network {adapter.Network}, which does not exist");
             return null;
         }
         var who = new Endpoint(vm, adapter, network);
         if (!vm.Running)
         {
-            Add(step, false, $"{address} belongs to {who.Describe}, but VM {vm.Name} is stopped: nothing of it is on the server",
+            Add("owner", false, $"{address} belongs to {who.Describe}, but VM {vm.Name} is stopped: nothing of it is on the server",
                 $"hostnet vm start {vm.Name}");
             return null;
         }
-        Add(step, true, $"{address} belongs to {who.Describe} (network {network.Name}, {Network.ModeName(network.Mode)}, MAC {adapter.Mac}, server side {who.HostInterface})");
+        Add("owner", true, $"{address} belongs to {who.Describe} (network {network.Name}, {Network.ModeName(network.Mode)}, MAC {adapter.Mac}, server side {who.HostInterface})");
         return who;
     }
 
@@ -257,7 +253,7 @@ public sealed partial class PathTracer
 
     /// <summary>The route Hostnet made for <paramref name="address"/>, if the main table has it (for its protocol).</summary>
     private RouteEntry? OwnedRoute(Ipv4Address address) =>
-        _routes.Value.FirstOrDefault(r => r.PrefixLength == 32 && LiveServer.ToModel(r.Destination) == address);
+        _server.Routes.FirstOrDefault(r => r.PrefixLength == 32 && LiveServer.ToModel(r.Destination) == address);
 
     /// <summary>The "guest" step: inside a netns guest, the adapter's interface is up and holds its address.</summary>
     private void GuestStep(Endpoint who, Ipv4Address? address, bool checkDefaultRoute)
