@@ -24,6 +24,7 @@ public static class HostnetCli
         foreach (var command in StateFileCommands.Build(output)) root.Subcommands.Add(command);
         foreach (var command in EngineCommands.Build(output)) root.Subcommands.Add(command);
         root.Subcommands.Add(Demo.DemoCommand.Build(output));
+        root.Subcommands.Add(TraceCommands.Build(output));
         return root;
     }
 

@@ -71,8 +71,20 @@ public sealed class Lab : IDisposable
         Sh.Ip("-n", ns, "link", "set", "eth0", "up");
     }
 
-    /// <summary><c>ping -c1</c> from a namespace; the reply time in ms, or null when nothing answered.</summary>
-    public static double? Ping(string ns, string address, int waitSeconds = 2)
+    /// <summary>
+    /// <c>ping -c1</c> from a namespace, up to <paramref name="attempts"/> times (a loaded
+    /// machine may lose one); the first reply's time in ms, or null when nothing answered.
+    /// </summary>
+    public static double? Ping(string ns, string address, int waitSeconds = 2, int attempts = 3)
+    {
+        for (var i = 0; i < attempts; i++)
+        {
+            if (PingOnce(ns, address, waitSeconds) is { } ms) return ms;
+        }
+        return null;
+    }
+
+    private static double? PingOnce(string ns, string address, int waitSeconds)
     {
         var r = Sh.InNetns(ns, "ping", "-c", "1", "-W", waitSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), address);
         if (r.ExitCode != 0) return null;

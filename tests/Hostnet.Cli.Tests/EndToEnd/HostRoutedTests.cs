@@ -48,12 +48,12 @@ public partial class HostRoutedTests
         var serverMac = Lab.Mac(lab.ServerNs, "eth0");
 
         HostnetCli.Ok(lab, "vm", "start", "vm1");
-        var first = Lab.Ping(lab.ComputerXNs, Vm1Ip);
+        var first = Lab.Ping(lab.ComputerXNs, Vm1Ip, attempts: 1);
         HostnetCli.Ok(lab, "vm", "start", "vm2");
 
         // The first ping to a just-started VM is answered without the kernel's proxy delay (0–800 ms by default).
         Assert.NotNull(first);
-        Assert.True(first < 100, $"first ping took {first} ms");
+        Assert.True(first < 300, $"first ping took {first} ms");
         Assert.Equal("0", Sh.InNetns(lab.ServerNs, "cat", "/proc/sys/net/ipv4/neigh/eth0/proxy_delay").Stdout.Trim());
 
         Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm1Ip));
@@ -139,7 +139,7 @@ public partial class HostRoutedTests
         Assert.Equal(["vme4980d06a.0"], HostnetLinks(lab));
         Assert.DoesNotContain(Vm1Ip, HostnetRoutes(lab), StringComparison.Ordinal);
         Assert.DoesNotContain(Vm1Ip, ProxyEntries(lab), StringComparison.Ordinal);
-        Assert.Null(Lab.Ping(lab.ComputerXNs, Vm1Ip, waitSeconds: 1));
+        Assert.Null(Lab.Ping(lab.ComputerXNs, Vm1Ip, waitSeconds: 1, attempts: 1));
         Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm2Ip));
         Assert.Equal(0, PlanExitCode(lab));
 

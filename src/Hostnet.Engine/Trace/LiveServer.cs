@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Net;
+using Hostnet.Model;
+using Hostnet.Netlink;
+
+namespace Hostnet.Engine.Trace;
+
+/// <summary>
+/// The live server as one trace reads it: each table dumped once, on first use,
+/// so that every step of a trace sees the same kernel.
+/// </summary>
+internal sealed class LiveServer
+{
+    // linux/neighbour.h
+    internal const ushort NUD_INCOMPLETE = 0x01;
+    internal const ushort NUD_REACHABLE = 0x02;
+    internal const ushort NUD_STALE = 0x04;
+    internal const ushort NUD_FAILED = 0x20;
+    internal const ushort NUD_NOARP = 0x40;   // in the bridge FDB: a static entry
+    internal const ushort NUD_PERMANENT = 0x80;
+
+    // linux/rtnetlink.h
+    internal const byte RTN_UNICAST = 1;
+    internal const byte RTN_LOCAL = 2;
+    internal const byte RTN_BROADCAST = 3;
+
+    private readonly Lazy<IReadOnlyList<Link>> _links;
+    private readonly Lazy<IReadOnlyList<AddressEntry>> _addresses;
+    private readonly Lazy<IReadOnlyList<NeighborEntry>> _neighbors;
+    private readonly Lazy<IReadOnlyList<ProxyNeighborEntry>> _proxies;
+    private readonly Lazy<IReadOnlyList<FdbEntry>> _fdb;
+    private readonly Lazy<IReadOnlyList<RouteEntry>> _routes;
+
+    public LiveServer(NetNamespace ns, RtnlSocket socket)
+    {
+        Namespace = ns;
+        Socket = socket;
+        _links = new(socket.DumpLinks);
+        _addresses = new(socket.DumpAddresses);
+        _neighbors = new(socket.DumpNeighbors);
+        _proxies = new(socket.DumpProxyNeighbors);
+        _fdb = new(socket.DumpFdb);
+        _routes = new(() => socket.DumpRoutes());
+    }
+
+    public NetNamespace Namespace { get; }
+
+    public RtnlSocket Socket { get; }
+
+    public IReadOnlyList<AddressEntry> Addresses => _addresses.Value;
+
+    public IReadOnlyList<NeighborEntry> Neighbors => _neighbors.Value;
+
+    public IReadOnlyList<ProxyNeighborEntry> Proxies => _proxies.Value;
+
+    public IReadOnlyList<FdbEntry> Fdb => _fdb.Value;
+
+    /// <summary>The main routing table.</summary>
+    public IReadOnlyList<RouteEntry> Routes => _routes.Value;
+
+    public Link? Link(string name) => _links.Value.FirstOrDefault(l => l.Name == name);
+
+    public Link? Link(int? index) => index is { } i ? _links.Value.FirstOrDefault(l => l.Index == i) : null;
+
+    public string Name(int? index) => Link(index)?.Name ?? (index is { } i ? "ifindex " + i.ToString(CultureInfo.InvariantCulture) : "?");
+
+    /// <summary>The bridge <paramref name="link"/> is a port of, if any.</summary>
+    public Link? MasterOf(Link link) => Link(link.MasterIndex);
+
+    /// <summary>
+    /// The interface that holds the server's LAN address for <paramref name="uplink"/>: the bridge it
+    /// is a port of (mixed mode), else the uplink itself.
+    /// </summary>
+    public Link? L3Uplink(string uplink) => Link(uplink) is { } l ? MasterOf(l) ?? l : null;
+
+    public IEnumerable<AddressEntry> AddressesOn(Link link) => Addresses.Where(a => a.IfIndex == link.Index);
+
+    public bool IsLocal(Ipv4Address address) => Addresses.Any(a => ToModel(a.Address) == address);
+
+    /// <summary>A sysctl under /proc/sys, or null when the kernel has no such file (the interface is gone).</summary>
+    public string? Sysctl(string path)
+    {
+        try
+        {
+            return Netlink.Sysctl.Read(Namespace, path).Trim();
+        }
+        catch (NetlinkException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary><c>ip route get DEST [from SRC iif DEV]</c>: the kernel's own answer, or why it refused.</summary>
+    public (RouteEntry? Route, string? Refusal) GetRoute(Ipv4Address destination, Link? input, Ipv4Address? source)
+    {
+        try
+        {
+            return (Socket.GetRoute(ToIp(destination), input?.Index, source is { } s ? ToIp(s) : null), null);
+        }
+        catch (NetlinkException e)
+        {
+            return (null, e.ErrnoName);
+        }
+    }
+
+    /// <summary>Whether the link passes packets: administratively up and with carrier.</summary>
+    public static string? NotUp(Link link)
+    {
+        if (!link.AdminUp) return $"{link.Name} is down";
+        if (!link.OperUp) return $"{link.Name} is up but has no carrier (its other end is down or not attached)";
+        return null;
+    }
+
+    public static string Mac(System.Net.NetworkInformation.PhysicalAddress? mac) =>
+        mac is null ? "(none)" : MacAddress.FromBytes(mac.GetAddressBytes()).ToString();
+
+    public static IPAddress ToIp(Ipv4Address a) => new(a.GetBytes());
+
+    public static Ipv4Address ToModel(IPAddress a) => Ipv4Address.FromBytes(a.GetAddressBytes());
+
+    /// <summary>A neighbour state as <c>ip neigh</c> names it.</summary>
+    public static string State(ushort state) => state switch
+    {
+        _ when (state & NUD_PERMANENT) != 0 => "PERMANENT",
+        _ when (state & NUD_REACHABLE) != 0 => "REACHABLE",
+        _ when (state & NUD_STALE) != 0 => "STALE",
+        _ when (state & NUD_INCOMPLETE) != 0 => "INCOMPLETE",
+        _ when (state & NUD_FAILED) != 0 => "FAILED",
+        _ => "0x" + state.ToString("x2", CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>A route answer as <c>ip route get</c> prints its first words.</summary>
+    public string Describe(RouteEntry r, Ipv4Address destination) => r.Type switch
+    {
+        RTN_LOCAL => $"local {destination} dev {Name(r.OutIfIndex)}",
+        RTN_BROADCAST => $"broadcast {destination} dev {Name(r.OutIfIndex)}",
+        _ => $"{destination}" + (r.Gateway is { } gw ? $" via {gw}" : "") + $" dev {Name(r.OutIfIndex)}",
+    };
+}

@@ -1,0 +1,274 @@
+using Hostnet.Model;
+using Hostnet.Netlink;
+
+namespace Hostnet.Engine.Trace;
+
+/// <summary>The host-routed figure: the server answers ARP for the VM and routes to its vme.</summary>
+public sealed partial class PathTracer
+{
+    /// <summary>
+    /// Into a host-routed VM from a LAN segment: the L3 uplink answers ARP with the server's MAC
+    /// (its proxy entry), takes the packet in, routes it to the vme, and delivers it with the
+    /// permanent neighbour entry.
+    /// </summary>
+    /// <param name="owner">The routed VM adapter that holds <paramref name="destination"/>.</param>
+    /// <param name="destination">The address traced.</param>
+    /// <param name="source">The sender's address, or null: one of the LAN's.</param>
+    /// <param name="sender">Who sends: computer X, or a bridged VM on the same LAN.</param>
+    /// <param name="port">The bridge port the packet enters by, when it is not the uplink (a bridged VM's vme).</param>
+    private void IntoRoutedFromLan(Endpoint owner, Ipv4Address destination, Ipv4Address? source, string sender = "computer X", string? port = null)
+    {
+        var uplinkName = owner.Network.Uplink;
+        if (_server.Link(uplinkName) is not { } uplink)
+        {
+            Add("uplink", false, $"the uplink {uplinkName} of network {owner.Network.Name} does not exist on the server: nothing answers for {destination} on the LAN",
+                "create or rename the interface, then hostnet apply");
+            return;
+        }
+        var l3 = _server.MasterOf(uplink) ?? uplink;
+        var mac = LiveServer.Mac(l3.Mac);
+
+        // Who answers ARP: the published entry on the L3 uplink.
+        var published = _server.Proxies.Where(p => LiveServer.ToModel(p.Address) == destination).ToList();
+        if (published.Any(p => p.IfIndex == l3.Index))
+        {
+            Add("arp", true, $"{sender} asks who has {destination}; {l3.Name} answers with the server's MAC {mac} "
+                + $"(published entry: arp -n shows `{destination} * * MP {l3.Name}`)");
+        }
+        else
+        {
+            var elsewhere = published.Count > 0
+                ? $" (it is published on {string.Join(", ", published.Select(p => _server.Name(p.IfIndex)))}, where no ARP request for it comes in)"
+                : "";
+            Add("arp", false, $"no published (proxy) entry for {destination} on {l3.Name}{elsewhere}: nobody answers ARP for it on the LAN "
+                + $"(`ip neigh show proxy` lacks `{destination} dev {l3.Name}`)", TraceStep.Apply);
+        }
+
+        var delay = _server.Sysctl($"net/ipv4/neigh/{l3.Name}/proxy_delay");
+        if (delay == "0") Add("proxy-delay", true, $"net.ipv4.neigh.{l3.Name}.proxy_delay = 0: the answer goes out at once");
+        else Add("proxy-delay", false, $"net.ipv4.neigh.{l3.Name}.proxy_delay = {delay ?? "?"}: the kernel delays each proxy ARP answer by a random 0–{Jiffies(delay)} ms", TraceStep.Apply);
+
+        ForwardingStep(l3.Name, $"the kernel neither answers proxy ARP on {l3.Name} nor forwards what comes in there");
+
+        var inDetail = l3 == uplink
+            ? $"{sender} sends the packet to {mac}; it comes in on {uplink.Name}"
+            : $"{sender} sends the packet to {mac}; it comes in on {port ?? uplink.Name}, a port of {l3.Name}, which passes it up to the server (the MAC is {l3.Name}'s own)";
+        var entry = port is null ? uplink : _server.Link(port) ?? uplink;
+        var down = LiveServer.NotUp(entry) ?? (l3 == uplink ? null : LiveServer.NotUp(l3));
+        Add("in", down is null, down is null ? inDetail : $"{inDetail}, but {down}", TraceStep.Apply);
+
+        var from = source ?? LanSource(l3);
+        var lookup = $"`ip route get {destination} from {from} iif {l3.Name}`";
+        var (route, refusal) = _server.GetRoute(destination, l3, from);
+        RouteToVme(owner, destination, route, refusal, lookup);
+        if (_steps[^1] is { Ok: false })
+        {
+            // The kernel publishes an address only while it routes it out by another interface (arp_process).
+            _steps[^1] = _steps[^1] with { Detail = _steps[^1].Detail + $"; and until it does, {l3.Name} does not answer ARP for {destination} either" };
+        }
+
+        var vme = HostLinkStep(owner, bridge: null);
+        if (vme is not null) NeighborStep(owner, destination, vme);
+        GuestStep(owner, destination, checkDefaultRoute: false);
+    }
+
+    /// <summary>The "route" step of a way into a routed VM: the kernel's lookup must leave by the VM's vme.</summary>
+    private void RouteToVme(Endpoint owner, Ipv4Address destination, RouteEntry? route, string? refusal, string lookup)
+    {
+        var vmeName = owner.HostInterface;
+        var owned = OwnedRoute(destination);
+        var ownedText = owned is { Protocol: Intent.HostnetMarks.RouteProtocol }
+            ? $" (route `{destination} dev {_server.Name(owned.OutIfIndex)} proto hostnet scope link`)"
+            : "";
+        if (route is null)
+        {
+            var cause = _forwardingOff ? "forwarding is off" : owned is null ? $"the /32 route to {vmeName} is missing" : null;
+            Add("route", false, $"{lookup}: no route ({refusal ?? "unreachable"}): the server drops it" + (cause is null ? "" : "; " + cause),
+                TraceStep.Apply);
+            return;
+        }
+        var said = _server.Describe(route, destination);
+        if (route.Type == LiveServer.RTN_UNICAST && _server.Name(route.OutIfIndex) == vmeName)
+        {
+            Add("route", true, $"{lookup}: {said}{ownedText}: the server forwards it to {vmeName} ({owner.Describe})");
+            return;
+        }
+        var missing = owned is null || owned.Protocol != Intent.HostnetMarks.RouteProtocol
+            ? $"; the route `{destination} dev {vmeName} proto hostnet scope link` is missing"
+            : "";
+        Add("route", false, $"{lookup}: {said}: it does not go to {vmeName} ({owner.Describe}){missing}", TraceStep.Apply);
+    }
+
+    /// <summary>The "neighbour" step: the server holds the VM's ARP entry, permanent, with the VM's MAC.</summary>
+    private void NeighborStep(Endpoint owner, Ipv4Address destination, Link vme)
+    {
+        var entry = _server.Neighbors.FirstOrDefault(n => n.IfIndex == vme.Index && LiveServer.ToModel(n.Address) == destination);
+        var want = owner.Adapter.Mac.ToString();
+        if (entry is null)
+        {
+            Add("neighbour", false, $"no neighbour entry for {destination} on {vme.Name}: the server does not hold VM {owner.Vm.Name}'s ARP entry "
+                + $"(want `{destination} lladdr {want} PERMANENT`)", TraceStep.Apply);
+            return;
+        }
+        var have = LiveServer.Mac(entry.Mac);
+        var state = LiveServer.State(entry.State);
+        if ((entry.State & LiveServer.NUD_PERMANENT) == 0 || have != want)
+        {
+            Add("neighbour", false, $"{destination} lladdr {have} {state} dev {vme.Name}: want lladdr {want} PERMANENT", TraceStep.Apply);
+            return;
+        }
+        Add("neighbour", true, $"{destination} lladdr {have} PERMANENT dev {vme.Name}: the server holds the VM's ARP entry and sends the frame to {owner.GuestInterface} in VM {owner.Vm.Name}");
+    }
+
+    /// <summary>Out of a host-routed VM: to its gateway on the server, then the server's route.</summary>
+    private void OutOfRoutedVm(Departure departure, Ipv4Address destination)
+    {
+        var sender = departure.Sender;
+        var source = departure.Source;
+        var gateway = sender.Gateway;
+        GuestStep(sender, source, checkDefaultRoute: true);
+
+        var vme = _server.Link(sender.HostInterface);
+        var eth = sender.GuestInterface;
+        if (departure.Guest is { Via: null } onLink && destination != gateway)
+        {
+            // An on-link route in the guest: it asks ARP for the destination itself, and the vme answers by proxy_arp.
+            var proxyArp = _server.Sysctl($"net/ipv4/conf/{sender.HostInterface}/proxy_arp");
+            Add("gateway", proxyArp == "1", proxyArp == "1"
+                ? $"{onLink.Said}: on-link, VM {sender.Vm.Name} asks ARP for {destination} itself; {sender.HostInterface} answers with proxy_arp = 1"
+                : $"{onLink.Said}: on-link, VM {sender.Vm.Name} asks ARP for {destination} itself, but net.ipv4.conf.{sender.HostInterface}.proxy_arp = {proxyArp ?? "?"}: nobody answers",
+                TraceStep.Apply);
+        }
+        else if (departure.Guest is { Via: { } via } other && via != gateway)
+        {
+            Add("gateway", false, $"{other.Said}: VM {sender.Vm.Name} sends it to {via}, not to its gateway {gateway}: nothing on {sender.HostInterface} answers for {via}", TraceStep.Apply);
+        }
+        else
+        {
+            var holds = vme is not null && _server.AddressesOn(vme).Any(a => LiveServer.ToModel(a.Address) == gateway);
+            var said = departure.Guest is { } g ? g.Said + ": " : $"{destination} is off-link for {eth} (its addresses are /32): ";
+            var gwDetail = destination == gateway
+                ? $"{said}{destination} is VM {sender.Vm.Name}'s gateway, on-link via {eth}"
+                : $"{said}VM {sender.Vm.Name} sends it to its gateway {gateway}, on-link via {eth}";
+            Add("gateway", holds, holds
+                ? $"{gwDetail}; the server holds {gateway}/32 on {sender.HostInterface} and answers its ARP"
+                : $"{gwDetail}, but {sender.HostInterface} does not hold {gateway}/32: nobody answers the VM's ARP for its gateway", TraceStep.Apply);
+        }
+
+        if (HostLinkStep(sender, bridge: null) is not { } link) return;
+        ForwardingStep(link.Name, $"the server does not forward what VM {sender.Vm.Name} sends");
+
+        if (destination == gateway)
+        {
+            Add("out", true, $"{destination} is the gateway on {link.Name}: the server itself answers");
+            return;
+        }
+
+        RouteOnward(link, source, destination);
+    }
+
+    /// <summary>
+    /// The server's own routing of a packet that came in on <paramref name="link"/> from
+    /// <paramref name="source"/>: the lookup, and then the way into the VM that owns the
+    /// destination, the server itself, or the next hop out.
+    /// </summary>
+    private void RouteOnward(Link link, Ipv4Address source, Ipv4Address destination)
+    {
+        var lookup = $"`ip route get {destination} from {source} iif {link.Name}`";
+        var target = TargetOf(destination);
+        if (target is { Network.Mode: NetworkMode.HostRouted })
+        {
+            var (r, refusal) = _server.GetRoute(destination, link, source);
+            RouteToVme(target, destination, r, refusal, lookup);
+            if (HostLinkStep(target, bridge: null) is { } into) NeighborStep(target, destination, into);
+            GuestStep(target, destination, checkDefaultRoute: false);
+            return;
+        }
+
+        var (route, why) = _server.GetRoute(destination, link, source);
+        if (route is null)
+        {
+            Add("route", false, $"{lookup}: no route ({why ?? "unreachable"}): the server has no way to {destination}"
+                + (_server.Routes.Any(x => x.PrefixLength == 0) ? "" : " (it has no default route)"));
+            return;
+        }
+        var said = _server.Describe(route, destination);
+        if (route.Type == LiveServer.RTN_LOCAL)
+        {
+            Add("route", true, $"{lookup}: {said}: {destination} is the server's own address; it is delivered to the server");
+            return;
+        }
+        if (route.Type != LiveServer.RTN_UNICAST)
+        {
+            Add("route", false, $"{lookup}: {said} (route type {route.Type}): the server does not forward it");
+            return;
+        }
+        var outLink = _server.Link(route.OutIfIndex);
+        Add("route", true, $"{lookup}: {said}: the server sends it out by {outLink?.Name ?? "?"}");
+
+        if (target is { Network.Mode: NetworkMode.Bridged })
+        {
+            IntoBridged(target, destination, $"the server (on {outLink?.Name})", $"the server sends the frame out by {outLink?.Name}, into the bridge");
+            return;
+        }
+        NextHopStep(outLink, route.Gateway is { } gw ? LiveServer.ToModel(gw) : destination);
+    }
+
+    /// <summary>The "next-hop" step: what the server knows of the next hop on the outgoing interface.</summary>
+    private void NextHopStep(Link? outLink, Ipv4Address hop)
+    {
+        if (outLink is null) return;
+        if (LiveServer.NotUp(outLink) is { } down)
+        {
+            Add("next-hop", false, $"{down}: nothing leaves by it");
+            return;
+        }
+        var n = _server.Neighbors.FirstOrDefault(x => x.IfIndex == outLink.Index && LiveServer.ToModel(x.Address) == hop);
+        var known = n is not null && n.Mac is not null && (n.State & (LiveServer.NUD_FAILED | LiveServer.NUD_INCOMPLETE)) == 0
+            ? $"the server's ARP table has {hop} lladdr {LiveServer.Mac(n.Mac)} {LiveServer.State(n.State)} dev {outLink.Name}"
+            : $"{hop} is not in the server's ARP table yet: the server asks for it on {outLink.Name}";
+        Add("next-hop", true, $"next hop {hop} on {outLink.Name}: {known}");
+    }
+
+    /// <summary>The running VM adapter that owns <paramref name="address"/>, if any (no step of its own).</summary>
+    private Endpoint? TargetOf(Ipv4Address address)
+    {
+        if (_state.FindAddressHolder(address) is not { } id) return null;
+        var vm = _state.GetVm(id.Vm);
+        var adapter = vm.FindAdapter(id.Index)!;
+        if (_state.FindNetwork(adapter.Network) is not { } network) return null;
+        var target = new Endpoint(vm, adapter, network);
+        if (!vm.Running)
+        {
+            Add("target", false, $"{address} belongs to {target.Describe}, but VM {vm.Name} is stopped", $"hostnet vm start {vm.Name}");
+            return null;
+        }
+        Add("target", true, $"{address} belongs to {target.Describe} (network {network.Name}, {Network.ModeName(network.Mode)}, MAC {adapter.Mac})");
+        return target;
+    }
+
+    /// <summary>
+    /// A source address on the LAN for a lookup "as if from computer X": one of the uplink's subnet that
+    /// is neither the server's nor a VM's (rp_filter would refuse either), or a documentation address.
+    /// </summary>
+    private Ipv4Address LanSource(Link l3)
+    {
+        foreach (var a in _server.AddressesOn(l3))
+        {
+            if (a.PrefixLength is < 8 or > 30) continue;
+            var net = new Ipv4Cidr(LiveServer.ToModel(a.Address), a.PrefixLength);
+            for (var v = net.Network.Value + 1; v < net.Broadcast.Value && v < net.Network.Value + 256; v++)
+            {
+                var candidate = new Ipv4Address(v);
+                if (!_server.IsLocal(candidate) && _state.FindAddressHolder(candidate) is null) return candidate;
+            }
+        }
+        return DocumentationSource;
+    }
+
+    /// <summary>proxy_delay is in jiffies (USER_HZ, 100 per second); the delay is random up to it.</summary>
+    private static string Jiffies(string? value) =>
+        int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var j)
+            ? (j * 10).ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : "?";
+}

@@ -1,0 +1,304 @@
+using Hostnet.Engine.Intent;
+using Hostnet.Model;
+using Hostnet.Netlink;
+
+namespace Hostnet.Engine.Trace;
+
+/// <summary>
+/// Explains a packet's way through the live server, hop by hop, from the kernel's own
+/// answers — the route lookup (RTM_GETROUTE as if the packet came in on an interface),
+/// the neighbour and proxy tables, the bridge ports and forwarding database — held
+/// against the desired state, which says which VM and adapter own the destination.
+/// Reads only; changes nothing.
+/// </summary>
+public sealed partial class PathTracer
+{
+    /// <summary>A source for a LAN lookup when the uplink has no address to take one from (TEST-NET-1, RFC 5737).</summary>
+    private static readonly Ipv4Address DocumentationSource = new(0xC0000201);
+
+    private readonly NetNamespace _serverNs;
+    private readonly RtnlSocket _socket;
+    private readonly DesiredState _state;
+
+    // One trace at a time: its steps, its own look at the server, and what an earlier step found.
+    private readonly List<TraceStep> _steps = [];
+    private LiveServer _server;
+    private bool _forwardingOff;
+
+    /// <param name="serverNs">The server's network namespace (sysctls are read there).</param>
+    /// <param name="server">An rtnetlink socket opened in <paramref name="serverNs"/>.</param>
+    /// <param name="state">The desired state: which VM and adapter own which address.</param>
+    public PathTracer(NetNamespace serverNs, RtnlSocket server, DesiredState state)
+    {
+        ArgumentNullException.ThrowIfNull(serverNs);
+        ArgumentNullException.ThrowIfNull(server);
+        ArgumentNullException.ThrowIfNull(state);
+        _serverNs = serverNs;
+        _socket = server;
+        _state = state;
+        _server = new LiveServer(serverNs, server);
+    }
+
+    /// <summary>Starts a trace on a fresh look at the server.</summary>
+    private void Begin()
+    {
+        _steps.Clear();
+        _forwardingOff = false;
+        _server = new LiveServer(_serverNs, _socket);
+    }
+
+    /// <summary>
+    /// A packet from computer X on the LAN to <paramref name="destination"/>: who answers
+    /// ARP for it, where it comes in, and how the server hands it to the VM.
+    /// </summary>
+    public PathTrace FromLan(Ipv4Address destination)
+    {
+        Begin();
+        if (Owner(destination) is { } owner)
+        {
+            if (owner.Network.Mode == NetworkMode.HostRouted) IntoRoutedFromLan(owner, destination, source: null);
+            else IntoBridged(owner, destination, "computer X", entry: null);
+        }
+        return new PathTrace(destination.ToString(), "the LAN", _steps.ToList());
+    }
+
+    /// <summary>
+    /// A packet that VM <paramref name="vmName"/> sends to <paramref name="destination"/>: its
+    /// gateway, the server's route out, and the way into the VM that owns the destination, if one does.
+    /// </summary>
+    public PathTrace FromVm(string vmName, Ipv4Address destination)
+    {
+        Begin();
+        var vm = _state.GetVm(vmName);
+        if (Depart(vm, destination) is { } departure)
+        {
+            if (departure.Sender.Network.Mode == NetworkMode.HostRouted) OutOfRoutedVm(departure, destination);
+            else OutOfBridgedVm(departure, destination);
+        }
+        return new PathTrace(destination.ToString(), "VM " + vm.Name, _steps.ToList());
+    }
+
+    private void Add(string step, bool ok, string detail, string? fix = null) =>
+        _steps.Add(new TraceStep(step, ok, detail, ok ? null : fix));
+
+    /// <summary>A VM adapter with what the desired state knows of it.</summary>
+    private sealed record Endpoint(Vm Vm, Adapter Adapter, Network Network)
+    {
+        public string HostInterface => Vm.HostInterface(Adapter.Index);
+
+        public string GuestInterface => Naming.GuestInterface(Adapter.Index);
+
+        public string Describe => $"VM {Vm.Name}, adapter {Adapter.Name}";
+
+        public Ipv4Address Gateway => Network.Gateway ?? Ipv4Address.DefaultRoutedGateway;
+    }
+
+    /// <summary>The "owner" step: which VM and adapter the desired state gives <paramref name="address"/>.</summary>
+    private Endpoint? Owner(Ipv4Address address)
+    {
+        if (_state.FindAddressHolder(address) is not { } id)
+        {
+            Add("owner", false, $"{address} is not the address of any VM here (see `hostnet vm list`); "
+                + "`hostnet trace ADDR --from-vm VM` follows a packet from a VM to any address");
+            return null;
+        }
+        var vm = _state.GetVm(id.Vm);
+        var adapter = vm.FindAdapter(id.Index)!;
+        if (_state.FindNetwork(adapter.Network) is not { } network)
+        {
+            Add("owner", false, $"{address} belongs to VM {vm.Name}, adapter {adapter.Name}, on network {adapter.Network}, which does not exist");
+            return null;
+        }
+        var who = new Endpoint(vm, adapter, network);
+        if (!vm.Running)
+        {
+            Add("owner", false, $"{address} belongs to {who.Describe}, but VM {vm.Name} is stopped: nothing of it is on the server",
+                $"hostnet vm start {vm.Name}");
+            return null;
+        }
+        Add("owner", true, $"{address} belongs to {who.Describe} (network {network.Name}, {Network.ModeName(network.Mode)}, MAC {adapter.Mac}, server side {who.HostInterface})");
+        return who;
+    }
+
+    /// <summary>How a VM sends a packet: from which adapter and address and, when the guest's kernel was asked, to which next hop.</summary>
+    private sealed record Departure(Endpoint Sender, Ipv4Address Source, GuestRoute? Guest);
+
+    /// <summary>The guest kernel's answer: the next hop (null: on-link) and the lookup as <c>ip route get</c> prints it.</summary>
+    private sealed record GuestRoute(Ipv4Address? Via, string Said);
+
+    /// <summary>
+    /// The "vm" step: the adapter a VM sends from. A netns guest's own kernel is asked (its routing
+    /// table decides); for a QEMU guest, whose tables the server cannot see, its first adapter.
+    /// </summary>
+    private Departure? Depart(Vm vm, Ipv4Address destination)
+    {
+        if (!vm.Running)
+        {
+            Add("vm", false, $"VM {vm.Name} is stopped: nothing of it is on the server", $"hostnet vm start {vm.Name}");
+            return null;
+        }
+        if (vm.Guest.Kind == GuestKind.Netns && (vm.Guest.NetnsName ?? Naming.DefaultNetns(vm.Name)) is var ns && NetNamespace.Exists(ns))
+            return DepartAsTheGuestSays(vm, ns, destination, out var departure) ? departure : null;
+
+        foreach (var adapter in vm.Adapters.OrderBy(a => a.Index))
+        {
+            if (_state.FindNetwork(adapter.Network) is { } network && adapter.Addresses.Count > 0)
+            {
+                var who = new Endpoint(vm, adapter, network);
+                var source = adapter.Addresses[0].Address;
+                Add("vm", true, $"VM {vm.Name} sends from {source} on {who.GuestInterface} "
+                    + $"(adapter {adapter.Name}, network {network.Name}, {Network.ModeName(network.Mode)}, MAC {adapter.Mac}; its first adapter: the server cannot see a QEMU guest's routing)");
+                return new Departure(who, source, Guest: null);
+            }
+        }
+        Add("vm", false, $"VM {vm.Name} has no adapter with an address on a network here", $"hostnet adapter add {vm.Name} --network NET --ip ADDR");
+        return null;
+    }
+
+    /// <summary><c>ip -n GUEST route get DEST</c>: the guest's kernel picks the interface, the source and the next hop.</summary>
+    private bool DepartAsTheGuestSays(Vm vm, string ns, Ipv4Address destination, out Departure? departure)
+    {
+        departure = null;
+        using var guestNs = NetNamespace.Open(ns);
+        using var guest = RtnlSocket.Open(guestNs);
+        var lookup = $"`ip -n {ns} route get {destination}`";
+        RouteEntry? route;
+        string? refusal = null;
+        try
+        {
+            route = guest.GetRoute(LiveServer.ToIp(destination));
+        }
+        catch (NetlinkException e)
+        {
+            route = null;
+            refusal = e.ErrnoName;
+        }
+        if (route is null)
+        {
+            Add("vm", false, $"{lookup}: no route ({refusal ?? "unreachable"}): VM {vm.Name} has no way to {destination}", TraceStep.Apply);
+            return false;
+        }
+        var dev = route.OutIfIndex is { } i ? guest.GetLink(i) : null;
+        if (route.Type == LiveServer.RTN_LOCAL)
+        {
+            Add("vm", true, $"{lookup}: local {destination} dev {dev?.Name ?? "lo"}: it is VM {vm.Name}'s own address and never leaves the VM");
+            return false;
+        }
+        if (dev is null || !dev.Name.StartsWith("eth", StringComparison.Ordinal)
+            || !int.TryParse(dev.Name.AsSpan(3), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index)
+            || vm.FindAdapter(index) is not { } adapter || _state.FindNetwork(adapter.Network) is not { } network)
+        {
+            Add("vm", false, $"{lookup}: it leaves by {dev?.Name ?? "?"}, which is none of VM {vm.Name}'s adapters");
+            return false;
+        }
+        var source = route.PreferredSource is { } src ? LiveServer.ToModel(src)
+            : adapter.Addresses.Count > 0 ? adapter.Addresses[0].Address
+            : Ipv4Address.Any;
+        var via = route.Gateway is { } gw ? LiveServer.ToModel(gw) : (Ipv4Address?)null;
+        var who = new Endpoint(vm, adapter, network);
+        Add("vm", true, $"VM {vm.Name} sends from {source} on {dev.Name} (adapter {adapter.Name}, network {network.Name}, {Network.ModeName(network.Mode)}, MAC {adapter.Mac})");
+        departure = new Departure(who, source, new GuestRoute(via, $"{lookup}: {destination}" + (via is { } v ? $" via {v}" : "") + $" dev {dev.Name} src {source}"));
+        return true;
+    }
+
+    /// <summary>The "vme" step: the VM's server-side interface exists, is Hostnet's for this adapter, and passes packets.</summary>
+    private Link? HostLinkStep(Endpoint who, string? bridge)
+    {
+        var name = who.HostInterface;
+        if (_server.Link(name) is not { } vme)
+        {
+            Add("vme", false, $"{name} ({who.Describe}) does not exist on the server", TraceStep.Apply);
+            return null;
+        }
+        var problems = new List<string>();
+        if (HostnetMarks.ParseAlias(vme.Alias) is not { } owner || owner.Vm != who.Vm.Name || owner.Adapter != who.Adapter.Index)
+            problems.Add($"its alias is '{vme.Alias}', not '{HostnetMarks.Alias(who.Vm.Name, who.Adapter.Index)}'");
+        if (bridge is not null && _server.MasterOf(vme)?.Name != bridge)
+            problems.Add(_server.MasterOf(vme) is { } m ? $"it is a port of {m.Name}, not of {bridge}" : $"it is not a port of {bridge}");
+        if (!vme.AdminUp) problems.Add("it is down");
+        if (problems.Count > 0)
+        {
+            Add("vme", false, $"{name} ({who.Describe}): {string.Join("; ", problems)}", TraceStep.Apply);
+            return vme;
+        }
+        if (!vme.OperUp)
+        {
+            var why = who.Vm.Guest.Kind == GuestKind.Tap
+                ? $"no carrier: QEMU does not hold the tap open (see `hostnet vm show {who.Vm.Name}` for its -netdev)"
+                : $"no carrier: the guest end {who.GuestInterface} is down";
+            Add("vme", false, $"{name} ({who.Describe}) is up but has {why}", who.Vm.Guest.Kind == GuestKind.Tap ? null : TraceStep.Apply);
+            return vme;
+        }
+        Add("vme", true, $"{name} is up" + (bridge is null ? "" : $", a port of {bridge}") + $", MAC {LiveServer.Mac(vme.Mac)}: {who.Describe}");
+        return vme;
+    }
+
+    /// <summary>The "forwarding" step: the kernel forwards what comes in on <paramref name="input"/>.</summary>
+    private bool ForwardingStep(string input, string why)
+    {
+        var global = _server.Sysctl("net/ipv4/ip_forward");
+        var perLink = _server.Sysctl($"net/ipv4/conf/{input}/forwarding");
+        var off = new List<string>();
+        if (global != "1") off.Add($"net.ipv4.ip_forward = {global ?? "?"}");
+        if (perLink != "1") off.Add($"net.ipv4.conf.{input}.forwarding = {perLink ?? "?"}");
+        if (off.Count > 0)
+        {
+            Add("forwarding", false, $"forwarding is off ({string.Join(", ", off)}): {why}", TraceStep.Apply);
+            _forwardingOff = true;
+            return false;
+        }
+        Add("forwarding", true, $"net.ipv4.ip_forward = 1 and net.ipv4.conf.{input}.forwarding = 1");
+        return true;
+    }
+
+    /// <summary>The route Hostnet made for <paramref name="address"/>, if the main table has it (for its protocol).</summary>
+    private RouteEntry? OwnedRoute(Ipv4Address address) =>
+        _server.Routes.FirstOrDefault(r => r.PrefixLength == 32 && LiveServer.ToModel(r.Destination) == address);
+
+    /// <summary>The "guest" step: inside a netns guest, the adapter's interface is up and holds its address.</summary>
+    private void GuestStep(Endpoint who, Ipv4Address? address, bool checkDefaultRoute)
+    {
+        if (who.Vm.Guest.Kind != GuestKind.Netns)
+        {
+            Add("guest", true, $"{who.GuestInterface} inside VM {who.Vm.Name} (a QEMU guest, MAC {who.Adapter.Mac}): the guest's own network settings are beyond the server's view");
+            return;
+        }
+        var ns = who.Vm.Guest.NetnsName ?? Naming.DefaultNetns(who.Vm.Name);
+        if (!NetNamespace.Exists(ns))
+        {
+            Add("guest", false, $"the guest namespace {ns} of VM {who.Vm.Name} does not exist", TraceStep.Apply);
+            return;
+        }
+        using var guestNs = NetNamespace.Open(ns);
+        using var guest = RtnlSocket.Open(guestNs);
+        var eth = guest.GetLink(who.GuestInterface);
+        if (eth is null)
+        {
+            Add("guest", false, $"{who.GuestInterface} does not exist in VM {who.Vm.Name} (netns {ns})", TraceStep.Apply);
+            return;
+        }
+        var problems = new List<string>();
+        if (!eth.AdminUp) problems.Add($"{eth.Name} is down");
+        if (address is { } a && !guest.DumpAddresses().Any(x => x.IfIndex == eth.Index && LiveServer.ToModel(x.Address) == a))
+            problems.Add($"{eth.Name} does not hold {a}");
+        string? gatewayText = null;
+        if (checkDefaultRoute)
+        {
+            var defaults = guest.DumpRoutes().Where(r => r.PrefixLength == 0).ToList();
+            var expected = who.Network.Mode == NetworkMode.HostRouted ? who.Gateway : who.Adapter.Gateway;
+            if (expected is { } gw)
+            {
+                if (!defaults.Any(r => r.Gateway is { } g && LiveServer.ToModel(g) == gw && r.OutIfIndex == eth.Index))
+                    problems.Add($"it has no default route via {gw} dev {eth.Name}");
+                else gatewayText = $", default via {gw} dev {eth.Name}";
+            }
+        }
+        if (problems.Count > 0)
+        {
+            Add("guest", false, $"in VM {who.Vm.Name} (netns {ns}): {string.Join("; ", problems)}", TraceStep.Apply);
+            return;
+        }
+        Add("guest", true, $"{eth.Name} in VM {who.Vm.Name} (netns {ns}) is up, MAC {LiveServer.Mac(eth.Mac)}"
+            + (address is { } held ? $", holds {held}" : "") + (gatewayText ?? ""));
+    }
+}
