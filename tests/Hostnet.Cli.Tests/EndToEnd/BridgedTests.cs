@@ -149,6 +149,10 @@ public class BridgedTests
             Assert.Equal("default via 192.168.200.10 dev eth0", DefaultRoute(lab.ServerNs));
             Assert.NotNull(Lab.Ping(lab.ServerNs, Lab.ComputerXAddress));
 
+            // plan says exactly what will move before anything does.
+            Assert.Contains("+ uplink eth0 master br1 (moves 192.168.200.1/24, route default via 192.168.200.10 from eth0 to br1)",
+                HostnetCli.OnLab(lab, "plan").Stdout.Split('\n'));
+
             // The next apply completes the move.
             HostnetCli.Ok(lab, "apply");
             Assert.Equal("br1", Master(lab.ServerNs, "eth0"));
