@@ -241,4 +241,23 @@ public class AddressRouteNeighborTests
         Assert.Equal(3000, h.Socket.DumpProxyNeighbors().Count);
         Assert.Equal(3000, h.Ns.IpJson("neigh", "show", "proxy").GetArrayLength());
     }
+
+    [PrivilegedFact]
+    public void Stop_on_error_sends_nothing_after_the_send_that_failed()
+    {
+        using var h = new Host();
+        var batch = h.Socket.CreateBatch();
+        for (int i = 0; i < 3000; i++)
+        {
+            batch.Add(i == 10
+                ? new AddProxyNeighbor(99999, "ghost", IPAddress.Parse("10.78.0.10"))
+                : new AddProxyNeighbor(h.Eth0, "eth0", new IPAddress([10, 78, (byte)(i >> 8), (byte)i])));
+        }
+        var results = batch.Send(stopOnError: true);
+        // The first send (many requests) ran whole, the failure included; nothing after it was sent.
+        Assert.InRange(results.Count, 11, 2999);
+        Assert.False(results[10].Ok);
+        Assert.Equal(results.Count - 1, results.Count(r => r.Ok));
+        Assert.Equal(results.Count - 1, h.Ns.IpJson("neigh", "show", "proxy").GetArrayLength());
+    }
 }
