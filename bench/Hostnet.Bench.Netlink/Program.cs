@@ -209,7 +209,7 @@ double RunHostnet(string ns, int count, List<double> cpu)
 static double ChildrenCpuSeconds()
 {
     var usage = new long[18]; // struct rusage: timeval ru_utime, timeval ru_stime, 14 longs
-    if (Native.GetRUsage(-1, usage) != 0) return double.NaN;
+    if (LibcUsage.GetRUsage(-1, usage) != 0) return double.NaN;
     return usage[0] + usage[1] / 1e6 + usage[2] + usage[3] / 1e6;
 }
 
@@ -222,7 +222,7 @@ static double Report(string what, double seconds, double cpu = double.NaN)
     return seconds;
 }
 
-internal static partial class Native
+internal static partial class LibcUsage
 {
     [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "getrusage")]
     internal static partial int GetRUsage(int who, [System.Runtime.InteropServices.Out] long[] usage);
