@@ -82,13 +82,15 @@ public class AddressRouteNeighborTests
 
         // another table, with a gateway and a metric
         h.Socket.Execute(new AddAddress(h.Eth0, "eth0", IPAddress.Parse("10.9.0.1"), 24));
-        var other = new RouteSpec(IPAddress.Parse("10.50.0.0"), 16, h.Eth0, "eth0", IPAddress.Parse("10.9.0.254"), Table: 1000, Protocol: 77, Metric: 20);
+        var other = new RouteSpec(IPAddress.Parse("10.50.0.0"), 16, h.Eth0, "eth0", IPAddress.Parse("10.9.0.254"), Table: 1000, Protocol: 77,
+            PreferredSource: IPAddress.Parse("10.9.0.1"), Metric: 20);
         h.Socket.Execute(new AddRoute(other));
         var t = h.Ns.IpJson("-4", "route", "show", "table", "1000")[0];
         Assert.Equal("10.50.0.0/16", t.GetProperty("dst").GetString());
         Assert.Equal("10.9.0.254", t.GetProperty("gateway").GetString());
         Assert.Equal(20, t.GetProperty("metric").GetInt32());
-        Assert.Equal(new RouteEntry(IPAddress.Parse("10.50.0.0"), 16, h.Eth0, IPAddress.Parse("10.9.0.254"), 1000, 77, 0, 1, null, 20, null),
+        Assert.Equal("10.9.0.1", t.GetProperty("prefsrc").GetString());
+        Assert.Equal(new RouteEntry(IPAddress.Parse("10.50.0.0"), 16, h.Eth0, IPAddress.Parse("10.9.0.254"), 1000, 77, 0, 1, IPAddress.Parse("10.9.0.1"), 20, null),
             Assert.Single(h.Socket.DumpRoutes(1000)));
         Assert.Contains(h.Socket.DumpRoutes(0), r => r.Table == 255); // all tables include local
 
