@@ -28,25 +28,27 @@ Console.WriteLine();
 
 var hostnet = new List<double>();
 var batch = new List<double>();
+var hostnetCpu = new List<double>();
+var batchCpu = new List<double>();
 for (int r = 0; r < runs; r++)
 {
-    batch.Add(InFreshNamespace($"ipbatch{r}", ns => RunIpBatch(ns, adapters)));
-    hostnet.Add(InFreshNamespace($"hostnet{r}", ns => RunHostnet(ns, adapters)));
+    batch.Add(InFreshNamespace($"ipbatch{r}", ns => RunIpBatch(ns, adapters, batchCpu)));
+    hostnet.Add(InFreshNamespace($"hostnet{r}", ns => RunHostnet(ns, adapters, hostnetCpu)));
 }
 double perLineSeconds = InFreshNamespace("perline", ns => RunPerLine(ns, perLine));
 double perLineExtrapolated = perLineSeconds * adapters / perLine;
 
 string F(double s) => s.ToString("0.000", CultureInfo.InvariantCulture) + " s";
 Console.WriteLine();
-Console.WriteLine($"| variant | {adapters * 6} operations | runs |");
-Console.WriteLine("| --- | --- | --- |");
-Console.WriteLine($"| Hostnet.Netlink (batched) | {F(Median(hostnet))} | {string.Join(", ", hostnet.Select(F))} |");
-Console.WriteLine($"| ip -batch | {F(Median(batch))} | {string.Join(", ", batch.Select(F))} |");
+Console.WriteLine($"| variant | {adapters * 6} operations, wall (median) | CPU time user+sys (median) | wall, each run |");
+Console.WriteLine("| --- | --- | --- | --- |");
+Console.WriteLine($"| Hostnet.Netlink (batched) | {F(Median(hostnet))} | {F(Median(hostnetCpu))} | {string.Join(", ", hostnet.Select(F))} |");
+Console.WriteLine($"| ip -batch | {F(Median(batch))} | {F(Median(batchCpu))} | {string.Join(", ", batch.Select(F))} |");
 Console.WriteLine(perLine == adapters
-    ? $"| one ip per line | {F(perLineSeconds)} ({perLine * 6} processes) | 1 |"
-    : $"| one ip per line | {F(perLineExtrapolated)} (extrapolated from {perLine} adapters = {perLine * 6} processes: {F(perLineSeconds)}) | 1 |");
+    ? $"| one ip per line | {F(perLineSeconds)} ({perLine * 6} processes) | | 1 run |"
+    : $"| one ip per line | {F(perLineExtrapolated)} (extrapolated from {perLine} adapters = {perLine * 6} processes: {F(perLineSeconds)}) | | 1 run |");
 Console.WriteLine();
-Console.WriteLine($"Hostnet / ip -batch = {(Median(hostnet) / Median(batch)).ToString("0.00", CultureInfo.InvariantCulture)}");
+Console.WriteLine($"Hostnet / ip -batch: wall {(Median(hostnet) / Median(batch)).ToString("0.00", CultureInfo.InvariantCulture)}, CPU {(Median(hostnetCpu) / Median(batchCpu)).ToString("0.00", CultureInfo.InvariantCulture)}");
 return Median(hostnet) <= Median(batch) ? 0 : 1;
 
 static double Median(List<double> xs)
@@ -136,16 +138,18 @@ void Verify(string ns, string tag)
     Console.WriteLine($"  {tag,-10} observed by ip: {pairs} veth pairs ({up} vme up), {routes} routes, {proxies} proxy entries, {neighbours} permanent neighbours");
 }
 
-double RunIpBatch(string ns, int count)
+double RunIpBatch(string ns, int count, List<double> cpu)
 {
     string file = Path.GetTempFileName();
     File.WriteAllLines(file, Lines(count));
     try
     {
+        double cpu0 = ChildrenCpuSeconds();
         var sw = Stopwatch.StartNew();
         Sh("ip", "-n", ns, "-batch", file);
         sw.Stop();
-        return Report("ip -batch", sw.Elapsed.TotalSeconds);
+        cpu.Add(ChildrenCpuSeconds() - cpu0);
+        return Report("ip -batch", sw.Elapsed.TotalSeconds, cpu[^1]);
     }
     finally
     {
@@ -161,8 +165,10 @@ double RunPerLine(string ns, int count)
     return Report($"ip x {count * 6}", sw.Elapsed.TotalSeconds);
 }
 
-double RunHostnet(string ns, int count)
+double RunHostnet(string ns, int count, List<double> cpu)
 {
+    var self = Process.GetCurrentProcess();
+    var cpu0 = self.TotalProcessorTime;
     var sw = Stopwatch.StartNew();
     using var handle = NetNamespace.Open(ns);
     using var rtnl = RtnlSocket.Open(handle);
@@ -194,13 +200,30 @@ double RunHostnet(string ns, int count)
     rest.SendOrThrow();
     sw.Stop();
     Console.WriteLine($"  hostnet    phases: {count} veths {created.TotalMilliseconds:0} ms, link dump {(dumped - created).TotalMilliseconds:0} ms, {count * 5} other operations {(sw.Elapsed - dumped).TotalMilliseconds:0} ms");
-    return Report("hostnet", sw.Elapsed.TotalSeconds);
+    self.Refresh();
+    cpu.Add((self.TotalProcessorTime - cpu0).TotalSeconds);
+    return Report("hostnet", sw.Elapsed.TotalSeconds, cpu[^1]);
 }
 
-static double Report(string what, double seconds)
+// getrusage(RUSAGE_CHILDREN): user and system time of the waited-for children (the ip processes).
+static double ChildrenCpuSeconds()
+{
+    var usage = new long[18]; // struct rusage: timeval ru_utime, timeval ru_stime, 14 longs
+    if (LibcUsage.GetRUsage(-1, usage) != 0) return double.NaN;
+    return usage[0] + usage[1] / 1e6 + usage[2] + usage[3] / 1e6;
+}
+
+static double Report(string what, double seconds, double cpu = double.NaN)
 {
     // The load average shows whether other work on the machine competed with the run.
     string load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
-    Console.WriteLine($"  {what,-10} {seconds.ToString("0.000", CultureInfo.InvariantCulture)} s   (load average {load})");
+    string cpuText = double.IsNaN(cpu) ? "" : $", CPU {cpu.ToString("0.000", CultureInfo.InvariantCulture)} s";
+    Console.WriteLine($"  {what,-10} {seconds.ToString("0.000", CultureInfo.InvariantCulture)} s{cpuText}   (load average {load})");
     return seconds;
+}
+
+internal static partial class LibcUsage
+{
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "getrusage")]
+    internal static partial int GetRUsage(int who, [System.Runtime.InteropServices.Out] long[] usage);
 }

@@ -40,6 +40,13 @@ public static class Arp
         });
     }
 
+    /// <summary>The default listening window of a probe: long enough for a LAN, short enough to run before every VM start.</summary>
+    public static readonly TimeSpan DefaultProbeWindow = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>A probe with the default 100 ms window.</summary>
+    public static IReadOnlyDictionary<IPAddress, PhysicalAddress> Probe(NetNamespace ns, string ifName, IEnumerable<IPAddress> addresses) =>
+        Probe(ns, ifName, addresses, DefaultProbeWindow);
+
     /// <summary>
     /// RFC 5227 probes (sender IP 0.0.0.0) for every address at once, then one listening window:
     /// which addresses someone answered for, and with which MAC.

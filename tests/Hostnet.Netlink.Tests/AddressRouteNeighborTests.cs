@@ -82,13 +82,15 @@ public class AddressRouteNeighborTests
 
         // another table, with a gateway and a metric
         h.Socket.Execute(new AddAddress(h.Eth0, "eth0", IPAddress.Parse("10.9.0.1"), 24));
-        var other = new RouteSpec(IPAddress.Parse("10.50.0.0"), 16, h.Eth0, "eth0", IPAddress.Parse("10.9.0.254"), Table: 1000, Protocol: 77, Metric: 20);
+        var other = new RouteSpec(IPAddress.Parse("10.50.0.0"), 16, h.Eth0, "eth0", IPAddress.Parse("10.9.0.254"), Table: 1000, Protocol: 77,
+            PreferredSource: IPAddress.Parse("10.9.0.1"), Metric: 20);
         h.Socket.Execute(new AddRoute(other));
         var t = h.Ns.IpJson("-4", "route", "show", "table", "1000")[0];
         Assert.Equal("10.50.0.0/16", t.GetProperty("dst").GetString());
         Assert.Equal("10.9.0.254", t.GetProperty("gateway").GetString());
         Assert.Equal(20, t.GetProperty("metric").GetInt32());
-        Assert.Equal(new RouteEntry(IPAddress.Parse("10.50.0.0"), 16, h.Eth0, IPAddress.Parse("10.9.0.254"), 1000, 77, 0, 1, null, 20, null),
+        Assert.Equal("10.9.0.1", t.GetProperty("prefsrc").GetString());
+        Assert.Equal(new RouteEntry(IPAddress.Parse("10.50.0.0"), 16, h.Eth0, IPAddress.Parse("10.9.0.254"), 1000, 77, 0, 1, IPAddress.Parse("10.9.0.1"), 20, null),
             Assert.Single(h.Socket.DumpRoutes(1000)));
         Assert.Contains(h.Socket.DumpRoutes(0), r => r.Table == 255); // all tables include local
 
@@ -240,5 +242,24 @@ public class AddressRouteNeighborTests
         Assert.StartsWith("add proxy neighbor 10.77.0.5 dev ghost: No such device (ENODEV)", results[3000].Error!.Message);
         Assert.Equal(3000, h.Socket.DumpProxyNeighbors().Count);
         Assert.Equal(3000, h.Ns.IpJson("neigh", "show", "proxy").GetArrayLength());
+    }
+
+    [PrivilegedFact]
+    public void Stop_on_error_sends_nothing_after_the_send_that_failed()
+    {
+        using var h = new Host();
+        var batch = h.Socket.CreateBatch();
+        for (int i = 0; i < 3000; i++)
+        {
+            batch.Add(i == 10
+                ? new AddProxyNeighbor(99999, "ghost", IPAddress.Parse("10.78.0.10"))
+                : new AddProxyNeighbor(h.Eth0, "eth0", new IPAddress([10, 78, (byte)(i >> 8), (byte)i])));
+        }
+        var results = batch.Send(stopOnError: true);
+        // The first send (many requests) ran whole, the failure included; nothing after it was sent.
+        Assert.InRange(results.Count, 11, 2999);
+        Assert.False(results[10].Ok);
+        Assert.Equal(results.Count - 1, results.Count(r => r.Ok));
+        Assert.Equal(results.Count - 1, h.Ns.IpJson("neigh", "show", "proxy").GetArrayLength());
     }
 }

@@ -33,6 +33,7 @@ public sealed class ArpIcmpTests : IDisposable
         var answers = Arp.Probe(_server.Handle, "eth0", [IPAddress.Parse("10.9.0.7"), IPAddress.Parse("10.9.0.8")], TimeSpan.FromMilliseconds(300));
         Assert.Equal(_lanMac, Assert.Single(answers, kv => kv.Key.Equals(IPAddress.Parse("10.9.0.7"))).Value);
         Assert.Single(answers);
+        Assert.Empty(Arp.Probe(_server.Handle, "eth0", [IPAddress.Parse("10.9.0.9")])); // default 100 ms window
         // An RFC 5227 probe (sender 0.0.0.0) must not teach the LAN a neighbour for the server.
         Assert.DoesNotContain("10.9.0.1", _lan.Ip("neigh", "show", "dev", "lan0"));
     }

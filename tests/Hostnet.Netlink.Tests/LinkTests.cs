@@ -175,4 +175,16 @@ public class LinkTests
         Assert.Null(s.GetLink("nope"));
         Assert.Null(s.GetLink(99999));
     }
+
+    [PrivilegedFact]
+    public void A_veth_that_already_exists_keeps_its_alias()
+    {
+        using var t = new TestNamespace("alias");
+        t.Ip("link", "add", "x1", "type", "veth", "peer", "name", "y1");
+        t.Ip("link", "set", "x1", "alias", "someone else's");
+        using var s = t.Socket();
+        var ex = Assert.Throws<NetlinkException>(() => s.Execute(new CreateVeth("x1", "y2", Alias: "vm 1 nic 0")));
+        Assert.Equal(Errno.EEXIST, ex.Errno);
+        Assert.Equal("someone else's", t.IpJson("link", "show", "dev", "x1")[0].GetProperty("ifalias").GetString());
+    }
 }

@@ -104,5 +104,21 @@ public class NetNamespaceTests
         Assert.DoesNotContain("pool0", Sh.Ip("link", "show"));
     }
 
+    [PrivilegedFact]
+    public void A_socket_without_a_namespace_reads_the_callers_namespace()
+    {
+        // Read-only: the machine's own namespace is looked at, never changed.
+        using var s = RtnlSocket.Open();
+        Assert.Contains(s.DumpLinks(), l => l.Name == "lo" && l.Index == 1);
+        using var t = new TestNamespace("here");
+        t.Ip("link", "add", "here0", "type", "veth", "peer", "name", "here1");
+        Assert.True(t.Handle.Invoke(() =>
+        {
+            using var inside = RtnlSocket.Open();
+            return inside.GetLink("here0") is not null;
+        }));
+        Assert.Null(s.GetLink("here0"));
+    }
+
     private static string NsLink(string path) => new FileInfo(path).LinkTarget ?? "";
 }
