@@ -80,6 +80,17 @@ public partial class HostRoutedTests
         var hostnetArp = HostnetCli.Ok(lab, "arp").Split('\n').Select(l => Spaces().Replace(l.Trim(), " ")).ToArray();
         Assert.Contains($"{Vm1Ip} * * MP eth0", hostnetArp);
         Assert.Contains(HostnetCli.Ok(lab, "route").Split('\n'), l => l.StartsWith(Vm1Ip + " dev vme7b9a73a1.0", StringComparison.Ordinal));
+        using (var arpJson = JsonDocument.Parse(HostnetCli.Ok(lab, "--json", "arp")))
+        {
+            Assert.Contains(arpJson.RootElement.EnumerateArray(), r =>
+                r.GetProperty("address").GetString() == Vm1Ip && r.GetProperty("flags").GetString() == "MP" && r.GetProperty("iface").GetString() == "eth0");
+        }
+        using (var routeJson = JsonDocument.Parse(HostnetCli.Ok(lab, "--json", "route")))
+        {
+            Assert.Contains(routeJson.RootElement.EnumerateArray(), r =>
+                r.GetProperty("dst").GetString() == Vm2Ip && r.GetProperty("dev").GetString() == "vme4980d06a.0"
+                && r.GetProperty("vm").GetString() == "vm2" && r.GetProperty("adapter").GetString() == "net0");
+        }
 
         Assert.Equal(0, PlanExitCode(lab));
     }
