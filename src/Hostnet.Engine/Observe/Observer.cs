@@ -36,9 +36,11 @@ public sealed class Observer
             if (l.Mac is { } mac && mac.GetAddressBytes().Length == 6) macs[l.Name] = ToMac(mac);
         }
         var hasIpv6 = _serverNs.Invoke(() => Directory.Exists("/proc/sys/net/ipv6/conf"));
+        var thresholds = _serverNs.Invoke(ReadGcThresholds);
         return new ServerSnapshot(links, new ServerFacts(masters, hasIpv6)
         {
             MacOfLink = macs,
+            NeighborGcThresholds = thresholds,
             EnslavedUplinks = ledger.Keys(LedgerKind.Uplink).ToHashSet(StringComparer.Ordinal),
         });
     }
@@ -127,6 +129,28 @@ public sealed class Observer
             if (!NetNamespace.Exists(ns.Name)) continue;
             result.Add(ns);
             result.AddRange(ObserveGuest(ns.Name, intent));
+        }
+        return result;
+    }
+
+    /// <summary>gc_thresh1..3 as they are (read on the namespace's thread); none where the kernel does not show them.</summary>
+    private static Dictionary<string, long> ReadGcThresholds()
+    {
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var path in IntentBuilder.NeighborGcThresholdPaths)
+        {
+            try
+            {
+                if (long.TryParse(File.ReadAllText("/proc/sys/" + path).Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value))
+                    result[path] = value;
+            }
+            catch (IOException)
+            {
+                // Not in this namespace: the kernel shows them only in the host's first namespace.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
         }
         return result;
     }
