@@ -20,7 +20,18 @@ public sealed record Link(
     int? MasterIndex,
     string? Alias,
     int? LinkIndex,
-    int? LinkNetnsId);
+    int? LinkNetnsId)
+{
+    /// <summary>
+    /// The link's IPv4 settings (IFLA_AF_SPEC / IFLA_INET_CONF), the values of
+    /// <c>/proc/sys/net/ipv4/conf/NAME/*</c>: element <c>i - 1</c> is IPV4_DEVCONF_<c>i</c>
+    /// (linux/ip.h). Null when the dump did not carry them.
+    /// </summary>
+    public IReadOnlyList<int>? Ipv4Conf { get; init; }
+
+    /// <summary>The link's IPv6 settings (IFLA_INET6_CONF): element <c>i</c> is DEVCONF_<c>i</c> (linux/ipv6.h); null when absent.</summary>
+    public IReadOnlyList<int>? Ipv6Conf { get; init; }
+}
 
 /// <summary>An IPv4 address on a link (RTM_NEWADDR).</summary>
 public sealed record AddressEntry(int IfIndex, IPAddress Address, int PrefixLength, byte Scope);

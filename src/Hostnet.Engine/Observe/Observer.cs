@@ -121,8 +121,16 @@ public sealed class Observer
             if (wantedProxies.Contains(o) || ledger.Has(LedgerEntry.Proxy(dev, o.Address))) result.Add(o);
         }
 
-        var sysctls = intent.Objects.OfType<SysctlObject>().ToList();
-        result.AddRange(_serverNs.Invoke(() => ReadSysctls(sysctls)));
+        // A link's own settings come with the link dump (IFLA_AF_SPEC): one /proc read per value
+        // made this the slowest part of a plan (30,000 file reads for 10,000 adapters).
+        var byName = snapshot.Links.ToDictionary(l => l.Name, StringComparer.Ordinal);
+        var sysctls = new List<SysctlObject>();
+        foreach (var s in intent.Objects.OfType<SysctlObject>())
+        {
+            if (FromLinkDump(s.Path, byName) is { } value) result.Add(s with { Value = value });
+            else sysctls.Add(s);
+        }
+        if (sysctls.Count > 0) result.AddRange(_serverNs.Invoke(() => ReadSysctls(sysctls)));
 
         foreach (var ns in intent.Objects.OfType<NamespaceObject>())
         {
@@ -131,6 +139,35 @@ public sealed class Observer
             result.AddRange(ObserveGuest(ns.Name, intent));
         }
         return result;
+    }
+
+    // linux/ip.h: IPV4_DEVCONF_*; linux/ipv6.h: DEVCONF_*
+    private const int IPV4_DEVCONF_FORWARDING = 1;
+    private const int IPV4_DEVCONF_PROXY_ARP = 3;
+    private const int IPV4_DEVCONF_SEND_REDIRECTS = 6;
+    private const int IPV4_DEVCONF_RP_FILTER = 8;
+    private const int DEVCONF_ACCEPT_RA = 3;
+
+    /// <summary>
+    /// <c>net/ipv4/conf/DEV/NAME</c> (and IPv6 accept_ra) as the link dump carries it, or null
+    /// when it does not (another path, a link not there, a value Hostnet does not read this way).
+    /// </summary>
+    internal static string? FromLinkDump(string path, IReadOnlyDictionary<string, Link> links)
+    {
+        var parts = path.Split('/');
+        if (parts.Length != 5 || parts[0] != "net" || parts[2] != "conf" || !links.TryGetValue(parts[3], out var link)) return null;
+        int? value = (parts[1], parts[4]) switch
+        {
+            ("ipv4", "forwarding") => At(link.Ipv4Conf, IPV4_DEVCONF_FORWARDING - 1),
+            ("ipv4", "proxy_arp") => At(link.Ipv4Conf, IPV4_DEVCONF_PROXY_ARP - 1),
+            ("ipv4", "send_redirects") => At(link.Ipv4Conf, IPV4_DEVCONF_SEND_REDIRECTS - 1),
+            ("ipv4", "rp_filter") => At(link.Ipv4Conf, IPV4_DEVCONF_RP_FILTER - 1),
+            ("ipv6", "accept_ra") => At(link.Ipv6Conf, DEVCONF_ACCEPT_RA),
+            _ => null,
+        };
+        return value?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        static int? At(IReadOnlyList<int>? conf, int i) => conf is not null && i < conf.Count ? conf[i] : null;
     }
 
     /// <summary>gc_thresh1..3 as they are (read on the namespace's thread); none where the kernel does not show them.</summary>
