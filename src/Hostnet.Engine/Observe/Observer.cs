@@ -128,6 +128,8 @@ public sealed class Observer
         foreach (var s in intent.Objects.OfType<SysctlObject>())
         {
             if (FromLinkDump(s.Path, byName) is { } value) result.Add(s with { Value = value });
+            // The link is not there yet: the value is missing (no /proc read and failure per link to learn it).
+            else if (s.PerLink && s.Path.Split('/') is [_, _, _, var dev, _] && !byName.ContainsKey(dev)) continue;
             else sysctls.Add(s);
         }
         if (sysctls.Count > 0) result.AddRange(_serverNs.Invoke(() => ReadSysctls(sysctls)));
