@@ -27,17 +27,23 @@ need_root() { [ "$(id -u)" = 0 ] || { echo "$0: run as root (it makes network na
 
 build_cli() { "$ROOT/hostnet" --version >/dev/null; cp -r "$ROOT/.build/hostnet" "$WORK/cli"; }
 
-# lab_up: LAN bridge, computer X at 192.168.200.10, server eth0 at 192.168.200.1/24.
-lab_up() {
-  ip netns add "$LAN"; ip netns add "$CX"; ip netns add "$SRV"
+# lan_up: the LAN (a bridge in $LAN) with computer X at 192.168.200.10/24.
+lan_up() {
+  ip netns add "$LAN"; ip netns add "$CX"
   ip -n "$LAN" link add lanbr type bridge; ip -n "$LAN" link set lanbr up
   ip link add cx-port netns "$LAN" type veth peer name eth0 netns "$CX"
   ip -n "$LAN" link set cx-port master lanbr up
   ip -n "$CX" link set lo up; ip -n "$CX" link set eth0 up; ip -n "$CX" addr add 192.168.200.10/24 dev eth0
-  ip link add srv-port netns "$LAN" type veth peer name eth0 netns "$SRV"
-  ip -n "$LAN" link set srv-port master lanbr up
-  ip -n "$SRV" link set lo up; ip -n "$SRV" link set eth0 up
-  ip -n "$SRV" addr add 192.168.200.1/24 dev eth0
+}
+
+# lan_server NAME ADDR: a server namespace whose eth0 plugs into the LAN, with ADDR/24 on it.
+lan_server() {
+  local srv=$1 addr=$2 port="p$RANDOM"
+  ip netns add "$srv"
+  ip link add "$port" netns "$LAN" type veth peer name eth0 netns "$srv"
+  ip -n "$LAN" link set "$port" master lanbr up
+  ip -n "$srv" link set lo up; ip -n "$srv" link set eth0 up
+  ip -n "$srv" addr add "$addr/24" dev eth0
 }
 
 # A fresh server namespace with only the uplink (no LAN behind it): for pure kernel-programming figures.
@@ -84,3 +90,9 @@ report() {
   printf '%-58s %s\n' "$1" "$2"
   if [ -n "${BENCH_RESULTS:-}" ]; then printf '%s\t%s\n' "$1" "$2" >> "$BENCH_RESULTS"; fi
 }
+
+# median V...: the middle value (the lower middle for an even count).
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# The machine: printed once by each benchmark, kept beside its figures.
+machine() { echo "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r); load average $(cut -d' ' -f1-3 /proc/loadavg)"; }

@@ -27,23 +27,33 @@ twin_sysctls() {  # one shell in the namespace, builtin writes: no process per v
       echo 1 > /proc/sys/net/ipv4/conf/$d/proxy_arp; echo 1 > /proc/sys/net/ipv4/conf/$d/rp_filter; done'
 }
 
-# --- Hostnet
-S=$P-r1; server_up "$S"
-gen_import "$WORK/routed.json" "$N" host-routed
-t=$(now); "$HOSTNET" --state-dir "$WORK/st1" --netns "$S" import "$WORK/routed.json" >/dev/null; t_import=$(since "$t")
-t=$(now); "$HOSTNET" --state-dir "$WORK/st1" --netns "$S" apply >/dev/null; t_apply=$(since "$t")
-routes=$(ip -n "$S" route show proto 0x$(printf %x 0) 2>/dev/null | wc -l || true)
-links=$(ip -n "$S" -o link show | grep -c ' vme' || true)
-[ "$links" -eq "$N" ] || { echo "routed-start: expected $N vme links, found $links" >&2; exit 1; }
-t_hostnet=$(awk -v a="$t_import" -v b="$t_apply" 'BEGIN { printf "%.3f", a + b }')
-server_down "$S"
+run_hostnet() {  # prints "import apply" seconds
+  local S=$P-r1 st=$WORK/st-$RANDOM t ti ta
+  server_up "$S"
+  t=$(now); "$HOSTNET" --state-dir "$st" --netns "$S" import "$WORK/routed.json" >/dev/null; ti=$(since "$t")
+  t=$(now); "$HOSTNET" --state-dir "$st" --netns "$S" apply >/dev/null; ta=$(since "$t")
+  local links; links=$(ip -n "$S" -o link show | grep -c ' vme' || true)
+  [ "$links" -eq "$N" ] || { echo "routed-start: expected $N vme links, found $links" >&2; exit 1; }
+  server_down "$S"; rm -rf "$st"
+  echo "$ti $ta"
+}
+run_batch() {
+  local S=$P-r2 t
+  server_up "$S"
+  t=$(now); ip -n "$S" -batch "$WORK/twin.batch"; twin_sysctls "$S" "$N"; since "$t"; echo
+  server_down "$S"
+}
 
-# --- ip -batch
-S=$P-r2; server_up "$S"
+gen_import "$WORK/routed.json" "$N" host-routed
 twin_batch "$N" "$WORK/twin.batch"
 ops=$(wc -l < "$WORK/twin.batch")
-t=$(now); ip -n "$S" -batch "$WORK/twin.batch"; twin_sysctls "$S" "$N"; t_batch=$(since "$t")
-server_down "$S"
+REPEAT=${REPEAT:-3}
+ti=(); ta=(); th=(); tb=()
+for ((r = 0; r < REPEAT; r++)); do   # alternated, so that a busy moment hits both alike
+  read -r a b < <(run_hostnet); ti+=("$a"); ta+=("$b"); th+=("$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", a + b }')")
+  tb+=("$(run_batch)")
+done
+t_import=$(median "${ti[@]}"); t_apply=$(median "${ta[@]}"); t_hostnet=$(median "${th[@]}"); t_batch=$(median "${tb[@]}")
 
 # --- one ip process per operation (on PER_OP_N VMs, extrapolated linearly to N)
 S=$P-r3; server_up "$S"
@@ -55,8 +65,9 @@ for ((i = 1; i <= PER_OP_N; i++)); do d=$(printf 'vme%08x.0' $i)
 t_perop=$(since "$t"); t_perop_n=$(awk -v a="$t_perop" -v n="$N" -v m="$PER_OP_N" 'BEGIN { printf "%.3f", a * n / m }')
 server_down "$S"
 
-report "1. $N routed VMs: hostnet import" "${t_import}s"
-report "1. $N routed VMs: hostnet apply (probe on)" "${t_apply}s"
+echo "machine: $(machine); median of $REPEAT runs"
+report "1. $N routed VMs: hostnet import (plan, one probe window, apply)" "${t_import}s"
+report "1. $N routed VMs: hostnet apply afterwards (nothing to do)" "${t_apply}s"
 report "1. $N routed VMs: hostnet import+apply" "${t_hostnet}s"
 report "1. $N routed VMs: ip -batch ($ops ops) + sysctl writes" "${t_batch}s"
 report "1. $N routed VMs: one ip/sysctl process per op (${PER_OP_N} VMs, x$((N / PER_OP_N)))" "${t_perop_n}s"
