@@ -134,11 +134,35 @@ public sealed class Observer
         }
         if (sysctls.Count > 0) result.AddRange(_serverNs.Invoke(() => ReadSysctls(sysctls)));
 
-        foreach (var ns in intent.Objects.OfType<NamespaceObject>())
+        var guests = intent.Objects.OfType<NamespaceObject>().Where(ns => NetNamespace.Exists(ns.Name)).ToList();
+        result.AddRange(guests);
+        if (guests.Count > 0) result.AddRange(ObserveGuests(guests.Select(g => g.Name).ToList(), intent));
+        return result;
+    }
+
+    /// <summary>Every guest namespace's objects: all sockets opened from one thread, then one dump per kind in each.</summary>
+    private static List<KernelObject> ObserveGuests(List<string> names, KernelIntent intent)
+    {
+        var devs = intent.Objects.OfType<GuestLinkState>().ToLookup(g => g.GuestNetns, g => g.Name, StringComparer.Ordinal);
+        var result = new List<KernelObject>();
+        var namespaces = new List<NetNamespace>(names.Count);
+        try
         {
-            if (!NetNamespace.Exists(ns.Name)) continue;
-            result.Add(ns);
-            result.AddRange(ObserveGuest(ns.Name, intent));
+            foreach (var name in names) namespaces.Add(NetNamespace.Open(name));
+            var sockets = RtnlSocket.OpenEach(namespaces);
+            try
+            {
+                for (int i = 0; i < names.Count; i++)
+                    result.AddRange(ObserveGuest(names[i], sockets[i], devs[names[i]].ToHashSet(StringComparer.Ordinal)));
+            }
+            finally
+            {
+                foreach (var s in sockets) s.Dispose();
+            }
+        }
+        finally
+        {
+            foreach (var ns in namespaces) ns.Dispose();
         }
         return result;
     }
@@ -215,12 +239,9 @@ public sealed class Observer
         return found;
     }
 
-    private static List<KernelObject> ObserveGuest(string netns, KernelIntent intent)
+    private static List<KernelObject> ObserveGuest(string netns, RtnlSocket sock, HashSet<string> devs)
     {
-        var devs = intent.Objects.OfType<GuestLinkState>().Where(g => g.GuestNetns == netns).Select(g => g.Name).ToHashSet(StringComparer.Ordinal);
         var result = new List<KernelObject>();
-        using var ns = NetNamespace.Open(netns);
-        using var sock = RtnlSocket.Open(ns);
         var links = sock.DumpLinks().Where(l => devs.Contains(l.Name)).ToDictionary(l => l.Index);
         foreach (var l in links.Values) result.Add(new GuestLinkState(netns, l.Name, l.AdminUp));
         foreach (var a in sock.DumpAddresses())
