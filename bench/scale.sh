@@ -12,7 +12,8 @@ SIZES=("$@"); [ ${#SIZES[@]} -gt 0 ] || SIZES=(1000 10000)
 # rss_time LABEL CMD...: runs CMD under /usr/bin/time -v; prints "<wall s> <max RSS MiB>".
 rss_time() {
   local out=$WORK/time.out
-  /usr/bin/time -v -o "$out" "$@" >/dev/null
+  # plan --exit-code exits 3 when the kernel is not in sync: that is a failure here too.
+  /usr/bin/time -v -o "$out" "$@" >/dev/null || { echo "FAILED(exit $?) -"; return; }
   awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i] }
               /Maximum resident set size/ { r = $2 / 1024 }
               END { printf "%.3f %.0f\n", s, r }' "$out"
@@ -20,7 +21,7 @@ rss_time() {
 # syscalls CMD...: netlink round trips of one command: sendto+sendmsg, recvfrom+recvmsg.
 syscalls() {
   local out=$WORK/strace.out
-  strace -f -c -o "$out" -e trace=sendto,sendmsg,recvfrom,recvmsg "$@" >/dev/null
+  strace -f -c -o "$out" -e trace=sendto,sendmsg,recvfrom,recvmsg "$@" >/dev/null || { echo "FAILED"; return; }
   # strace -c columns: % time, seconds, usecs/call, calls, [errors,] syscall
   awk '$NF ~ /^(sendto|sendmsg)$/ { s += $4 }
        $NF ~ /^(recvfrom|recvmsg)$/ { r += $4 }
@@ -34,7 +35,7 @@ for N in "${SIZES[@]}"; do
   t=$(now); "${H[@]}" import "$WORK/scale$N.json" >/dev/null; t_setup=$(since "$t")
   links=$(ip -n "$S" -o link show | grep -c ' vme' || true)
   [ "$links" -eq "$N" ] || { echo "scale: expected $N vme links, found $links" >&2; exit 1; }
-  report "4. $N routed adapters: start all (import+apply, probe)" "${t_setup}s"
+  report "4. $N routed adapters: start all (import: plan, probe, apply)" "${t_setup}s"
 
   read -r w r < <(rss_time "${H[@]}" plan --exit-code)
   report "4. $N routed adapters: hostnet plan, nothing to do" "${w}s, ${r} MiB max RSS"
