@@ -25,7 +25,11 @@ trap 'exit 130' INT TERM
 
 need_root() { [ "$(id -u)" = 0 ] || { echo "$0: run as root (it makes network namespaces)" >&2; exit 1; }; }
 
-build_cli() { "$ROOT/hostnet" --version >/dev/null; cp -r "$ROOT/.build/hostnet" "$WORK/cli"; }
+# The CLI under test: this tree's (built by the launcher), or HOSTNET_DIR (another build's publish directory, for before/after).
+build_cli() {
+  if [ -n "${HOSTNET_DIR:-}" ]; then cp -r "$HOSTNET_DIR" "$WORK/cli"; return; fi
+  "$ROOT/hostnet" --version >/dev/null; cp -r "$ROOT/.build/hostnet" "$WORK/cli"
+}
 
 # lan_up: the LAN (a bridge in $LAN) with computer X at 192.168.200.10/24.
 lan_up() {
