@@ -16,7 +16,8 @@ HOSTNET="$WORK/cli/hostnet"   # a copy: a rebuild during a run does not change t
 cleanup() {
   local rc=$?
   # Guest namespaces first, then the lab; only names with our prefix.
-  ip netns list 2>/dev/null | awk '{print $1}' | grep -F -- "$P-" | while read -r n; do ip netns del "$n" 2>/dev/null || true; done
+  { ip netns list 2>/dev/null | awk '{print $1}' | grep -F -- "$P-" | while read -r n; do ip netns del "$n" 2>/dev/null || true; done; } || true
+
   rm -rf "$WORK"
   exit $rc
 }
