@@ -243,6 +243,9 @@ public sealed partial class RtnlSocket : IDisposable
         {
             int msg = w.BeginMessage(Native.RTM_GETLINK, Native.NLM_F_REQUEST | Native.NLM_F_DUMP, seq);
             w.WriteIfinfomsg(Interop.Libc.AF_UNSPEC, 0, 0, 0);
+            // Without the counters (IFLA_STATS, IFLA_STATS64: ~300 bytes a link, never read) a dump of
+            // 10,000 links is a third fewer datagrams.
+            w.WriteAttributeU32(Native.IFLA_EXT_MASK, Native.RTEXT_FILTER_SKIP_STATS);
             w.EndMessage(msg);
         }, static (in NetlinkMessage m, List<Link> into) =>
         {

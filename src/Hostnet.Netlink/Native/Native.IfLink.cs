@@ -43,4 +43,5 @@ internal static partial class Native
 
     // linux/rtnetlink.h: RTEXT_FILTER_*
     internal const uint RTEXT_FILTER_VF = 1;
+    internal const uint RTEXT_FILTER_SKIP_STATS = 1 << 3;
 }
