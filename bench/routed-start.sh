@@ -8,15 +8,15 @@ N=${1:-1000}; PER_OP_N=${2:-100}
 need_root; build_cli
 GW=169.255.30.1
 
-# The ip twin: per VM, tuntap add, link up (with the MAC), gateway /32, route /32, permanent neighbour,
+# The ip twin: per VM, tuntap add, link up with its host-side MAC (fe:…), gateway /32, route /32, permanent neighbour,
 # proxy entry, then proxy_arp and rp_filter — what Hostnet's plan holds for a routed tap adapter.
 twin_batch() {
   local n=$1 out=$2 i ip vme mac
   : > "$out"
   for ((i = 1; i <= n; i++)); do
     ip=$(vm_ip $i); vme=$(printf 'vme%08x.0' $i); mac=$(printf '02:00:%02x:%02x:%02x:%02x' $((i>>24&255)) $((i>>16&255)) $((i>>8&255)) $((i&255)))
-    printf 'tuntap add dev %s mode tap\nlink set %s up\naddress add %s/32 dev %s\nroute add %s/32 dev %s scope link\nneigh add %s lladdr %s dev %s nud permanent\nneigh add proxy %s dev eth0\n' \
-      "$vme" "$vme" "$GW" "$vme" "$ip" "$vme" "$ip" "$mac" "$vme" "$ip" >> "$out"
+    printf 'tuntap add dev %s mode tap\nlink set %s address fe%s up\naddress add %s/32 dev %s\nroute add %s/32 dev %s scope link\nneigh add %s lladdr %s dev %s nud permanent\nneigh add proxy %s dev eth0\n' \
+      "$vme" "$vme" "${mac:2}" "$GW" "$vme" "$ip" "$vme" "$ip" "$mac" "$vme" "$ip" >> "$out"
   done
 }
 twin_sysctls() {  # one shell in the namespace, builtin writes: no process per value
