@@ -148,17 +148,22 @@ public sealed class HostEngine : IDisposable
     public void ProbeOrRefuse(PreparedApply prepared, TimeSpan window)
     {
         var conflicts = new List<string>();
-        // A bridge this plan makes is not there yet: the LAN is reached through the uplink it will hold.
-        var uplinkOf = prepared.Plan.Steps.Select(s => s.Object).OfType<UplinkPort>().ToDictionary(u => u.Bridge, u => u.Uplink);
-        string ProbeDev(string dev) => _server.GetLink(dev) is null && uplinkOf.TryGetValue(dev, out var uplink) ? uplink : dev;
-        foreach (var group in prepared.Published.GroupBy(p => ProbeDev(p.Dev)))
+        // A bridge this plan makes (or makes the uplink a port of) is not on the LAN yet: probe through its uplink,
+        // which is (a mixed server's first apply failed with ENODEV probing the bridge about to be made).
+        var viaUplink = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var s in prepared.Plan.Steps)
         {
-            var answers = Arp.Probe(_serverNs, group.Key, group.Select(p => Applier.ToIp(p.Address)).ToList(), window);
+            if (s is { Change: Change.Add, Object: UplinkPort u }) viaUplink[u.Bridge] = u.Uplink;
+        }
+        foreach (var group in prepared.Published.GroupBy(p => p.Dev))
+        {
+            var dev = viaUplink.GetValueOrDefault(group.Key, group.Key);
+            var answers = Arp.Probe(_serverNs, dev, group.Select(p => Applier.ToIp(p.Address)).ToList(), window);
             foreach (var (ip, mac) in answers.OrderBy(a => a.Key.ToString(), StringComparer.Ordinal))
             {
                 var address = Observer.ToIp(ip);
                 if (prepared.OwnMacs.TryGetValue(address, out var own) && Observer.ToMac(mac) == own) continue;
-                conflicts.Add($"{ip} already answers on the LAN from {FormatMac(mac)} (via {group.Key})");
+                conflicts.Add($"{ip} already answers on the LAN from {FormatMac(mac)} (via {dev})");
             }
         }
         if (conflicts.Count > 0)

@@ -20,7 +20,30 @@ public sealed record Link(
     int? MasterIndex,
     string? Alias,
     int? LinkIndex,
-    int? LinkNetnsId);
+    int? LinkNetnsId)
+{
+    /// <summary>
+    /// The link's IPv4 settings (IFLA_AF_SPEC / IFLA_INET_CONF), the values of
+    /// <c>/proc/sys/net/ipv4/conf/NAME/*</c>: element <c>i - 1</c> is IPV4_DEVCONF_<c>i</c>
+    /// (linux/ip.h). Null when the dump did not carry them.
+    /// </summary>
+    public IReadOnlyList<int>? Ipv4Conf { get; init; }
+
+    /// <summary>The link's IPv6 settings (IFLA_INET6_CONF): element <c>i</c> is DEVCONF_<c>i</c> (linux/ipv6.h); null when absent.</summary>
+    public IReadOnlyList<int>? Ipv6Conf { get; init; }
+
+    /// <summary>Value equality, the settings compared element by element.</summary>
+    public bool Equals(Link? other) =>
+        other is not null && Index == other.Index && Name == other.Name && Kind == other.Kind && AdminUp == other.AdminUp
+        && OperUp == other.OperUp && Mtu == other.Mtu && Equals(Mac, other.Mac) && MasterIndex == other.MasterIndex
+        && Alias == other.Alias && LinkIndex == other.LinkIndex && LinkNetnsId == other.LinkNetnsId
+        && SameConf(Ipv4Conf, other.Ipv4Conf) && SameConf(Ipv6Conf, other.Ipv6Conf);
+
+    public override int GetHashCode() => HashCode.Combine(Index, Name, Kind, AdminUp, Mtu, MasterIndex, Alias);
+
+    private static bool SameConf(IReadOnlyList<int>? a, IReadOnlyList<int>? b) =>
+        ReferenceEquals(a, b) || (a is not null && b is not null && a.SequenceEqual(b));
+}
 
 /// <summary>An IPv4 address on a link (RTM_NEWADDR).</summary>
 public sealed record AddressEntry(int IfIndex, IPAddress Address, int PrefixLength, byte Scope);

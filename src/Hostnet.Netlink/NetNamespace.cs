@@ -140,6 +140,29 @@ public sealed class NetNamespace : IDisposable
         });
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> inside each namespace in turn, on one dedicated thread that
+    /// enters them one after another: a thread start per namespace (which spins until the thread
+    /// runs) cost more than the work for a server with hundreds of guest namespaces.
+    /// </summary>
+    public static List<T> InvokeEach<T>(IReadOnlyList<NetNamespace> namespaces, Func<NetNamespace, T> action)
+    {
+        ArgumentNullException.ThrowIfNull(namespaces);
+        ArgumentNullException.ThrowIfNull(action);
+        if (namespaces.Count == 0) return [];
+        foreach (var ns in namespaces) ObjectDisposedException.ThrowIf(ns._fd.IsClosed, ns);
+        return RunOnDedicatedThread("netns " + namespaces[0].DisplayName, () =>
+        {
+            var results = new List<T>(namespaces.Count);
+            foreach (var ns in namespaces)
+            {
+                ns.Enter();
+                results.Add(action(ns));
+            }
+            return results;
+        });
+    }
+
     /// <summary>setns on the calling thread; only for threads this library created.</summary>
     private void Enter()
     {

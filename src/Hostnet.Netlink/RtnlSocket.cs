@@ -44,6 +44,26 @@ public sealed partial class RtnlSocket : IDisposable
     public static RtnlSocket Open(NetNamespace? ns = null) =>
         ns is null ? OpenHere(0) : ns.Invoke(() => OpenHere(0));
 
+    /// <summary>One socket in each namespace, all opened from one thread (<see cref="NetNamespace.InvokeEach{T}"/>).</summary>
+    public static IReadOnlyList<RtnlSocket> OpenEach(IReadOnlyList<NetNamespace> namespaces)
+    {
+        var opened = new List<RtnlSocket>(namespaces?.Count ?? 0);
+        try
+        {
+            NetNamespace.InvokeEach(namespaces!, _ =>
+            {
+                opened.Add(OpenHere(0));
+                return 0;
+            });
+            return opened;
+        }
+        catch
+        {
+            foreach (var s in opened) s.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Opens on the calling thread; <paramref name="groups"/> is an RTMGRP_* bitmask to subscribe to.</summary>
     internal static RtnlSocket OpenHere(uint groups, int kernelBufferSize = KernelBufferSize)
     {
@@ -236,6 +256,9 @@ public sealed partial class RtnlSocket : IDisposable
         {
             int msg = w.BeginMessage(Native.RTM_GETLINK, Native.NLM_F_REQUEST | Native.NLM_F_DUMP, seq);
             w.WriteIfinfomsg(Interop.Libc.AF_UNSPEC, 0, 0, 0);
+            // Without the counters (IFLA_STATS, IFLA_STATS64: ~300 bytes a link, never read) a dump of
+            // 10,000 links is a third fewer datagrams.
+            w.WriteAttributeU32(Native.IFLA_EXT_MASK, Native.RTEXT_FILTER_SKIP_STATS);
             w.EndMessage(msg);
         }, static (in NetlinkMessage m, List<Link> into) =>
         {

@@ -29,6 +29,28 @@ public static class Tap
         Errno.Check(Interop.Libc.Ioctl(fd, Interop.Libc.TUNSETPERSIST, 1), op + ": TUNSETPERSIST");
     }
 
+    /// <summary>
+    /// Several persistent taps in the calling thread's namespace, as <see cref="CreatePersistent(string, uint?, bool)"/>
+    /// makes one, with one netlink socket for all the existence checks. <paramref name="beforeEach"/> runs
+    /// before each tap; the first failure throws and leaves the taps made so far.
+    /// </summary>
+    public static void CreatePersistent(IEnumerable<string> names, Action<string>? beforeEach = null, bool vnetHdr = true)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var list = names as IReadOnlyCollection<string> ?? names.ToList();
+        using var rtnl = RtnlSocket.OpenHere(0);
+        // Many taps: one dump of the links answers every existence check (a get per tap was a round trip each).
+        var existing = list.Count > 16 ? rtnl.DumpLinks().Select(l => l.Name).ToHashSet(StringComparer.Ordinal) : null;
+        foreach (var name in list)
+        {
+            beforeEach?.Invoke(name);
+            string op = "add tap " + name;
+            if (existing?.Contains(name) ?? rtnl.GetLink(name) is not null) Errno.Throw(Errno.EEXIST, op);
+            using var fd = Attach(name, vnetHdr, op);
+            Errno.Check(Interop.Libc.Ioctl(fd, Interop.Libc.TUNSETPERSIST, 1), op + ": TUNSETPERSIST");
+        }
+    }
+
     /// <summary>Clears the persist flag; the device goes when the last fd closes. ENODEV if there is no such link.</summary>
     public static void DeletePersistent(string name)
     {

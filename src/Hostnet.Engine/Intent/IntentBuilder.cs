@@ -54,7 +54,42 @@ public static class IntentBuilder
             }
         }
 
+        WantNeighborTableRoom(Want, state, networks, facts);
         return new KernelIntent(objects.Values.ToList());
+    }
+
+    /// <summary>The neighbour-table thresholds, in the order gc_thresh1, 2, 3.</summary>
+    public static IReadOnlyList<string> NeighborGcThresholdPaths { get; } =
+        ["net/ipv4/neigh/default/gc_thresh1", "net/ipv4/neigh/default/gc_thresh2", "net/ipv4/neigh/default/gc_thresh3"];
+
+    /// <summary>
+    /// Room in the neighbour table for the permanent entries of every routed
+    /// address and as many dynamic entries of LAN peers talking to them, above the
+    /// kernel's defaults (128, 512, 1024): thresh1 ≥ 128 + n, thresh2 ≥ 512 + 2n,
+    /// thresh3 ≥ 1024 + 2n. Beyond thresh3 the kernel refuses new entries (on
+    /// kernels before 5.0 permanent ones too); a value already higher is never
+    /// lowered, and nothing is wanted where the kernel does not show the values.
+    /// </summary>
+    private static void WantNeighborTableRoom(Action<KernelObject> want, DesiredState state, Dictionary<string, Network> networks, ServerFacts facts)
+    {
+        if (facts.NeighborGcThresholds.Count == 0) return;
+        long n = 0;
+        foreach (var vm in state.Vms)
+        {
+            if (!vm.Running) continue;
+            foreach (var a in vm.Adapters)
+            {
+                if (networks.TryGetValue(a.Network, out var network) && network.Mode == NetworkMode.HostRouted) n += a.Addresses.Count;
+            }
+        }
+        if (n == 0) return;
+        long[] needed = [128 + n, 512 + 2 * n, 1024 + 2 * n];
+        for (int i = 0; i < NeighborGcThresholdPaths.Count; i++)
+        {
+            var path = NeighborGcThresholdPaths[i];
+            if (!facts.NeighborGcThresholds.TryGetValue(path, out var current)) continue;
+            want(new SysctlObject(path, Math.Max(current, needed[i]).ToString(System.Globalization.CultureInfo.InvariantCulture), PerLink: false));
+        }
     }
 
     /// <summary>

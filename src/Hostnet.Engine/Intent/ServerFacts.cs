@@ -18,6 +18,13 @@ public sealed record ServerFacts(IReadOnlyDictionary<string, string?> MasterOfLi
     /// <summary>Uplinks Hostnet made ports of a bridge, as <c>UPLINK BRIDGE</c> (from the ledger).</summary>
     public IReadOnlySet<string> EnslavedUplinks { get; init; } = new HashSet<string>();
 
+    /// <summary>
+    /// The neighbour-table thresholds as they are now, by sysctl path
+    /// (<c>net/ipv4/neigh/default/gc_thresh1</c>…); empty where the files do not exist
+    /// (a namespace other than the first: the kernel keeps them per host).
+    /// </summary>
+    public IReadOnlyDictionary<string, long> NeighborGcThresholds { get; init; } = new Dictionary<string, long>();
+
     public string? MasterOf(string link) => MasterOfLink.TryGetValue(link, out var m) ? m : null;
 
     public bool Exists(string link) => MasterOfLink.ContainsKey(link);

@@ -12,6 +12,7 @@ internal static partial class Native
     internal const ushort IFLA_OPERSTATE = 16;
     internal const ushort IFLA_LINKINFO = 18;
     internal const ushort IFLA_IFALIAS = 20;
+    internal const ushort IFLA_AF_SPEC = 26;
     internal const ushort IFLA_EXT_MASK = 29;
     internal const ushort IFLA_NET_NS_FD = 28;
     internal const ushort IFLA_LINK_NETNSID = 37;
@@ -23,6 +24,11 @@ internal static partial class Native
     internal const ushort IFLA_BR_STP_STATE = 5;
 
     internal const ushort IFLA_VLAN_ID = 1;
+
+    // linux/if_link.h: inside IFLA_AF_SPEC, one nest per address family
+    internal const ushort IFLA_INET_CONF = 1;
+    internal const ushort IFLA_INET6_CONF = 2;
+    internal const ushort AF_INET6 = 10;
 
     // linux/veth.h
     internal const ushort VETH_INFO_PEER = 1;
@@ -37,4 +43,5 @@ internal static partial class Native
 
     // linux/rtnetlink.h: RTEXT_FILTER_*
     internal const uint RTEXT_FILTER_VF = 1;
+    internal const uint RTEXT_FILTER_SKIP_STATS = 1 << 3;
 }

@@ -110,6 +110,14 @@ internal static class Decode
 
     public static int S32(ReadOnlySpan<byte> v) => (int)U32(v);
 
+    /// <summary>An array of 32-bit values (IFLA_INET_CONF, IFLA_INET6_CONF); a trailing partial value is ignored.</summary>
+    public static int[] S32Array(ReadOnlySpan<byte> v)
+    {
+        var result = new int[v.Length / 4];
+        for (int i = 0; i < result.Length; i++) result[i] = BinaryPrimitives.ReadInt32LittleEndian(v[(i * 4)..]);
+        return result;
+    }
+
     public static IPAddress IPv4(ReadOnlySpan<byte> v) =>
         v.Length == 4 ? new IPAddress(v) : ThrowHelper.ThrowRead<IPAddress>($"IPv4 attribute of {v.Length} bytes");
 

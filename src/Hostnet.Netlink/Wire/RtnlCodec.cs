@@ -18,6 +18,7 @@ internal static class RtnlCodec
         PhysicalAddress? mac = null;
         int? master = null, link = null, netnsId = null;
         byte operState = 0;
+        int[]? ipv4Conf = null, ipv6Conf = null;
         var attrs = new AttributeReader(Decode.AfterHeader(payload, Native.SizeOfIfinfomsg));
         while (attrs.TryRead(out ushort type, out var value))
         {
@@ -38,12 +39,32 @@ internal static class RtnlCodec
                         if (infoType == Native.IFLA_INFO_KIND) kind = Decode.String(infoValue);
                     }
                     break;
+                case Native.IFLA_AF_SPEC:
+                    // One nest per family; the per-device sysctls come with every link, no /proc read needed.
+                    var families = new AttributeReader(value);
+                    while (families.TryRead(out ushort family, out var familyValue))
+                    {
+                        ushort want = family == Interop.Libc.AF_INET ? Native.IFLA_INET_CONF : family == Native.AF_INET6 ? Native.IFLA_INET6_CONF : (ushort)0;
+                        if (want == 0) continue;
+                        var conf = new AttributeReader(familyValue);
+                        while (conf.TryRead(out ushort confType, out var confValue))
+                        {
+                            if (confType != want) continue;
+                            if (family == Interop.Libc.AF_INET) ipv4Conf = Decode.S32Array(confValue);
+                            else ipv6Conf = Decode.S32Array(confValue);
+                        }
+                    }
+                    break;
             }
         }
         if (master == 0) master = null;
         bool operUp = (flags & Native.IFF_LOWER_UP) != 0 || operState == Native.IF_OPER_UP;
         return new Link(index, name, kind, (flags & Native.IFF_UP) != 0, operUp, mtu, mac, master,
-            string.IsNullOrEmpty(alias) ? null : alias, link, netnsId);
+            string.IsNullOrEmpty(alias) ? null : alias, link, netnsId)
+        {
+            Ipv4Conf = ipv4Conf,
+            Ipv6Conf = ipv6Conf,
+        };
     }
 
     /// <summary>Null for a non-IPv4 address.</summary>
