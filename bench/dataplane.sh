@@ -22,6 +22,7 @@ cat > "$WORK/lab.json" <<JSON
          "adapters":[{"network":"Bridged","ips":["192.168.200.203/24"],"gateway":"192.168.200.1","mac":"02:00:00:00:00:03"}]}]}
 JSON
 "$HOSTNET" --state-dir "$WORK/st" --netns "$H" import "$WORK/lab.json" >/dev/null
+"$HOSTNET" --state-dir "$WORK/st" --netns "$H" apply >/dev/null
 
 # --- The hand-made twin: its own LAN, computer X and server (namespaces $P-hm-*).
 bash "$HANDMADE" up "$P-hm" >/dev/null

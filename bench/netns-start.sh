@@ -29,7 +29,10 @@ d = json.load(open(f))
 for i, vm in enumerate(d["vms"], 1): vm["guest"] = "netns:%s%d" % (prefix, i)
 json.dump(d, open(f, "w"))
 PY
-  t=$(now); "$HOSTNET" --state-dir "$WORK/st$N" --netns "$S" import "$WORK/netns$N.json" >/dev/null; t_h=$(since "$t")
+  t=$(now)
+  "$HOSTNET" --state-dir "$WORK/st$N" --netns "$S" import "$WORK/netns$N.json" >/dev/null
+  "$HOSTNET" --state-dir "$WORK/st$N" --netns "$S" apply >/dev/null
+  t_h=$(since "$t")
   ok=$(ip netns exec "$P-hg$N-$N" ip -o addr show dev eth0 | grep -c 'inet ' || true)
   [ "$ok" -ge 1 ] || { echo "netns-start: guest $N has no address" >&2; exit 1; }
 

@@ -66,8 +66,8 @@ t_perop=$(since "$t"); t_perop_n=$(awk -v a="$t_perop" -v n="$N" -v m="$PER_OP_N
 server_down "$S"
 
 echo "machine: $(machine); median of $REPEAT runs"
-report "1. $N routed VMs: hostnet import (plan, one probe window, apply)" "${t_import}s"
-report "1. $N routed VMs: hostnet apply afterwards (nothing to do)" "${t_apply}s"
+report "1. $N routed VMs: hostnet import (state only)" "${t_import}s"
+report "1. $N routed VMs: hostnet apply (plan, one probe window, batches)" "${t_apply}s"
 report "1. $N routed VMs: hostnet import+apply" "${t_hostnet}s"
 report "1. $N routed VMs: ip -batch ($ops ops) + sysctl writes" "${t_batch}s"
 report "1. $N routed VMs: one ip/sysctl process per op (${PER_OP_N} VMs, x$((N / PER_OP_N)))" "${t_perop_n}s"

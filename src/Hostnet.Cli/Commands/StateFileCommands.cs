@@ -65,9 +65,8 @@ internal static class StateFileCommands
                 var (state, added) = Apply(before, text, path);
                 foreach (var n in state.Networks.Skip(before.Networks.Count)) tx.AddNetwork(n);
                 foreach (var vm in added) tx.AddVm(vm);
-                // The engine plans the whole state: one plan, one probe window and one apply for the
-                // whole file, not one per VM (which made an import of n running VMs O(n²) and n probe windows).
-                if (added.FirstOrDefault(vm => vm.Running) is { } started) RunningVms.Changed(ctx, tx, null, started, state);
+                // The kernel is not touched: `apply` programs the whole imported state in one plan, one
+                // probe window and one batch per namespace.
                 return (state.Networks.Count - before.Networks.Count, added.Count);
             });
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
