@@ -42,10 +42,14 @@ public class LinkMessageTests
         Assert.True(reader.TryRead(out var m));
         Assert.Equal(Native.RTM_NEWLINK, m.Type);
         Assert.False(reader.TryRead(out _));
+        var link = RtnlCodec.DecodeLink(m.Payload);
         Assert.Equal(
             new Link(2, "vme7b9a73a1.0", "veth", AdminUp: true, OperUp: false, 1400, PhysicalAddress.Parse("FE-54-00-7B-9A-73"),
                 MasterIndex: null, "vm 7b9a73a1 nic 0", LinkIndex: 2, LinkNetnsId: 0),
-            RtnlCodec.DecodeLink(m.Payload));
+            link with { Ipv4Conf = null, Ipv6Conf = null });
+        // The capture carries IFLA_AF_SPEC: the link's /proc/sys/net/ipv4/conf and ipv6/conf values.
+        Assert.True(link.Ipv4Conf is { Count: >= 30 }, $"IPv4 settings: {link.Ipv4Conf?.Count}");
+        Assert.NotNull(link.Ipv6Conf);
     }
 
     [Fact]
