@@ -117,12 +117,44 @@ public sealed class HostEngine : IDisposable
     public Plan Apply(PreparedApply prepared, ApplyOptions options)
     {
         var plan = prepared.Plan;
-        if (options.Probe) ProbeOrRefuse(prepared, options.ProbeWindow);
-
-        var added = new Applier(_serverNs, _server, _ledger).Apply(plan);
+        var applier = new Applier(_serverNs, _server, _ledger);
+        var published = options.Probe ? prepared.Published : [];
+        List<KernelObject> added;
+        List<string> refused = [];
+        if (published.Count == 0)
+        {
+            added = [.. applier.Apply(plan)];
+        }
+        else if (plan.Steps.Any(s => s.Object is UplinkPort))
+        {
+            // The uplink changes hands during this apply: probe first, then change anything.
+            ProbeOrRefuse(prepared, options.ProbeWindow);
+            added = [.. applier.Apply(plan)];
+        }
+        else
+        {
+            // The probe window runs while everything else is made; the server's /32 route and the
+            // published entry of each probed address wait for its answers. An address that answers is
+            // neither routed nor published: not stolen, from the LAN or from the server's own traffic.
+            var probe = Task.Factory.StartNew(() => FindConflicts(prepared, options.ProbeWindow), TaskCreationOptions.LongRunning);
+            var probed = published.Select(p => p.Address).ToHashSet();
+            bool WaitsForProbe(PlanStep s) => s.Change == Change.Add && s.Object switch
+            {
+                ProxyNeighborObject p => probed.Contains(p.Address),
+                RouteObject { Netns: KernelObject.Server } r => r.Destination.PrefixLength == 32 && probed.Contains(r.Destination.Address),
+                _ => false,
+            };
+            added = [.. applier.Apply(new Plan(plan.Steps.Where(s => !WaitsForProbe(s)).ToList()))];
+            var conflicts = probe.GetAwaiter().GetResult();
+            var taken = conflicts.Select(c => c.Address).ToHashSet();
+            added.AddRange(applier.Apply(new Plan(plan.Steps.Where(s => WaitsForProbe(s) && !taken.Contains(AddressOf(s.Object))).ToList())));
+            refused = conflicts.Select(c => c.Message).ToList();
+        }
 
         if (options.Announce) Announce(added);
-        if (prepared.Problems.Count > 0) throw new EngineException(string.Join("; ", prepared.Problems));
+        var problems = prepared.Problems.ToList();
+        if (refused.Count > 0) problems.Add(RefusalMessage(refused, published: false));
+        if (problems.Count > 0) throw new EngineException(string.Join("; ", problems));
         return plan;
     }
 
@@ -147,7 +179,26 @@ public sealed class HostEngine : IDisposable
     /// <summary>One probe window for every address about to be published; refuses those that answer.</summary>
     public void ProbeOrRefuse(PreparedApply prepared, TimeSpan window)
     {
-        var conflicts = new List<string>();
+        var conflicts = FindConflicts(prepared, window);
+        if (conflicts.Count > 0) throw new EngineException(RefusalMessage(conflicts.Select(c => c.Message).ToList(), published: true));
+    }
+
+    private static Ipv4Address AddressOf(KernelObject o) => o switch
+    {
+        ProxyNeighborObject p => p.Address,
+        RouteObject r => r.Destination.Address,
+        _ => throw new ArgumentException("not an address-bound object", nameof(o)),
+    };
+
+    private static string RefusalMessage(IReadOnlyList<string> conflicts, bool published) =>
+        string.Join("; ", conflicts)
+        + (published ? ": choose another address, or free it on the LAN; --no-probe skips this check"
+                     : ": not routed nor published (the rest is applied); choose another address, or free it on the LAN, then run `hostnet apply`; --no-probe skips this check");
+
+    /// <summary>The addresses about to be published that something on the LAN already answers for, with a line for each.</summary>
+    private List<(Ipv4Address Address, string Message)> FindConflicts(PreparedApply prepared, TimeSpan window)
+    {
+        var conflicts = new List<(Ipv4Address, string)>();
         // A bridge this plan makes (or makes the uplink a port of) is not on the LAN yet: probe through its uplink,
         // which is (a mixed server's first apply failed with ENODEV probing the bridge about to be made).
         var viaUplink = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -163,14 +214,10 @@ public sealed class HostEngine : IDisposable
             {
                 var address = Observer.ToIp(ip);
                 if (prepared.OwnMacs.TryGetValue(address, out var own) && Observer.ToMac(mac) == own) continue;
-                conflicts.Add($"{ip} already answers on the LAN from {FormatMac(mac)} (via {dev})");
+                conflicts.Add((address, $"{ip} already answers on the LAN from {FormatMac(mac)} (via {dev})"));
             }
         }
-        if (conflicts.Count > 0)
-        {
-            throw new EngineException(string.Join("; ", conflicts)
-                + ": choose another address, or free it on the LAN; --no-probe skips this check");
-        }
+        return conflicts;
     }
 
     /// <summary>Leaves out what hangs off an uplink that does not exist, and says so.</summary>

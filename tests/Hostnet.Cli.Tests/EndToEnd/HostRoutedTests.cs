@@ -238,4 +238,29 @@ public partial class HostRoutedTests
         Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm2Ip));
         Assert.Equal(0, PlanExitCode(lab));
     }
+
+    [PrivilegedFact]
+    public void Apply_publishes_every_address_but_one_that_answers_on_the_lan()
+    {
+        using var lab = Lab.Create();
+        var json = $$"""
+            {"networks":[{"name":"Routed","mode":"host-routed","uplink":"eth0"}],
+             "vms":[{"name":"vm1","guest":"netns:{{lab.Guest("vm1")}}","running":true,"adapters":[{"network":"Routed","ips":["{{Vm1Ip}}"]}]},
+                    {"name":"thief","guest":"netns:{{lab.Guest("thief")}}","running":true,"adapters":[{"network":"Routed","ips":["{{Lab.ComputerXAddress}}"]}]}]}
+            """;
+        var import = HostnetCli.Run(["--state-dir", lab.StateDir, "--netns", lab.ServerNs, "import", "-"], stdin: json);
+        Assert.True(import.ExitCode == 0, import.Stderr);
+        Assert.Empty(HostnetLinks(lab)); // import takes the state only
+
+        var apply = HostnetCli.OnLab(lab, "apply");
+
+        Assert.Equal(1, apply.ExitCode);
+        Assert.StartsWith("hostnet: error: 192.168.200.10 already answers on the LAN from " + Lab.Mac(lab.ComputerXNs, "eth0"), apply.Stderr, StringComparison.Ordinal);
+        Assert.Contains("not routed nor published", apply.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(Lab.ComputerXAddress, HostnetRoutes(lab), StringComparison.Ordinal);
+        Assert.Contains($"{Vm1Ip} dev eth0 proxy", ProxyEntries(lab), StringComparison.Ordinal);
+        Assert.DoesNotContain(Lab.ComputerXAddress, ProxyEntries(lab), StringComparison.Ordinal);
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm1Ip));
+        Assert.Equal(3, PlanExitCode(lab)); // the refused entry is still wanted: the next apply probes again
+    }
 }
