@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
+using Hostnet.Cli.Output;
 using Hostnet.Engine;
 using Hostnet.Engine.Observe;
 using Hostnet.Engine.Planning;
@@ -65,7 +65,7 @@ internal static class EngineCommands
             var ctx = CliContext.From(parse, output);
             using var engine = OpenEngine(ctx, ledger: new MemoryLedger());
             var rows = Views.Arp(engine.ServerSocket);
-            if (ctx.Json) WriteJson(ctx.Out, w =>
+            if (ctx.Json) Json.Write(ctx.Out, w =>
             {
                 w.WriteStartArray();
                 foreach (var r in rows)
@@ -90,7 +90,7 @@ internal static class EngineCommands
             var ctx = CliContext.From(parse, output);
             using var engine = OpenEngine(ctx, ledger: new MemoryLedger());
             var routes = Views.Routes(engine.ServerSocket);
-            if (ctx.Json) WriteJson(ctx.Out, w =>
+            if (ctx.Json) Json.Write(ctx.Out, w =>
             {
                 w.WriteStartArray();
                 foreach (var r in routes)
@@ -188,7 +188,7 @@ internal static class EngineCommands
     private static string Summary(Plan plan, string what) =>
         $"{what}: {plan.Count(Change.Add)} to add, {plan.Count(Change.Change)} to change, {plan.Count(Change.Remove)} to remove.";
 
-    private static void WritePlanJson(TextWriter output, PreparedApply prepared) => WriteJson(output, w =>
+    private static void WritePlanJson(TextWriter output, PreparedApply prepared) => Json.Write(output, w =>
     {
         w.WriteStartObject();
         w.WriteBoolean("in_sync", prepared.Plan.IsEmpty);
@@ -208,14 +208,6 @@ internal static class EngineCommands
         w.WriteEndArray();
         w.WriteEndObject();
     });
-
-    private static void WriteJson(TextWriter output, Action<Utf8JsonWriter> write)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-            write(w);
-        output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
-    }
 }
 
 /// <summary>Names Hostnet's route protocol for <c>ip route</c> (<c>proto hostnet</c>) where iproute2 reads rt_protos.d.</summary>

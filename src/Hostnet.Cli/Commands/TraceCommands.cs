@@ -1,8 +1,7 @@
 using System.CommandLine;
+using Hostnet.Cli.Output;
 using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using Hostnet.Engine;
 using Hostnet.Engine.Trace;
 using Hostnet.Model;
@@ -110,23 +109,18 @@ internal static class TraceCommands
         return sb.ToString();
     }
 
-    private static void WriteJson(TextWriter output, PathTrace trace, Func<string, string> fix)
+    private static void WriteJson(TextWriter output, PathTrace trace, Func<string, string> fix) => Json.Write(output, w =>
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        w.WriteStartArray();
+        foreach (var s in trace.Steps)
         {
-            w.WriteStartArray();
-            foreach (var s in trace.Steps)
-            {
-                w.WriteStartObject();
-                w.WriteString("step", s.Step);
-                w.WriteBoolean("ok", s.Ok);
-                w.WriteString("detail", s.Detail);
-                if (s.Fix is { } f) w.WriteString("fix", fix(f));
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
+            w.WriteStartObject();
+            w.WriteString("step", s.Step);
+            w.WriteBoolean("ok", s.Ok);
+            w.WriteString("detail", s.Detail);
+            if (s.Fix is { } f) w.WriteString("fix", fix(f));
+            w.WriteEndObject();
         }
-        output.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
-    }
+        w.WriteEndArray();
+    }, readableText: true);
 }

@@ -11,11 +11,16 @@ namespace Hostnet.Cli.Output;
 /// </summary>
 internal static class Json
 {
-    /// <summary>Writes one JSON document to <paramref name="output"/>, with a final newline.</summary>
-    public static void Write(TextWriter output, Action<Utf8JsonWriter> body)
+    /// <summary>
+    /// Writes one JSON document to <paramref name="output"/>, with a final newline; <paramref name="readableText"/>
+    /// leaves quotes, backticks and arrows in prose values as they are instead of escaping them.
+    /// </summary>
+    public static void Write(TextWriter output, Action<Utf8JsonWriter> body, bool readableText = false)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        var options = new JsonWriterOptions { Indented = true };
+        if (readableText) options.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        using (var w = new Utf8JsonWriter(buffer, options))
         {
             body(w);
         }
