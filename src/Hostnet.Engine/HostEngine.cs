@@ -1,4 +1,3 @@
-using System.Net;
 using Hostnet.Engine.Apply;
 using Hostnet.Engine.Intent;
 using Hostnet.Engine.Kernel;
@@ -168,11 +167,11 @@ public sealed class HostEngine : IDisposable
     private void Announce(IReadOnlyList<KernelObject> added)
     {
         foreach (var group in added.OfType<ProxyNeighborObject>().GroupBy(p => p.Dev))
-            Arp.SendGratuitous(_serverNs, group.Key, group.Select(p => Applier.ToIp(p.Address)).ToList());
+            Arp.SendGratuitous(_serverNs, group.Key, group.Select(p => NetlinkValues.ToIp(p.Address)).ToList());
         foreach (var group in added.OfType<AddressObject>().Where(a => a.Netns != KernelObject.Server && a.Address.PrefixLength < 32).GroupBy(a => (a.Netns, a.Dev)))
         {
             using var ns = NetNamespace.Open(group.Key.Netns);
-            Arp.SendGratuitous(ns, group.Key.Dev, group.Select(a => Applier.ToIp(a.Address.Address)).ToList());
+            Arp.SendGratuitous(ns, group.Key.Dev, group.Select(a => NetlinkValues.ToIp(a.Address.Address)).ToList());
         }
     }
 
@@ -209,11 +208,11 @@ public sealed class HostEngine : IDisposable
         foreach (var group in prepared.Published.GroupBy(p => p.Dev))
         {
             var dev = viaUplink.GetValueOrDefault(group.Key, group.Key);
-            var answers = Arp.Probe(_serverNs, dev, group.Select(p => Applier.ToIp(p.Address)).ToList(), window);
+            var answers = Arp.Probe(_serverNs, dev, group.Select(p => NetlinkValues.ToIp(p.Address)).ToList(), window);
             foreach (var (ip, mac) in answers.OrderBy(a => a.Key.ToString(), StringComparer.Ordinal))
             {
-                var address = Observer.ToIp(ip);
-                if (prepared.OwnMacs.TryGetValue(address, out var own) && Observer.ToMac(mac) == own) continue;
+                var address = NetlinkValues.ToIp(ip);
+                if (prepared.OwnMacs.TryGetValue(address, out var own) && NetlinkValues.ToMac(mac) == own) continue;
                 conflicts.Add((address, $"{ip} already answers on the LAN from {FormatMac(mac)} (via {dev})"));
             }
         }
@@ -282,6 +281,4 @@ public sealed class HostEngine : IDisposable
         _serverNs.Dispose();
         (_ledger as IDisposable)?.Dispose();
     }
-
-    internal static IPAddress ToIp(Ipv4Address a) => Applier.ToIp(a);
 }

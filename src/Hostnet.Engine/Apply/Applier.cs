@@ -1,10 +1,7 @@
-using System.Net;
-using System.Net.NetworkInformation;
 using Hostnet.Engine.Intent;
 using Hostnet.Engine.Kernel;
 using Hostnet.Engine.Observe;
 using Hostnet.Engine.Planning;
-using Hostnet.Model;
 using Hostnet.Netlink;
 
 namespace Hostnet.Engine.Apply;
@@ -174,9 +171,9 @@ public sealed class Applier
         {
             if (step.Object is not BridgeObject b) continue;
             if (step.Change == Change.Add)
-                requests.Add(new CreateBridge(b.Name, ToMac(b.Mac), StpOff: true, ForwardDelayCentiseconds: 0, Up: b.Up));
+                requests.Add(new CreateBridge(b.Name, NetlinkValues.ToMac(b.Mac), StpOff: true, ForwardDelayCentiseconds: 0, Up: b.Up));
             else if (links.TryGetValue(b.Name, out var l))
-                requests.Add(new SetLink(l.Index, b.Name) { Mac = ToMac(b.Mac), Up = b.Up });
+                requests.Add(new SetLink(l.Index, b.Name) { Mac = NetlinkValues.ToMac(b.Mac), Up = b.Up });
         }
         Send(_server, requests, tolerateGone: false);
 
@@ -205,7 +202,7 @@ public sealed class Applier
                 {
                     if (!peerNamespaces.TryGetValue(peer.Netns, out var peerNs))
                         peerNamespaces[peer.Netns] = peerNs = NetNamespace.Open(peer.Netns);
-                    veths.Add(new CreateVeth(l.Name, peer.Name, peerNs, ToMac(l.Mac), ToMac(peer.Mac), l.Alias, Up: false));
+                    veths.Add(new CreateVeth(l.Name, peer.Name, peerNs, NetlinkValues.ToMac(l.Mac), NetlinkValues.ToMac(peer.Mac), l.Alias, Up: false));
                 }
             }
             Send(_server, veths, tolerateGone: false);
@@ -228,10 +225,10 @@ public sealed class Applier
     private static RtnlRequest? ToDelete(KernelObject o, Dictionary<string, Link> links) => o switch
     {
         HostLink l when links.TryGetValue(l.Name, out var link) => new DeleteLink(link.Index, l.Name),
-        ProxyNeighborObject p when links.TryGetValue(p.Dev, out var dev) => new DeleteProxyNeighbor(dev.Index, p.Dev, ToIp(p.Address)),
-        NeighborObject n when links.TryGetValue(n.Dev, out var dev) => new DeleteNeighbor(dev.Index, n.Dev, ToIp(n.Address)),
+        ProxyNeighborObject p when links.TryGetValue(p.Dev, out var dev) => new DeleteProxyNeighbor(dev.Index, p.Dev, NetlinkValues.ToIp(p.Address)),
+        NeighborObject n when links.TryGetValue(n.Dev, out var dev) => new DeleteNeighbor(dev.Index, n.Dev, NetlinkValues.ToIp(n.Address)),
         RouteObject r => new DeleteRoute(ToRouteSpec(r, links.TryGetValue(r.Dev, out var dev) ? dev.Index : null)),
-        AddressObject a when links.TryGetValue(a.Dev, out var dev) => new DeleteAddress(dev.Index, a.Dev, ToIp(a.Address.Address), a.Address.PrefixLength),
+        AddressObject a when links.TryGetValue(a.Dev, out var dev) => new DeleteAddress(dev.Index, a.Dev, NetlinkValues.ToIp(a.Address.Address), a.Address.PrefixLength),
         _ => null,
     };
 
@@ -248,7 +245,7 @@ public sealed class Applier
                 return new SetLink(Index(l.Name), l.Name)
                 {
                     Up = l.Up,
-                    Mac = ToMac(l.Mac),
+                    Mac = NetlinkValues.ToMac(l.Mac),
                     Alias = l.Alias,
                     MasterIndex = l.Master is null ? (step.Before is HostLink { Master: not null } ? 0 : null) : Index(l.Master),
                 };
@@ -257,13 +254,13 @@ public sealed class Applier
             case GuestLinkState g:
                 return new SetLink(Index(g.Name), g.Name) { Up = g.Up };
             case AddressObject a:
-                return new AddAddress(Index(a.Dev), a.Dev, ToIp(a.Address.Address), a.Address.PrefixLength, RT_SCOPE_UNIVERSE);
+                return new AddAddress(Index(a.Dev), a.Dev, NetlinkValues.ToIp(a.Address.Address), a.Address.PrefixLength, RT_SCOPE_UNIVERSE);
             case RouteObject r:
                 return new AddRoute(ToRouteSpec(r, Index(r.Dev)), Replace: replace);
             case NeighborObject n:
-                return new AddNeighbor(Index(n.Dev), n.Dev, ToIp(n.Address), ToMac(n.Mac), Replace: replace);
+                return new AddNeighbor(Index(n.Dev), n.Dev, NetlinkValues.ToIp(n.Address), NetlinkValues.ToMac(n.Mac), Replace: replace);
             case ProxyNeighborObject p:
-                return new AddProxyNeighbor(Index(p.Dev), p.Dev, ToIp(p.Address));
+                return new AddProxyNeighbor(Index(p.Dev), p.Dev, NetlinkValues.ToIp(p.Address));
             default:
                 return null;
         }
@@ -295,14 +292,10 @@ public sealed class Applier
     }
 
     private static RouteSpec ToRouteSpec(RouteObject r, int? ifIndex) =>
-        new(ToIp(r.Destination.Network), r.Destination.PrefixLength, ifIndex, r.Dev,
-            r.Gateway is { } gw ? ToIp(gw) : null, RT_TABLE_MAIN, HostnetMarks.RouteProtocol,
+        new(NetlinkValues.ToIp(r.Destination.Network), r.Destination.PrefixLength, ifIndex, r.Dev,
+            r.Gateway is { } gw ? NetlinkValues.ToIp(gw) : null, RT_TABLE_MAIN, HostnetMarks.RouteProtocol,
             r.Gateway is null ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE);
 
     private static Dictionary<string, Link> IndexLinks(IReadOnlyList<Link> links) =>
         links.ToDictionary(l => l.Name, StringComparer.Ordinal);
-
-    internal static IPAddress ToIp(Ipv4Address a) => new(a.GetBytes());
-
-    internal static PhysicalAddress ToMac(MacAddress m) => new(m.GetBytes());
 }

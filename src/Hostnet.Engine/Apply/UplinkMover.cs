@@ -32,7 +32,7 @@ internal sealed class UplinkMover
         var steps = new List<(RtnlRequest Do, RtnlRequest[] Undo)>();
         foreach (var a in moves.Addresses)
         {
-            var ip = Applier.ToIp(a.Address);
+            var ip = NetlinkValues.ToIp(a.Address);
             steps.Add((new AddAddress(to.Index, to.Name, ip, a.PrefixLength, Replace: true), [new DeleteAddress(to.Index, to.Name, ip, a.PrefixLength)]));
         }
         steps.Add((
@@ -40,7 +40,7 @@ internal sealed class UplinkMover
             [new SetLink(uplink.Index, uplink.Name) { MasterIndex = enslave ? 0 : bridge.Index }]));
         foreach (var a in moves.Addresses)
         {
-            var ip = Applier.ToIp(a.Address);
+            var ip = NetlinkValues.ToIp(a.Address);
             // Taking the address off the old side drops its routes there: undoing puts both back.
             steps.Add((new DeleteAddress(from.Index, from.Name, ip, a.PrefixLength),
                 [new AddAddress(from.Index, from.Name, ip, a.PrefixLength, Replace: true), .. moves.Routes.Select(r => (RtnlRequest)new AddRoute(Spec(r, from), Replace: true))]));
@@ -81,7 +81,7 @@ internal sealed class UplinkMover
     }
 
     private static RouteSpec Spec(MovedRoute r, Link dev) =>
-        new(Applier.ToIp(r.Destination.Network), r.Destination.PrefixLength, dev.Index, dev.Name,
-            r.Gateway is { } g ? Applier.ToIp(g) : null, 254, r.Protocol, r.Scope,
-            r.PreferredSource is { } src ? Applier.ToIp(src) : null, r.Metric);
+        new(NetlinkValues.ToIp(r.Destination.Network), r.Destination.PrefixLength, dev.Index, dev.Name,
+            r.Gateway is { } g ? NetlinkValues.ToIp(g) : null, 254, r.Protocol, r.Scope,
+            r.PreferredSource is { } src ? NetlinkValues.ToIp(src) : null, r.Metric);
 }

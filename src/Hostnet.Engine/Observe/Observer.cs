@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.NetworkInformation;
 using Hostnet.Engine.Intent;
 using Hostnet.Engine.Kernel;
 using Hostnet.Model;
@@ -33,7 +31,7 @@ public sealed class Observer
         foreach (var l in links)
         {
             masters[l.Name] = l.MasterIndex is { } m && byIndex.TryGetValue(m, out var master) ? master.Name : null;
-            if (l.Mac is { } mac && mac.GetAddressBytes().Length == 6) macs[l.Name] = ToMac(mac);
+            if (l.Mac is { } mac && mac.GetAddressBytes().Length == 6) macs[l.Name] = NetlinkValues.ToMac(mac);
         }
         var hasIpv6 = _serverNs.Invoke(() => Directory.Exists("/proc/sys/net/ipv6/conf"));
         var thresholds = _serverNs.Invoke(ReadGcThresholds);
@@ -50,11 +48,11 @@ public sealed class Observer
     {
         if (snapshot.Find(from) is not { } link) return UplinkMoves.None with { From = from, To = to };
         var addresses = _server.DumpAddresses().Where(a => a.IfIndex == link.Index)
-            .Select(a => new Ipv4Cidr(ToIp(a.Address), a.PrefixLength)).ToList();
+            .Select(a => new Ipv4Cidr(NetlinkValues.ToIp(a.Address), a.PrefixLength)).ToList();
         var routes = _server.DumpRoutes()
             .Where(r => r.OutIfIndex == link.Index && r.Protocol is not (RTPROT_KERNEL or HostnetMarks.RouteProtocol))
-            .Select(r => new MovedRoute(new Ipv4Cidr(ToIp(r.Destination), r.PrefixLength), r.Gateway is null ? null : ToIp(r.Gateway),
-                r.Protocol, r.Scope, r.Metric, r.PreferredSource is null ? null : ToIp(r.PreferredSource)))
+            .Select(r => new MovedRoute(new Ipv4Cidr(NetlinkValues.ToIp(r.Destination), r.PrefixLength), r.Gateway is null ? null : NetlinkValues.ToIp(r.Gateway),
+                r.Protocol, r.Scope, r.Metric, r.PreferredSource is null ? null : NetlinkValues.ToIp(r.PreferredSource)))
             .ToList();
         return new UplinkMoves(from, to, addresses, routes);
     }
@@ -74,27 +72,27 @@ public sealed class Observer
             if (!HostnetMarks.IsHostInterfaceName(l.Name)) continue;
             if (HostnetMarks.ParseAlias(l.Alias) is null && !ledger.Has(LedgerEntry.Link(l.Name))) continue;
             owned[l.Index] = l;
-            result.Add(new HostLink(l.Name, l.Kind == "veth" ? LinkKind.Veth : LinkKind.Tap, ToMac(l.Mac),
+            result.Add(new HostLink(l.Name, l.Kind == "veth" ? LinkKind.Veth : LinkKind.Tap, NetlinkValues.ToMac(l.Mac),
                 l.Alias ?? "", NameOf(l.MasterIndex), l.AdminUp));
         }
 
         foreach (var a in _server.DumpAddresses())
         {
             if (owned.TryGetValue(a.IfIndex, out var l))
-                result.Add(new AddressObject(KernelObject.Server, l.Name, new Ipv4Cidr(ToIp(a.Address), a.PrefixLength)));
+                result.Add(new AddressObject(KernelObject.Server, l.Name, new Ipv4Cidr(NetlinkValues.ToIp(a.Address), a.PrefixLength)));
         }
 
         foreach (var r in _server.DumpRoutes())
         {
             if (r.Protocol != HostnetMarks.RouteProtocol || NameOf(r.OutIfIndex) is not { } dev) continue;
-            result.Add(new RouteObject(KernelObject.Server, new Ipv4Cidr(ToIp(r.Destination), r.PrefixLength), dev,
-                r.Gateway is null ? null : ToIp(r.Gateway)));
+            result.Add(new RouteObject(KernelObject.Server, new Ipv4Cidr(NetlinkValues.ToIp(r.Destination), r.PrefixLength), dev,
+                r.Gateway is null ? null : NetlinkValues.ToIp(r.Gateway)));
         }
 
         foreach (var n in _server.DumpNeighbors())
         {
             if (owned.TryGetValue(n.IfIndex, out var l) && (n.State & NudPermanent) != 0 && n.Mac is not null)
-                result.Add(new NeighborObject(l.Name, ToIp(n.Address), ToMac(n.Mac)));
+                result.Add(new NeighborObject(l.Name, NetlinkValues.ToIp(n.Address), NetlinkValues.ToMac(n.Mac)));
         }
 
         var wantedBridges = intent.Objects.OfType<BridgeObject>().Select(b => b.Name).ToHashSet(StringComparer.Ordinal);
@@ -102,7 +100,7 @@ public sealed class Observer
         foreach (var l in snapshot.Links)
         {
             if (l.Kind == "bridge" && wantedBridges.Contains(l.Name))
-                result.Add(new BridgeObject(l.Name, ToMac(l.Mac), l.AdminUp));
+                result.Add(new BridgeObject(l.Name, NetlinkValues.ToMac(l.Mac), l.AdminUp));
         }
         var ports = intent.Objects.OfType<UplinkPort>().Select(u => u.Uplink + " " + u.Bridge).ToHashSet(StringComparer.Ordinal);
         ports.UnionWith(ledger.Keys(LedgerKind.Uplink));
@@ -117,7 +115,7 @@ public sealed class Observer
         foreach (var p in _server.DumpProxyNeighbors())
         {
             if (NameOf(p.IfIndex) is not { } dev) continue;
-            var o = new ProxyNeighborObject(dev, ToIp(p.Address));
+            var o = new ProxyNeighborObject(dev, NetlinkValues.ToIp(p.Address));
             if (wantedProxies.Contains(o) || ledger.Has(LedgerEntry.Proxy(dev, o.Address))) result.Add(o);
         }
 
@@ -247,23 +245,18 @@ public sealed class Observer
         foreach (var a in sock.DumpAddresses())
         {
             if (links.TryGetValue(a.IfIndex, out var l) && l.Name != "lo")
-                result.Add(new AddressObject(netns, l.Name, new Ipv4Cidr(ToIp(a.Address), a.PrefixLength)));
+                result.Add(new AddressObject(netns, l.Name, new Ipv4Cidr(NetlinkValues.ToIp(a.Address), a.PrefixLength)));
         }
         foreach (var r in sock.DumpRoutes())
         {
             if (r.Protocol == HostnetMarks.RouteProtocol && r.OutIfIndex is { } i && links.TryGetValue(i, out var l))
-                result.Add(new RouteObject(netns, new Ipv4Cidr(ToIp(r.Destination), r.PrefixLength), l.Name, r.Gateway is null ? null : ToIp(r.Gateway)));
+                result.Add(new RouteObject(netns, new Ipv4Cidr(NetlinkValues.ToIp(r.Destination), r.PrefixLength), l.Name, r.Gateway is null ? null : NetlinkValues.ToIp(r.Gateway)));
         }
         return result;
     }
 
     // linux/neighbour.h
     private const ushort NudPermanent = 0x80;
-
-    internal static Ipv4Address ToIp(IPAddress a) => Ipv4Address.FromBytes(a.GetAddressBytes());
-
-    internal static MacAddress ToMac(PhysicalAddress? m) =>
-        m is null || m.GetAddressBytes().Length != 6 ? default : MacAddress.FromBytes(m.GetAddressBytes());
 }
 
 /// <summary>The server's links at the start of a plan or apply, and the facts read from them.</summary>

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Net;
+using Hostnet.Engine.Kernel;
 using Hostnet.Model;
 using Hostnet.Netlink;
 
@@ -75,7 +75,7 @@ internal sealed class LiveServer
 
     public IEnumerable<AddressEntry> AddressesOn(Link link) => Addresses.Where(a => a.IfIndex == link.Index);
 
-    public bool IsLocal(Ipv4Address address) => Addresses.Any(a => ToModel(a.Address) == address);
+    public bool IsLocal(Ipv4Address address) => Addresses.Any(a => NetlinkValues.ToIp(a.Address) == address);
 
     /// <summary>A sysctl under /proc/sys, or null when the kernel has no such file (the interface is gone).</summary>
     public string? Sysctl(string path)
@@ -95,7 +95,7 @@ internal sealed class LiveServer
     {
         try
         {
-            return (Socket.GetRoute(ToIp(destination), input?.Index, source is { } s ? ToIp(s) : null), null);
+            return (Socket.GetRoute(NetlinkValues.ToIp(destination), input?.Index, source is { } s ? NetlinkValues.ToIp(s) : null), null);
         }
         catch (NetlinkException e)
         {
@@ -114,9 +114,6 @@ internal sealed class LiveServer
     public static string Mac(System.Net.NetworkInformation.PhysicalAddress? mac) =>
         mac is null ? "(none)" : MacAddress.FromBytes(mac.GetAddressBytes()).ToString();
 
-    public static IPAddress ToIp(Ipv4Address a) => new(a.GetBytes());
-
-    public static Ipv4Address ToModel(IPAddress a) => Ipv4Address.FromBytes(a.GetAddressBytes());
 
     /// <summary>A neighbour state as <c>ip neigh</c> names it.</summary>
     public static string State(ushort state) => state switch

@@ -1,3 +1,4 @@
+using Hostnet.Engine.Kernel;
 using Hostnet.Model;
 using Hostnet.Netlink;
 
@@ -29,7 +30,7 @@ public sealed partial class PathTracer
         var mac = LiveServer.Mac(l3.Mac);
 
         // Who answers ARP: the published entry on the L3 uplink.
-        var published = _server.Proxies.Where(p => LiveServer.ToModel(p.Address) == destination).ToList();
+        var published = _server.Proxies.Where(p => NetlinkValues.ToIp(p.Address) == destination).ToList();
         if (published.Any(p => p.IfIndex == l3.Index))
         {
             Add("arp", true, $"{sender} asks who has {destination}; {l3.Name} answers with the server's MAC {mac} "
@@ -102,7 +103,7 @@ public sealed partial class PathTracer
     /// <summary>The "neighbour" step: the server holds the VM's ARP entry, permanent, with the VM's MAC.</summary>
     private void NeighborStep(Endpoint owner, Ipv4Address destination, Link vme)
     {
-        var entry = _server.Neighbors.FirstOrDefault(n => n.IfIndex == vme.Index && LiveServer.ToModel(n.Address) == destination);
+        var entry = _server.Neighbors.FirstOrDefault(n => n.IfIndex == vme.Index && NetlinkValues.ToIp(n.Address) == destination);
         var want = owner.Adapter.Mac.ToString();
         if (entry is null)
         {
@@ -145,7 +146,7 @@ public sealed partial class PathTracer
         }
         else
         {
-            var holds = vme is not null && _server.AddressesOn(vme).Any(a => LiveServer.ToModel(a.Address) == gateway);
+            var holds = vme is not null && _server.AddressesOn(vme).Any(a => NetlinkValues.ToIp(a.Address) == gateway);
             var said = departure.Guest is { } g ? g.Said + ": " : $"{destination} is off-link for {eth} (its addresses are /32): ";
             var gwDetail = destination == gateway
                 ? $"{said}{destination} is VM {sender.Vm.Name}'s gateway, on-link via {eth}"
@@ -211,7 +212,7 @@ public sealed partial class PathTracer
             IntoBridged(target, destination, $"the server (on {outLink?.Name})", $"the server sends the frame out by {outLink?.Name}, into the bridge");
             return;
         }
-        NextHopStep(outLink, route.Gateway is { } gw ? LiveServer.ToModel(gw) : destination);
+        NextHopStep(outLink, route.Gateway is { } gw ? NetlinkValues.ToIp(gw) : destination);
     }
 
     /// <summary>The "next-hop" step: what the server knows of the next hop on the outgoing interface.</summary>
@@ -223,7 +224,7 @@ public sealed partial class PathTracer
             Add("next-hop", false, $"{down}: nothing leaves by it");
             return;
         }
-        var n = _server.Neighbors.FirstOrDefault(x => x.IfIndex == outLink.Index && LiveServer.ToModel(x.Address) == hop);
+        var n = _server.Neighbors.FirstOrDefault(x => x.IfIndex == outLink.Index && NetlinkValues.ToIp(x.Address) == hop);
         var known = n is not null && n.Mac is not null && (n.State & (LiveServer.NUD_FAILED | LiveServer.NUD_INCOMPLETE)) == 0
             ? $"the server's ARP table has {hop} lladdr {LiveServer.Mac(n.Mac)} {LiveServer.State(n.State)} dev {outLink.Name}"
             : $"{hop} is not in the server's ARP table yet: the server asks for it on {outLink.Name}";
@@ -256,7 +257,7 @@ public sealed partial class PathTracer
         foreach (var a in _server.AddressesOn(l3))
         {
             if (a.PrefixLength is < 8 or > 30) continue;
-            var net = new Ipv4Cidr(LiveServer.ToModel(a.Address), a.PrefixLength);
+            var net = new Ipv4Cidr(NetlinkValues.ToIp(a.Address), a.PrefixLength);
             for (var v = net.Network.Value + 1; v < net.Broadcast.Value && v < net.Network.Value + 256; v++)
             {
                 var candidate = new Ipv4Address(v);

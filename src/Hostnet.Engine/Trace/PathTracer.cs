@@ -1,4 +1,5 @@
 using Hostnet.Engine.Intent;
+using Hostnet.Engine.Kernel;
 using Hostnet.Model;
 using Hostnet.Netlink;
 
@@ -166,7 +167,7 @@ public sealed partial class PathTracer
         string? refusal = null;
         try
         {
-            route = guest.GetRoute(LiveServer.ToIp(destination));
+            route = guest.GetRoute(NetlinkValues.ToIp(destination));
         }
         catch (NetlinkException e)
         {
@@ -191,10 +192,10 @@ public sealed partial class PathTracer
             Add("vm", false, $"{lookup}: it leaves by {dev?.Name ?? "?"}, which is none of VM {vm.Name}'s adapters");
             return false;
         }
-        var source = route.PreferredSource is { } src ? LiveServer.ToModel(src)
+        var source = route.PreferredSource is { } src ? NetlinkValues.ToIp(src)
             : adapter.Addresses.Count > 0 ? adapter.Addresses[0].Address
             : Ipv4Address.Any;
-        var via = route.Gateway is { } gw ? LiveServer.ToModel(gw) : (Ipv4Address?)null;
+        var via = route.Gateway is { } gw ? NetlinkValues.ToIp(gw) : (Ipv4Address?)null;
         var who = new Endpoint(vm, adapter, network);
         Add("vm", true, $"VM {vm.Name} sends from {source} on {dev.Name} (adapter {adapter.Name}, network {network.Name}, {Network.ModeName(network.Mode)}, MAC {adapter.Mac})");
         departure = new Departure(who, source, new GuestRoute(via, $"{lookup}: {destination}" + (via is { } v ? $" via {v}" : "") + $" dev {dev.Name} src {source}"));
@@ -253,7 +254,7 @@ public sealed partial class PathTracer
 
     /// <summary>The route Hostnet made for <paramref name="address"/>, if the main table has it (for its protocol).</summary>
     private RouteEntry? OwnedRoute(Ipv4Address address) =>
-        _server.Routes.FirstOrDefault(r => r.PrefixLength == 32 && LiveServer.ToModel(r.Destination) == address);
+        _server.Routes.FirstOrDefault(r => r.PrefixLength == 32 && NetlinkValues.ToIp(r.Destination) == address);
 
     /// <summary>The "guest" step: inside a netns guest, the adapter's interface is up and holds its address.</summary>
     private void GuestStep(Endpoint who, Ipv4Address? address, bool checkDefaultRoute)
@@ -279,7 +280,7 @@ public sealed partial class PathTracer
         }
         var problems = new List<string>();
         if (!eth.AdminUp) problems.Add($"{eth.Name} is down");
-        if (address is { } a && !guest.DumpAddresses().Any(x => x.IfIndex == eth.Index && LiveServer.ToModel(x.Address) == a))
+        if (address is { } a && !guest.DumpAddresses().Any(x => x.IfIndex == eth.Index && NetlinkValues.ToIp(x.Address) == a))
             problems.Add($"{eth.Name} does not hold {a}");
         string? gatewayText = null;
         if (checkDefaultRoute)
@@ -288,7 +289,7 @@ public sealed partial class PathTracer
             var expected = who.Network.Mode == NetworkMode.HostRouted ? who.Gateway : who.Adapter.Gateway;
             if (expected is { } gw)
             {
-                if (!defaults.Any(r => r.Gateway is { } g && LiveServer.ToModel(g) == gw && r.OutIfIndex == eth.Index))
+                if (!defaults.Any(r => r.Gateway is { } g && NetlinkValues.ToIp(g) == gw && r.OutIfIndex == eth.Index))
                     problems.Add($"it has no default route via {gw} dev {eth.Name}");
                 else gatewayText = $", default via {gw} dev {eth.Name}";
             }
