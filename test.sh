@@ -11,10 +11,28 @@ cd "$here"
 # rebuilds only when sources changed).
 ./hostnet --version >/dev/null || { echo "test.sh: the CLI did not build" >&2; exit 1; }
 
+# This machine's own network, as an independent observer sees it: the tests must
+# leave it exactly as they found it (they work only in namespaces they create).
+own_network() {
+  ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^(vme|br)' || true
+  ip neigh show proxy 2>/dev/null || true
+  ip route show proto 77 2>/dev/null || true
+  for k in ip_forward conf/all/send_redirects neigh/default/proxy_delay; do
+    echo "$k=$(cat /proc/sys/net/ipv4/$k 2>/dev/null)"
+  done
+}
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+before=$(own_network)
 dotnet test Hostnet.slnx -c Release --nologo "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
+after=$(own_network)
+if [ "$before" != "$after" ]; then
+  echo "test.sh: the tests changed this machine's own network namespace:" >&2
+  diff <(echo "$before") <(echo "$after") >&2
+  rc=1
+fi
 
 # One closing line for the whole suite, summed over the test projects.
 awk '

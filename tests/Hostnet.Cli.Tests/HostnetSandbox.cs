@@ -20,8 +20,14 @@ internal sealed class HostnetSandbox : IDisposable
     /// <summary>The launcher at the repository root, built once (it rebuilds only when sources changed).</summary>
     public static string Launcher => LauncherPath.Value;
 
-    /// <summary><c>hostnet --state-dir DIR ARGS</c>.</summary>
-    public ShResult Run(params string[] args) => RunRaw(["--state-dir", StateDir, .. args]);
+    /// <summary>
+    /// A network namespace that does not exist: every sandbox command names it as the server, so a
+    /// command that reaches for the kernel fails instead of touching this machine's own network.
+    /// </summary>
+    public const string NoServer = "hostnet-cli-sandbox-no-server";
+
+    /// <summary><c>hostnet --state-dir DIR --netns NoServer ARGS</c>: the state only, never this machine's kernel.</summary>
+    public ShResult Run(params string[] args) => RunRaw(["--state-dir", StateDir, "--netns", NoServer, .. args]);
 
     /// <summary><c>hostnet ARGS</c>, nothing added.</summary>
     public static ShResult RunRaw(string[] args, IDictionary<string, string>? env = null, string? stdin = null) =>

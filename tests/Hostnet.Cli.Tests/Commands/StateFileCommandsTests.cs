@@ -146,4 +146,18 @@ public class StateFileCommandsTests
         h.Ok("adapter", "add", "vm5000", "--network", "Routed", "--ip", "10.200.0.1");
         Assert.Equal(10_001, h.Ok("vm", "list").Stdout.TrimEnd('\n').Split('\n').Length);
     }
+
+    [Fact]
+    public void Import_takes_running_vms_into_the_state_and_leaves_the_kernel_to_apply()
+    {
+        using var h = new HostnetSandbox();
+        // The server named here does not exist: any reach for the kernel would fail the import.
+        var r = HostnetSandbox.RunRaw(["--state-dir", h.StateDir, "--netns", HostnetSandbox.NoServer, "import", "-"], stdin: Example);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("\"running\": true", h.Ok("--json", "vm", "show", "vm1").Stdout, StringComparison.Ordinal);
+
+        var apply = h.Run("apply");
+        Assert.Equal(1, apply.ExitCode);
+        Assert.Equal($"hostnet: error: network namespace {HostnetSandbox.NoServer} does not exist (--netns names one under /run/netns)\n", apply.Stderr);
+    }
 }
