@@ -25,6 +25,7 @@ public static class HostnetCli
         foreach (var command in EngineCommands.Build(output)) root.Subcommands.Add(command);
         root.Subcommands.Add(Demo.DemoCommand.Build(output));
         root.Subcommands.Add(TraceCommands.Build(output));
+        root.Subcommands.Add(WatchCommand.Build(output));
         return root;
     }
 
