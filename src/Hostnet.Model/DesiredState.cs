@@ -281,15 +281,18 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
     /// what is null stays (given addresses replace all of them; a move to a host-routed network drops
     /// the adapter's own gateway). Pass it to <see cref="SetAdapter"/>.
     /// </summary>
-    public Adapter ChangedAdapter(string vmName, string adapterRef, string? network, IReadOnlyList<string>? ips, string? gateway, string? mac)
+    public Adapter ChangedAdapter(string vmName, string adapterRef, string? network, IReadOnlyList<string>? ips, string? gateway, string? mac,
+        bool clearAddresses = false, bool clearGateway = false)
     {
         var old = GetAdapter(vmName, StateRules.ParseAdapterIndex(adapterRef));
         var net = GetNetwork(network ?? old.Network);
-        var addresses = ips is { Count: > 0 }
-            ? ips.Select(ip => StateRules.ParseVmAddress(net, ip)).ToImmutableList()
+        if (clearAddresses && ips is { Count: > 0 }) throw new ValidationException("give --ip or --no-ip, not both");
+        if (clearGateway && gateway is not null) throw new ValidationException("give --gateway or --no-gateway, not both");
+        var addresses = clearAddresses ? ImmutableList<Ipv4Cidr>.Empty
+            : ips is { Count: > 0 } ? ips.Select(ip => StateRules.ParseVmAddress(net, ip)).ToImmutableList()
             : old.Addresses;
         var gw = gateway is not null ? StateRules.ParseAddress(gateway)
-            : net.Mode == NetworkMode.HostRouted ? null
+            : clearGateway || net.Mode == NetworkMode.HostRouted ? null
             : old.Gateway;
         return old with
         {

@@ -64,9 +64,11 @@ internal static class AdapterCommands
         var vmArg = new Argument<string>("VM") { Description = "The VM" };
         var adapterArg = new Argument<string>("ADAPTER") { Description = "net0, net1, ... (or 0, 1, ...)" };
         var network = new Option<string?>("--network") { Description = "Move it to another network", HelpName = "NET" };
+        var noIp = new Option<bool>("--no-ip") { Description = "Remove all its addresses (a bridged adapter whose guest uses the LAN's DHCP)" };
+        var noGateway = new Option<bool>("--no-gateway") { Description = "Remove its gateway (bridged)" };
         var command = new Command("set", "Change an adapter: what is given is replaced (--ip replaces all addresses), the rest stays")
         {
-            vmArg, adapterArg, network,
+            vmArg, adapterArg, network, noIp, noGateway,
         };
         var o = Options(command);
         command.SetAction(parse =>
@@ -78,7 +80,8 @@ internal static class AdapterCommands
                 var state = tx.Load();
                 var ips = parse.GetValue(o.Ips);
                 var adapter = state.ChangedAdapter(vmName, parse.GetValue(adapterArg)!, parse.GetValue(network),
-                    ips is { Length: > 0 } ? ips : null, parse.GetValue(o.Gateway), parse.GetValue(o.Mac));
+                    ips is { Length: > 0 } ? ips : null, parse.GetValue(o.Gateway), parse.GetValue(o.Mac),
+                    clearAddresses: parse.GetValue(noIp), clearGateway: parse.GetValue(noGateway));
                 var after = state.SetAdapter(vmName, adapter);
                 tx.SaveAdapter(vmName, adapter);
                 var vm = after.GetVm(vmName);

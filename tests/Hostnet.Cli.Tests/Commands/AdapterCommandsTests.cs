@@ -125,4 +125,22 @@ public class AdapterCommandsTests
         h.Refused("192.168.200.202: an address on bridged network Bridged needs its prefix length: give it as 192.168.200.202/24 (or whatever the LAN's prefix is)",
             "adapter", "set", "vm2", "net0", "--network", "Bridged", "--ip", "192.168.200.202");
     }
+
+    [Fact]
+    public void Set_can_clear_a_bridged_adapters_gateway_and_addresses_but_not_a_routed_adapters()
+    {
+        using var h = new HostnetSandbox().WithSeed();
+        h.Ok(AddBridged("vm2", "--ip", "192.168.200.203/24", "--gateway", "192.168.200.1", "--mac", "02:00:00:00:00:03"));
+
+        Assert.Equal("changed vm2 net0: network Bridged, vme4980d06a.0 - eth0, mac 02:00:00:00:00:03, addresses 192.168.200.203/24\n",
+            h.Ok("adapter", "set", "vm2", "net0", "--no-gateway").Stdout);
+        Assert.StartsWith("changed vm2 net0: network Bridged, vme4980d06a.0 - eth0, mac 02:00:00:00:00:03",
+            h.Ok("adapter", "set", "vm2", "net0", "--no-ip").Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("192.168.200.203", h.Ok("--json", "vm", "show", "vm2").Stdout, StringComparison.Ordinal);
+
+        h.Refused("give --ip or --no-ip, not both", "adapter", "set", "vm2", "net0", "--no-ip", "--ip", "192.168.200.203/24");
+        var routedNoIp = h.Run("adapter", "set", "vm1", "net0", "--no-ip");
+        Assert.Equal(1, routedNoIp.ExitCode);
+        Assert.StartsWith("hostnet: error: ", routedNoIp.Stderr, StringComparison.Ordinal);
+    }
 }
