@@ -308,6 +308,18 @@ public sealed partial class RtnlSocket : IDisposable
         });
 
     /// <summary>The IPv4 routes of one table (main by default); <c>0</c> (RT_TABLE_UNSPEC) = every table. Cached clones are left out.</summary>
+    /// <summary>The IPv4 policy-routing rules (<c>ip rule</c>).</summary>
+    public IReadOnlyList<RuleEntry> DumpRules() =>
+        Dump<RuleEntry>("dump rules", static (ref NetlinkWriter w, uint seq) =>
+        {
+            int msg = w.BeginMessage(Native.RTM_GETRULE, Native.NLM_F_REQUEST | Native.NLM_F_DUMP, seq);
+            w.WriteRtmsg(Interop.Libc.AF_INET, 0, 0, 0, 0, 0, 0);
+            w.EndMessage(msg);
+        }, static (in NetlinkMessage m, List<RuleEntry> into) =>
+        {
+            if (m.Type == Native.RTM_NEWRULE && RuleCodec.Decode(m.Payload) is { } r) into.Add(r);
+        });
+
     public IReadOnlyList<RouteEntry> DumpRoutes(uint table = 254)
     {
         var all = Dump<RouteEntry>("dump routes", static (ref NetlinkWriter w, uint seq) =>
