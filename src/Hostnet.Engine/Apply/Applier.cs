@@ -18,7 +18,6 @@ public sealed class Applier
     // linux/rtnetlink.h
     private const byte RT_SCOPE_UNIVERSE = 0;
     private const byte RT_SCOPE_LINK = 253;
-    private const uint RT_TABLE_MAIN = 254;
 
     // errno values a removal may meet when the object is already gone.
     private static readonly HashSet<string> GoneAlready = ["ENOENT", "ENODEV", "ESRCH", "EADDRNOTAVAIL"];
@@ -229,6 +228,7 @@ public sealed class Applier
         NeighborObject n when links.TryGetValue(n.Dev, out var dev) => new DeleteNeighbor(dev.Index, n.Dev, NetlinkValues.ToIp(n.Address)),
         RouteObject r => new DeleteRoute(ToRouteSpec(r, links.TryGetValue(r.Dev, out var dev) ? dev.Index : null)),
         AddressObject a when links.TryGetValue(a.Dev, out var dev) => new DeleteAddress(dev.Index, a.Dev, NetlinkValues.ToIp(a.Address.Address), a.Address.PrefixLength),
+        RuleObject r => new DeleteRule(ToRuleSpec(r)),
         _ => null,
     };
 
@@ -261,6 +261,8 @@ public sealed class Applier
                 return new AddNeighbor(Index(n.Dev), n.Dev, NetlinkValues.ToIp(n.Address), NetlinkValues.ToMac(n.Mac), Replace: replace);
             case ProxyNeighborObject p:
                 return new AddProxyNeighbor(Index(p.Dev), p.Dev, NetlinkValues.ToIp(p.Address));
+            case RuleObject r:
+                return new AddRule(ToRuleSpec(r));
             default:
                 return null;
         }
@@ -291,9 +293,12 @@ public sealed class Applier
         }
     }
 
+    private static RuleSpec ToRuleSpec(RuleObject r) =>
+        new(NetlinkValues.ToIp(r.Source), 32, r.Table, r.Priority, HostnetMarks.RouteProtocol);
+
     private static RouteSpec ToRouteSpec(RouteObject r, int? ifIndex) =>
         new(NetlinkValues.ToIp(r.Destination.Network), r.Destination.PrefixLength, ifIndex, r.Dev,
-            r.Gateway is { } gw ? NetlinkValues.ToIp(gw) : null, RT_TABLE_MAIN, HostnetMarks.RouteProtocol,
+            r.Gateway is { } gw ? NetlinkValues.ToIp(gw) : null, r.Table, HostnetMarks.RouteProtocol,
             r.Gateway is null ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE);
 
     private static Dictionary<string, Link> IndexLinks(IReadOnlyList<Link> links) =>

@@ -39,6 +39,7 @@ public enum Rank
     Address,
     OnLinkRoute,
     Route,
+    Rule,
     Neighbor,
     ProxyNeighbor,
 }
@@ -116,14 +117,33 @@ public sealed record AddressObject(string Ns, string Dev, Ipv4Cidr Address) : Ke
 /// address through its vme; in a guest the on-link route to the gateway and
 /// the default route through it.
 /// </summary>
-public sealed record RouteObject(string Ns, Ipv4Cidr Destination, string Dev, Ipv4Address? Gateway) : KernelObject(Ns)
+public sealed record RouteObject(string Ns, Ipv4Cidr Destination, string Dev, Ipv4Address? Gateway, uint Table = RouteObject.MainTable) : KernelObject(Ns)
 {
-    public override string Identity => Destination.PrefixLength == 0 ? "route default" : $"route {Destination.Network}/{Destination.PrefixLength}";
+    /// <summary>RT_TABLE_MAIN (linux/rtnetlink.h).</summary>
+    public const uint MainTable = 254;
+
+    public override string Identity =>
+        (Destination.PrefixLength == 0 ? "route default" : $"route {Destination.Network}/{Destination.PrefixLength}")
+        + (Table == MainTable ? "" : $" table {Table}");
+
     public override Rank Rank => Gateway is null ? Rank.OnLinkRoute : Rank.Route;
 
     public override string Describe() =>
         (Destination.PrefixLength == 0 ? "route default" : $"route {Destination.Network}/{Destination.PrefixLength}")
-        + (Gateway is { } gw ? $" via {gw}" : "") + $" dev {Dev}" + (Gateway is null ? " scope link" : "") + " proto hostnet" + Where;
+        + (Gateway is { } gw ? $" via {gw}" : "") + $" dev {Dev}" + (Gateway is null ? " scope link" : "")
+        + (Table == MainTable ? "" : $" table {Table}") + " proto hostnet" + Where;
+}
+
+/// <summary>
+/// A policy-routing rule in a guest: traffic from one of a second adapter's addresses looks up that
+/// adapter's own table, so its replies leave by its own <c>ethN</c> — the server's <c>rp_filter</c> on
+/// each vme accepts only the addresses routed to it.
+/// </summary>
+public sealed record RuleObject(string Ns, Ipv4Address Source, uint Table, uint Priority) : KernelObject(Ns)
+{
+    public override string Identity => $"rule from {Source} lookup {Table}";
+    public override Rank Rank => Rank.Rule;
+    public override string Describe() => $"rule from {Source} lookup {Table} priority {Priority} proto hostnet{Where}";
 }
 
 /// <summary>A permanent neighbour entry: the server holds the VM's ARP entry from the moment it starts.</summary>

@@ -247,10 +247,15 @@ public sealed class Observer
             if (links.TryGetValue(a.IfIndex, out var l) && l.Name != "lo")
                 result.Add(new AddressObject(netns, l.Name, new Ipv4Cidr(NetlinkValues.ToIp(a.Address), a.PrefixLength)));
         }
-        foreach (var r in sock.DumpRoutes())
+        foreach (var r in sock.DumpRoutes(table: 0))
         {
             if (r.Protocol == HostnetMarks.RouteProtocol && r.OutIfIndex is { } i && links.TryGetValue(i, out var l))
-                result.Add(new RouteObject(netns, new Ipv4Cidr(NetlinkValues.ToIp(r.Destination), r.PrefixLength), l.Name, r.Gateway is null ? null : NetlinkValues.ToIp(r.Gateway)));
+                result.Add(new RouteObject(netns, new Ipv4Cidr(NetlinkValues.ToIp(r.Destination), r.PrefixLength), l.Name, r.Gateway is null ? null : NetlinkValues.ToIp(r.Gateway), r.Table));
+        }
+        foreach (var r in sock.DumpRules())
+        {
+            if (r.Protocol == HostnetMarks.RouteProtocol && r.Source is not null && r.SourcePrefix == 32)
+                result.Add(new RuleObject(netns, NetlinkValues.ToIp(r.Source), r.Table, r.Priority));
         }
         return result;
     }

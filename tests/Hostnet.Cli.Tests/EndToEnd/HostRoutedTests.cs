@@ -215,10 +215,12 @@ public partial class HostRoutedTests
 
         HostnetCli.Ok(lab, "adapter", "add", "vm2", "--network", "Routed", "--ip", "192.168.200.204");
 
-        // A second adapter: its own vme, route, permanent neighbour and published entry, and eth1 in the guest.
-        // (Reaching it from the LAN needs source routing in the guest: its replies leave by the default route on eth0,
-        // and rp_filter on vme…0 drops a source that lives behind vme…1.)
+        // A second adapter: its own vme, route, permanent neighbour and published entry, and eth1 in the guest
+        // with a table of its own, so that its replies leave by eth1 (rp_filter on vme…0 would drop them).
         Assert.Contains("vme4980d06a.1", HostnetLinks(lab));
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, "192.168.200.204"));
+        Assert.Contains("from 192.168.200.204 lookup 1001", Sh.Ip("-n", lab.Guest("vm2"), "rule", "show"), StringComparison.Ordinal);
+        Assert.Contains("default via 169.255.30.1 dev eth1", Sh.Ip("-n", lab.Guest("vm2"), "route", "show", "table", "1001"), StringComparison.Ordinal);
         Assert.Contains("192.168.200.204 dev vme4980d06a.1", HostnetRoutes(lab), StringComparison.Ordinal);
         Assert.Contains("192.168.200.204 dev eth0 proxy", ProxyEntries(lab), StringComparison.Ordinal);
         Assert.Contains("192.168.200.204/32", Sh.Ip("-n", lab.Guest("vm2"), "addr", "show", "dev", "eth1"), StringComparison.Ordinal);
@@ -235,6 +237,7 @@ public partial class HostRoutedTests
         Assert.Equal(["vme4980d06a.0"], HostnetLinks(lab));
         Assert.DoesNotContain("192.168.200.204", ProxyEntries(lab), StringComparison.Ordinal);
         Assert.DoesNotContain("192.168.200.204", HostnetRoutes(lab), StringComparison.Ordinal);
+        Assert.DoesNotContain("192.168.200.204", Sh.Ip("-n", lab.Guest("vm2"), "rule", "show"), StringComparison.Ordinal);
         Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm2Ip));
         Assert.Equal(0, PlanExitCode(lab));
     }

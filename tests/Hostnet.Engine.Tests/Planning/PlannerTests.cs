@@ -134,4 +134,22 @@ public class PlannerTests
             "+ link vme7b9a73a1.0 (tap) address fe:00:00:00:00:01 up alias \"hostnet:vm1/net0\"",
         ], linkSteps);
     }
+
+    [Fact]
+    public void A_second_routed_adapter_answers_through_its_own_table()
+    {
+        var s = State(vm2Running: false);
+        var vm1 = s.Vms[0] with
+        {
+            Adapters = [.. s.Vms[0].Adapters, new Adapter(1, "Routed", MacAddress.Parse("02:00:00:00:01:01"), [new Ipv4Cidr(Ipv4Address.Parse("192.168.200.204"), 32)], null)],
+        };
+        var described = Intent(s with { Vms = [vm1, s.Vms[1]] }).Where(o => o.Netns == "lab-vm1").Select(o => o.Describe()).ToList();
+
+        Assert.Contains("rule from 192.168.200.204 lookup 1001 priority 1001 proto hostnet (guest netns lab-vm1)", described);
+        Assert.Contains("route default via 169.255.30.1 dev eth1 table 1001 proto hostnet (guest netns lab-vm1)", described);
+        Assert.Contains("route 169.255.30.1/32 dev eth1 scope link table 1001 proto hostnet (guest netns lab-vm1)", described);
+        // The main table keeps the first adapter's routes.
+        Assert.Contains("route default via 169.255.30.1 dev eth0 proto hostnet (guest netns lab-vm1)", described);
+        Assert.DoesNotContain(described, d => d.StartsWith("rule from 192.168.200.201", StringComparison.Ordinal));
+    }
 }
