@@ -22,6 +22,12 @@ public static class Naming
     public static uint HostInterfacePrefix(Guid uuid) =>
         uint.Parse(uuid.ToString("N").AsSpan(0, 8), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture) & 0x7FFFFFFF;
 
+    /// <summary>
+    /// The guest's routing table (and rule priority) for routed adapter <paramref name="index"/> &gt; 0:
+    /// <c>1000 + index</c>. Its addresses answer through it, out of their own <c>ethN</c>.
+    /// </summary>
+    public static uint GuestRoutingTable(int index) => 1000 + (uint)index;
+
     /// <summary>The guest-side interface of adapter <paramref name="index"/>: <c>eth0</c>, <c>eth1</c>, ….</summary>
     public static string GuestInterface(int index) => string.Create(CultureInfo.InvariantCulture, $"eth{index}");
 

@@ -34,9 +34,18 @@ public sealed record GuestAdapterSettings(Adapter Adapter, NetworkMode Mode, IRe
         foreach (var c in Addresses) commands.Add($"ip addr add {c} dev {dev}");
         if (Gateway is { } gw)
         {
-            if (OnLinkGateway) commands.Add($"ip route add {gw} dev {dev} scope link");
+            // ethN after the first: a metric of N keeps its routes beside eth0's (the same prefix twice is refused).
             var metric = Adapter.Index == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" metric {Adapter.Index}");
+            if (OnLinkGateway) commands.Add($"ip route add {gw} dev {dev} scope link{metric}");
             commands.Add($"ip route add default via {gw} dev {dev}{metric}");
+            if (Mode == NetworkMode.HostRouted && Adapter.Index > 0)
+            {
+                // Replies from this adapter's addresses must leave by it: the server's rp_filter drops them elsewhere.
+                var table = Naming.GuestRoutingTable(Adapter.Index).ToString(CultureInfo.InvariantCulture);
+                commands.Add($"ip route add {gw} dev {dev} scope link table {table}");
+                commands.Add($"ip route add default via {gw} dev {dev} table {table}");
+                foreach (var c in Addresses) commands.Add($"ip rule add from {c.Address} lookup {table} priority {table}");
+            }
         }
         return commands;
     }

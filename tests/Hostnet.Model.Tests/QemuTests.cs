@@ -47,6 +47,21 @@ public class QemuTests
     }
 
     [Fact]
+    public void A_second_routed_adapter_answers_through_its_own_table()
+    {
+        var state = Seed.State();
+        state = state.AddAdapter("vm1", state.NewAdapter("vm1", "Routed", ["192.168.200.204"], null, null));
+        var second = Qemu.GuestSettings(state.GetVm("vm1"), state)[1];
+
+        Assert.Equal(
+            ["ip link set eth1 up", "ip addr add 192.168.200.204/32 dev eth1",
+             "ip route add 169.255.30.1 dev eth1 scope link metric 1", "ip route add default via 169.255.30.1 dev eth1 metric 1",
+             "ip route add 169.255.30.1 dev eth1 scope link table 1001", "ip route add default via 169.255.30.1 dev eth1 table 1001",
+             "ip rule add from 192.168.200.204 lookup 1001 priority 1001"],
+            second.IpCommands());
+    }
+
+    [Fact]
     public void Libvirt_gets_an_unmanaged_ethernet_interface_per_adapter()
     {
         var vm = Seed.State().GetVm("vm1");

@@ -158,16 +158,13 @@ public static class IntentBuilder
             {
                 // Every other adapter answers from its own addresses through its own table: without it
                 // the replies would leave by the main default route, into a vme whose rp_filter drops them.
-                var table = GuestTableBase + (uint)adapter.Index;
+                var table = Naming.GuestRoutingTable(adapter.Index);
                 want(new RouteObject(guestNs, new Ipv4Cidr(gateway, 32), eth, Gateway: null, table));
                 want(new RouteObject(guestNs, new Ipv4Cidr(Ipv4Address.Any, 0), eth, gateway, table));
                 foreach (var a in adapter.Addresses) want(new RuleObject(guestNs, a.Address, table, table));
             }
         }
     }
-
-    /// <summary>A guest's routing table for adapter N is 1000 + N (and so is its rules' priority).</summary>
-    public const uint GuestTableBase = 1000;
 
     private static void WantBridged(Action<KernelObject> want, Adapter adapter, string? guestNs, string eth)
     {
