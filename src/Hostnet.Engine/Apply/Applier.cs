@@ -81,29 +81,12 @@ public sealed class Applier
         var guests = upserts.Where(s => s.Object.Netns != KernelObject.Server).GroupBy(s => s.Object.Netns).ToList();
         if (guests.Count > 0)
         {
-            // The sockets of all guest namespaces are opened from one thread, not a thread per guest.
-            var namespaces = new List<NetNamespace>(guests.Count);
-            try
+            using var sockets = GuestSockets.Open(guests.Select(g => g.Key).ToList());
+            for (int i = 0; i < guests.Count; i++)
             {
-                foreach (var group in guests) namespaces.Add(NetNamespace.Open(group.Key));
-                var sockets = RtnlSocket.OpenEach(namespaces);
-                try
-                {
-                    for (int i = 0; i < guests.Count; i++)
-                    {
-                        var guestLinks = IndexLinks(sockets[i].DumpLinks());
-                        var requests = guests[i].Select(s => ToUpsert(s, guestLinks)).OfType<RtnlRequest>().ToList();
-                        Send(sockets[i], requests, tolerateGone: false);
-                    }
-                }
-                finally
-                {
-                    foreach (var s in sockets) s.Dispose();
-                }
-            }
-            finally
-            {
-                foreach (var ns in namespaces) ns.Dispose();
+                var guestLinks = IndexLinks(sockets[i].DumpLinks());
+                var requests = guests[i].Select(s => ToUpsert(s, guestLinks)).OfType<RtnlRequest>().ToList();
+                Send(sockets[i], requests, tolerateGone: false);
             }
         }
 
@@ -150,14 +133,17 @@ public sealed class Applier
             forgotten.AddRange(bridges.Select(b => LedgerEntry.Bridge(b.Name)));
         }
 
-        foreach (var group in removals.Where(s => s.Object.Netns != KernelObject.Server).GroupBy(s => s.Object.Netns))
+        var guests = removals.Where(s => s.Object.Netns != KernelObject.Server).GroupBy(s => s.Object.Netns)
+            .Where(g => NetNamespace.Exists(g.Key)).ToList();
+        if (guests.Count > 0)
         {
-            if (!NetNamespace.Exists(group.Key)) continue;
-            using var ns = NetNamespace.Open(group.Key);
-            using var sock = RtnlSocket.Open(ns);
-            var guestLinks = IndexLinks(sock.DumpLinks());
-            var requests = group.Select(s => ToDelete(s.Object, guestLinks)).OfType<RtnlRequest>().ToList();
-            Send(sock, requests, tolerateGone: true);
+            using var sockets = GuestSockets.Open(guests.Select(g => g.Key).ToList());
+            for (int i = 0; i < guests.Count; i++)
+            {
+                var guestLinks = IndexLinks(sockets[i].DumpLinks());
+                var requests = guests[i].Select(s => ToDelete(s.Object, guestLinks)).OfType<RtnlRequest>().ToList();
+                Send(sockets[i], requests, tolerateGone: true);
+            }
         }
         _ledger.Forget(forgotten);
     }

@@ -143,25 +143,9 @@ public sealed class Observer
     {
         var devs = intent.Objects.OfType<GuestLinkState>().ToLookup(g => g.GuestNetns, g => g.Name, StringComparer.Ordinal);
         var result = new List<KernelObject>();
-        var namespaces = new List<NetNamespace>(names.Count);
-        try
-        {
-            foreach (var name in names) namespaces.Add(NetNamespace.Open(name));
-            var sockets = RtnlSocket.OpenEach(namespaces);
-            try
-            {
-                for (int i = 0; i < names.Count; i++)
-                    result.AddRange(ObserveGuest(names[i], sockets[i], devs[names[i]].ToHashSet(StringComparer.Ordinal)));
-            }
-            finally
-            {
-                foreach (var s in sockets) s.Dispose();
-            }
-        }
-        finally
-        {
-            foreach (var ns in namespaces) ns.Dispose();
-        }
+        using var sockets = GuestSockets.Open(names);
+        for (int i = 0; i < names.Count; i++)
+            result.AddRange(ObserveGuest(names[i], sockets[i], devs[names[i]].ToHashSet(StringComparer.Ordinal)));
         return result;
     }
 
