@@ -7,6 +7,9 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here"
 
+# The observers the tests call (ip, ping, arp, QEMU, …): installed when missing and root.
+if [ "$(id -u)" = 0 ]; then tests/install-deps.sh || exit 1; fi
+
 # The CLI tests run the real native binary: build it first (the launcher
 # rebuilds only when sources changed).
 ./hostnet --version >/dev/null || { echo "test.sh: the CLI did not build" >&2; exit 1; }
