@@ -179,7 +179,8 @@ internal static class EngineCommands
 
     private static HostEngine OpenEngine(CliContext ctx, ILedger ledger)
     {
-        RouteProtocolName.EnsureNamed();
+        // A lab server (--netns) does not own this host's /etc: only the real server names the protocol there.
+        if (ctx.Netns is null) RouteProtocolName.EnsureNamed();
         return new HostEngine(ctx.Netns, ledger);
     }
 
