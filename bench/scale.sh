@@ -32,10 +32,10 @@ for N in "${SIZES[@]}"; do
   S=$P-s$N; ST=$WORK/st$N; server_up "$S"
   H=("$HOSTNET" --state-dir "$ST" --netns "$S")
   gen_import "$WORK/scale$N.json" "$N" host-routed
-  t=$(now); "${H[@]}" import "$WORK/scale$N.json" >/dev/null; t_setup=$(since "$t")
+  t=$(now); "${H[@]}" import "$WORK/scale$N.json" >/dev/null; "${H[@]}" apply >/dev/null; t_setup=$(since "$t")
   links=$(ip -n "$S" -o link show | grep -c ' vme' || true)
   [ "$links" -eq "$N" ] || { echo "scale: expected $N vme links, found $links" >&2; exit 1; }
-  report "4. $N routed adapters: start all (import: plan, probe, apply)" "${t_setup}s"
+  report "4. $N routed adapters: start all (import, then apply: plan, probe, batches)" "${t_setup}s"
 
   read -r w r < <(rss_time "${H[@]}" plan --exit-code)
   report "4. $N routed adapters: hostnet plan, nothing to do" "${w}s, ${r} MiB max RSS"
