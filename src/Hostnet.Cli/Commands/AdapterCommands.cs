@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Hostnet.Cli.Output;
+using Hostnet.Model;
+using Hostnet.Store;
 
 namespace Hostnet.Cli.Commands;
 
@@ -47,11 +49,7 @@ internal static class AdapterCommands
             {
                 var state = tx.Load();
                 var adapter = state.NewAdapter(vmName, parse.GetValue(network)!, parse.GetValue(o.Ips) ?? [], parse.GetValue(o.Gateway), parse.GetValue(o.Mac));
-                var after = state.AddAdapter(vmName, adapter);
-                tx.SaveAdapter(vmName, adapter);
-                var vm = after.GetVm(vmName);
-                RunningVms.Changed(ctx, tx, state.GetVm(vmName), vm, after);
-                return AdapterText.Describe(vm, adapter, after.FindNetwork(adapter.Network));
+                return Save(ctx, tx, state, state.AddAdapter(vmName, adapter), vmName, adapter);
             });
             output.WriteLine($"added {vmName} {line}");
             return HostnetCli.Success;
@@ -82,16 +80,21 @@ internal static class AdapterCommands
                 var adapter = state.ChangedAdapter(vmName, parse.GetValue(adapterArg)!, parse.GetValue(network),
                     ips is { Length: > 0 } ? ips : null, parse.GetValue(o.Gateway), parse.GetValue(o.Mac),
                     clearAddresses: parse.GetValue(noIp), clearGateway: parse.GetValue(noGateway));
-                var after = state.SetAdapter(vmName, adapter);
-                tx.SaveAdapter(vmName, adapter);
-                var vm = after.GetVm(vmName);
-                RunningVms.Changed(ctx, tx, state.GetVm(vmName), vm, after);
-                return AdapterText.Describe(vm, adapter, after.FindNetwork(adapter.Network));
+                return Save(ctx, tx, state, state.SetAdapter(vmName, adapter), vmName, adapter);
             });
             output.WriteLine($"changed {vmName} {line}");
             return HostnetCli.Success;
         });
         return command;
+    }
+
+    /// <summary>Writes a validated adapter, lets a running VM follow, and describes the adapter as it now is.</summary>
+    private static string Save(CliContext ctx, StateTransaction tx, DesiredState before, DesiredState after, string vmName, Adapter adapter)
+    {
+        tx.SaveAdapter(vmName, adapter);
+        var vm = after.GetVm(vmName);
+        RunningVms.Changed(ctx, tx, before.GetVm(vmName), vm, after);
+        return AdapterText.Describe(vm, adapter, after.FindNetwork(adapter.Network));
     }
 
     private static Command Remove(TextWriter output)
