@@ -39,10 +39,20 @@ public sealed record ProxyNeighborChanged(ProxyNeighborEntry Neighbor) : RtnlEve
 public sealed record ProxyNeighborRemoved(ProxyNeighborEntry Neighbor) : RtnlEvent;
 
 /// <summary>
-/// The kernel dropped events (ENOBUFS: the socket's queue overflowed). What was missed is
-/// unknown: dump again and reconcile.
+/// The bridge's view of one of its ports changed (an AF_BRIDGE RTM_NEWLINK: the port joined, its state
+/// or VLANs changed). <see cref="Port"/> carries the port's index, name and bridge (MasterIndex), not its kind.
 /// </summary>
-public sealed record ResyncNeeded : RtnlEvent;
+public sealed record BridgePortChanged(Link Port) : RtnlEvent;
+
+/// <summary>A link left its bridge (an AF_BRIDGE RTM_DELLINK): the link itself lives on.</summary>
+public sealed record BridgePortLeft(Link Port) : RtnlEvent;
+
+/// <summary>
+/// Events were lost: the kernel dropped some (ENOBUFS: the socket's queue overflowed) or sent a
+/// datagram that could not be read. What was missed is unknown: dump again and reconcile.
+/// <see cref="Reason"/> says which, in one line.
+/// </summary>
+public sealed record ResyncNeeded(string Reason) : RtnlEvent;
 
 /// <summary>Typed rtnetlink events from one namespace.</summary>
 public sealed class RtnlMonitor : IDisposable
@@ -66,8 +76,8 @@ public sealed class RtnlMonitor : IDisposable
 
     /// <summary>
     /// Events as they come, until <paramref name="ct"/> is cancelled (then the sequence ends).
-    /// Blocks the enumerating thread; an ENOBUFS overrun yields <see cref="ResyncNeeded"/> and the
-    /// monitor carries on.
+    /// Blocks the enumerating thread; an ENOBUFS overrun or a datagram that cannot be read yields
+    /// <see cref="ResyncNeeded"/> and the monitor carries on. Only the socket failing throws.
     /// </summary>
     public IEnumerable<RtnlEvent> Read(CancellationToken ct)
     {
@@ -75,7 +85,7 @@ public sealed class RtnlMonitor : IDisposable
         while (!ct.IsCancellationRequested)
         {
             if (!SocketIo.WaitReadable(_socket.Handle, PollSliceMs, "monitor")) continue;
-            bool overrun = false;
+            string? lost = null;
             try
             {
                 var datagram = _socket.ReceiveRaw("monitor", Interop.Libc.MSG_DONTWAIT);
@@ -83,15 +93,20 @@ public sealed class RtnlMonitor : IDisposable
             }
             catch (NetlinkException e) when (e.Errno == Errno.ENOBUFS)
             {
-                overrun = true;
+                lost = "the kernel dropped events: the monitor's queue overflowed (ENOBUFS)";
+            }
+            catch (NetlinkException e) when (e.Errno == Errno.EMSGSIZE)
+            {
+                // The datagram was larger than the receive buffer and is gone (MSG_TRUNC).
+                lost = e.Message;
             }
             catch (NetlinkException e) when (e.Errno == Errno.EAGAIN)
             {
                 continue;
             }
-            if (overrun)
+            if (lost is not null)
             {
-                yield return new ResyncNeeded();
+                yield return new ResyncNeeded(lost);
                 continue;
             }
             foreach (var e in batch) yield return e;
@@ -99,25 +114,61 @@ public sealed class RtnlMonitor : IDisposable
         }
     }
 
+    /// <summary>
+    /// The events of one datagram. Never throws: a message that cannot be read is skipped and, since
+    /// what it said is lost, a <see cref="ResyncNeeded"/> is added; a broken message header loses the
+    /// rest of the datagram the same way. Well-formed messages of kinds not decoded here are skipped.
+    /// </summary>
     internal static void Decode(ReadOnlySpan<byte> datagram, List<RtnlEvent> into)
     {
+        string? unreadable = null;
         var reader = new NetlinkReader(datagram);
-        while (reader.TryRead(out var m))
+        while (true)
         {
-            switch (m.Type)
+            NetlinkMessage m;
+            try
             {
-                case Native.RTM_NEWLINK: into.Add(new LinkChanged(RtnlCodec.DecodeLink(m.Payload))); break;
-                case Native.RTM_DELLINK: into.Add(new LinkRemoved(RtnlCodec.DecodeLink(m.Payload))); break;
-                case Native.RTM_NEWADDR when RtnlCodec.DecodeAddress(m.Payload) is { } a: into.Add(new AddressChanged(a)); break;
-                case Native.RTM_DELADDR when RtnlCodec.DecodeAddress(m.Payload) is { } a: into.Add(new AddressRemoved(a)); break;
-                case Native.RTM_NEWROUTE when RtnlCodec.DecodeRoute(m.Payload) is { } r: into.Add(new RouteChanged(r)); break;
-                case Native.RTM_DELROUTE when RtnlCodec.DecodeRoute(m.Payload) is { } r: into.Add(new RouteRemoved(r)); break;
-                case Native.RTM_NEWNEIGH or Native.RTM_DELNEIGH:
-                    bool added = m.Type == Native.RTM_NEWNEIGH;
-                    if (RtnlCodec.DecodeNeighbor(m.Payload) is { } n) into.Add(added ? new NeighborChanged(n) : new NeighborRemoved(n));
-                    else if (RtnlCodec.DecodeProxyNeighbor(m.Payload) is { } p) into.Add(added ? new ProxyNeighborChanged(p) : new ProxyNeighborRemoved(p));
-                    break;
+                if (!reader.TryRead(out m)) break;
             }
+            catch (NetlinkReadException e)
+            {
+                unreadable = e.Message;
+                break;
+            }
+            try
+            {
+                DecodeOne(m, into);
+            }
+            catch (NetlinkReadException e)
+            {
+                unreadable ??= e.Message;
+            }
+        }
+        if (unreadable is not null) into.Add(new ResyncNeeded("an event could not be read: " + unreadable));
+    }
+
+    private static void DecodeOne(NetlinkMessage m, List<RtnlEvent> into)
+    {
+        switch (m.Type)
+        {
+            case Native.RTM_NEWLINK or Native.RTM_DELLINK:
+                var link = RtnlCodec.DecodeLink(m.Payload);
+                bool added = m.Type == Native.RTM_NEWLINK;
+                switch (RtnlCodec.LinkFamily(m.Payload))
+                {
+                    case Interop.Libc.AF_UNSPEC: into.Add(added ? new LinkChanged(link) : new LinkRemoved(link)); break;
+                    case Interop.Libc.AF_BRIDGE: into.Add(added ? new BridgePortChanged(link) : new BridgePortLeft(link)); break;
+                }
+                break;
+            case Native.RTM_NEWADDR when RtnlCodec.DecodeAddress(m.Payload) is { } a: into.Add(new AddressChanged(a)); break;
+            case Native.RTM_DELADDR when RtnlCodec.DecodeAddress(m.Payload) is { } a: into.Add(new AddressRemoved(a)); break;
+            case Native.RTM_NEWROUTE when RtnlCodec.DecodeRoute(m.Payload) is { } r: into.Add(new RouteChanged(r)); break;
+            case Native.RTM_DELROUTE when RtnlCodec.DecodeRoute(m.Payload) is { } r: into.Add(new RouteRemoved(r)); break;
+            case Native.RTM_NEWNEIGH or Native.RTM_DELNEIGH:
+                bool present = m.Type == Native.RTM_NEWNEIGH;
+                if (RtnlCodec.DecodeNeighbor(m.Payload) is { } n) into.Add(present ? new NeighborChanged(n) : new NeighborRemoved(n));
+                else if (RtnlCodec.DecodeProxyNeighbor(m.Payload) is { } p) into.Add(present ? new ProxyNeighborChanged(p) : new ProxyNeighborRemoved(p));
+                break;
         }
     }
 

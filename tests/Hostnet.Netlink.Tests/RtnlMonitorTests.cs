@@ -85,4 +85,41 @@ public class RtnlMonitorTests
             reader.Join(TimeSpan.FromSeconds(2));
         }
     }
+
+    [PrivilegedFact]
+    public void A_bridge_and_its_port_arrive_as_link_and_bridge_port_events()
+    {
+        using var t = new TestNamespace("brp");
+        using var monitor = RtnlMonitor.Open(t.Handle, MonitorGroups.All);
+        var events = new BlockingCollection<RtnlEvent>();
+        using var cts = new CancellationTokenSource();
+        var reader = new Thread(() =>
+        {
+            foreach (var e in monitor.Read(cts.Token)) events.Add(e);
+        }) { IsBackground = true };
+        reader.Start();
+
+        t.Ip("link", "add", "br0", "type", "bridge");
+        t.Ip("link", "add", "p0", "type", "veth", "peer", "name", "p1");
+        t.Ip("link", "set", "p0", "master", "br0");
+        t.Ip("link", "set", "br0", "up");
+        t.Ip("link", "set", "p0", "up");
+        t.Ip("link", "set", "p0", "nomaster");
+
+        var seen = new List<RtnlEvent>();
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (DateTime.UtcNow < deadline && !seen.Any(e => e is BridgePortLeft))
+        {
+            if (events.TryTake(out var e, 100)) seen.Add(e);
+        }
+        cts.Cancel();
+        Assert.True(reader.Join(TimeSpan.FromSeconds(2)), "the monitor did not stop on cancellation");
+
+        int bridge = Assert.Single(seen.OfType<LinkChanged>().Where(e => e.Link.Name == "br0").Select(e => e.Link.Index).Distinct());
+        Assert.Contains(seen, e => e is LinkChanged { Link.Name: "p0", Link.Kind: "veth" } l && l.Link.MasterIndex == bridge);
+        Assert.Contains(seen, e => e is BridgePortChanged { Port.Name: "p0" } p && p.Port.MasterIndex == bridge);
+        Assert.Contains(seen, e => e is BridgePortLeft { Port.Name: "p0" });
+        // p0 left its bridge; the link was never removed, and nothing was unreadable.
+        Assert.DoesNotContain(seen, e => e is LinkRemoved or ResyncNeeded);
+    }
 }

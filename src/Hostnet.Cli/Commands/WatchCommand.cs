@@ -101,6 +101,8 @@ internal static class WatchCommand
     private static bool Touches(RtnlEvent e) => e switch
     {
         LinkChanged or LinkRemoved or AddressChanged or AddressRemoved or ResyncNeeded => true,
+        // A vme or the uplink joining or leaving its bridge.
+        BridgePortChanged or BridgePortLeft => true,
         ProxyNeighborChanged or ProxyNeighborRemoved => true,
         RouteChanged r => r.Route.Protocol == HostnetMarks.RouteProtocol,
         RouteRemoved r => r.Route.Protocol == HostnetMarks.RouteProtocol,

@@ -10,6 +10,7 @@ internal static class RtnlCodec
     public static Link DecodeLink(ReadOnlySpan<byte> payload)
     {
         var h = Decode.Header(payload, Native.SizeOfIfinfomsg, "ifinfomsg");
+        byte family = h[0];
         int index = BinaryPrimitives.ReadInt32LittleEndian(h[4..]);
         uint flags = BinaryPrimitives.ReadUInt32LittleEndian(h[8..]);
         string name = "";
@@ -40,20 +41,10 @@ internal static class RtnlCodec
                     }
                     break;
                 case Native.IFLA_AF_SPEC:
-                    // One nest per family; the per-device sysctls come with every link, no /proc read needed.
-                    var families = new AttributeReader(value);
-                    while (families.TryRead(out ushort family, out var familyValue))
-                    {
-                        ushort want = family == Interop.Libc.AF_INET ? Native.IFLA_INET_CONF : family == Native.AF_INET6 ? Native.IFLA_INET6_CONF : (ushort)0;
-                        if (want == 0) continue;
-                        var conf = new AttributeReader(familyValue);
-                        while (conf.TryRead(out ushort confType, out var confValue))
-                        {
-                            if (confType != want) continue;
-                            if (family == Interop.Libc.AF_INET) ipv4Conf = Decode.S32Array(confValue);
-                            else ipv6Conf = Decode.S32Array(confValue);
-                        }
-                    }
+                    // What the nest holds depends on the message's family. In a link's own message (AF_UNSPEC)
+                    // one nest per address family; in a bridge port's AF_BRIDGE notification, bridge attributes
+                    // whose numbers collide with families (IFLA_BRIDGE_VLAN_INFO is 2, AF_INET's number).
+                    if (family == Interop.Libc.AF_UNSPEC) DecodeAfSpec(value, ref ipv4Conf, ref ipv6Conf);
                     break;
             }
         }
@@ -65,6 +56,40 @@ internal static class RtnlCodec
             Ipv4Conf = ipv4Conf,
             Ipv6Conf = ipv6Conf,
         };
+    }
+
+    /// <summary>
+    /// The ifinfomsg family of an RTM_NEWLINK/RTM_DELLINK: AF_UNSPEC for the link itself, AF_BRIDGE for
+    /// the bridge's view of one of its ports (sent beside the link's own message, and an RTM_DELLINK of
+    /// it when the port leaves its bridge while the link lives on).
+    /// </summary>
+    public static byte LinkFamily(ReadOnlySpan<byte> payload) => Decode.Header(payload, Native.SizeOfIfinfomsg, "ifinfomsg")[0];
+
+    /// <summary>
+    /// The per-device sysctls from an AF_UNSPEC link's IFLA_AF_SPEC: one nest per address family, each
+    /// holding that family's attributes. The per-device sysctls come with every link, no /proc read
+    /// needed; families and attributes not read here (AF_MPLS, AF_MCTP, IFLA_INET6_FLAGS…) are skipped.
+    /// </summary>
+    private static void DecodeAfSpec(ReadOnlySpan<byte> value, ref int[]? ipv4Conf, ref int[]? ipv6Conf)
+    {
+        var families = new AttributeReader(value);
+        while (families.TryRead(out ushort family, out var familyValue))
+        {
+            ushort want = family switch
+            {
+                Interop.Libc.AF_INET => Native.IFLA_INET_CONF,
+                Native.AF_INET6 => Native.IFLA_INET6_CONF,
+                _ => 0,
+            };
+            if (want == 0) continue;
+            var conf = new AttributeReader(familyValue);
+            while (conf.TryRead(out ushort confType, out var confValue))
+            {
+                if (confType != want) continue;
+                if (family == Interop.Libc.AF_INET) ipv4Conf = Decode.S32Array(confValue);
+                else ipv6Conf = Decode.S32Array(confValue);
+            }
+        }
     }
 
     /// <summary>Null for a non-IPv4 address.</summary>
