@@ -98,14 +98,7 @@ public sealed class StateStore : IDisposable
     }
 
     /// <summary>The whole desired state, read in one snapshot.</summary>
-    public DesiredState Load()
-    {
-        using var tx = _connection.BeginTransaction(deferred: true);
-        using var st = new StateTransaction(_connection, tx);
-        var state = st.Load();
-        tx.Commit();
-        return state;
-    }
+    public DesiredState Load() => Read(st => st.Load());
 
     /// <summary>
     /// Reads in one snapshot (a deferred transaction): in WAL mode it neither waits
@@ -114,11 +107,19 @@ public sealed class StateStore : IDisposable
     public T Read<T>(Func<StateTransaction, T> read)
     {
         ArgumentNullException.ThrowIfNull(read);
-        using var tx = _connection.BeginTransaction(deferred: true);
-        using var st = new StateTransaction(_connection, tx);
-        var result = read(st);
-        tx.Commit();
-        return result;
+        try
+        {
+            using var tx = _connection.BeginTransaction(deferred: true);
+            using var st = new StateTransaction(_connection, tx);
+            var result = read(st);
+            tx.Commit();
+            return result;
+        }
+        catch (SqliteException e) when (IsLocked(e))
+        {
+            // WAL readers wait for no writer; only a process holding the file in exclusive locking mode stops them.
+            throw LockedTooLong(DatabasePath, e);
+        }
     }
 
     /// <summary>
@@ -178,15 +179,19 @@ public sealed class StateStore : IDisposable
         {
             return connection.BeginTransaction(deferred: false);
         }
-        catch (SqliteException e) when (e.SqliteErrorCode is 5 or 6) // SQLITE_BUSY, SQLITE_LOCKED
+        catch (SqliteException e) when (IsLocked(e))
         {
-            throw new StoreException(
-                $"the state database {path} stayed locked by another hostnet for {BusyTimeout.TotalSeconds:0} s: try again when it has finished", e)
-            {
-                IsTransient = true,
-            };
+            throw LockedTooLong(path, e);
         }
     }
+
+    private static bool IsLocked(SqliteException e) => e.SqliteErrorCode is 5 or 6; // SQLITE_BUSY, SQLITE_LOCKED
+
+    private static StoreException LockedTooLong(string path, SqliteException e) =>
+        new($"the state database {path} stayed locked by another process for {BusyTimeout.TotalSeconds:0} s: try again when it has finished", e)
+        {
+            IsTransient = true,
+        };
 
     private static int CurrentVersion(SqliteConnection connection, SqliteTransaction? tx) =>
         Convert.ToInt32(Scalar(connection, tx, "PRAGMA user_version"), System.Globalization.CultureInfo.InvariantCulture);

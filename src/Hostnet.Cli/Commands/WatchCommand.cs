@@ -52,17 +52,12 @@ internal static class WatchCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
+        // What fails before the first cycle is the command line's or the state's (no such namespace, a
+        // state directory that cannot be made, a database that is not Hostnet's): it exits, as any command.
         using var store = ctx.OpenStore();
         using var engine = EngineCommands.OpenEngine(ctx, store);
-        using var monitor = RtnlMonitor.Open(engine.ServerNamespace, MonitorGroups.All);
         using var wake = new SemaphoreSlim(0);
-        var reader = new Thread(() =>
-        {
-            foreach (var e in monitor.Read(stop.Token))
-            {
-                if (Touches(e)) wake.Release();
-            }
-        })
+        var reader = new Thread(() => FollowKernel(engine.ServerNamespace, wake, stop.Token))
         {
             IsBackground = true,
             Name = "hostnet watch: kernel events",
@@ -71,18 +66,29 @@ internal static class WatchCommand
 
         ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"watching {(ctx.Netns is null ? "this server" : "server " + ctx.Netns)}: resync on kernel changes and every {every.TotalSeconds:0} s (Ctrl-C stops)"));
-        Resync(ctx, engine, store, "start");
+        // From here on only a signal stops it: a failed cycle is logged and tried again after a backoff.
+        var backoff = new RetryBackoff();
+        TimeSpan? retryIn = Resync(ctx, engine, store, "start", backoff, stop.Token);
         while (!stop.IsCancellationRequested)
         {
-            bool woken;
+            bool woken = false;
             try
             {
-                woken = wake.Wait(every, stop.Token);
-                if (woken)
+                if (retryIn is { } delay)
                 {
-                    // Take the rest of the burst with it; our own changes come back as events too.
-                    stop.Token.WaitHandle.WaitOne(Debounce);
+                    // Not at the next kernel event: a fault that stays must not be retried at the rate events come.
+                    stop.Token.WaitHandle.WaitOne(delay);
                     while (wake.Wait(0)) { }
+                }
+                else
+                {
+                    woken = wake.Wait(every, stop.Token);
+                    if (woken)
+                    {
+                        // Take the rest of the burst with it; our own changes come back as events too.
+                        stop.Token.WaitHandle.WaitOne(Debounce);
+                        while (wake.Wait(0)) { }
+                    }
                 }
             }
             catch (OperationCanceledException)
@@ -90,11 +96,47 @@ internal static class WatchCommand
                 break;
             }
             if (stop.IsCancellationRequested) break;
-            Resync(ctx, engine, store, woken ? "kernel change" : "periodic");
+            retryIn = Resync(ctx, engine, store, retryIn is not null ? "retry" : woken ? "kernel change" : "periodic", backoff, stop.Token);
         }
         reader.Join(TimeSpan.FromSeconds(1));
         ctx.Out.WriteLine("stopped watching");
         return HostnetCli.Success;
+    }
+
+    /// <summary>
+    /// The event reader: wakes the loop for every event that can touch what Hostnet owns. A monitor
+    /// socket that fails is closed and opened again after a backoff, and the loop is woken once it is
+    /// back, since what changed meanwhile is unknown.
+    /// </summary>
+    private static void FollowKernel(NetNamespace server, SemaphoreSlim wake, CancellationToken stop)
+    {
+        var backoff = new RetryBackoff();
+        bool reopened = false;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                using var monitor = RtnlMonitor.Open(server, MonitorGroups.All);
+                if (reopened) wake.Release();
+                foreach (var e in monitor.Read(stop))
+                {
+                    backoff.Reset();
+                    if (e is ResyncNeeded lost) Warn($"kernel events: {lost.Reason}; resyncing");
+                    if (Touches(e)) wake.Release();
+                }
+            }
+            catch (Exception e) when (!stop.IsCancellationRequested)
+            {
+                var delay = backoff.Next();
+                Warn($"kernel events: {OneLine(e)}; reopening the monitor in {Seconds(delay)}");
+                stop.WaitHandle.WaitOne(delay);
+                reopened = true;
+            }
+            catch (Exception) when (stop.IsCancellationRequested)
+            {
+                // Stopping: the loop no longer listens.
+            }
+        }
     }
 
     /// <summary>Whether an event can mean that something Hostnet owns has changed.</summary>
@@ -112,7 +154,12 @@ internal static class WatchCommand
         _ => false,
     };
 
-    private static void Resync(CliContext ctx, HostEngine engine, Store.StateStore store, string why)
+    /// <summary>
+    /// One cycle: load the state, apply it; null when it went through. Any failure (a kernel refusal, a
+    /// link deleted while it was applied, a locked database) is one line on stderr, and the wait before
+    /// the loop tries again is returned. Only a state that cannot be Hostnet's is thrown.
+    /// </summary>
+    private static TimeSpan? Resync(CliContext ctx, HostEngine engine, Store.StateStore store, string why, RetryBackoff backoff, CancellationToken stop)
     {
         try
         {
@@ -122,11 +169,30 @@ internal static class WatchCommand
                 ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{DateTime.Now:HH:mm:ss} {why}: applied {plan.Count(Change.Add)} to add, {plan.Count(Change.Change)} to change, {plan.Count(Change.Remove)} to remove"));
             }
+            backoff.Reset();
+            return null;
         }
-        catch (Exception e) when (e is EngineException or NetlinkException or Store.StoreException)
+        catch (Exception e) when (!CannotBeHostnetState(e))
         {
-            // The agent keeps watching: the next change or resync may well succeed (an uplink that comes later).
-            Console.Error.WriteLine("hostnet: warning: " + e.Message.ReplaceLineEndings(" "));
+            var delay = backoff.Next();
+            if (!stop.IsCancellationRequested) Warn($"{why}: {OneLine(e)}; retrying in {Seconds(delay)}");
+            if (Environment.GetEnvironmentVariable("HOSTNET_DEBUG") == "1") Console.Error.WriteLine(e);
+            return delay;
         }
     }
+
+    /// <summary>Whether a failed cycle says the state can never be Hostnet's, so that no retry can cure it.</summary>
+    private static bool CannotBeHostnetState(Exception e) => e switch
+    {
+        // Rows the model refuses, a database that is not (or no longer) Hostnet's schema.
+        Model.ValidationException => true,
+        Store.StoreException s => !s.IsTransient,
+        _ => false,
+    };
+
+    private static void Warn(string line) => Console.Error.WriteLine("hostnet: warning: " + line);
+
+    private static string OneLine(Exception e) => e.Message.ReplaceLineEndings(" ").Trim();
+
+    private static string Seconds(TimeSpan t) => string.Create(CultureInfo.InvariantCulture, $"{t.TotalSeconds:0.0} s");
 }
