@@ -29,7 +29,8 @@ public sealed record PreparedApply(Plan Plan, IReadOnlyList<string> Problems, IR
 {
     /// <summary>
     /// The addresses about to appear on the LAN, each with where to probe for it: routed addresses
-    /// about to be published, and the addresses of bridged adapters about to be given to their guest.
+    /// about to be published, and the addresses of bridged adapters about to be given to their guest
+    /// (or whose QEMU guest's tap is about to be made).
     /// </summary>
     public IReadOnlyList<LanClaim> Claims { get; init; } = [];
 }
@@ -124,7 +125,7 @@ public sealed class HostEngine : IDisposable
             List<(Ipv4Address Address, string Message)> conflicts;
             if (plan.Steps.Any(s => s.Object is UplinkPort))
             {
-                // The uplink changes hands during this apply: probe first, then change anything.
+                // The uplink changes hands during this apply: probe first, then change all but what answered.
                 conflicts = FindConflicts(prepared, claims, options.ProbeWindow);
                 var taken = conflicts.Select(c => c.Address).ToHashSet();
                 added = [.. applier.Apply(new Plan(plan.Steps.Where(s => !HeldBack(s, taken)).ToList()))];
