@@ -28,19 +28,11 @@ public sealed record ApplyOptions
 public sealed record PreparedApply(Plan Plan, IReadOnlyList<string> Problems, IReadOnlyDictionary<Ipv4Address, MacAddress> OwnMacs)
 {
     /// <summary>
-    /// The addresses about to be published on the LAN: proxy entries the plan adds,
-    /// less those that only move from one uplink to another (the bridge that now holds it).
+    /// The addresses about to appear on the LAN, each with where to probe for it: routed addresses
+    /// about to be published, and the addresses of bridged adapters about to be given to their guest
+    /// (or whose QEMU guest's tap is about to be made).
     /// </summary>
-    public IReadOnlyList<ProxyNeighborObject> Published
-    {
-        get
-        {
-            var moving = Plan.Steps.Where(s => s.Change == Change.Remove).Select(s => s.Object)
-                .OfType<ProxyNeighborObject>().Select(p => p.Address).ToHashSet();
-            return Plan.Steps.Where(s => s.Change == Change.Add).Select(s => s.Object)
-                .OfType<ProxyNeighborObject>().Where(p => !moving.Contains(p.Address)).ToList();
-        }
-    }
+    public IReadOnlyList<LanClaim> Claims { get; init; } = [];
 }
 
 /// <summary>
@@ -104,49 +96,49 @@ public sealed class HostEngine : IDisposable
                 foreach (var ip in a.Addresses) own[ip.Address] = a.Mac;
             }
         }
-        return new PreparedApply(plan, problems, own);
+        return new PreparedApply(plan, problems, own) { Claims = LanClaims.Find(plan, intent.Objects, state) };
     }
 
     /// <summary>
-    /// Runs a prepared plan: probes the LAN first (nothing is changed when an
-    /// address answers), applies, announces new addresses, and reports any
-    /// part that could not be done as an <see cref="EngineException"/> after
-    /// doing the rest.
+    /// Runs a prepared plan: probes the LAN for every address it claims (an
+    /// address that answers is left out: not published, routed, nor given to
+    /// its VM), applies, announces new addresses, and reports any part that
+    /// could not be done as an <see cref="EngineException"/> after doing the rest.
     /// </summary>
     public Plan Apply(PreparedApply prepared, ApplyOptions options)
     {
         var plan = prepared.Plan;
         var applier = new Applier(_serverNs, _server, _ledger);
-        var published = options.Probe ? prepared.Published : [];
+        var claims = options.Probe ? prepared.Claims : [];
         List<KernelObject> added;
         List<string> refused = [];
-        if (published.Count == 0)
+        if (claims.Count == 0)
         {
-            added = [.. applier.Apply(plan)];
-        }
-        else if (plan.Steps.Any(s => s.Object is UplinkPort))
-        {
-            // The uplink changes hands during this apply: probe first, then change anything.
-            ProbeOrRefuse(prepared, options.ProbeWindow);
             added = [.. applier.Apply(plan)];
         }
         else
         {
-            // The probe window runs while everything else is made; the server's /32 route and the
-            // published entry of each probed address wait for its answers. An address that answers is
-            // neither routed nor published: not stolen, from the LAN or from the server's own traffic.
-            var probe = Task.Factory.StartNew(() => FindConflicts(prepared, options.ProbeWindow), TaskCreationOptions.LongRunning);
-            var probed = published.Select(p => p.Address).ToHashSet();
-            bool WaitsForProbe(PlanStep s) => s.Change == Change.Add && s.Object switch
+            // An address that answers is not stolen: what would make it appear on the LAN (or route it
+            // away from the server's own traffic) is left out, and the rest is applied.
+            bool Waits(PlanStep s) => LanClaims.WaitsFor(s, claims) is not null;
+            bool HeldBack(PlanStep s, HashSet<Ipv4Address> taken) => LanClaims.WaitsFor(s, claims) is { } a && a.Any(taken.Contains);
+            List<(Ipv4Address Address, string Message)> conflicts;
+            if (plan.Steps.Any(s => s.Object is UplinkPort))
             {
-                ProxyNeighborObject p => probed.Contains(p.Address),
-                RouteObject { Netns: KernelObject.Server } r => r.Destination.PrefixLength == 32 && probed.Contains(r.Destination.Address),
-                _ => false,
-            };
-            added = [.. applier.Apply(new Plan(plan.Steps.Where(s => !WaitsForProbe(s)).ToList()))];
-            var conflicts = probe.GetAwaiter().GetResult();
-            var taken = conflicts.Select(c => c.Address).ToHashSet();
-            added.AddRange(applier.Apply(new Plan(plan.Steps.Where(s => WaitsForProbe(s) && !taken.Contains(AddressOf(s.Object))).ToList())));
+                // The uplink changes hands during this apply: probe first, then change all but what answered.
+                conflicts = FindConflicts(prepared, claims, options.ProbeWindow);
+                var taken = conflicts.Select(c => c.Address).ToHashSet();
+                added = [.. applier.Apply(new Plan(plan.Steps.Where(s => !HeldBack(s, taken)).ToList()))];
+            }
+            else
+            {
+                // The probe window runs while everything else is made; what waits for it is made after.
+                var probe = Task.Factory.StartNew(() => FindConflicts(prepared, claims, options.ProbeWindow), TaskCreationOptions.LongRunning);
+                added = [.. applier.Apply(new Plan(plan.Steps.Where(s => !Waits(s)).ToList()))];
+                conflicts = probe.GetAwaiter().GetResult();
+                var taken = conflicts.Select(c => c.Address).ToHashSet();
+                added.AddRange(applier.Apply(new Plan(plan.Steps.Where(s => Waits(s) && !HeldBack(s, taken)).ToList())));
+            }
             refused = conflicts.Select(c => c.Message).ToList();
         }
 
@@ -175,43 +167,31 @@ public sealed class HostEngine : IDisposable
         }
     }
 
-    /// <summary>One probe window for every address about to be published; refuses those that answer.</summary>
+    /// <summary>One probe window for every address about to appear on the LAN; refuses those that answer.</summary>
     public void ProbeOrRefuse(PreparedApply prepared, TimeSpan window)
     {
-        var conflicts = FindConflicts(prepared, window);
+        ArgumentNullException.ThrowIfNull(prepared);
+        var conflicts = FindConflicts(prepared, prepared.Claims, window);
         if (conflicts.Count > 0) throw new EngineException(RefusalMessage(conflicts.Select(c => c.Message).ToList(), published: true));
     }
-
-    private static Ipv4Address AddressOf(KernelObject o) => o switch
-    {
-        ProxyNeighborObject p => p.Address,
-        RouteObject r => r.Destination.Address,
-        _ => throw new ArgumentException("not an address-bound object", nameof(o)),
-    };
 
     private static string RefusalMessage(IReadOnlyList<string> conflicts, bool published) =>
         string.Join("; ", conflicts)
         + (published ? ": choose another address, or free it on the LAN; --no-probe skips this check"
-                     : ": not routed nor published (the rest is applied); choose another address, or free it on the LAN, then run `hostnet apply`; --no-probe skips this check");
+                     : ": not routed nor published, nor given to its VM (the rest is applied); choose another address, or free it on the LAN, then run `hostnet apply`; --no-probe skips this check");
 
-    /// <summary>The addresses about to be published that something on the LAN already answers for, with a line for each.</summary>
-    private List<(Ipv4Address Address, string Message)> FindConflicts(PreparedApply prepared, TimeSpan window)
+    /// <summary>The claimed addresses that something on the LAN already answers for, with a line for each.</summary>
+    private List<(Ipv4Address Address, string Message)> FindConflicts(PreparedApply prepared, IReadOnlyList<LanClaim> claims, TimeSpan window)
     {
         var conflicts = new List<(Ipv4Address, string)>();
-        // A bridge this plan makes (or makes the uplink a port of) is not on the LAN yet: probe through its uplink,
-        // which is (a mixed server's first apply failed with ENODEV probing the bridge about to be made).
-        var viaUplink = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var s in prepared.Plan.Steps)
+        foreach (var group in claims.GroupBy(c => c.ProbeDev, StringComparer.Ordinal))
         {
-            if (s is { Change: Change.Add, Object: UplinkPort u }) viaUplink[u.Bridge] = u.Uplink;
-        }
-        foreach (var group in prepared.Published.GroupBy(p => p.Dev))
-        {
-            var dev = viaUplink.GetValueOrDefault(group.Key, group.Key);
-            var answers = Arp.Probe(_serverNs, dev, group.Select(p => NetlinkValues.ToIp(p.Address)).ToList(), window);
+            var dev = group.Key;
+            var answers = Arp.Probe(_serverNs, dev, group.Select(c => NetlinkValues.ToIp(c.Address)).Distinct().ToList(), window);
             foreach (var (ip, mac) in answers.OrderBy(a => a.Key.ToString(), StringComparer.Ordinal))
             {
                 var address = NetlinkValues.ToIp(ip);
+                // The VM itself answering is no conflict: it holds the address already (a prefix change, a mode switch).
                 if (prepared.OwnMacs.TryGetValue(address, out var own) && NetlinkValues.ToMac(mac) == own) continue;
                 conflicts.Add((address, $"{ip} already answers on the LAN from {FormatMac(mac)} (via {dev})"));
             }

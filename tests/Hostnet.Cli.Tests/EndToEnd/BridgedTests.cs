@@ -48,6 +48,35 @@ public class BridgedTests
 
     private static string DefaultRoute(string ns) => Sh.Ip("-n", ns, "route", "show", "default").Trim();
 
+    private const string ObserverIp = "192.168.200.11";
+    private const string ThiefMac = "02:00:00:00:00:0a";
+
+    /// <summary>
+    /// A second computer on the LAN that has talked to computer X, and a server that has too: both hold
+    /// X's MAC for its address, which a gratuitous ARP from anyone else claiming it would overwrite.
+    /// </summary>
+    private static string Observer(Lab lab)
+    {
+        var observer = lab.Guest("obs");
+        Sh.Ip("netns", "add", observer);
+        lab.Plug(observer, "obs-port");
+        Sh.Ip("-n", observer, "addr", "add", ObserverIp + "/24", "dev", "eth0");
+        Assert.NotNull(Lab.Ping(observer, Lab.ComputerXAddress));
+        Assert.NotNull(Lab.Ping(lab.ServerNs, Lab.ComputerXAddress));
+        return observer;
+    }
+
+    private static bool Running(Lab lab, string vm)
+    {
+        using var doc = JsonDocument.Parse(HostnetCli.Ok(lab, "--json", "vm", "show", vm));
+        return doc.RootElement.GetProperty("running").GetBoolean();
+    }
+
+    private static string[] ServerLinks(Lab lab) =>
+        Sh.Ip("-n", lab.ServerNs, "-o", "link", "show").Split('\n')
+            .Select(l => l.Split(": ").ElementAtOrDefault(1)?.Split('@')[0] ?? "")
+            .Where(n => n.Length > 0).ToArray();
+
     [PrivilegedFact]
     public void A_bridged_vm_answers_for_itself_and_a_routed_vm_shares_the_server()
     {
@@ -178,5 +207,111 @@ public class BridgedTests
         Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm3Ip));
         Assert.Equal(Vm3Mac, Lab.NeighborMac(lab.ComputerXNs, Vm3Ip));
         Assert.Equal(0, PlanExitCode(lab));
+    }
+
+    [PrivilegedFact]
+    public void A_bridged_vm_given_computer_xs_address_is_refused_at_start_and_nothing_claims_it()
+    {
+        using var lab = Lab.Create();
+        var observer = Observer(lab);
+        var xMac = Lab.Mac(lab.ComputerXNs, "eth0");
+        HostnetCli.Ok(lab, "network", "add", "Bridged", "--mode", "bridged", "--bridge", "br1", "--uplink", "eth0");
+        HostnetCli.Ok(lab, "vm", "add", "thief", "--uuid", "0000000a-0000-4000-8000-00000000000a", "--guest", "netns:" + lab.Guest("thief"));
+        HostnetCli.Ok(lab, "adapter", "add", "thief", "--network", "Bridged", "--ip", Lab.ComputerXAddress + "/24", "--gateway", Lab.ServerAddress, "--mac", ThiefMac);
+
+        var r = HostnetCli.OnLab(lab, "vm", "start", "thief");
+
+        // One line naming the address, the MAC that answers and the interface probed (br1 is not made yet: its uplink).
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(
+            $"hostnet: error: {Lab.ComputerXAddress} already answers on the LAN from {xMac} (via eth0): choose another address, or free it on the LAN; --no-probe skips this check",
+            r.Stderr.TrimEnd('\n'));
+        Assert.False(Running(lab, "thief"));
+        Assert.DoesNotContain(lab.Guest("thief"), lab.Leftovers());
+        Assert.DoesNotContain(ServerLinks(lab), n => n.StartsWith("vme", StringComparison.Ordinal) || n == "br1");
+        Assert.Equal("", Master(lab.ServerNs, "eth0"));
+        // Nothing announced the address from another MAC: the server and a LAN computer still reach computer X.
+        Assert.Equal(xMac, Lab.NeighborMac(lab.ServerNs, Lab.ComputerXAddress));
+        Assert.Equal(xMac, Lab.NeighborMac(observer, Lab.ComputerXAddress));
+        Assert.Equal(0, PlanExitCode(lab));
+
+        // A free address starts, and the LAN reaches the VM at its own MAC.
+        HostnetCli.Ok(lab, "adapter", "set", "thief", "net0", "--ip", "192.168.200.205/24");
+        HostnetCli.Ok(lab, "vm", "start", "thief");
+        Assert.Equal(["192.168.200.205/24"], Addresses(lab.Guest("thief"), "eth0"));
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, "192.168.200.205"));
+        Assert.Equal(ThiefMac, Lab.NeighborMac(lab.ComputerXNs, "192.168.200.205"));
+
+        // The VM itself answering for its address is no conflict: a new prefix is probed while the guest holds the old one.
+        HostnetCli.Ok(lab, "adapter", "set", "thief", "net0", "--ip", "192.168.200.205/23");
+        Assert.Equal(["192.168.200.205/23"], Addresses(lab.Guest("thief"), "eth0"));
+
+        // A restart takes it again.
+        HostnetCli.Ok(lab, "vm", "stop", "thief");
+        HostnetCli.Ok(lab, "vm", "start", "thief");
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, "192.168.200.205"));
+        Assert.Equal(xMac, Lab.NeighborMac(observer, Lab.ComputerXAddress));
+        Assert.Equal(0, PlanExitCode(lab));
+    }
+
+    [PrivilegedFact]
+    public void Apply_gives_every_bridged_address_but_one_that_answers_on_the_lan()
+    {
+        using var lab = Lab.Create();
+        var observer = Observer(lab);
+        var xMac = Lab.Mac(lab.ComputerXNs, "eth0");
+        var json = $$"""
+            {"networks":[{"name":"Bridged","mode":"bridged","bridge":"br1","uplink":"eth0"}],
+             "vms":[{"name":"vm3","uuid":"00000003-0000-4000-8000-000000000003","guest":"netns:{{lab.Guest("vm3")}}","running":true,
+                     "adapters":[{"network":"Bridged","mac":"{{Vm3Mac}}","ips":["{{Vm3Ip}}/24"],"gateway":"{{Lab.ServerAddress}}"}]},
+                    {"name":"thief","uuid":"0000000a-0000-4000-8000-00000000000a","guest":"netns:{{lab.Guest("thief")}}","running":true,
+                     "adapters":[{"network":"Bridged","mac":"{{ThiefMac}}","ips":["{{Lab.ComputerXAddress}}/24"],"gateway":"{{Lab.ServerAddress}}"}]}]}
+            """;
+        var import = HostnetCli.Run(["--state-dir", lab.StateDir, "--netns", lab.ServerNs, "import", "-"], stdin: json);
+        Assert.True(import.ExitCode == 0, import.Stderr);
+
+        // The first apply makes br1 (probing through eth0 before the uplink moves), the second probes on br1.
+        foreach (var via in new[] { "eth0", "br1" })
+        {
+            var apply = HostnetCli.OnLab(lab, "apply");
+
+            Assert.Equal(1, apply.ExitCode);
+            Assert.Equal(
+                $"hostnet: error: {Lab.ComputerXAddress} already answers on the LAN from {xMac} (via {via}): not routed nor published, nor given to its VM (the rest is applied); "
+                + "choose another address, or free it on the LAN, then run `hostnet apply`; --no-probe skips this check",
+                apply.Stderr.TrimEnd('\n'));
+            Assert.Equal("br1", Master(lab.ServerNs, "vme0000000a.0"));
+            Assert.Empty(Addresses(lab.Guest("thief"), "eth0"));
+            Assert.Equal("", DefaultRoute(lab.Guest("thief")));
+            Assert.Equal(xMac, Lab.NeighborMac(observer, Lab.ComputerXAddress));
+            Assert.NotNull(Lab.Ping(lab.ServerNs, Lab.ComputerXAddress));
+            Assert.Equal(xMac, Lab.NeighborMac(lab.ServerNs, Lab.ComputerXAddress));
+            Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm3Ip));
+            Assert.Equal(Vm3Mac, Lab.NeighborMac(lab.ComputerXNs, Vm3Ip));
+            Assert.Equal(3, PlanExitCode(lab)); // the refused address is still wanted: the next apply probes again
+        }
+    }
+
+    [PrivilegedFact]
+    public void A_bridged_qemu_guest_whose_address_answers_is_not_started_unless_the_probe_is_skipped()
+    {
+        using var lab = Lab.Create();
+        var xMac = Lab.Mac(lab.ComputerXNs, "eth0");
+        HostnetCli.Ok(lab, "network", "add", "Bridged", "--mode", "bridged", "--bridge", "br1", "--uplink", "eth0");
+        HostnetCli.Ok(lab, "vm", "add", "q", "--uuid", "0000000b-0000-4000-8000-00000000000b", "--guest", "tap");
+        HostnetCli.Ok(lab, "adapter", "add", "q", "--network", "Bridged", "--ip", Lab.ComputerXAddress + "/24", "--mac", "02:00:00:00:00:0b");
+
+        var r = HostnetCli.OnLab(lab, "vm", "start", "q");
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.StartsWith($"hostnet: error: {Lab.ComputerXAddress} already answers on the LAN from {xMac} (via eth0): ", r.Stderr, StringComparison.Ordinal);
+        Assert.Single(r.Stderr.TrimEnd('\n').Split('\n'));
+        Assert.False(Running(lab, "q"));
+        Assert.DoesNotContain("vme0000000b.0", ServerLinks(lab));
+
+        // --no-probe is the way out: the tap is made and bridged, as asked.
+        HostnetCli.Ok(lab, "vm", "start", "q", "--no-probe");
+        Assert.True(Running(lab, "q"));
+        Assert.Equal("br1", Master(lab.ServerNs, "vme0000000b.0"));
     }
 }
