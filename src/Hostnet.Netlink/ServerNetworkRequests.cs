@@ -129,6 +129,9 @@ public sealed record PutNexthop(NexthopRecord Nexthop, int IfIndex, string DevNa
         int msg = w.BeginMessage(Native.RTM_NEWNEXTHOP, NewFlags(replace: true), seq);
         Span<byte> header = stackalloc byte[Native.SizeOfNhmsg];
         m.AsSpan(0, Native.SizeOfNhmsg).CopyTo(header);
+        // The dump reports the scope the kernel gave it; on input scope and the reserved byte must be 0.
+        header[1] = 0;
+        header[3] = 0;
         BinaryPrimitives.WriteUInt32LittleEndian(header[4..], BinaryPrimitives.ReadUInt32LittleEndian(header[4..]) & Native.RTNH_F_ONLINK);
         w.WriteRaw(header);
         var attrs = new AttributeReader(Decode.AfterHeader(m, Native.SizeOfNhmsg));
