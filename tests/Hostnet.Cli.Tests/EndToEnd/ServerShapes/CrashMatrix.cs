@@ -1,5 +1,6 @@
 using System.Globalization;
 using Hostnet.TestKit;
+using Xunit.Abstractions;
 
 namespace Hostnet.Cli.Tests.EndToEnd.ServerShapes;
 
@@ -10,7 +11,7 @@ namespace Hostnet.Cli.Tests.EndToEnd.ServerShapes;
 /// SIGTERM or Ctrl-C — leaves a server that the next apply brings back: reachable beyond its LAN
 /// over IPv4 and IPv6 with cold neighbour caches, and in sync.
 /// </summary>
-public abstract class CrashMatrix<TShape>
+public abstract class CrashMatrix<TShape>(ITestOutputHelper output)
     where TShape : ServerShape, new()
 {
     private readonly TShape _shape = new();
@@ -69,8 +70,10 @@ public abstract class CrashMatrix<TShape>
     /// </summary>
     private void Matrix(string what, Action<Lab> given, string[] command, string how, string variable, string? signal, bool bridged)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         for (var k = 1; k <= MaxOps; k++)
         {
+            output.WriteLine($"{what}, {how} after {k}: {clock.ElapsedMilliseconds} ms");
             using var lab = _shape.Build();
             given(lab);
             var env = new Dictionary<string, string> { [variable] = k.ToString(CultureInfo.InvariantCulture) };
@@ -93,8 +96,8 @@ public abstract class CrashMatrix<TShape>
     }
 }
 
-public sealed class DualStackServerTests : CrashMatrix<DualStackShape>;
+public sealed class DualStackServerTests(ITestOutputHelper output) : CrashMatrix<DualStackShape>(output);
 
-public sealed class HosterServerTests : CrashMatrix<HosterShape>;
+public sealed class HosterServerTests(ITestOutputHelper output) : CrashMatrix<HosterShape>(output);
 
-public sealed class PolicyRoutedServerTests : CrashMatrix<PolicyShape>;
+public sealed class PolicyRoutedServerTests(ITestOutputHelper output) : CrashMatrix<PolicyShape>(output);
