@@ -25,8 +25,12 @@ public sealed record ApplyOptions
 /// <param name="Plan">The steps.</param>
 /// <param name="Problems">What could not be planned (an uplink that does not exist), said after the rest is done.</param>
 /// <param name="OwnMacs">Each VM address with its adapter's MAC: the VM itself answering a probe is no conflict (a bridged VM switching to routed).</param>
-public sealed record PreparedApply(Plan Plan, IReadOnlyList<string> Problems, IReadOnlyDictionary<Ipv4Address, MacAddress> OwnMacs)
+/// <param name="State">The desired state it was made for.</param>
+public sealed record PreparedApply(Plan Plan, IReadOnlyList<string> Problems, IReadOnlyDictionary<Ipv4Address, MacAddress> OwnMacs, DesiredState State)
 {
+    /// <summary>A move of the server's own network was left half-way: apply finishes it, then plans again.</summary>
+    public bool HasInterruptedMoves => Plan.Steps.Any(s => s.Object is InterruptedMove);
+
     /// <summary>
     /// The addresses about to appear on the LAN, each with where to probe for it: routed addresses
     /// about to be published, and the addresses of bridged adapters about to be given to their guest
@@ -78,15 +82,14 @@ public sealed class HostEngine : IDisposable
         // Say exactly what moves between an uplink and its bridge, read from the live server.
         if (plan.Steps.Any(s => s.Object is UplinkPort))
         {
-            plan = new Plan(plan.Steps.Select(s => s.Object is UplinkPort u
-                ? s with
-                {
-                    Object = u with
-                    {
-                        Moves = s.Change == Change.Remove ? observer.Moves(snapshot, u.Bridge, u.Uplink) : observer.Moves(snapshot, u.Uplink, u.Bridge),
-                    },
-                }
-                : s).ToList());
+            plan = new Plan(plan.Steps.Select(s => s.Object is UplinkPort u ? s with { Object = u with { Moves = Moves(u, s.Change != Change.Remove) } } : s).ToList());
+        }
+
+        // A move the journal holds comes first: apply finishes it, then plans again against the server it leaves.
+        var interrupted = _ledger.PendingMoves();
+        if (interrupted.Count > 0)
+        {
+            plan = new Plan([.. interrupted.Select(m => new PlanStep(Change.Change, new InterruptedMove(m.Uplink, m.Bridge, m.Enslave), null)), .. plan.Steps]);
         }
         var own = new Dictionary<Ipv4Address, MacAddress>();
         foreach (var vm in state.Vms)
@@ -96,7 +99,13 @@ public sealed class HostEngine : IDisposable
                 foreach (var ip in a.Addresses) own[ip.Address] = a.Mac;
             }
         }
-        return new PreparedApply(plan, problems, own) { Claims = LanClaims.Find(plan, intent.Objects, state) };
+        return new PreparedApply(plan, problems, own, state) { Claims = LanClaims.Find(plan, intent.Objects, state) };
+    }
+
+    private UplinkMoves Moves(UplinkPort port, bool enslave)
+    {
+        var move = UplinkMove.Read(_server, port.Uplink, port.Bridge, enslave);
+        return new UplinkMoves(move.From, move.To, move.Describe());
     }
 
     /// <summary>
@@ -107,8 +116,18 @@ public sealed class HostEngine : IDisposable
     /// </summary>
     public Plan Apply(PreparedApply prepared, ApplyOptions options)
     {
-        var plan = prepared.Plan;
+        ArgumentNullException.ThrowIfNull(prepared);
+        ArgumentNullException.ThrowIfNull(options);
         var applier = new Applier(_serverNs, _server, _ledger);
+        if (prepared.HasInterruptedMoves)
+        {
+            applier.FinishInterruptedMoves();
+            var rest = Prepare(prepared.State);
+            var finished = prepared.Plan.Steps.Where(s => s.Object is InterruptedMove).ToList();
+            var done = Apply(rest, options);
+            return new Plan([.. finished, .. done.Steps]);
+        }
+        var plan = prepared.Plan;
         var claims = options.Probe ? prepared.Claims : [];
         List<KernelObject> added;
         List<string> refused = [];

@@ -46,6 +46,12 @@ public class NetlinkException : Exception
     /// <summary>The kernel's extended-ack message (NLMSGERR_ATTR_MSG), when it gave one.</summary>
     public string? ExtAck { get; }
 
+    /// <summary>The object is not there (ENOENT, ENODEV, ESRCH, EADDRNOTAVAIL): a removal found it gone already.</summary>
+    public bool IsNotFound => Errno is Netlink.Errno.ENOENT or Netlink.Errno.ENODEV or Netlink.Errno.ESRCH or Netlink.Errno.EADDRNOTAVAIL;
+
+    /// <summary>A route's gateway is not reachable (yet): ENETUNREACH, EHOSTUNREACH, or the EINVAL of "Nexthop has invalid gateway".</summary>
+    public bool IsGatewayUnreachable => Errno is Netlink.Errno.ENETUNREACH or Netlink.Errno.EHOSTUNREACH or Netlink.Errno.EINVAL;
+
     /// <summary>Whether a retry may cure it (EBUSY, EAGAIN, ENOBUFS, …).</summary>
     public bool IsTransient => Netlink.Errno.IsTransient(Errno);
 

@@ -398,6 +398,59 @@ public sealed partial class RtnlSocket : IDisposable
             if (m.Type == Native.RTM_NEWNEIGH && RtnlCodec.DecodeFdb(m.Payload) is { } n) into.Add(n);
         });
 
+    // The server's own network, kept whole ------------------------------------------------
+
+    /// <summary>Every address of both families, each kept whole (<see cref="AddressRecord"/>).</summary>
+    public IReadOnlyList<AddressRecord> DumpAddressRecords() =>
+        Dump<AddressRecord>("dump addresses", static (ref NetlinkWriter w, uint seq) =>
+        {
+            int msg = w.BeginMessage(Native.RTM_GETADDR, Native.NLM_F_REQUEST | Native.NLM_F_DUMP, seq);
+            w.WriteIfaddrmsg(Interop.Libc.AF_UNSPEC, 0, 0, 0, 0);
+            w.EndMessage(msg);
+        }, static (in NetlinkMessage m, List<AddressRecord> into) =>
+        {
+            if (m.Type == Native.RTM_NEWADDR && IsInet(m.Payload))
+                into.Add(AddressRecord.Parse(m.Payload));
+        });
+
+    /// <summary>Every route of both families in every table, each kept whole; cached clones left out.</summary>
+    public IReadOnlyList<RouteRecord> DumpRouteRecords() =>
+        Dump<RouteRecord>("dump routes", static (ref NetlinkWriter w, uint seq) =>
+        {
+            int msg = w.BeginMessage(Native.RTM_GETROUTE, Native.NLM_F_REQUEST | Native.NLM_F_DUMP, seq);
+            w.WriteRtmsg(Interop.Libc.AF_UNSPEC, 0, 0, 0, 0, 0, 0);
+            w.EndMessage(msg);
+        }, static (in NetlinkMessage m, List<RouteRecord> into) =>
+        {
+            if (m.Type != Native.RTM_NEWROUTE || !IsInet(m.Payload)) return;
+            var r = RouteRecord.Parse(m.Payload);
+            if (!r.Cloned) into.Add(r);
+        });
+
+    private static bool IsInet(ReadOnlySpan<byte> payload) =>
+        payload.Length >= 1 && (payload[0] == Interop.Libc.AF_INET || payload[0] == Native.AF_INET6);
+
+    /// <summary>Every nexthop object (<c>ip nexthop</c>); none where the kernel has no nexthop objects.</summary>
+    public IReadOnlyList<NexthopRecord> DumpNexthopRecords()
+    {
+        try
+        {
+            return Dump<NexthopRecord>("dump nexthops", static (ref NetlinkWriter w, uint seq) =>
+            {
+                int msg = w.BeginMessage(Native.RTM_GETNEXTHOP, Native.NLM_F_REQUEST | Native.NLM_F_DUMP, seq);
+                w.WriteRaw([0, 0, 0, 0, 0, 0, 0, 0]);
+                w.EndMessage(msg);
+            }, static (in NetlinkMessage m, List<NexthopRecord> into) =>
+            {
+                if (m.Type == Native.RTM_NEWNEXTHOP) into.Add(NexthopRecord.Parse(m.Payload));
+            });
+        }
+        catch (NetlinkException e) when (e.Errno is Errno.EOPNOTSUPP or Errno.EINVAL)
+        {
+            return [];
+        }
+    }
+
     // Changes --------------------------------------------------------------------------
 
     /// <summary>One change, acknowledged; throws <see cref="NetlinkException"/> when refused.</summary>

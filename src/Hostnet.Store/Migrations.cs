@@ -62,5 +62,15 @@ public static class Migrations
                 PRIMARY KEY (kind, key)
             ) WITHOUT ROWID;
             """),
+        new(4, "the journal of moves of the server's own network between an uplink and its bridge, with their before-state", """
+            CREATE TABLE uplink_moves (
+                uplink     TEXT NOT NULL PRIMARY KEY,
+                bridge     TEXT NOT NULL,
+                direction  TEXT NOT NULL CHECK (direction IN ('enslave', 'release')),
+                from_index INTEGER NOT NULL,
+                records    TEXT NOT NULL,
+                started    TEXT NOT NULL
+            ) WITHOUT ROWID;
+            """),
     ];
 }

@@ -35,6 +35,12 @@ public sealed class Applier
         _faults = faults ?? FaultInjection.FromEnvironment();
     }
 
+    /// <summary>Finishes the moves of the server's own network that a dead process left half-way (the journal's).</summary>
+    public void FinishInterruptedMoves()
+    {
+        foreach (var move in _ledger.PendingMoves()) new UplinkMover(_server, _faults, _ledger).Finish(move);
+    }
+
     /// <summary>Runs the plan; returns the objects it added (among them the addresses to announce).</summary>
     public IReadOnlyList<KernelObject> Apply(Plan plan)
     {
@@ -123,7 +129,7 @@ public sealed class Applier
         // After the vme ports are gone: the uplink gets its addresses and routes back, then the bridge goes.
         foreach (var u in givenBack)
         {
-            new UplinkMover(_server, _faults).Move(u.Moves, enslave: false, IndexLinks(_server.DumpLinks()));
+            new UplinkMover(_server, _faults, _ledger).Move(u.Uplink, u.Bridge, enslave: false);
             forgotten.Add(LedgerEntry.Uplink(u.Uplink, u.Bridge));
         }
         if (bridges.Count > 0)
@@ -164,9 +170,11 @@ public sealed class Applier
 
         var ports = upserts.Where(s => s.Object is UplinkPort).ToList();
         if (ports.Count == 0) return;
-        var now = IndexLinks(_server.DumpLinks());
         foreach (var step in ports)
-            new UplinkMover(_server, _faults).Move(((UplinkPort)step.Object).Moves, enslave: true, now);
+        {
+            var u = (UplinkPort)step.Object;
+            new UplinkMover(_server, _faults, _ledger).Move(u.Uplink, u.Bridge, enslave: true);
+        }
     }
 
     private void CreateLinks(List<PlanStep> upserts, Dictionary<string, Link> links)

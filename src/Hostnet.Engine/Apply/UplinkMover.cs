@@ -1,87 +1,142 @@
-using Hostnet.Engine.Kernel;
+using Hostnet.Engine.Observe;
 using Hostnet.Netlink;
 
 namespace Hostnet.Engine.Apply;
 
 /// <summary>
-/// Moves the server's own addresses and routes between an uplink and its
-/// bridge — the one step that can cut an admin off a real server. The order
-/// keeps the server reachable: the addresses are on the new side before they
-/// leave the old one, then the routes follow. Each step is one request; when
-/// one fails, the steps done are undone in reverse and the server is as before.
+/// Moves the server's own network between an uplink and its bridge — the one step that can cut
+/// an admin off a real server. Before the first step the complete before-state goes into the
+/// journal (<see cref="ILedger.BeginMove"/>). Then: the addresses go on the new side while the
+/// old still has them, the uplink joins (or leaves) the bridge, the nexthop objects and the routes
+/// follow — each one replaced onto the new side, host and link routes first so that every
+/// gateway is reachable when its route is added — and only then do the addresses leave the old
+/// side. Every step is idempotent, so the same steps from the journal finish a move that was
+/// killed anywhere; one that fails is put back the other way.
 /// </summary>
 internal sealed class UplinkMover
 {
     private readonly RtnlSocket _server;
     private readonly FaultInjection _faults;
+    private readonly ILedger _ledger;
+    private int _step;
 
-    public UplinkMover(RtnlSocket server, FaultInjection faults)
+    public UplinkMover(RtnlSocket server, FaultInjection faults, ILedger ledger)
     {
         _server = server;
         _faults = faults;
+        _ledger = ledger;
     }
 
-    /// <param name="moves">From the uplink to the bridge (enslave) or from the bridge back to the uplink.</param>
-    /// <param name="enslave">True: make the uplink a port of the bridge; false: release it.</param>
-    /// <param name="links">The server's links by name.</param>
-    public void Move(UplinkMoves moves, bool enslave, IReadOnlyDictionary<string, Link> links)
+    /// <summary>Records the before-state, then moves; a failure puts everything back and throws.</summary>
+    public void Move(string uplink, string bridge, bool enslave)
     {
-        var from = links[moves.From];
-        var to = links[moves.To];
-        var (uplink, bridge) = enslave ? (from, to) : (to, from);
-        var steps = new List<(RtnlRequest Do, RtnlRequest[] Undo)>();
-        foreach (var a in moves.Addresses)
-        {
-            var ip = NetlinkValues.ToIp(a.Address);
-            steps.Add((new AddAddress(to.Index, to.Name, ip, a.PrefixLength, Replace: true), [new DeleteAddress(to.Index, to.Name, ip, a.PrefixLength)]));
-        }
-        steps.Add((
-            new SetLink(uplink.Index, uplink.Name) { MasterIndex = enslave ? bridge.Index : 0 },
-            [new SetLink(uplink.Index, uplink.Name) { MasterIndex = enslave ? 0 : bridge.Index }]));
-        foreach (var a in moves.Addresses)
-        {
-            var ip = NetlinkValues.ToIp(a.Address);
-            // Taking the address off the old side drops its routes there: undoing puts both back.
-            steps.Add((new DeleteAddress(from.Index, from.Name, ip, a.PrefixLength),
-                [new AddAddress(from.Index, from.Name, ip, a.PrefixLength, Replace: true), .. moves.Routes.Select(r => (RtnlRequest)new AddRoute(Spec(r, from), Replace: true))]));
-        }
-        foreach (var r in moves.Routes)
-            steps.Add((new AddRoute(Spec(r, to), Replace: true), [new DeleteRoute(Spec(r, to))]));
-
-        var done = new List<RtnlRequest[]>();
+        var move = UplinkMove.Read(_server, uplink, bridge, enslave);
+        _ledger.BeginMove(move);
         try
         {
-            foreach (var (step, undo) in steps)
-            {
-                _faults.Step();
-                _faults.UplinkStep(done.Count + 1);
-                _server.Execute(step);
-                done.Add(undo);
-            }
+            Forward(move);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is NetlinkException or InvalidOperationException)
         {
-            for (var i = done.Count - 1; i >= 0; i--)
+            try
             {
-                foreach (var u in done[i])
+                Back(move);
+            }
+            catch (NetlinkException)
+            {
+                // The journal keeps the move: the next apply finishes it.
+                throw new EngineException(
+                    $"moving the server's addresses from {move.From} to {move.To} failed ({e.Message}), and so did putting them back; run `hostnet apply` to finish the move", e);
+            }
+            _ledger.EndMove(move);
+            throw new EngineException(
+                $"moving the server's addresses from {move.From} to {move.To} failed ({e.Message}); undone: {move.From} keeps them. Fix the cause, then run `hostnet apply`", e);
+        }
+        _ledger.EndMove(move);
+    }
+
+    /// <summary>
+    /// Finishes a move the journal holds (the process that began it died): forward when both
+    /// interfaces are there, else back onto the interface it left.
+    /// </summary>
+    public void Finish(UplinkMove move)
+    {
+        var links = Links();
+        if (links.ContainsKey(move.Uplink) && links.ContainsKey(move.Bridge)) Forward(move);
+        else if (links.ContainsKey(move.From)) Back(move);
+        if (move.Enslave) _ledger.Record([LedgerEntry.Uplink(move.Uplink, move.Bridge)]);
+        else _ledger.Forget([LedgerEntry.Uplink(move.Uplink, move.Bridge)]);
+        _ledger.EndMove(move);
+    }
+
+    private void Forward(UplinkMove move) =>
+        Run(move, links => (links[move.From], links[move.To]), enslave: move.Enslave);
+
+    /// <summary>Everything back on the interface it left; the uplink out of (or back into) the bridge as before.</summary>
+    private void Back(UplinkMove move) =>
+        Run(move, links => (links.GetValueOrDefault(move.To), links[move.From]), enslave: !move.Enslave);
+
+    /// <summary>
+    /// The steps: addresses onto <c>to</c>, the uplink's master, nexthops, routes (the recorded
+    /// interface swapped for <c>to</c>), then the addresses off <c>from</c> when it is there.
+    /// </summary>
+    private void Run(UplinkMove move, Func<Dictionary<string, Link>, (Link? From, Link To)> sides, bool enslave)
+    {
+        var links = Links();
+        var (from, to) = sides(links);
+        foreach (var a in move.Addresses) Do(new PutAddress(a, to.Index, to.Name, move.From == to.Name ? null : (from?.Name ?? move.From)));
+        if (links.TryGetValue(move.Uplink, out var uplink))
+        {
+            int master = enslave && links.TryGetValue(move.Bridge, out var bridge) ? bridge.Index : 0;
+            if ((uplink.MasterIndex ?? 0) != master) Do(new SetLink(uplink.Index, uplink.Name) { MasterIndex = master });
+        }
+        foreach (var n in move.Nexthops) Do(new PutNexthop(n, to.Index, to.Name));
+        var map = new Dictionary<int, int> { [move.FromIndex] = to.Index };
+        PutRoutes(move.RoutesInOrder().Select(r => new PutRoute(r, map, to.Name)).ToList());
+        if (from is null) return;
+        foreach (var a in move.Addresses) Do(new TakeAddress(a, from.Index, from.Name), gone: true);
+    }
+
+    /// <summary>
+    /// Each route in turn; one whose gateway is not reachable yet (it hangs off another route
+    /// of the move) is tried again after the others, as long as a round makes progress.
+    /// </summary>
+    private void PutRoutes(List<PutRoute> routes)
+    {
+        while (routes.Count > 0)
+        {
+            var waiting = new List<PutRoute>();
+            NetlinkException? last = null;
+            foreach (var r in routes)
+            {
+                try
                 {
-                    try
-                    {
-                        _server.Execute(u);
-                    }
-                    catch (NetlinkException)
-                    {
-                        // Best effort: the rest of the undo still runs.
-                    }
+                    Do(r);
+                }
+                catch (NetlinkException e) when (e.IsGatewayUnreachable)
+                {
+                    waiting.Add(r);
+                    last = e;
                 }
             }
-            throw new EngineException(
-                $"moving the server's addresses from {moves.From} to {moves.To} failed ({e.Message}); undone: {moves.From} keeps them. Fix the cause, then run `hostnet apply`", e);
+            if (waiting.Count == routes.Count) throw last!;
+            routes = waiting;
         }
     }
 
-    private static RouteSpec Spec(MovedRoute r, Link dev) =>
-        new(NetlinkValues.ToIp(r.Destination.Network), r.Destination.PrefixLength, dev.Index, dev.Name,
-            r.Gateway is { } g ? NetlinkValues.ToIp(g) : null, 254, r.Protocol, r.Scope,
-            r.PreferredSource is { } src ? NetlinkValues.ToIp(src) : null, r.Metric);
+    private void Do(RtnlRequest request, bool gone = false)
+    {
+        _faults.Step();
+        _faults.UplinkStep(++_step);
+        try
+        {
+            _server.Execute(request);
+        }
+        catch (NetlinkException e) when (gone && e.IsNotFound)
+        {
+            // Already off: a finished step of a move that died after it.
+        }
+    }
+
+    private Dictionary<string, Link> Links() => _server.DumpLinks().ToDictionary(l => l.Name, StringComparer.Ordinal);
 }

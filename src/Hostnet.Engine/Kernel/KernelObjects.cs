@@ -191,21 +191,23 @@ public sealed record UplinkPort(string Uplink, string Bridge) : KernelObject(Ser
 }
 
 /// <summary>What moves between an uplink and its bridge: the server's addresses and the routes through it.</summary>
-public sealed record UplinkMoves(string From, string To, IReadOnlyList<Ipv4Cidr> Addresses, IReadOnlyList<MovedRoute> Routes)
+public sealed record UplinkMoves(string From, string To, IReadOnlyList<string> What)
 {
-    public static UplinkMoves None { get; } = new("", "", [], []);
+    public static UplinkMoves None { get; } = new("", "", []);
 
-    public string Describe()
-    {
-        if (Addresses.Count == 0 && Routes.Count == 0) return "";
-        var what = Addresses.Select(a => a.ToString()).Concat(Routes.Select(r => "route " + r.Describe()));
-        return $" (moves {string.Join(", ", what)} from {From} to {To})";
-    }
+    public string Describe() => What.Count == 0 ? "" : $" (moves {string.Join(", ", What)} from {From} to {To})";
 }
 
-/// <summary>A route of the server's own that moves with its addresses (the default route among them).</summary>
-public sealed record MovedRoute(Ipv4Cidr Destination, Ipv4Address? Gateway, byte Protocol, byte Scope, uint? Metric, Ipv4Address? PreferredSource)
+/// <summary>
+/// A move of the server's own network between an uplink and its bridge that was begun and never
+/// ended (the process died half-way): the journal holds its before-state, and apply finishes it
+/// before anything else.
+/// </summary>
+public sealed record InterruptedMove(string Uplink, string Bridge, bool Enslave) : KernelObject(Server)
 {
-    public string Describe() =>
-        (Destination.PrefixLength == 0 ? "default" : $"{Destination.Network}/{Destination.PrefixLength}") + (Gateway is { } g ? $" via {g}" : "");
+    public override string Identity => "interrupted move " + Uplink;
+    public override Rank Rank => Rank.UplinkPort;
+
+    public override string Describe() =>
+        $"finish moving the server's addresses and routes from {(Enslave ? Uplink : Bridge)} to {(Enslave ? Bridge : Uplink)} (interrupted)";
 }

@@ -15,6 +15,15 @@ public interface ILedger
 
     /// <summary>Forgets entries, after the kernel objects are gone.</summary>
     void Forget(IEnumerable<LedgerEntry> entries);
+
+    /// <summary>The moves of the server's own network that were begun and never ended (the journal).</summary>
+    IReadOnlyList<Apply.UplinkMove> PendingMoves();
+
+    /// <summary>Records a move with its complete before-state, durably, before its first step.</summary>
+    void BeginMove(Apply.UplinkMove move);
+
+    /// <summary>Ends a move: it is done, or all of it is undone.</summary>
+    void EndMove(Apply.UplinkMove move);
 }
 
 /// <summary>What the ledger holds.</summary>
@@ -54,4 +63,12 @@ public sealed class MemoryLedger : ILedger
     public void Record(IEnumerable<LedgerEntry> entries) => _entries.UnionWith(entries);
 
     public void Forget(IEnumerable<LedgerEntry> entries) => _entries.ExceptWith(entries);
+
+    private readonly Dictionary<string, Apply.UplinkMove> _moves = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<Apply.UplinkMove> PendingMoves() => [.. _moves.Values];
+
+    public void BeginMove(Apply.UplinkMove move) => _moves[move.Uplink] = move;
+
+    public void EndMove(Apply.UplinkMove move) => _moves.Remove(move.Uplink);
 }

@@ -43,23 +43,6 @@ public sealed class Observer
         });
     }
 
-    /// <summary>What moves from <paramref name="from"/> to <paramref name="to"/>: its IPv4 addresses and the routes through it that are neither the kernel's nor Hostnet's.</summary>
-    public UplinkMoves Moves(ServerSnapshot snapshot, string from, string to)
-    {
-        if (snapshot.Find(from) is not { } link) return UplinkMoves.None with { From = from, To = to };
-        var addresses = _server.DumpAddresses().Where(a => a.IfIndex == link.Index)
-            .Select(a => new Ipv4Cidr(NetlinkValues.ToIp(a.Address), a.PrefixLength)).ToList();
-        var routes = _server.DumpRoutes()
-            .Where(r => r.OutIfIndex == link.Index && r.Protocol is not (RTPROT_KERNEL or HostnetMarks.RouteProtocol))
-            .Select(r => new MovedRoute(new Ipv4Cidr(NetlinkValues.ToIp(r.Destination), r.PrefixLength), r.Gateway is null ? null : NetlinkValues.ToIp(r.Gateway),
-                r.Protocol, r.Scope, r.Metric, r.PreferredSource is null ? null : NetlinkValues.ToIp(r.PreferredSource)))
-            .ToList();
-        return new UplinkMoves(from, to, addresses, routes);
-    }
-
-    // linux/rtnetlink.h
-    private const byte RTPROT_KERNEL = 2;
-
     public IReadOnlyList<KernelObject> Observe(ServerSnapshot snapshot, KernelIntent intent, LedgerContents ledger)
     {
         var result = new List<KernelObject>();

@@ -121,6 +121,10 @@ internal static class Decode
     public static IPAddress IPv4(ReadOnlySpan<byte> v) =>
         v.Length == 4 ? new IPAddress(v) : ThrowHelper.ThrowRead<IPAddress>($"IPv4 attribute of {v.Length} bytes");
 
+    /// <summary>An IPv4 (4 bytes) or IPv6 (16 bytes) address.</summary>
+    public static IPAddress IP(ReadOnlySpan<byte> v) =>
+        v.Length is 4 or 16 ? new IPAddress(v) : ThrowHelper.ThrowRead<IPAddress>($"address attribute of {v.Length} bytes");
+
     /// <summary>A NUL-terminated (or not) string.</summary>
     public static string String(ReadOnlySpan<byte> v)
     {

@@ -68,6 +68,13 @@ internal ref struct NetlinkWriter
 
     // Fixed family headers -------------------------------------------------------------
 
+    /// <summary>Bytes as they are (a fixed header copied from a recorded message), padded to 4.</summary>
+    public void WriteRaw(scoped ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(Take(bytes.Length));
+        Pad();
+    }
+
     public void WriteIfinfomsg(byte family, int index, uint flags, uint change, ushort type = 0)
     {
         var s = Take(Native.SizeOfIfinfomsg);

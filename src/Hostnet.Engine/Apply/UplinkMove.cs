@@ -1,0 +1,69 @@
+using Hostnet.Engine.Intent;
+using Hostnet.Netlink;
+
+namespace Hostnet.Engine.Apply;
+
+/// <summary>
+/// One move of the server's own network between an uplink and its bridge, with its complete
+/// before-state: every address (both families) of the interface it leaves, every route of every
+/// table that leaves by it, and the nexthop objects on it, each kept whole. Recorded in the
+/// journal before the first step, so that whatever kills the process the next apply can finish
+/// the move, or put everything back where it was.
+/// </summary>
+/// <param name="Uplink">The uplink (<c>eth0</c>).</param>
+/// <param name="Bridge">Its bridge (<c>br1</c>).</param>
+/// <param name="Enslave">True: into the bridge (the uplink becomes its port); false: given back.</param>
+/// <param name="FromIndex">The ifindex of the interface left, as the recorded messages name it.</param>
+/// <param name="Addresses">Its addresses, both families.</param>
+/// <param name="Routes">The routes that leave by it, every table.</param>
+/// <param name="Nexthops">The nexthop objects on it.</param>
+public sealed record UplinkMove(
+    string Uplink,
+    string Bridge,
+    bool Enslave,
+    int FromIndex,
+    IReadOnlyList<AddressRecord> Addresses,
+    IReadOnlyList<RouteRecord> Routes,
+    IReadOnlyList<NexthopRecord> Nexthops)
+{
+    // linux/rtnetlink.h
+    private const byte RTPROT_KERNEL = 2;
+    private const byte RTN_UNICAST = 1;
+    private const uint RT_TABLE_LOCAL = 255;
+
+    /// <summary>The interface the server's network leaves.</summary>
+    public string From => Enslave ? Uplink : Bridge;
+
+    /// <summary>The interface it moves to.</summary>
+    public string To => Enslave ? Bridge : Uplink;
+
+    public bool IsEmpty => Addresses.Count == 0 && Routes.Count == 0 && Nexthops.Count == 0;
+
+    /// <summary>
+    /// What would move now: the addresses on <c>from</c> but those the kernel makes itself (IPv6
+    /// link-local and temporary ones), the unicast routes of every table that leave by it (a
+    /// nexthop of a multipath route counts) but the kernel's own, Hostnet's and those that use a
+    /// nexthop object (the object moves, they follow), and the single nexthop objects on it.
+    /// </summary>
+    public static UplinkMove Read(RtnlSocket server, string uplink, string bridge, bool enslave)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        var from = server.GetLink(enslave ? uplink : bridge);
+        if (from is null) return new UplinkMove(uplink, bridge, enslave, 0, [], [], []);
+        var addresses = server.DumpAddressRecords().Where(a => a.IfIndex == from.Index && !a.IsKernelMade).ToList();
+        var routes = server.DumpRouteRecords()
+            .Where(r => r.Uses(from.Index) && r.Type == RTN_UNICAST && r.Table != RT_TABLE_LOCAL && r.NexthopId is null
+                && r.Protocol is not (RTPROT_KERNEL or HostnetMarks.RouteProtocol))
+            .ToList();
+        var nexthops = server.DumpNexthopRecords().Where(n => !n.IsGroup && n.OutIfIndex == from.Index).ToList();
+        return new UplinkMove(uplink, bridge, enslave, from.Index, addresses, routes, nexthops);
+    }
+
+    /// <summary>"192.168.200.1/24, route default via 192.168.200.10": what moves, in the words of <c>ip</c>.</summary>
+    public IReadOnlyList<string> Describe() =>
+        [.. Addresses.Select(a => a.ToString()), .. Nexthops.Select(n => n.ToString()), .. Routes.Select(r => "route " + r)];
+
+    /// <summary>The routes in an order where each one's gateway is reachable when it is added: host and link routes before those through a gateway.</summary>
+    public IEnumerable<RouteRecord> RoutesInOrder() =>
+        Routes.OrderByDescending(r => r.Scope).ThenBy(r => r.Gateway is null && !r.Multipath ? 0 : 1).ThenByDescending(r => r.PrefixLength);
+}

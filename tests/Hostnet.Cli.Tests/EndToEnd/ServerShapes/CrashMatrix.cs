@@ -1,0 +1,103 @@
+using System.Globalization;
+using Hostnet.TestKit;
+using Xunit.Abstractions;
+
+namespace Hostnet.Cli.Tests.EndToEnd.ServerShapes;
+
+/// <summary>
+/// The server's own network on the shapes hosters have: a bridged start moves it onto the
+/// bridge whole (every address and route, both families, every attribute), <c>network rm</c>
+/// gives it back whole, and a process killed after any kernel operation of either — SIGKILL,
+/// SIGTERM or Ctrl-C — leaves a server that the next apply brings back: reachable beyond its LAN
+/// over IPv4 and IPv6 with cold neighbour caches, and in sync.
+/// </summary>
+public abstract class CrashMatrix<TShape>(ITestOutputHelper output)
+    where TShape : ServerShape, new()
+{
+    private readonly TShape _shape = new();
+
+    /// <summary>More operations than a bridged start or a network rm makes: the loops end when the command completes.</summary>
+    private const int MaxOps = 80;
+
+    [PrivilegedFact]
+    public void A_bridged_start_and_network_rm_move_every_address_and_route_whole()
+    {
+        using var lab = _shape.Build();
+        var addresses = ServerShape.Addresses(lab.ServerNs, "eth0");
+        var routes = ServerShape.OwnRoutes(lab.ServerNs);
+        _shape.AssertServerReachable(lab, "before anything");
+
+        HostnetCli.Ok(lab, "vm", "start", "b");
+        Assert.Equal("br1", ServerShape.Master(lab.ServerNs, "eth0"));
+        Assert.Equal(addresses, ServerShape.Addresses(lab.ServerNs, "br1"));
+        Assert.Empty(ServerShape.Addresses(lab.ServerNs, "eth0"));
+        Assert.Equal(string.Join("\n", routes), string.Join("\n", ServerShape.OwnRoutes(lab.ServerNs)));
+        _shape.AssertServerReachable(lab, "after a bridged start");
+        Assert.NotNull(Lab.Ping(lab.Guest("rtr"), ServerShape.BridgedVmIp));
+
+        HostnetCli.Ok(lab, "vm", "rm", "b");
+        HostnetCli.Ok(lab, "network", "rm", "Bridged");
+        Assert.Equal("", ServerShape.Master(lab.ServerNs, "eth0"));
+        Assert.Equal(addresses, ServerShape.Addresses(lab.ServerNs, "eth0"));
+        Assert.Equal(string.Join("\n", routes), string.Join("\n", ServerShape.OwnRoutes(lab.ServerNs)));
+        _shape.AssertServerReachable(lab, "after network rm");
+    }
+
+    [PrivilegedFact]
+    public void Killed_after_any_operation_of_a_bridged_start_the_next_apply_brings_the_server_back() =>
+        Matrix("vm start", lab => { }, ["vm", "start", "b"], "SIGKILL", "HOSTNET_KILL_AFTER_OPS", null, bridged: true);
+
+    [PrivilegedFact]
+    public void Killed_after_any_operation_of_network_rm_the_next_apply_brings_the_server_back() =>
+        Matrix("network rm", GivenABridge, ["network", "rm", "Bridged"], "SIGKILL", "HOSTNET_KILL_AFTER_OPS", null, bridged: false);
+
+    [PrivilegedFact]
+    public void Sigterm_or_ctrl_c_during_a_bridged_start_or_network_rm_leaves_a_server_the_next_apply_brings_back()
+    {
+        Matrix("vm start", lab => { }, ["vm", "start", "b"], "SIGTERM", "HOSTNET_SIGNAL_AFTER_OPS", "TERM", bridged: true);
+        Matrix("network rm", GivenABridge, ["network", "rm", "Bridged"], "Ctrl-C", "HOSTNET_SIGNAL_AFTER_OPS", "INT", bridged: false);
+    }
+
+    private static void GivenABridge(Lab lab)
+    {
+        HostnetCli.Ok(lab, "vm", "start", "b");
+        HostnetCli.Ok(lab, "vm", "rm", "b");
+    }
+
+    /// <summary>
+    /// For K = 1, 2, …: a fresh server of the shape, <paramref name="given"/>, then the command
+    /// stopped after its K-th kernel operation, then <c>apply</c>; until the command completes.
+    /// </summary>
+    private void Matrix(string what, Action<Lab> given, string[] command, string how, string variable, string? signal, bool bridged)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var k = 1; k <= MaxOps; k++)
+        {
+            output.WriteLine($"{what}, {how} after {k}: {clock.ElapsedMilliseconds} ms");
+            using var lab = _shape.Build();
+            given(lab);
+            var env = new Dictionary<string, string> { [variable] = k.ToString(CultureInfo.InvariantCulture) };
+            if (signal is not null) env["HOSTNET_SIGNAL"] = signal;
+            var stopped = HostnetCli.Run(["--state-dir", lab.StateDir, "--netns", lab.ServerNs, .. command], env);
+            if (stopped.ExitCode == 0)
+            {
+                Assert.True(k > 3, $"{what} completed after only {k - 1} operations: the matrix proved nothing");
+                _shape.AssertServerReachable(lab, $"{what} completed");
+                return;
+            }
+            Assert.True(stopped.ExitCode is 137 or 143 or 130, $"{_shape.Name}: {what} stopped by {how} after {k} operations exited {stopped.ExitCode}: {stopped.Stderr}");
+
+            var apply = HostnetCli.OnLab(lab, "apply");
+            Assert.True(apply.ExitCode == 0, $"{_shape.Name}: apply after {what} stopped by {how} after {k} operations exited {apply.ExitCode}: {apply.Stderr}\n{ServerShape.Snapshot(lab.ServerNs)}");
+            Assert.Equal(bridged ? "br1" : "", ServerShape.Master(lab.ServerNs, "eth0"));
+            _shape.AssertServerReachable(lab, $"{what} stopped by {how} after {k} operations, then apply");
+        }
+        Assert.Fail($"{what} did not complete within {MaxOps} operations");
+    }
+}
+
+public sealed class DualStackServerTests(ITestOutputHelper output) : CrashMatrix<DualStackShape>(output);
+
+public sealed class HosterServerTests(ITestOutputHelper output) : CrashMatrix<HosterShape>(output);
+
+public sealed class PolicyRoutedServerTests(ITestOutputHelper output) : CrashMatrix<PolicyShape>(output);
