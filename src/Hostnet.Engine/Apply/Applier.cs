@@ -255,7 +255,7 @@ public sealed class Applier
                 return new SetLink(Index(l.Name), l.Name)
                 {
                     Up = l.Up,
-                    Mac = NetlinkValues.ToMac(l.Mac),
+                    Mac = NewMac(links[l.Name], NetlinkValues.ToMac(l.Mac)),
                     Alias = l.Alias,
                     MasterIndex = l.Master is null ? (step.Before is HostLink { Master: not null } ? 0 : null) : Index(l.Master),
                 };
@@ -277,6 +277,14 @@ public sealed class Applier
                 return null;
         }
     }
+
+    /// <summary>
+    /// The MAC to set, or null when the link has it already: setting a MAC, even the one a link has,
+    /// flushes the link's neighbour entries, permanent ones included (a link change — brought up again,
+    /// its alias mended — cost a routed VM its ARP entry).
+    /// </summary>
+    private static System.Net.NetworkInformation.PhysicalAddress? NewMac(Link link, System.Net.NetworkInformation.PhysicalAddress wanted) =>
+        wanted.Equals(link.Mac) ? null : wanted;
 
     internal void Send(RtnlSocket sock, List<RtnlRequest> requests, bool tolerateGone)
     {
