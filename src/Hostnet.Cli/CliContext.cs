@@ -58,6 +58,12 @@ internal sealed class CliContext
 
     public StateStore OpenStore() => StateStore.Open(StateDir);
 
+    /// <summary>
+    /// This server's <see cref="Engine.KernelLock"/>, for a command that may program the kernel: taken
+    /// before its database transaction and held (<c>using</c>) until its apply is done.
+    /// </summary>
+    public IDisposable TakeKernelLock() => Engine.KernelLock.Take(StateDir);
+
     /// <summary>The state as it is now, for a command that only reads.</summary>
     public DesiredState Load()
     {

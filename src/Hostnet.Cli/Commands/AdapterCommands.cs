@@ -45,6 +45,8 @@ internal static class AdapterCommands
         {
             var ctx = CliContext.From(parse, output);
             var vmName = parse.GetValue(vmArg)!;
+            // Whether the VM runs is known only inside the transaction: the lock comes first either way.
+            using var kernel = ctx.TakeKernelLock();
             var line = ctx.Write(tx =>
             {
                 var state = tx.Load();
@@ -73,6 +75,8 @@ internal static class AdapterCommands
         {
             var ctx = CliContext.From(parse, output);
             var vmName = parse.GetValue(vmArg)!;
+            // Whether the VM runs is known only inside the transaction: the lock comes first either way.
+            using var kernel = ctx.TakeKernelLock();
             var line = ctx.Write(tx =>
             {
                 var state = tx.Load();
@@ -107,6 +111,7 @@ internal static class AdapterCommands
             var ctx = CliContext.From(parse, output);
             var vmName = parse.GetValue(vmArg)!;
             var index = Model.StateRules.ParseAdapterIndex(parse.GetValue(adapterArg)!);
+            using var kernel = ctx.TakeKernelLock();
             ctx.Write(tx =>
             {
                 var state = tx.Load();

@@ -30,6 +30,7 @@ internal static class EngineCommands
         apply.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
+            using var kernel = ctx.TakeKernelLock();
             using var store = ctx.OpenStore();
             using var engine = OpenEngine(ctx, store);
             var done = Converge(engine, store.Load(), Options(parse));
@@ -127,6 +128,7 @@ internal static class EngineCommands
         {
             var ctx = CliContext.From(parse, output);
             var vmName = parse.GetValue(name)!;
+            using var kernel = ctx.TakeKernelLock();
             ctx.Write(tx =>
             {
                 var state = tx.Load();
@@ -142,7 +144,7 @@ internal static class EngineCommands
         return command;
     }
 
-    /// <summary>After <c>network rm</c>: give an uplink back from its bridge when Hostnet had made it a port.</summary>
+    /// <summary>After <c>network rm</c>: give an uplink back from its bridge when Hostnet had made it a port (under the caller's kernel lock).</summary>
     public static void ConvergeAfterNetworkRemoved(CliContext ctx, Network removed)
     {
         if (removed.Mode != NetworkMode.Bridged) return;

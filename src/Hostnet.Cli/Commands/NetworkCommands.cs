@@ -144,6 +144,8 @@ internal static class NetworkCommands
         {
             var ctx = CliContext.From(parse, output);
             var netName = parse.GetValue(name)!;
+            // Removing a bridged network may give its uplink back: planned after the commit, under the lock.
+            using var kernel = ctx.TakeKernelLock();
             var removed = ctx.Write(tx =>
             {
                 var state = tx.Load();

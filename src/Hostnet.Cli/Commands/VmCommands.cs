@@ -124,6 +124,7 @@ internal static class VmCommands
         {
             var ctx = CliContext.From(parse, output);
             var vmName = parse.GetValue(name)!;
+            using var kernel = ctx.TakeKernelLock();
             ctx.Write(tx =>
             {
                 var state = tx.Load();

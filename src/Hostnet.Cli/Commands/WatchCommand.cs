@@ -163,7 +163,9 @@ internal static class WatchCommand
     {
         try
         {
-            var plan = engine.Apply(engine.Prepare(store.Load()), new ApplyOptions());
+            Plan plan;
+            using (ctx.TakeKernelLock())
+                plan = engine.Apply(engine.Prepare(store.Load()), new ApplyOptions());
             if (!plan.IsEmpty)
             {
                 ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,

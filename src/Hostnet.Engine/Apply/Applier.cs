@@ -185,8 +185,8 @@ public sealed class Applier
         {
             // All taps from one thread in the server's namespace: a thread (and a socket) per tap
             // was most of the time it took to start 1,000 tap VMs.
-            var taps = upserts.Select(s => s is { Change: Change.Add, Object: HostLink { Kind: LinkKind.Tap } t } ? t.Name : null).OfType<string>().ToList();
-            if (taps.Count > 0) _serverNs.Invoke(() => Tap.CreatePersistent(taps, _ => _faults.Step()));
+            var taps = upserts.Select(s => s is { Change: Change.Add, Object: HostLink { Kind: LinkKind.Tap } t } ? t : null).OfType<HostLink>().ToList();
+            if (taps.Count > 0) _serverNs.Invoke(() => CreateTaps(taps));
             foreach (var step in upserts)
             {
                 if (step is not { Change: Change.Add, Object: HostLink l }) continue;
@@ -203,6 +203,30 @@ public sealed class Applier
         finally
         {
             foreach (var ns in peerNamespaces.Values) ns.Dispose();
+        }
+    }
+
+    /// <summary>Persistent taps, in the server's namespace (the calling thread's); one that exists already with its alias is done.</summary>
+    private void CreateTaps(List<HostLink> taps)
+    {
+        var remaining = taps;
+        while (remaining.Count > 0)
+        {
+            string? current = null;
+            try
+            {
+                Tap.CreatePersistent(remaining.Select(t => t.Name), name =>
+                {
+                    current = name;
+                    _faults.Step();
+                });
+                return;
+            }
+            catch (NetlinkException e) when (current is { } name
+                && ExistingObject.IsWantedTap(_server, e, name, remaining.First(t => t.Name == name).Alias))
+            {
+                remaining = remaining.SkipWhile(t => t.Name != name).Skip(1).ToList();
+            }
         }
     }
 
@@ -239,7 +263,7 @@ public sealed class Applier
                 return new SetLink(Index(l.Name), l.Name)
                 {
                     Up = l.Up,
-                    Mac = NetlinkValues.ToMac(l.Mac),
+                    Mac = NewMac(links[l.Name], NetlinkValues.ToMac(l.Mac)),
                     Alias = l.Alias,
                     MasterIndex = l.Master is null ? (step.Before is HostLink { Master: not null } ? 0 : null) : Index(l.Master),
                 };
@@ -262,6 +286,14 @@ public sealed class Applier
         }
     }
 
+    /// <summary>
+    /// The MAC to set, or null when the link has it already: setting a MAC, even the one a link has,
+    /// flushes the link's neighbour entries, permanent ones included (a link change — brought up again,
+    /// its alias mended — cost a routed VM its ARP entry).
+    /// </summary>
+    private static System.Net.NetworkInformation.PhysicalAddress? NewMac(Link link, System.Net.NetworkInformation.PhysicalAddress wanted) =>
+        wanted.Equals(link.Mac) ? null : wanted;
+
     internal void Send(RtnlSocket sock, List<RtnlRequest> requests, bool tolerateGone)
     {
         if (requests.Count == 0) return;
@@ -270,20 +302,28 @@ public sealed class Applier
             foreach (var r in requests)
             {
                 _faults.Step();
-                Check(sock.CreateBatch().Add(r).Send(stopOnError: true), tolerateGone);
+                Check(sock, sock.CreateBatch().Add(r).Send(stopOnError: true), tolerateGone);
             }
             return;
         }
-        var batch = sock.CreateBatch();
-        foreach (var r in requests) batch.Add(r);
-        Check(batch.Send(stopOnError: !tolerateGone), tolerateGone);
+        IReadOnlyList<RtnlRequest> remaining = requests;
+        while (remaining.Count > 0)
+        {
+            var results = sock.CreateBatch().AddRange(remaining).Send(stopOnError: !tolerateGone);
+            Check(sock, results, tolerateGone);
+            // The batch stopped at an add that met what it wanted (results stop there): send the rest.
+            if (results.Count == 0) throw new InvalidOperationException("netlink batch sent nothing");
+            remaining = remaining.Skip(results.Count).ToList();
+        }
     }
 
-    private static void Check(IReadOnlyList<RtnlResult> results, bool tolerateGone)
+    private static void Check(RtnlSocket sock, IReadOnlyList<RtnlResult> results, bool tolerateGone)
     {
         foreach (var r in results)
         {
-            if (r.Error is { } e && !(tolerateGone && GoneAlready.Contains(e.ErrnoName))) throw e;
+            if (r.Error is not { } e) continue;
+            if (tolerateGone ? GoneAlready.Contains(e.ErrnoName) : ExistingObject.IsWanted(sock, r.Request, e)) continue;
+            throw e;
         }
     }
 

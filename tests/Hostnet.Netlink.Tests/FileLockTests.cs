@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using Hostnet.TestKit;
+
+namespace Hostnet.Netlink.Tests;
+
+/// <summary>
+/// <see cref="FileLock"/> is a real, blocking <c>flock(2)</c>: a second holder waits for the first, util-linux's
+/// <c>flock(1)</c> (an independent implementation) sees it, and a killed holder releases it.
+/// </summary>
+public sealed class FileLockTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("hn-lock-").FullName;
+
+    private string LockFile => Path.Combine(_dir, "kernel.lock");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary><see cref="FileLock.Acquire"/> on a thread of its own; <see cref="Taken"/> is set once it holds the lock.</summary>
+    private sealed class Waiter : IDisposable
+    {
+        private readonly Thread _thread;
+        private FileLock? _lock;
+
+        public Waiter(string path)
+        {
+            _thread = new Thread(() =>
+            {
+                _lock = FileLock.Acquire(path);
+                Taken.Set();
+            }) { IsBackground = true };
+            _thread.Start();
+        }
+
+        public ManualResetEventSlim Taken { get; } = new();
+
+        public void Dispose()
+        {
+            // A thread still waiting (a failed test) is a background thread: it must not hang the run.
+            _thread.Join(TimeSpan.FromSeconds(30));
+            _lock?.Dispose();
+            Taken.Dispose();
+        }
+    }
+
+    [Fact]
+    public void A_second_holder_waits_until_the_first_releases()
+    {
+        var first = FileLock.Acquire(LockFile);
+        using (var second = new Waiter(LockFile))
+        {
+            try
+            {
+                Assert.False(second.Taken.Wait(TimeSpan.FromMilliseconds(500)), "the second holder did not wait");
+                Assert.Null(FileLock.TryAcquire(LockFile));
+            }
+            finally
+            {
+                first.Dispose();
+            }
+            Assert.True(second.Taken.Wait(TimeSpan.FromSeconds(10)), "the second holder still waits after the first released");
+            Assert.Null(FileLock.TryAcquire(LockFile));
+        }
+        using var third = FileLock.TryAcquire(LockFile);
+        Assert.NotNull(third);
+    }
+
+    [Fact]
+    public void The_lock_file_is_made_private()
+    {
+        using (FileLock.Acquire(LockFile))
+            Assert.Equal("600", Sh.Run("stat", ["-c", "%a", LockFile]).EnsureSuccess("stat").Stdout.Trim());
+    }
+
+    [Fact]
+    public void Flock1_sees_the_lock_and_a_killed_holder_releases_it()
+    {
+        using (FileLock.Acquire(LockFile))
+            Assert.Equal(1, Sh.Run("flock", ["--nonblock", "--exclusive", LockFile, "true"]).ExitCode);
+        Assert.Equal(0, Sh.Run("flock", ["--nonblock", "--exclusive", LockFile, "true"]).ExitCode);
+
+        // A holder killed with SIGKILL runs no cleanup: the kernel releases its lock with its descriptors.
+        using var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", LockFile, "sleep", "60"]) { UseShellExecute = false })!;
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            while (FileLock.TryAcquire(LockFile) is { } notYet)
+            {
+                notYet.Dispose();
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "flock(1) never took the lock");
+                Thread.Sleep(20);
+            }
+        }
+        finally
+        {
+            holder.Kill(entireProcessTree: true);
+            holder.WaitForExit();
+        }
+        using var next = new Waiter(LockFile);
+        Assert.True(next.Taken.Wait(TimeSpan.FromSeconds(10)), "the lock of a killed holder was not released");
+    }
+}
