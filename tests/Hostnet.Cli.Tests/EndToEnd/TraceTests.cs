@@ -121,7 +121,10 @@ public partial class TraceTests
         Assert.Equal($"FAIL fdb `bridge fdb`: 52:54:00:00:02:03 dev eth0 master br1: br1 sends VM vm3's frames to eth0, not {Vm3Vme} (a static entry: it stays until deleted)", Step(broken, "fdb"));
         Assert.Equal($"path broken: vme, fdb; run `{Apply(lab)}`, then `bridge -n {lab.ServerNs} fdb del 52:54:00:00:02:03 dev eth0 master`", broken[^1]);
         HostnetCli.Ok(lab, "apply");
-        Sh.Run("bridge", ["-n", lab.ServerNs, "fdb", "del", "52:54:00:00:02:03", "dev", "eth0", "master"]).EnsureSuccess("bridge fdb del");
+        // The admin's half of the fix; the entry may have moved to the VM's port already (the kernel
+        // lets a frame from the VM take over a static entry a user added), and then there is nothing to delete.
+        Sh.Run("bridge", ["-n", lab.ServerNs, "fdb", "del", "52:54:00:00:02:03", "dev", "eth0", "master"]);
+        Assert.DoesNotContain("52:54:00:00:02:03 dev eth0 ", Sh.Run("bridge", ["-n", lab.ServerNs, "fdb", "show", "br", "br1"]).Stdout, StringComparison.Ordinal);
         Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm3Ip));
         Assert.Equal(0, Trace(lab, Vm3Ip).ExitCode);
 
