@@ -171,7 +171,8 @@ public sealed record RouteRecord
     {
         var s = new StringBuilder(PrefixLength == 0 ? "default" : $"{Destination}/{Format.Num(PrefixLength)}");
         if (Family == Native.AF_INET6 && PrefixLength == 0) s.Insert(0, "-6 ");
-        if (Multipath) s.Append(" multipath");
+        if (NexthopId is { } nh) s.Append(" nhid ").Append(nh.ToString(CultureInfo.InvariantCulture));
+        else if (Multipath) s.Append(" multipath");
         else if (Gateway is not null) s.Append(" via ").Append(Gateway);
         if (OnLink) s.Append(" onlink");
         if (Table != Native.RT_TABLE_MAIN) s.Append(" table ").Append(Format.Num(Table));
@@ -204,7 +205,10 @@ public sealed record NexthopRecord
     public IPAddress? Gateway { get; private init; }
 
     /// <summary>A group of other nexthops (which move on their own), not one hop.</summary>
-    public bool IsGroup { get; private init; }
+    public bool IsGroup => GroupMembers.Count > 0;
+
+    /// <summary>The ids of a group's members (NHA_GROUP); empty for one hop.</summary>
+    public IReadOnlyList<uint> GroupMembers { get; private init; } = [];
 
     public static NexthopRecord Parse(ReadOnlySpan<byte> payload)
     {
@@ -212,7 +216,7 @@ public sealed record NexthopRecord
         uint id = 0;
         int? oif = null;
         IPAddress? gw = null;
-        bool group = false;
+        var members = new List<uint>();
         var attrs = new AttributeReader(Decode.AfterHeader(payload, Native.SizeOfNhmsg));
         while (attrs.TryRead(out ushort type, out var value))
         {
@@ -221,10 +225,13 @@ public sealed record NexthopRecord
                 case Native.NHA_ID: id = Decode.U32(value); break;
                 case Native.NHA_OIF: oif = Decode.S32(value); break;
                 case Native.NHA_GATEWAY: gw = Decode.IP(value); break;
-                case Native.NHA_GROUP: group = true; break;
+                case Native.NHA_GROUP:
+                    // struct nexthop_grp { u32 id; u8 weight; u8 weight_high; u16 resvd2; }
+                    for (int i = 0; i + 8 <= value.Length; i += 8) members.Add(BinaryPrimitives.ReadUInt32LittleEndian(value[i..]));
+                    break;
             }
         }
-        return new NexthopRecord(payload.ToArray()) { Id = id, OutIfIndex = oif, Gateway = gw, IsGroup = group };
+        return new NexthopRecord(payload.ToArray()) { Id = id, OutIfIndex = oif, Gateway = gw, GroupMembers = members };
     }
 
     public override string ToString() =>

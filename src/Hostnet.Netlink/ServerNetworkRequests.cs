@@ -86,6 +86,9 @@ public sealed record PutRoute(RouteRecord Route, IReadOnlyDictionary<int, int> I
         Span<byte> hop = stackalloc byte[Native.SizeOfRtnexthop];
         while (attrs.TryRead(out ushort type, out var value))
         {
+            // A route through a nexthop object is dumped with the hop spelled out as well; on input the two exclude each other.
+            if (Route.NexthopId is not null && type is Native.RTA_OIF or Native.RTA_GATEWAY or Native.RTA_MULTIPATH or Native.RTA_VIA or Native.RTA_ENCAP_TYPE or Native.RTA_ENCAP or Native.RTA_FLOW)
+                continue;
             switch (type)
             {
                 case Native.RTA_CACHEINFO:
@@ -121,7 +124,7 @@ public sealed record PutRoute(RouteRecord Route, IReadOnlyDictionary<int, int> I
 /// <summary>Puts a recorded nexthop object back with its interface swapped (<c>ip nexthop replace id N … dev NEW</c>); the routes that use it follow.</summary>
 public sealed record PutNexthop(NexthopRecord Nexthop, int IfIndex, string DevName) : RtnlRequest
 {
-    public override string Describe() => $"replace {Nexthop} dev {DevName}";
+    public override string Describe() => Nexthop.IsGroup ? $"replace {Nexthop}" : $"replace {Nexthop} dev {DevName}";
 
     internal override void Encode(ref NetlinkWriter w, uint seq)
     {
@@ -138,7 +141,8 @@ public sealed record PutNexthop(NexthopRecord Nexthop, int IfIndex, string DevNa
         while (attrs.TryRead(out ushort type, out var value))
         {
             if (type == Native.NHA_OIF) w.WriteAttributeU32(Native.NHA_OIF, (uint)IfIndex);
-            else if (type is Native.NHA_ID or Native.NHA_GATEWAY or Native.NHA_BLACKHOLE or Native.NHA_ENCAP_TYPE or Native.NHA_ENCAP) w.WriteAttribute(type, value);
+            else if (type is Native.NHA_ID or Native.NHA_GATEWAY or Native.NHA_BLACKHOLE or Native.NHA_ENCAP_TYPE or Native.NHA_ENCAP
+                or Native.NHA_GROUP or Native.NHA_GROUP_TYPE or Native.NHA_FDB) w.WriteAttribute(type, value);
         }
         w.EndMessage(msg);
     }

@@ -42,8 +42,8 @@ public sealed record UplinkMove(
     /// <summary>
     /// What would move now: the addresses on <c>from</c> but those the kernel makes itself (IPv6
     /// link-local and temporary ones), the unicast routes of every table that leave by it (a
-    /// nexthop of a multipath route counts) but the kernel's own, Hostnet's and those that use a
-    /// nexthop object (the object moves, they follow), and the single nexthop objects on it.
+    /// nexthop of a multipath route counts) but the kernel's own and Hostnet's, the nexthop objects on
+    /// it, the groups that hold them and the routes through those.
     /// </summary>
     public static UplinkMove Read(RtnlSocket server, string uplink, string bridge, bool enslave)
     {
@@ -51,11 +51,18 @@ public sealed record UplinkMove(
         var from = server.GetLink(enslave ? uplink : bridge);
         if (from is null) return new UplinkMove(uplink, bridge, enslave, 0, [], [], []);
         var addresses = server.DumpAddressRecords().Where(a => a.IfIndex == from.Index && !a.IsKernelMade).ToList();
+        var allNexthops = server.DumpNexthopRecords();
+        var nexthops = allNexthops.Where(n => !n.IsGroup && n.OutIfIndex == from.Index).ToList();
+        // The groups that hold one of them, and the routes through any of these, are recorded too: the kernel
+        // deletes a nexthop object (and the routes through it) when its interface loses its carrier — the
+        // bridge, as the uplink leaves it — before the move has put it on the other side.
+        var moved = nexthops.Select(n => n.Id).ToHashSet();
+        nexthops.AddRange(allNexthops.Where(n => n.IsGroup && n.GroupMembers.Any(moved.Contains)));
+        moved.UnionWith(nexthops.Select(n => n.Id));
         var routes = server.DumpRouteRecords()
-            .Where(r => r.Uses(from.Index) && r.Type == RTN_UNICAST && r.Table != RT_TABLE_LOCAL && r.NexthopId is null
-                && r.Protocol is not (RTPROT_KERNEL or HostnetMarks.RouteProtocol))
+            .Where(r => r.Type == RTN_UNICAST && r.Table != RT_TABLE_LOCAL && r.Protocol is not (RTPROT_KERNEL or HostnetMarks.RouteProtocol)
+                && (r.NexthopId is { } id ? moved.Contains(id) : r.Uses(from.Index)))
             .ToList();
-        var nexthops = server.DumpNexthopRecords().Where(n => !n.IsGroup && n.OutIfIndex == from.Index).ToList();
         return new UplinkMove(uplink, bridge, enslave, from.Index, addresses, routes, nexthops);
     }
 

@@ -10,6 +10,10 @@ internal static partial class Native
     internal const ushort RTA_MULTIPATH = 9;
     internal const ushort RTA_CACHEINFO = 12;
     internal const ushort RTA_NH_ID = 30;
+    internal const ushort RTA_FLOW = 11;
+    internal const ushort RTA_VIA = 18;
+    internal const ushort RTA_ENCAP_TYPE = 21;
+    internal const ushort RTA_ENCAP = 22;
 
     // struct rtnexthop { u16 rtnh_len; u8 rtnh_flags; u8 rtnh_hops; s32 rtnh_ifindex; }
     internal const int SizeOfRtnexthop = 8;
@@ -36,4 +40,6 @@ internal static partial class Native
     internal const ushort NHA_GATEWAY = 6;
     internal const ushort NHA_ENCAP_TYPE = 7;
     internal const ushort NHA_ENCAP = 8;
+    internal const ushort NHA_GROUP_TYPE = 3;
+    internal const ushort NHA_FDB = 11;
 }

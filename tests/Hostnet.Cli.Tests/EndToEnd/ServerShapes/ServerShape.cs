@@ -32,7 +32,7 @@ public abstract class ServerShape
             foreach (var a in new[] { "192.168.200.254/24", "192.168.200.253/24" }) Sh.Ip("-n", rtr, "addr", "add", a, "dev", "eth0");
             foreach (var a in new[] { "2001:db8:200::254/64", "fe80::1/64" }) Sh.Ip("-n", rtr, "addr", "add", a, "dev", "eth0", "nodad");
             // Beyond the LAN: the router's own addresses, on its loopback.
-            foreach (var a in new[] { "198.51.100.1/32", "203.0.113.1/32", "192.0.2.1/32" }) Sh.Ip("-n", rtr, "addr", "add", a, "dev", "lo");
+            foreach (var a in new[] { "198.51.100.1/32", "203.0.113.1/32", "192.0.2.1/32", "192.0.2.129/32" }) Sh.Ip("-n", rtr, "addr", "add", a, "dev", "lo");
             Sh.Ip("-n", rtr, "addr", "add", "2001:db8:ff::1/128", "dev", "lo");
             ConfigureServer(lab.ServerNs);
 
@@ -166,13 +166,14 @@ public sealed class HosterShape : ServerShape
 
 /// <summary>
 /// Policy routes: no IPv4 default in main; 198.51.100.0/24 through table 100 (a rule), 203.0.113.0/24
-/// multipath over two routers, 192.0.2.0/24 through a nexthop object; IPv6 default in main.
+/// multipath over two routers, 192.0.2.0/25 through a nexthop object and 192.0.2.128/25 through a
+/// group of two; IPv6 default in main.
 /// </summary>
 public sealed class PolicyShape : ServerShape
 {
     public override string Name => "table 100, multipath and a nexthop object";
 
-    public override IReadOnlyList<string> Beyond => ["198.51.100.1", "203.0.113.1", "192.0.2.1", "2001:db8:ff::1"];
+    public override IReadOnlyList<string> Beyond => ["198.51.100.1", "203.0.113.1", "192.0.2.1", "192.0.2.129", "2001:db8:ff::1"];
 
     protected override void ConfigureServer(string ns)
     {
@@ -183,7 +184,10 @@ public sealed class PolicyShape : ServerShape
         Sh.Ip("-n", ns, "route", "add", "203.0.113.0/24", "nexthop", "via", "192.168.200.254", "dev", "eth0", "weight", "1",
             "nexthop", "via", "192.168.200.253", "dev", "eth0", "weight", "2");
         Sh.Ip("-n", ns, "nexthop", "add", "id", "10", "via", "192.168.200.254", "dev", "eth0");
-        Sh.Ip("-n", ns, "route", "add", "192.0.2.0/24", "nhid", "10");
+        Sh.Ip("-n", ns, "route", "add", "192.0.2.0/25", "nhid", "10");
+        Sh.Ip("-n", ns, "nexthop", "add", "id", "11", "via", "192.168.200.253", "dev", "eth0");
+        Sh.Ip("-n", ns, "nexthop", "add", "id", "12", "group", "10/11");
+        Sh.Ip("-n", ns, "route", "add", "192.0.2.128/25", "nhid", "12");
         Sh.Ip("-n", ns, "-6", "route", "add", "default", "via", "2001:db8:200::254", "dev", "eth0");
     }
 }
