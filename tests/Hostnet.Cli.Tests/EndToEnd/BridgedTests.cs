@@ -82,6 +82,30 @@ public class BridgedTests
         Assert.Equal(0, PlanExitCode(lab));
     }
 
+    /// <summary>
+    /// This UUID's first adapter once got the generated MAC fe:1e:b7:92:67:7a, which is also the host side
+    /// of its own vme: the bridge keeps it as the port's local address and frames for the guest stop there.
+    /// </summary>
+    [PrivilegedFact]
+    public void A_bridged_guest_whose_generated_MAC_once_began_with_fe_is_reached_from_the_lan()
+    {
+        using var lab = Lab.Create();
+        HostnetCli.Ok(lab, "network", "add", "Bridged", "--mode", "bridged", "--bridge", "br1", "--uplink", "eth0");
+        HostnetCli.Ok(lab, "vm", "add", "vm97", "--uuid", "5e1ec7ed-0000-4000-8000-000000000097", "--guest", "netns:" + lab.Guest("vm97"));
+        HostnetCli.Ok(lab, "adapter", "add", "vm97", "--network", "Bridged", "--ip", Vm3Ip + "/24", "--gateway", Lab.ServerAddress);
+        HostnetCli.Ok(lab, "vm", "start", "vm97");
+
+        var guestMac = Lab.Mac(lab.Guest("vm97"), "eth0");
+        Assert.True(Lab.Ping(lab.ComputerXNs, Vm3Ip) is not null, $"computer X gets no answer from the bridged guest ({guestMac}) at {Vm3Ip}");
+        Assert.Equal(guestMac, Lab.NeighborMac(lab.ComputerXNs, Vm3Ip));
+        var hostMac = Lab.Mac(lab.ServerNs, "vme5e1ec7ed.0");
+        Assert.StartsWith("fe:", hostMac, StringComparison.Ordinal);
+        Assert.NotEqual(hostMac, guestMac);
+        // The bridge's own (local) entries: none of them may be the guest's MAC, or frames for it stop there.
+        Assert.DoesNotContain(guestMac, Sh.Run("bridge", ["-n", lab.ServerNs, "fdb", "show", "br", "br1", "permanent"]).Stdout, StringComparison.Ordinal);
+        Assert.Equal(0, PlanExitCode(lab));
+    }
+
     [PrivilegedFact]
     public void Switching_a_running_adapter_between_modes_keeps_the_vm_reachable_and_the_lan_follows()
     {
