@@ -81,7 +81,7 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
         }
 
         string Fix(Vm vm, Adapter a) =>
-            $"give it another with 'hostnet adapter set {vm.Name} {a.Name} --mac {RemoveAdapter(vm.Name, a.Index).NewMac(vm.Uuid, a.Index)}'";
+            $"give it another with 'hostnet adapter set {vm.Name} {a.Name} --mac {RemoveAdapter(vm.Name, a.Index).NewMac(vm.Uuid, a.Index)}' and restart the guest with it";
     }
 
     /// <summary>Every adapter connected to network <paramref name="network"/>, with its VM.</summary>

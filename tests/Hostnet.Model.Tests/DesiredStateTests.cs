@@ -373,8 +373,8 @@ public class DesiredStateTests
         var fix5 = s.RemoveAdapter("vm5", 0).NewMac(Vm2Uuid, 0);
         Assert.Equal(
         [
-            $"vm97 net0 has MAC fe:1e:b7:92:67:7a, which begins with fe like the server side of every VM adapter: its own vme5e1ec7ed.0 has that MAC too, so it is unreachable through a bridge; give it another with 'hostnet adapter set vm97 net0 --mac {fix97}'",
-            $"vm5 net0 has MAC 06:43:91:09:ad:87, which differs from vm1 net0's only in its first byte: both server sides get fe:43:91:09:ad:87; give it another with 'hostnet adapter set vm5 net0 --mac {fix5}'",
+            $"vm97 net0 has MAC fe:1e:b7:92:67:7a, which begins with fe like the server side of every VM adapter: its own vme5e1ec7ed.0 has that MAC too, so it is unreachable through a bridge; give it another with 'hostnet adapter set vm97 net0 --mac {fix97}' and restart the guest with it",
+            $"vm5 net0 has MAC 06:43:91:09:ad:87, which differs from vm1 net0's only in its first byte: both server sides get fe:43:91:09:ad:87; give it another with 'hostnet adapter set vm5 net0 --mac {fix5}' and restart the guest with it",
         ], s.MacProblems());
         // The same guest keeps bytes 2-6 of its MAC: only the first byte moves off fe.
         Assert.Equal("1e:b7:92:67:7a", fix97.ToString()[3..]);
