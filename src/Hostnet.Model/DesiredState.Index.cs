@@ -26,6 +26,9 @@ public sealed partial record DesiredState
     private static DesiredState With(IReadOnlyList<Network> networks, IReadOnlyList<Vm> vms, StateIndex index) =>
         new(networks, vms) { _index = index with { ForNetworks = networks, ForVms = vms } };
 
+    /// <summary>An entry of the MAC index, which is keyed by host side: two guest MACs with one host side collide.</summary>
+    private readonly record struct MacHolder(AdapterId Id, MacAddress Mac);
+
     private sealed record StateIndex(
         IReadOnlyList<Network> ForNetworks,
         IReadOnlyList<Vm> ForVms,
@@ -34,7 +37,7 @@ public sealed partial record DesiredState
         ImmutableDictionary<uint, string> HostPrefixes,
         ImmutableDictionary<string, string> Netns,
         ImmutableDictionary<Ipv4Address, AdapterId> Addresses,
-        ImmutableDictionary<MacAddress, AdapterId> Macs)
+        ImmutableDictionary<MacAddress, MacHolder> Macs)
     {
         public static StateIndex Build(IReadOnlyList<Network> networks, IReadOnlyList<Vm> vms)
         {
@@ -44,7 +47,7 @@ public sealed partial record DesiredState
             var prefixes = ImmutableDictionary.CreateBuilder<uint, string>();
             var netns = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
             var addresses = ImmutableDictionary.CreateBuilder<Ipv4Address, AdapterId>();
-            var macs = ImmutableDictionary.CreateBuilder<MacAddress, AdapterId>();
+            var macs = ImmutableDictionary.CreateBuilder<MacAddress, MacHolder>();
             foreach (var vm in vms)
             {
                 vmsByName[vm.Name] = vm;
@@ -53,7 +56,9 @@ public sealed partial record DesiredState
                 foreach (var a in vm.Adapters)
                 {
                     var id = new AdapterId(vm.Name, a.Index);
-                    macs[a.Mac] = id;
+                    // First come, as MacProblems reads them: a state an older release wrote may hold a later
+                    // adapter with the same host side, and that one is named to be changed.
+                    macs.TryAdd(a.Mac.HostSide(), new MacHolder(id, a.Mac));
                     foreach (var c in a.Addresses) addresses[c.Address] = id;
                 }
             }

@@ -36,7 +36,53 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
         Index.Addresses.TryGetValue(address, out var id) ? id : null;
 
     /// <summary>The adapter whose guest MAC is <paramref name="mac"/>, if any.</summary>
-    public AdapterId? FindMacHolder(MacAddress mac) => Index.Macs.TryGetValue(mac, out var id) ? id : null;
+    public AdapterId? FindMacHolder(MacAddress mac) =>
+        Index.Macs.TryGetValue(mac.HostSide(), out var holder) && holder.Mac == mac ? holder.Id : null;
+
+    /// <summary>
+    /// The generated MAC for adapter <paramref name="adapterIndex"/> of the VM with <paramref name="vmUuid"/>
+    /// (<see cref="MacAddress.Generate"/>): the first candidate whose host side no adapter here has, nor
+    /// any of <paramref name="alsoTaken"/> (adapters not yet in the state, as import reads them).
+    /// </summary>
+    public MacAddress NewMac(Guid vmUuid, int adapterIndex, IEnumerable<MacAddress>? alsoTaken = null)
+    {
+        var taken = alsoTaken?.Select(m => m.HostSide()).ToHashSet() ?? [];
+        for (var attempt = 0; ; attempt++)
+        {
+            var mac = MacAddress.Generate(vmUuid, adapterIndex, attempt);
+            if (!Index.Macs.ContainsKey(mac.HostSide()) && !taken.Contains(mac.HostSide())) return mac;
+        }
+    }
+
+    /// <summary>
+    /// What an older release let into the state and the rules now refuse: a guest MAC that is a host side
+    /// (first byte <c>fe</c>: the guest has its vme's MAC, and a bridge keeps frames for it), and guest MACs
+    /// that share one host side. Nothing is changed for them — a guest's MAC is part of its configuration —
+    /// but each is one line that says which new MAC to give.
+    /// </summary>
+    public IEnumerable<string> MacProblems()
+    {
+        var byHostSide = new Dictionary<MacAddress, AdapterId>();
+        foreach (var vm in Vms)
+        {
+            foreach (var a in vm.Adapters)
+            {
+                var id = new AdapterId(vm.Name, a.Index);
+                if (a.Mac.IsHostSide)
+                {
+                    yield return $"{id} has MAC {a.Mac}, which begins with fe like the server side of every VM adapter: its own {vm.HostInterface(a.Index)} has that MAC too, so it is unreachable through a bridge; {Fix(vm, a)}";
+                }
+                else if (byHostSide.TryGetValue(a.Mac.HostSide(), out var other))
+                {
+                    yield return $"{id} has MAC {a.Mac}, which differs from {other}'s only in its first byte: both server sides get {a.Mac.HostSide()}; {Fix(vm, a)}";
+                }
+                byHostSide.TryAdd(a.Mac.HostSide(), id);
+            }
+        }
+
+        string Fix(Vm vm, Adapter a) =>
+            $"give it another with 'hostnet adapter set {vm.Name} {a.Name} --mac {RemoveAdapter(vm.Name, a.Index).NewMac(vm.Uuid, a.Index)}' and restart the guest with it";
+    }
 
     /// <summary>Every adapter connected to network <paramref name="network"/>, with its VM.</summary>
     public IEnumerable<(Vm Vm, Adapter Adapter)> AdaptersOn(string network)
@@ -96,6 +142,12 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
                 {
                     throw new ValidationException(
                         $"bridge {network.Bridge} already joins uplink {other.Uplink} (network {other.Name}): give network {network.Name} another bridge, or uplink {other.Uplink}");
+                }
+                if (other.Mode == NetworkMode.Bridged && other.Uplink == network.Uplink && other.Bridge != network.Bridge)
+                {
+                    // An uplink is a port of one bridge: the second would never be made.
+                    throw new ValidationException(
+                        $"uplink {network.Uplink} is already a port of bridge {other.Bridge} (network {other.Name}): give network {network.Name} bridge {other.Bridge} too, or another uplink");
                 }
                 if (other.Mode == NetworkMode.Bridged && other.Bridge == network.Uplink)
                 {
@@ -199,7 +251,7 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
         foreach (var a in vm.Adapters)
         {
             addresses = addresses.RemoveRange(a.Addresses.Select(c => c.Address));
-            macs = macs.Remove(a.Mac);
+            macs = WithoutMac(macs, new AdapterId(name, a.Index), a.Mac);
         }
         return With(Networks, AsImmutable(Vms).Remove(vm, ReferenceEqualityComparer.Instance), index with
         {
@@ -251,7 +303,7 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
         index = index with
         {
             Addresses = index.Addresses.RemoveRange(old.Addresses.Select(c => c.Address)),
-            Macs = index.Macs.Remove(old.Mac),
+            Macs = WithoutMac(index.Macs, new AdapterId(vmName, adapterIndex), old.Mac),
         };
         return ReplaceVm(vm, vm with { Adapters = vm.Adapters.Where(a => a.Index != adapterIndex).ToImmutableList() }, index);
     }
@@ -271,7 +323,7 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
         return new Adapter(
             next,
             net.Name,
-            mac is null ? MacAddress.Generate(vm.Uuid, next) : StateRules.ParseMac(mac),
+            mac is null ? NewMac(vm.Uuid, next) : StateRules.ParseMac(mac),
             ips.Select(ip => StateRules.ParseVmAddress(net, ip)).ToImmutableList(),
             gateway is null ? null : StateRules.ParseAddress(gateway));
     }
@@ -313,12 +365,13 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
         if (replacing is not null)
         {
             addresses = addresses.RemoveRange(replacing.Addresses.Select(c => c.Address));
-            macs = macs.Remove(replacing.Mac);
+            macs = WithoutMac(macs, id, replacing.Mac);
         }
-        if (macs.TryGetValue(adapter.Mac, out var macHolder))
+        if (macs.TryGetValue(adapter.Mac.HostSide(), out var macHolder))
         {
-            throw new ValidationException(
-                $"MAC {adapter.Mac} is already used by {macHolder}: give another --mac, or leave --mac out to generate one");
+            throw new ValidationException(macHolder.Mac == adapter.Mac
+                ? $"MAC {adapter.Mac} is already used by {macHolder.Id}: give another --mac, or leave --mac out to generate one"
+                : $"MAC {adapter.Mac} differs from {macHolder.Id}'s {macHolder.Mac} only in its first byte, so both server sides would get {adapter.Mac.HostSide()}: give another --mac, or leave --mac out to generate one");
         }
         foreach (var cidr in adapter.Addresses)
         {
@@ -334,8 +387,13 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
             }
             addresses = addresses.Add(cidr.Address, id);
         }
-        return index with { Addresses = addresses, Macs = macs.Add(adapter.Mac, id) };
+        return index with { Addresses = addresses, Macs = macs.Add(adapter.Mac.HostSide(), new MacHolder(id, adapter.Mac)) };
     }
+
+    // A state an older release wrote may hold two MACs with one host side; the index holds one of
+    // them, and removing the other must not drop it.
+    private static ImmutableDictionary<MacAddress, MacHolder> WithoutMac(ImmutableDictionary<MacAddress, MacHolder> macs, AdapterId id, MacAddress mac) =>
+        macs.TryGetValue(mac.HostSide(), out var holder) && holder.Id == id ? macs.Remove(mac.HostSide()) : macs;
 
     private DesiredState ReplaceVm(Vm old, Vm updated, StateIndex index) =>
         With(Networks, AsImmutable(Vms).Replace(old, updated, ReferenceEqualityComparer.Instance),

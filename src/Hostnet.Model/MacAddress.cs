@@ -47,15 +47,38 @@ public readonly record struct MacAddress(ulong Value)
         return new MacAddress(v);
     }
 
+    /// <summary>The first byte of every host-side MAC (<see cref="HostSide"/>).</summary>
+    public const byte HostSideFirstByte = 0xFE;
+
+    /// <summary>Whether this is the host side of some guest MAC: its first byte is <c>fe</c>.</summary>
+    public bool IsHostSide => (byte)(Value >> 40) == HostSideFirstByte;
+
     /// <summary>
-    /// The guest MAC of an adapter: locally administered, unicast, and stable —
-    /// the same VM UUID and adapter index give the same address on every host.
+    /// The guest MAC of an adapter: locally administered, unicast, never a host side
+    /// (<see cref="IsHostSide"/>), and stable — the same VM UUID and adapter index give the same
+    /// address on every host. <paramref name="attempt"/> &gt; 0 gives other candidates, for the
+    /// rare UUID whose first candidate shares its host side with another adapter's MAC.
     /// </summary>
-    public static MacAddress Generate(Guid vmUuid, int adapterIndex)
+    public static MacAddress Generate(Guid vmUuid, int adapterIndex, int attempt = 0)
     {
+        var seed = vmUuid.ToString("D") + "/" + adapterIndex.ToString(CultureInfo.InvariantCulture)
+            + (attempt == 0 ? "" : "/" + attempt.ToString(CultureInfo.InvariantCulture));
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.ASCII.GetBytes(vmUuid.ToString("D") + "/" + adapterIndex.ToString(CultureInfo.InvariantCulture)), hash);
-        hash[0] = (byte)((hash[0] & 0xFC) | 0x02); // unicast, locally administered
+        SHA256.HashData(Encoding.ASCII.GetBytes(seed), hash);
+        // Unicast and locally administered: (b & 0xFC) | 0x02. That is fe — every vme's own first
+        // byte — for b = fc..ff, and a guest with its tap's MAC is never reached through a bridge
+        // (the bridge keeps it as the port's local entry). The first byte then comes from the next
+        // hash byte that gives something else; bytes 1-5 stay, so every MAC that never began with fe
+        // is what earlier releases generated.
+        var first = (byte)0x02;
+        for (var i = 0; i < hash.Length; i = i == 0 ? 6 : i + 1)
+        {
+            var candidate = (byte)((hash[i] & 0xFC) | 0x02);
+            if (candidate == HostSideFirstByte) continue;
+            first = candidate;
+            break;
+        }
+        hash[0] = first;
         var mac = FromBytes(hash[..6]);
         return mac.Value == 0x020000000000 ? new MacAddress(mac.Value | 1) : mac;
     }
@@ -63,8 +86,9 @@ public readonly record struct MacAddress(ulong Value)
     /// <summary>
     /// The server-side MAC of an adapter: first byte <c>fe</c>, so a bridge that
     /// takes the lowest port MAC never adopts it; the rest follows the guest MAC.
+    /// Two guest MACs that differ only in their first byte have the same host side.
     /// </summary>
-    public MacAddress HostSide() => new(0xFE0000000000UL | (Value & 0xFFFFFFFFFFUL));
+    public MacAddress HostSide() => new(((ulong)HostSideFirstByte << 40) | (Value & 0xFFFFFFFFFFUL));
 
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture,

@@ -84,6 +84,13 @@ public static partial class StateRules
             throw new ValidationException(
                 $"'{name}' cannot be an interface name ({role}): use 1-15 characters without '/', ':' or spaces");
         }
+        if (name is "all" or "default")
+        {
+            // /proc/sys/net/ipv4/conf/{all,default}: what Hostnet sets for this "interface" would change every
+            // interface (all) or every one made from now on (default).
+            throw new ValidationException(
+                $"{role} name '{name}' is the kernel's name for the settings of {(name == "all" ? "every interface" : "every new interface")} (net.ipv4.conf.{name}), not an interface: give the interface's own name");
+        }
         if (name.StartsWith("vme", StringComparison.Ordinal))
         {
             throw new ValidationException(
@@ -100,7 +107,7 @@ public static partial class StateRules
         }
     }
 
-    /// <summary>A guest MAC: unicast and not all zero.</summary>
+    /// <summary>A guest MAC: unicast, not all zero, and not a host side (first byte <c>fe</c>).</summary>
     public static void CheckMac(MacAddress mac)
     {
         if (mac.IsZero)
@@ -112,6 +119,13 @@ public static partial class StateRules
         {
             throw new ValidationException(
                 $"{mac} is a multicast MAC address: give a unicast one (even first byte, e.g. 02:00:00:00:00:01), or leave --mac out to generate one");
+        }
+        if (mac.IsHostSide)
+        {
+            // The server side of every adapter is the guest MAC with first byte fe: a guest MAC that begins
+            // with fe is some adapter's server side — its own, for one — and a bridge keeps frames for it.
+            throw new ValidationException(
+                $"{mac} begins with fe, which Hostnet keeps for the server side of VM adapters: give a MAC with another first byte (e.g. 02), or leave --mac out to generate one");
         }
     }
 
@@ -153,6 +167,11 @@ public static partial class StateRules
                     $"{cidr}: an address on host-routed network {network.Name} is a single host (/32): give it as {a} or {a}/32");
             }
             return;
+        }
+        if (cidr.PrefixLength == 0)
+        {
+            throw new ValidationException(
+                $"{cidr}: /0 would put every address on the LAN of bridged network {network.Name}: give the LAN's prefix length, e.g. {a}/24");
         }
         if (cidr.PrefixLength <= 30)
         {
@@ -223,6 +242,16 @@ public static partial class StateRules
                 var subnet = new Ipv4Cidr(first.Network, first.PrefixLength);
                 throw new ValidationException(
                     $"gateway {gateway} is outside the subnet of {first}: give a gateway in {subnet}");
+            }
+            foreach (var c in adapter.Addresses)
+            {
+                if (!c.Contains(gateway) || c.PrefixLength > 30) continue;
+                var subnet = new Ipv4Cidr(c.Network, c.PrefixLength);
+                if (gateway == c.Network || gateway == c.Broadcast)
+                {
+                    throw new ValidationException(
+                        $"gateway {gateway} is the {(gateway == c.Network ? "network" : "broadcast")} address of {subnet}, not a host: give the LAN router's address");
+                }
             }
         }
     }

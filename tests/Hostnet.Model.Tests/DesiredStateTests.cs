@@ -276,6 +276,116 @@ public class DesiredStateTests
     }
 
     [Fact]
+    public void A_MAC_that_differs_from_anothers_only_in_its_first_byte_is_refused()
+    {
+        // vm1 net0 is 92:43:91:09:ad:87: both would have the server side fe:43:91:09:ad:87.
+        var s = WithVm2();
+        const string Refused = "MAC 06:43:91:09:ad:87 differs from vm1 net0's 92:43:91:09:ad:87 only in its first byte, so both server sides would get fe:43:91:09:ad:87: give another --mac, or leave --mac out to generate one";
+        Assert.Equal(Refused, Refusal(() => s.AddAdapter("vm2", Routed(s, "vm2", "192.168.200.202", mac: "06:43:91:09:ad:87"))));
+        s = s.AddAdapter("vm2", Routed(s, "vm2", "192.168.200.202", mac: "02:00:00:00:00:02"));
+        Assert.Equal(Refused, Refusal(() => s.SetAdapter("vm2", s.ChangedAdapter("vm2", "net0", null, null, null, "06:43:91:09:ad:87"))));
+        Assert.Equal(Refused, Refusal(() => s.AddVm(new Vm("vm3", Guid.Parse("33333333-0000-4000-8000-000000000003"), Guest.Tap, false,
+                [new Adapter(0, "Bridged", MacAddress.Parse("06:43:91:09:ad:87"), [], null)]))));
+        // Its own MAC with another first byte is its own business: the old one goes as the new one comes.
+        s.SetAdapter("vm1", s.ChangedAdapter("vm1", "net0", null, null, null, "06:43:91:09:ad:87"));
+    }
+
+    [Fact]
+    public void A_MAC_beginning_with_fe_is_refused_by_the_edits()
+    {
+        var s = WithVm2();
+        const string Refused = "fe:1e:b7:92:67:7a begins with fe, which Hostnet keeps for the server side of VM adapters: give a MAC with another first byte (e.g. 02), or leave --mac out to generate one";
+        Assert.Equal(Refused, Refusal(() => s.AddAdapter("vm2", s.NewAdapter("vm2", "Bridged", [], null, "fe:1e:b7:92:67:7a"))));
+        Assert.Equal(Refused, Refusal(() => s.SetAdapter("vm1", s.ChangedAdapter("vm1", "net0", null, null, null, "fe:1e:b7:92:67:7a"))));
+        Assert.Equal(Refused, Refusal(() => s.AddVm(new Vm("vm3", Guid.Parse("33333333-0000-4000-8000-000000000003"), Guest.Tap, false,
+            [new Adapter(0, "Bridged", MacAddress.Parse("fe:1e:b7:92:67:7a"), [], null)]))));
+    }
+
+    [Fact]
+    public void A_generated_MAC_steps_past_another_adapters_host_side()
+    {
+        // vm2 was given vm3's first candidate with another first byte: vm3 gets its next candidate.
+        var vm3 = Guid.Parse("33333333-0000-4000-8000-000000000003");
+        var first = MacAddress.Generate(vm3, 0);
+        var twin = new MacAddress((first.Value & 0xFFFFFFFFFFUL) | ((first.Value >> 40) == 0x02 ? 0x06UL << 40 : 0x02UL << 40));
+        var s = WithVm2().AddVm(new Vm("vm3", vm3, Guest.Tap, false, []));
+        Assert.Equal(first, s.NewMac(vm3, 0));
+        Assert.Equal(MacAddress.Generate(vm3, 0, attempt: 1), s.NewMac(vm3, 0, alsoTaken: [twin]));
+        s = s.AddAdapter("vm2", Routed(s, "vm2", "192.168.200.202", mac: twin.ToString()));
+        var a = s.NewAdapter("vm3", "Bridged", [], null, null);
+        Assert.Equal(MacAddress.Generate(vm3, 0, attempt: 1), a.Mac);
+        Assert.NotEqual(twin.HostSide(), a.Mac.HostSide());
+        s = s.AddAdapter("vm3", a);
+        Assert.Equal(new AdapterId("vm3", 0), s.FindMacHolder(a.Mac));
+    }
+
+    [Fact]
+    public void No_guest_MAC_on_a_server_of_twenty_thousand_adapters_is_a_host_side()
+    {
+        var s = State();
+        var rng = new Random(11);
+        var given = new byte[6];
+        var taken = s.Vms.SelectMany(v => v.Adapters).Select(a => a.Mac.HostSide()).ToHashSet();
+        for (var i = 0; i < 20_000; i++)
+        {
+            var uuid = s.NewVmUuid();
+            // Every tenth MAC is given by the admin: random unicast, drawn again only where the rules would refuse it.
+            MacAddress? mac = null;
+            if (i % 10 == 0)
+            {
+                MacAddress m;
+                do
+                {
+                    rng.NextBytes(given);
+                    given[0] &= 0xFE;
+                    m = MacAddress.FromBytes(given);
+                }
+                while (m.IsZero || m.IsHostSide || taken.Contains(m.HostSide()));
+                mac = m;
+            }
+            // As import adds them: the VM with its adapter in one edit (adapter add costs the same checks).
+            var a = new Adapter(0, "Bridged", mac ?? s.NewMac(uuid, 0), [], null);
+            s = s.AddVm(new Vm($"vm-{i}", uuid, Guest.Tap, false, [a]));
+            taken.Add(a.Mac.HostSide());
+        }
+        var guests = s.Vms.SelectMany(v => v.Adapters).Select(a => a.Mac).ToList();
+        Assert.Equal(20_001, guests.Count);
+        var hostSides = guests.Select(m => m.HostSide()).ToHashSet();
+        Assert.Equal(guests.Count, hostSides.Count);
+        Assert.DoesNotContain(guests, hostSides.Contains);
+        Assert.Empty(s.MacProblems());
+    }
+
+    [Fact]
+    public void A_state_an_older_release_wrote_says_which_MACs_to_change()
+    {
+        // Written before the rules: vm97's generated MAC began with fe, and vm5 got vm1's host side.
+        var bridged = Network.Bridged("Bridged", "br1", "eth0");
+        var routed = Network.HostRouted("Routed", "eth0");
+        var uuid97 = Guid.Parse("5e1ec7ed-0000-4000-8000-000000000097");
+        var s = new DesiredState([routed, bridged],
+        [
+            new Vm("vm1", Vm1Uuid, Guest.Tap, true, [new Adapter(0, "Routed", MacAddress.Parse("92:43:91:09:ad:87"), [new Ipv4Cidr(Ipv4Address.Parse("192.168.200.201"), 32)], null)]),
+            new Vm("vm97", uuid97, Guest.Tap, true, [new Adapter(0, "Bridged", MacAddress.Parse("fe:1e:b7:92:67:7a"), [], null)]),
+            new Vm("vm5", Vm2Uuid, Guest.Tap, true, [new Adapter(0, "Bridged", MacAddress.Parse("06:43:91:09:ad:87"), [], null)]),
+        ]);
+        var fix97 = s.RemoveAdapter("vm97", 0).NewMac(uuid97, 0);
+        var fix5 = s.RemoveAdapter("vm5", 0).NewMac(Vm2Uuid, 0);
+        Assert.Equal(
+        [
+            $"vm97 net0 has MAC fe:1e:b7:92:67:7a, which begins with fe like the server side of every VM adapter: its own vme5e1ec7ed.0 has that MAC too, so it is unreachable through a bridge; give it another with 'hostnet adapter set vm97 net0 --mac {fix97}' and restart the guest with it",
+            $"vm5 net0 has MAC 06:43:91:09:ad:87, which differs from vm1 net0's only in its first byte: both server sides get fe:43:91:09:ad:87; give it another with 'hostnet adapter set vm5 net0 --mac {fix5}' and restart the guest with it",
+        ], s.MacProblems());
+        // The same guest keeps bytes 2-6 of its MAC: only the first byte moves off fe.
+        Assert.Equal("1e:b7:92:67:7a", fix97.ToString()[3..]);
+        // Doing what the warnings say leaves nothing to warn about; the edits took the old MACs out of the index.
+        s = s.SetAdapter("vm97", s.GetAdapter("vm97", 0) with { Mac = fix97 });
+        s = s.SetAdapter("vm5", s.GetAdapter("vm5", 0) with { Mac = fix5 });
+        Assert.Empty(s.MacProblems());
+        Assert.Equal(new AdapterId("vm1", 0), s.FindMacHolder(MacAddress.Parse("92:43:91:09:ad:87")));
+    }
+
+    [Fact]
     public void Multicast_and_zero_MACs_are_refused_by_the_edit()
     {
         var s = WithVm2();
@@ -349,6 +459,37 @@ public class DesiredStateTests
     public void A_bridged_network_cannot_use_another_network_s_bridge_as_uplink() =>
         Assert.Equal("br1 is the bridge of network Bridged and cannot be an uplink to another bridge: give the physical interface as --uplink",
             Refusal(() => State().AddNetwork(Network.Bridged("B2", "br2", "br1"))));
+
+    [Fact]
+    public void A_second_bridge_on_an_uplink_is_refused() =>
+        Assert.Equal("uplink eth0 is already a port of bridge br1 (network Bridged): give network B2 bridge br1 too, or another uplink",
+            Refusal(() => State().AddNetwork(Network.Bridged("B2", "br2", "eth0"))));
+
+    [Theory]
+    [InlineData("all", "every interface")]
+    [InlineData("default", "every new interface")]
+    public void The_kernels_all_and_default_are_refused_as_uplink_and_bridge(string name, string what)
+    {
+        Assert.Equal($"uplink name '{name}' is the kernel's name for the settings of {what} (net.ipv4.conf.{name}), not an interface: give the interface's own name",
+            Refusal(() => State().AddNetwork(Network.HostRouted("R2", name))));
+        Assert.Equal($"uplink name '{name}' is the kernel's name for the settings of {what} (net.ipv4.conf.{name}), not an interface: give the interface's own name",
+            Refusal(() => State().AddNetwork(Network.Bridged("B2", "br2", name))));
+        Assert.Equal($"bridge name '{name}' is the kernel's name for the settings of {what} (net.ipv4.conf.{name}), not an interface: give the interface's own name",
+            Refusal(() => State().AddNetwork(Network.Bridged("B2", name, "eth1"))));
+    }
+
+    [Theory]
+    [InlineData("192.168.200.203/24", "192.168.200.0", "gateway 192.168.200.0 is the network address of 192.168.200.0/24, not a host: give the LAN router's address")]
+    [InlineData("192.168.200.203/24", "192.168.200.255", "gateway 192.168.200.255 is the broadcast address of 192.168.200.0/24, not a host: give the LAN router's address")]
+    [InlineData("192.168.200.203/0", "192.168.200.1", "192.168.200.203/0: /0 would put every address on the LAN of bridged network Bridged: give the LAN's prefix length, e.g. 192.168.200.203/24")]
+    [InlineData("192.168.200.203/0", null, "192.168.200.203/0: /0 would put every address on the LAN of bridged network Bridged: give the LAN's prefix length, e.g. 192.168.200.203/24")]
+    public void A_bridged_adapter_with_a_gateway_or_prefix_no_LAN_has_is_refused(string ip, string? gateway, string refusal)
+    {
+        var s = WithVm2();
+        Assert.Equal(refusal, Refusal(() => s.AddAdapter("vm2", s.NewAdapter("vm2", "Bridged", [ip], gateway, null))));
+        s = s.AddAdapter("vm2", s.NewAdapter("vm2", "Bridged", ["192.168.200.203/24"], "192.168.200.1", null));
+        Assert.Equal(refusal, Refusal(() => s.SetAdapter("vm2", s.ChangedAdapter("vm2", "net0", null, [ip], gateway, null, clearGateway: gateway is null))));
+    }
 
     [Fact]
     public void Two_bridged_networks_may_share_a_bridge_on_the_same_uplink()

@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
 namespace Hostnet.Model.Tests;
 
 public class MacAddressTests
@@ -26,11 +30,74 @@ public class MacAddressTests
         Assert.Equal("92:43:91:09:ad:87", a.ToString());
     }
 
+    /// <summary>What releases before this rule generated: the first byte is fe for hash bytes fc-ff.</summary>
+    private static MacAddress OldGenerate(Guid uuid, int index)
+    {
+        var hash = SHA256.HashData(Encoding.ASCII.GetBytes(uuid.ToString("D") + "/" + index.ToString(CultureInfo.InvariantCulture)));
+        hash[0] = (byte)((hash[0] & 0xFC) | 0x02);
+        return MacAddress.FromBytes(hash.AsSpan(0, 6));
+    }
+
+    [Fact]
+    public void No_generated_MAC_of_a_hundred_thousand_UUIDs_is_a_host_side_and_the_rest_stay_as_they_were()
+    {
+        var rng = new Random(12);
+        var uuid = new byte[16];
+        var moved = 0;
+        for (var i = 0; i < 100_000; i++)
+        {
+            rng.NextBytes(uuid);
+            var vm = new Guid(uuid);
+            var index = i % 4;
+            var mac = MacAddress.Generate(vm, index);
+            if (mac.IsHostSide || mac == mac.HostSide() || !mac.IsLocallyAdministered || mac.IsMulticast || mac.IsZero)
+            {
+                Assert.Fail($"{vm} net{index}: {mac} is a host side, not locally administered or not unicast");
+            }
+            var old = OldGenerate(vm, index);
+            if (old.IsHostSide)
+            {
+                // Only the first byte moves: the guest keeps bytes 2-6, as the host side does.
+                moved++;
+                Assert.Equal(old.HostSide(), mac.HostSide());
+            }
+            else
+            {
+                Assert.Equal(old, mac);
+            }
+        }
+        // About one in 64 began with fe before: the test went through that path, many times.
+        Assert.InRange(moved, 100_000 / 64 * 8 / 10, 100_000 / 64 * 12 / 10);
+    }
+
+    [Fact]
+    public void The_UUID_whose_bridged_guest_was_unreachable_gets_a_MAC_that_is_not_its_host_side()
+    {
+        var uuid = Guid.Parse("5e1ec7ed-0000-4000-8000-000000000097");
+        Assert.Equal("fe:1e:b7:92:67:7a", OldGenerate(uuid, 0).ToString());
+        var mac = MacAddress.Generate(uuid, 0);
+        Assert.Equal("1e:b7:92:67:7a", mac.ToString()[3..]);
+        Assert.False(mac.IsHostSide);
+        Assert.Equal("fe:1e:b7:92:67:7a", mac.HostSide().ToString());
+    }
+
+    [Fact]
+    public void Later_attempts_give_other_MACs_with_other_host_sides()
+    {
+        var macs = Enumerable.Range(0, 50).Select(n => MacAddress.Generate(Seed.Vm1Uuid, 0, n)).ToList();
+        Assert.Equal(MacAddress.Generate(Seed.Vm1Uuid, 0), macs[0]);
+        Assert.Equal(50, macs.Select(m => m.HostSide()).Distinct().Count());
+        Assert.DoesNotContain(macs, m => m.IsHostSide);
+    }
+
     [Fact]
     public void The_host_side_begins_with_fe_and_follows_the_guest()
     {
         var mac = MacAddress.Parse("02:11:22:33:44:55");
         Assert.Equal("fe:11:22:33:44:55", mac.HostSide().ToString());
+        Assert.True(mac.HostSide().IsHostSide);
+        Assert.False(mac.IsHostSide);
+        Assert.Equal(mac.HostSide(), MacAddress.Parse("06:11:22:33:44:55").HostSide());
     }
 
     [Theory]

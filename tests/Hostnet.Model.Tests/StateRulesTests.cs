@@ -190,6 +190,51 @@ public class StateRulesTests
         Assert.Equal("00:00:00:00:00:00 cannot be an adapter's MAC address: give another, or leave --mac out to generate one",
             Refusal(() => { StateRules.CheckMac(MacAddress.Parse("00:00:00:00:00:00")); return null; }));
 
+    [Theory]
+    [InlineData("fe:1e:b7:92:67:7a")]
+    [InlineData("fe:00:00:00:00:01")]
+    public void A_MAC_that_is_a_host_side_is_refused(string mac) =>
+        Assert.Equal($"{mac} begins with fe, which Hostnet keeps for the server side of VM adapters: give a MAC with another first byte (e.g. 02), or leave --mac out to generate one",
+            Refusal(() => { StateRules.CheckMac(MacAddress.Parse(mac)); return null; }));
+
+    [Theory]
+    [InlineData("all", "uplink", "every interface")]
+    [InlineData("default", "uplink", "every new interface")]
+    [InlineData("all", "bridge", "every interface")]
+    [InlineData("default", "bridge", "every new interface")]
+    public void The_kernels_all_and_default_settings_are_not_interfaces(string name, string role, string what) =>
+        Assert.Equal($"{role} name '{name}' is the kernel's name for the settings of {what} (net.ipv4.conf.{name}), not an interface: give the interface's own name",
+            Refusal(() => { StateRules.CheckInterfaceName(name, role); return null; }));
+
+    [Theory]
+    [InlineData("192.168.200.203/0")]
+    [InlineData("10.0.0.1/0")]
+    public void A_bridged_address_with_prefix_0_is_refused(string cidr) =>
+        Assert.Equal($"{cidr}: /0 would put every address on the LAN of bridged network Bridged: give the LAN's prefix length, e.g. {cidr[..^2]}/24",
+            Refusal(() => { StateRules.CheckVmAddress(Bridged, StateRules.ParseVmAddress(Bridged, cidr)); return null; }));
+
+    [Theory]
+    [InlineData("192.168.200.203/24", "192.168.200.0", "the network address of 192.168.200.0/24")]
+    [InlineData("192.168.200.203/24", "192.168.200.255", "the broadcast address of 192.168.200.0/24")]
+    [InlineData("10.0.0.5/30", "10.0.0.4", "the network address of 10.0.0.4/30")]
+    [InlineData("10.0.0.5/30", "10.0.0.7", "the broadcast address of 10.0.0.4/30")]
+    public void A_bridged_gateway_that_is_its_subnets_network_or_broadcast_address_is_refused(string cidr, string gateway, string what) =>
+        Assert.Equal($"gateway {gateway} is {what}, not a host: give the LAN router's address",
+            Refusal(() =>
+            {
+                StateRules.CheckAdapterShape(Bridged, new Adapter(0, "Bridged", MacAddress.Parse("02:00:00:00:00:03"),
+                    [StateRules.ParseVmAddress(Bridged, cidr)], Ipv4Address.Parse(gateway)));
+                return null;
+            }));
+
+    [Theory]
+    [InlineData("10.0.0.4/31", "10.0.0.5")]
+    [InlineData("10.0.0.5/31", "10.0.0.4")]
+    [InlineData("192.168.200.203/24", "192.168.200.254")]
+    public void A_bridged_gateway_on_a_point_to_point_link_or_a_host_address_is_taken(string cidr, string gateway) =>
+        StateRules.CheckAdapterShape(Bridged, new Adapter(0, "Bridged", MacAddress.Parse("02:00:00:00:00:03"),
+            [StateRules.ParseVmAddress(Bridged, cidr)], Ipv4Address.Parse(gateway)));
+
     [Fact]
     public void A_routed_gateway_must_be_unicast() =>
         Assert.Equal("224.0.0.1 is a multicast address (224.0.0.0/4) and cannot be a gateway: give a unicast address such as 169.255.30.1",

@@ -177,7 +177,7 @@ internal static class StateFileCommands
                 ? StateRules.ParseVmAddress(network, ip.GetString()!)
                 : throw new ValidationException($"{at}: \"ips\" holds something other than strings")).ToList();
             var gateway = String(a, "gateway", at, required: false) is { } g ? StateRules.ParseAddress(g) : (Ipv4Address?)null;
-            var mac = String(a, "mac", at, required: false) is { } m ? StateRules.ParseMac(m) : MacAddress.Generate(uuid, index);
+            var mac = String(a, "mac", at, required: false) is { } m ? StateRules.ParseMac(m) : state.NewMac(uuid, index, adapters.Select(x => x.Mac));
             var adapter = new Adapter(index, network.Name, mac, ips, gateway);
             try
             {

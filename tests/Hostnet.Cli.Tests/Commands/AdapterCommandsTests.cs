@@ -97,10 +97,27 @@ public class AdapterCommandsTests
     [InlineData("03:00:00:00:00:01", "03:00:00:00:00:01 is a multicast MAC address: give a unicast one (even first byte, e.g. 02:00:00:00:00:01), or leave --mac out to generate one")]
     [InlineData("00:00:00:00:00:00", "00:00:00:00:00:00 cannot be an adapter's MAC address: give another, or leave --mac out to generate one")]
     [InlineData("92:43:91:09:ad:87", "MAC 92:43:91:09:ad:87 is already used by vm1 net0: give another --mac, or leave --mac out to generate one")]
+    [InlineData("06:43:91:09:ad:87", "MAC 06:43:91:09:ad:87 differs from vm1 net0's 92:43:91:09:ad:87 only in its first byte, so both server sides would get fe:43:91:09:ad:87: give another --mac, or leave --mac out to generate one")]
+    [InlineData("fe:43:91:09:ad:87", "fe:43:91:09:ad:87 begins with fe, which Hostnet keeps for the server side of VM adapters: give a MAC with another first byte (e.g. 02), or leave --mac out to generate one")]
+    [InlineData("fe:00:00:00:00:09", "fe:00:00:00:00:09 begins with fe, which Hostnet keeps for the server side of VM adapters: give a MAC with another first byte (e.g. 02), or leave --mac out to generate one")]
     public void Bad_MACs_are_refused(string mac, string refusal)
     {
         using var h = new HostnetSandbox().WithSeed();
         h.Refused(refusal, AddRouted("vm2", "--ip", "192.168.200.202", "--mac", mac));
+        h.Ok(AddBridged("vm2", "--mac", "02:00:00:00:00:09"));
+        h.Refused(refusal, "adapter", "set", "vm2", "net0", "--mac", mac);
+    }
+
+    [Theory]
+    [InlineData("192.168.200.203/24", "192.168.200.0", "gateway 192.168.200.0 is the network address of 192.168.200.0/24, not a host: give the LAN router's address")]
+    [InlineData("192.168.200.203/24", "192.168.200.255", "gateway 192.168.200.255 is the broadcast address of 192.168.200.0/24, not a host: give the LAN router's address")]
+    [InlineData("192.168.200.203/0", "192.168.200.1", "192.168.200.203/0: /0 would put every address on the LAN of bridged network Bridged: give the LAN's prefix length, e.g. 192.168.200.203/24")]
+    public void A_bridged_gateway_or_prefix_no_LAN_has_is_refused(string ip, string gateway, string refusal)
+    {
+        using var h = new HostnetSandbox().WithSeed();
+        h.Refused(refusal, AddBridged("vm2", "--ip", ip, "--gateway", gateway));
+        h.Ok(AddBridged("vm2", "--ip", "192.168.200.203/24", "--gateway", "192.168.200.1"));
+        h.Refused(refusal, "adapter", "set", "vm2", "net0", "--ip", ip, "--gateway", gateway);
     }
 
     [Fact]

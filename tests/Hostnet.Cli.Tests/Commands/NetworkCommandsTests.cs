@@ -111,6 +111,26 @@ public class NetworkCommandsTests
             "network", "add", "B2", "--mode", "bridged", "--bridge", "br:1", "--uplink", "eth1");
     }
 
+    [Theory]
+    [InlineData("all", "every interface")]
+    [InlineData("default", "every new interface")]
+    public void The_kernels_all_and_default_are_not_interfaces(string name, string what)
+    {
+        using var h = new HostnetSandbox().WithSeed();
+        h.Refused($"uplink name '{name}' is the kernel's name for the settings of {what} (net.ipv4.conf.{name}), not an interface: give the interface's own name",
+            "network", "add", "R2", "--mode", "host-routed", "--uplink", name);
+        h.Refused($"bridge name '{name}' is the kernel's name for the settings of {what} (net.ipv4.conf.{name}), not an interface: give the interface's own name",
+            "network", "add", "B2", "--mode", "bridged", "--bridge", name, "--uplink", "eth1");
+    }
+
+    [Fact]
+    public void A_second_bridge_on_an_uplink_is_refused()
+    {
+        using var h = new HostnetSandbox().WithSeed();
+        h.Refused("uplink eth0 is already a port of bridge br1 (network Bridged): give network B2 bridge br1 too, or another uplink",
+            "network", "add", "B2", "--mode", "bridged", "--bridge", "br2", "--uplink", "eth0");
+    }
+
     [Fact]
     public void A_bridged_network_without_a_bridge_is_refused()
     {

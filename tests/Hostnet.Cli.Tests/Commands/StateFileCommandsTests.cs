@@ -103,6 +103,18 @@ public class StateFileCommandsTests
         "networks[1] (R): a network named R already exists: choose another name, or remove it first with 'hostnet network rm R'")]
     [InlineData("""{"vms":[{"uuid":"7b9a73a1-5c2e-4d1a-9f3b-000000000001"}]}""",
         "vms[0]: \"name\" is missing")]
+    [InlineData("""{"networks":[{"name":"B","mode":"bridged","bridge":"br1","uplink":"eth0"}],"vms":[{"name":"vm1","adapters":[{"network":"B","mac":"fe:1e:b7:92:67:7a"}]}]}""",
+        "vms[0] (vm1) adapters[0]: fe:1e:b7:92:67:7a begins with fe, which Hostnet keeps for the server side of VM adapters: give a MAC with another first byte (e.g. 02), or leave --mac out to generate one")]
+    [InlineData("""{"networks":[{"name":"B","mode":"bridged","bridge":"br1","uplink":"eth0"}],"vms":[{"name":"vm1","adapters":[{"network":"B","mac":"02:00:00:00:00:01"},{"network":"B","mac":"06:00:00:00:00:01"}]}]}""",
+        "vms[0] (vm1): MAC 06:00:00:00:00:01 differs from vm1 net0's 02:00:00:00:00:01 only in its first byte, so both server sides would get fe:00:00:00:00:01: give another --mac, or leave --mac out to generate one")]
+    [InlineData("""{"networks":[{"name":"B","mode":"bridged","bridge":"br1","uplink":"eth0"}],"vms":[{"name":"vm1","adapters":[{"network":"B","ips":["10.0.0.5/24"],"gateway":"10.0.0.255"}]}]}""",
+        "vms[0] (vm1) adapters[0]: gateway 10.0.0.255 is the broadcast address of 10.0.0.0/24, not a host: give the LAN router's address")]
+    [InlineData("""{"networks":[{"name":"B","mode":"bridged","bridge":"br1","uplink":"eth0"}],"vms":[{"name":"vm1","adapters":[{"network":"B","ips":["10.0.0.5/0"]}]}]}""",
+        "vms[0] (vm1) adapters[0]: 10.0.0.5/0: /0 would put every address on the LAN of bridged network B: give the LAN's prefix length, e.g. 10.0.0.5/24")]
+    [InlineData("""{"networks":[{"name":"B","mode":"bridged","bridge":"br1","uplink":"eth0"},{"name":"B2","mode":"bridged","bridge":"br2","uplink":"eth0"}]}""",
+        "networks[1] (B2): uplink eth0 is already a port of bridge br1 (network B): give network B2 bridge br1 too, or another uplink")]
+    [InlineData("""{"networks":[{"name":"R","mode":"host-routed","uplink":"all"}]}""",
+        "networks[0] (R): uplink name 'all' is the kernel's name for the settings of every interface (net.ipv4.conf.all), not an interface: give the interface's own name")]
     [InlineData("""[1, 2]""",
         "- is not a Hostnet state: give an object {\"networks\": [...], \"vms\": [...]}")]
     public void A_bad_entry_is_named_and_nothing_is_taken(string json, string refusal)

@@ -111,6 +111,74 @@ public class BridgedTests
         Assert.Equal(0, PlanExitCode(lab));
     }
 
+    /// <summary>
+    /// This UUID's first adapter once got the generated MAC fe:1e:b7:92:67:7a, which is also the host side
+    /// of its own vme: the bridge keeps it as the port's local address and frames for the guest stop there.
+    /// </summary>
+    [PrivilegedFact]
+    public void A_bridged_guest_whose_generated_MAC_once_began_with_fe_is_reached_from_the_lan()
+    {
+        using var lab = Lab.Create();
+        HostnetCli.Ok(lab, "network", "add", "Bridged", "--mode", "bridged", "--bridge", "br1", "--uplink", "eth0");
+        HostnetCli.Ok(lab, "vm", "add", "vm97", "--uuid", "5e1ec7ed-0000-4000-8000-000000000097", "--guest", "netns:" + lab.Guest("vm97"));
+        HostnetCli.Ok(lab, "adapter", "add", "vm97", "--network", "Bridged", "--ip", Vm3Ip + "/24", "--gateway", Lab.ServerAddress);
+        HostnetCli.Ok(lab, "vm", "start", "vm97");
+
+        var guestMac = Lab.Mac(lab.Guest("vm97"), "eth0");
+        Assert.True(Lab.Ping(lab.ComputerXNs, Vm3Ip) is not null, $"computer X gets no answer from the bridged guest ({guestMac}) at {Vm3Ip}");
+        Assert.Equal(guestMac, Lab.NeighborMac(lab.ComputerXNs, Vm3Ip));
+        var hostMac = Lab.Mac(lab.ServerNs, "vme5e1ec7ed.0");
+        Assert.StartsWith("fe:", hostMac, StringComparison.Ordinal);
+        Assert.NotEqual(hostMac, guestMac);
+        // The bridge's own (permanent, local) entries: none of them may be the guest's MAC, or frames for it stop there.
+        var fdb = Sh.Run("bridge", ["-n", lab.ServerNs, "fdb", "show", "br", "br1"]).EnsureSuccess("bridge fdb show").Stdout.Split('\n');
+        Assert.Contains(fdb, l => l.StartsWith(hostMac + " dev vme5e1ec7ed.0 ", StringComparison.Ordinal) && l.EndsWith(" permanent", StringComparison.Ordinal));
+        Assert.DoesNotContain(fdb, l => l.StartsWith(guestMac + " ", StringComparison.Ordinal) && l.EndsWith(" permanent", StringComparison.Ordinal));
+        Assert.Equal(0, PlanExitCode(lab));
+    }
+
+    /// <summary>
+    /// A state an older release wrote, with the fe MAC it generated for this UUID: Hostnet leaves the guest's
+    /// MAC as it is, but plan and apply name it and the command that fixes it; doing that makes the guest reachable.
+    /// </summary>
+    [PrivilegedFact]
+    public void A_bridged_guest_an_older_release_gave_an_fe_MAC_is_named_by_plan_and_apply_and_reached_once_changed()
+    {
+        using var lab = Lab.Create();
+        HostnetCli.Ok(lab, "network", "add", "Bridged", "--mode", "bridged", "--bridge", "br1", "--uplink", "eth0");
+        HostnetCli.Ok(lab, "vm", "add", "vm97", "--uuid", "5e1ec7ed-0000-4000-8000-000000000097", "--guest", "netns:" + lab.Guest("vm97"));
+        HostnetCli.Ok(lab, "adapter", "add", "vm97", "--network", "Bridged", "--ip", Vm3Ip + "/24", "--gateway", Lab.ServerAddress);
+        using (var store = Store.StateStore.Open(lab.StateDir))
+        {
+            store.Write(tx => tx.SaveAdapter("vm97", tx.Load().GetAdapter("vm97", 0) with { Mac = Model.MacAddress.Parse("fe:1e:b7:92:67:7a") }));
+        }
+        HostnetCli.Ok(lab, "vm", "start", "vm97");
+        Assert.Equal("fe:1e:b7:92:67:7a", Lab.Mac(lab.Guest("vm97"), "eth0"));
+        Assert.Null(Lab.Ping(lab.ComputerXNs, Vm3Ip, waitSeconds: 1, attempts: 1));
+
+        var plan = HostnetCli.OnLab(lab, "plan", "--exit-code");
+        Assert.Equal(0, plan.ExitCode);
+        var warning = Assert.Single(plan.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        const string Start = "hostnet: warning: vm97 net0 has MAC fe:1e:b7:92:67:7a, which begins with fe like the server side of every VM adapter: its own vme5e1ec7ed.0 has that MAC too, so it is unreachable through a bridge; give it another with 'hostnet adapter set vm97 net0 --mac ";
+        Assert.StartsWith(Start, warning, StringComparison.Ordinal);
+        const string End = "' and restart the guest with it";
+        Assert.EndsWith(End, warning, StringComparison.Ordinal);
+        var fix = warning[Start.Length..^End.Length];
+        Assert.Equal(":1e:b7:92:67:7a", fix[2..]);
+        var apply = HostnetCli.OnLab(lab, "apply");
+        Assert.Equal((0, warning + "\n"), (apply.ExitCode, apply.Stderr));
+
+        // The guest takes its new MAC when it restarts (a QEMU guest with the new qemu-args; here its namespace end).
+        HostnetCli.Ok(lab, "adapter", "set", "vm97", "net0", "--mac", fix);
+        HostnetCli.Ok(lab, "vm", "stop", "vm97");
+        HostnetCli.Ok(lab, "vm", "start", "vm97");
+        Assert.Equal(fix, Lab.Mac(lab.Guest("vm97"), "eth0"));
+        Assert.True(Lab.Ping(lab.ComputerXNs, Vm3Ip) is not null, $"computer X gets no answer from the bridged guest ({fix}) at {Vm3Ip}");
+        Assert.Equal(fix, Lab.NeighborMac(lab.ComputerXNs, Vm3Ip));
+        var after = HostnetCli.OnLab(lab, "plan", "--exit-code");
+        Assert.Equal((0, ""), (after.ExitCode, after.Stderr));
+    }
+
     [PrivilegedFact]
     public void Switching_a_running_adapter_between_modes_keeps_the_vm_reachable_and_the_lan_follows()
     {

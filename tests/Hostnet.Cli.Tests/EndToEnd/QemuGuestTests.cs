@@ -91,9 +91,12 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
         var serverMac = Lab.Mac(lab.ServerNs, "eth0");
         HostnetCli.Ok(lab, "network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0");
         HostnetCli.Ok(lab, "network", "add", "Bridged", "--mode", "bridged", "--bridge", "br1", "--uplink", "eth0");
-        HostnetCli.Ok(lab, "vm", "add", "qr", "--guest", "tap");
+        // Fixed UUIDs, so that every run is the same run. qb's first adapter is the one whose generated MAC began
+        // with fe (its tap's own MAC) before generation kept the first byte off fe: with a random UUID, one run
+        // in 64 had a bridged guest that computer X could not reach.
+        HostnetCli.Ok(lab, "vm", "add", "qr", "--guest", "tap", "--uuid", "7b9a73a1-5c2e-4d1a-9f3b-000000000001");
         HostnetCli.Ok(lab, "adapter", "add", "qr", "--network", "Routed", "--ip", RoutedIp);
-        HostnetCli.Ok(lab, "vm", "add", "qb", "--guest", "tap");
+        HostnetCli.Ok(lab, "vm", "add", "qb", "--guest", "tap", "--uuid", "5e1ec7ed-0000-4000-8000-000000000097");
         HostnetCli.Ok(lab, "adapter", "add", "qb", "--network", "Bridged", "--ip", BridgedIp + "/24", "--gateway", Lab.ServerAddress);
         // Bridged first: starting the first bridged VM while a routed one runs is refused by the probe
         // ("arp probe dev br1: No such device") — the routed address is probed on br1 before br1 exists.
@@ -107,6 +110,10 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
         Assert.Equal($"hn.ip0={BridgedIp}/24 hn.gw0={Lab.ServerAddress}", bridgedPlan.KernelParams);
         var routedTapMac = Lab.Mac(lab.ServerNs, routedPlan.Tap);
         Assert.StartsWith("fe:", routedTapMac, StringComparison.Ordinal);
+        var bridgedTapMac = Lab.Mac(lab.ServerNs, bridgedPlan.Tap);
+        Assert.Equal("fe:1e:b7:92:67:7a", bridgedTapMac);
+        Assert.Equal(":1e:b7:92:67:7a", bridgedPlan.Mac[2..]);
+        Assert.NotEqual(bridgedTapMac, bridgedPlan.Mac);
 
         QemuGuest? routed = null, bridged = null;
         try
