@@ -27,6 +27,9 @@ public sealed record ApplyOptions
 /// <param name="OwnMacs">Each VM address with its adapter's MAC: the VM itself answering a probe is no conflict (a bridged VM switching to routed).</param>
 public sealed record PreparedApply(Plan Plan, IReadOnlyList<string> Problems, IReadOnlyDictionary<Ipv4Address, MacAddress> OwnMacs)
 {
+    /// <summary>Guest namespaces the ledger says Hostnet created that no VM wants and that are gone already: forgotten by the apply.</summary>
+    public IReadOnlyList<string> GoneNamespaces { get; init; } = [];
+
     /// <summary>
     /// The addresses about to be published on the LAN: proxy entries the plan adds,
     /// less those that only move from one uplink to another (the bridge that now holds it).
@@ -77,11 +80,20 @@ public sealed class HostEngine : IDisposable
         var observer = new Observer(_serverNs, _server);
         var ledger = _ledger.Load();
         var snapshot = observer.Snapshot(ledger);
-        var intent = IntentBuilder.Build(state, snapshot.Facts);
         var problems = new List<string>();
+        var (orphans, gone) = OrphanNamespaces(state, ledger);
+        state = LeaveOutStaleNamespaces(state, ledger, problems);
+        var intent = IntentBuilder.Build(state, snapshot.Facts);
         intent = DropUnreachable(intent, snapshot, problems);
         var observed = observer.Observe(snapshot, intent, ledger);
         var plan = Planner.Diff(intent.Objects, observed);
+        if (orphans.Count > 0)
+        {
+            // After the other removals: the namespace takes what is left in it (the guest ends of its veths) along.
+            var removals = plan.Steps.Where(s => s.Change == Change.Remove);
+            var rest = plan.Steps.Where(s => s.Change != Change.Remove);
+            plan = new Plan([.. removals, .. orphans.Select(n => new PlanStep(Change.Remove, new NamespaceObject(n), null)), .. rest]);
+        }
 
         // Say exactly what moves between an uplink and its bridge, read from the live server.
         if (plan.Steps.Any(s => s.Object is UplinkPort))
@@ -104,7 +116,42 @@ public sealed class HostEngine : IDisposable
                 foreach (var ip in a.Addresses) own[ip.Address] = a.Mac;
             }
         }
-        return new PreparedApply(plan, problems, own);
+        return new PreparedApply(plan, problems, own) { GoneNamespaces = gone };
+    }
+
+    /// <summary>
+    /// The guest namespaces Hostnet created (its ledger says so) that no VM names any more, running or
+    /// not: left by a <c>vm rm</c> that died after its commit. Those still there are removed by the plan;
+    /// those gone already are only forgotten, so that a namespace of that name made later by someone else is never taken for Hostnet's.
+    /// </summary>
+    private static (List<string> Present, List<string> Gone) OrphanNamespaces(DesiredState state, LedgerContents ledger)
+    {
+        var named = state.Vms.Where(vm => vm.Guest.Kind == GuestKind.Netns)
+            .Select(vm => vm.Guest.NetnsName ?? Naming.DefaultNetns(vm.Name)).ToHashSet(StringComparer.Ordinal);
+        var present = new List<string>();
+        var gone = new List<string>();
+        foreach (var ns in ledger.Keys(LedgerKind.Namespace).Where(n => !named.Contains(n)).Order(StringComparer.Ordinal))
+            (NetNamespace.Exists(ns) || NetNamespace.IsStale(ns) ? present : gone).Add(ns);
+        return (present, gone);
+    }
+
+    /// <summary>
+    /// A running netns VM whose namespace file is a stale one (no namespace: a killed <c>ip netns add</c>)
+    /// that Hostnet did not create is left out, with a line that says so; the rest goes on. One that Hostnet
+    /// created stays in: the apply replaces the file with a namespace.
+    /// </summary>
+    private static DesiredState LeaveOutStaleNamespaces(DesiredState state, LedgerContents ledger, List<string> problems)
+    {
+        foreach (var vm in state.Vms)
+        {
+            if (!vm.Running || vm.Guest.Kind != GuestKind.Netns) continue;
+            var ns = vm.Guest.NetnsName ?? Naming.DefaultNetns(vm.Name);
+            if (ledger.Has(LedgerEntry.Namespace(ns)) || !NetNamespace.IsStale(ns)) continue;
+            problems.Add($"VM {vm.Name}: {NetNamespace.RunDirectory}/{ns} is a file left half-made, not a network namespace, and Hostnet did not create it: "
+                + $"VM {vm.Name} is left out; remove the file (`ip netns del {ns}`), then run `hostnet apply`");
+            state = state.SetRunning(vm.Name, false);
+        }
+        return state;
     }
 
     /// <summary>
@@ -116,6 +163,7 @@ public sealed class HostEngine : IDisposable
     public Plan Apply(PreparedApply prepared, ApplyOptions options)
     {
         var plan = prepared.Plan;
+        if (prepared.GoneNamespaces.Count > 0) _ledger.Forget(prepared.GoneNamespaces.Select(LedgerEntry.Namespace).ToList());
         var applier = new Applier(_serverNs, _server, _ledger);
         var published = options.Probe ? prepared.Published : [];
         List<KernelObject> added;
@@ -270,7 +318,7 @@ public sealed class HostEngine : IDisposable
     {
         var entry = LedgerEntry.Namespace(name);
         if (!_ledger.Load().Has(entry)) return;
-        if (NetNamespace.Exists(name)) NetNamespace.Delete(name);
+        if (NetNamespace.Exists(name) || NetNamespace.IsStale(name)) NetNamespace.Delete(name);
         _ledger.Forget([entry]);
     }
 

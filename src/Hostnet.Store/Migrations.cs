@@ -62,5 +62,8 @@ public static class Migrations
                 PRIMARY KEY (kind, key)
             ) WITHOUT ROWID;
             """),
+        new(4, "a VM change committed but not yet made in the kernel: its number, cleared by the apply that makes it", """
+            ALTER TABLE vms ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+            """),
     ];
 }

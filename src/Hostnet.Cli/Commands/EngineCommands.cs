@@ -32,7 +32,7 @@ internal static class EngineCommands
             var ctx = CliContext.From(parse, output);
             using var store = ctx.OpenStore();
             using var engine = OpenEngine(ctx, store);
-            var done = Converge(engine, store.Load(), Options(parse));
+            var done = ConvergeAll(engine, store, Options(parse));
             ctx.Out.WriteLine(done.IsEmpty ? "Nothing to do: the kernel matches the state." : Summary(done, "Applied"));
             return 0;
         });
@@ -46,9 +46,11 @@ internal static class EngineCommands
         plan.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
-            using var store = ctx.OpenStore();
-            using var engine = OpenEngine(ctx, store);
-            var prepared = engine.Prepare(store.Load());
+            // Reads only: no state directory is made, and without a state the plan is against none.
+            using var store = ctx.OpenStoreIfExists();
+            if (store is null) Console.Error.WriteLine($"hostnet: warning: no state in {ctx.StateDir} yet: planned against a state without networks or VMs");
+            using var engine = OpenReader(ctx, store is null ? new MemoryLedger() : new StoreLedger(store));
+            var prepared = engine.Prepare(store?.Load() ?? DesiredState.Empty);
             if (ctx.Json) WritePlanJson(ctx.Out, prepared);
             else
             {
@@ -63,7 +65,7 @@ internal static class EngineCommands
         arp.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
-            using var engine = OpenEngine(ctx, ledger: new MemoryLedger());
+            using var engine = OpenReader(ctx, new MemoryLedger());
             var rows = Views.Arp(engine.ServerSocket);
             if (ctx.Json) Json.Write(ctx.Out, w =>
             {
@@ -88,7 +90,7 @@ internal static class EngineCommands
         route.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
-            using var engine = OpenEngine(ctx, ledger: new MemoryLedger());
+            using var engine = OpenReader(ctx, new MemoryLedger());
             var routes = Views.Routes(engine.ServerSocket);
             if (ctx.Json) Json.Write(ctx.Out, w =>
             {
@@ -150,7 +152,7 @@ internal static class EngineCommands
         var ledger = new StoreLedger(store);
         if (!ledger.Load().Has(LedgerEntry.Uplink(removed.Uplink, removed.Bridge!))) return;
         using var engine = OpenEngine(ctx, store);
-        Converge(engine, store.Load(), new ApplyOptions());
+        ConvergeAll(engine, store, new ApplyOptions());
     }
 
     /// <summary>At <c>vm rm</c>: removes the VM's guest namespace if Hostnet created it; leaves others alone.</summary>
@@ -160,8 +162,21 @@ internal static class EngineCommands
         var ledger = new StoreLedger(store);
         var entry = LedgerEntry.Namespace(netns);
         if (!ledger.Load().Has(entry)) return;
-        if (Netlink.NetNamespace.Exists(netns)) Netlink.NetNamespace.Delete(netns);
+        if (Netlink.NetNamespace.Exists(netns) || Netlink.NetNamespace.IsStale(netns)) Netlink.NetNamespace.Delete(netns);
         ledger.Forget([entry]);
+    }
+
+    /// <summary>
+    /// Makes the kernel match the whole state (<c>apply</c>, each resync of <c>watch</c>) and, when it has,
+    /// clears the pending marks of the VM changes it saw: read in one snapshot with the state, so a change
+    /// committed meanwhile stays pending.
+    /// </summary>
+    public static Plan ConvergeAll(HostEngine engine, StateStore store, ApplyOptions options)
+    {
+        var (state, pending) = store.Read(tx => (tx.Load(), tx.PendingVms()));
+        var plan = Converge(engine, state, options);
+        if (pending.Count > 0) store.Write(tx => tx.ClearPending(pending));
+        return plan;
     }
 
     /// <summary>
@@ -177,12 +192,17 @@ internal static class EngineCommands
 
     public static HostEngine OpenEngine(CliContext ctx, StateStore store) => OpenEngine(ctx, new StoreLedger(store));
 
+    /// <summary>An engine for a command that changes the kernel.</summary>
     private static HostEngine OpenEngine(CliContext ctx, ILedger ledger)
     {
-        // A lab server (--netns) does not own this host's /etc: only the real server names the protocol there.
+        // A lab server (--netns) does not own this host's /etc: only the real server names the protocol there,
+        // and only a command that makes routes: one that reads writes nothing anywhere.
         if (ctx.Netns is null) RouteProtocolName.EnsureNamed();
         return new HostEngine(ctx.Netns, ledger);
     }
+
+    /// <summary>An engine for a command that only reads the kernel (<c>plan</c>, <c>arp</c>, <c>route</c>).</summary>
+    private static HostEngine OpenReader(CliContext ctx, ILedger ledger) => new(ctx.Netns, ledger);
 
     private static ApplyOptions Options(ParseResult parse) => new() { Probe = !parse.GetValue(NoProbe) };
 

@@ -114,7 +114,7 @@ internal static class WatchCommand
     {
         try
         {
-            var plan = engine.Apply(engine.Prepare(store.Load()), new ApplyOptions());
+            var plan = EngineCommands.ConvergeAll(engine, store, new ApplyOptions());
             if (!plan.IsEmpty)
             {
                 ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
