@@ -30,6 +30,9 @@ public sealed record PreparedApply(Plan Plan, IReadOnlyList<string> Problems, IR
     /// <summary>Guest namespaces the ledger says Hostnet created that no VM wants and that are gone already: forgotten by the apply.</summary>
     public IReadOnlyList<string> GoneNamespaces { get; init; } = [];
 
+    /// <summary>The VMs left out of this plan (their namespace is a stale file Hostnet did not make), each with its line in <see cref="Problems"/>.</summary>
+    public IReadOnlyDictionary<string, string> LeftOutVms { get; init; } = new Dictionary<string, string>();
+
     /// <summary>
     /// The addresses about to be published on the LAN: proxy entries the plan adds,
     /// less those that only move from one uplink to another (the bridge that now holds it).
@@ -82,7 +85,9 @@ public sealed class HostEngine : IDisposable
         var snapshot = observer.Snapshot(ledger);
         var problems = new List<string>();
         var (orphans, gone) = OrphanNamespaces(state, ledger);
-        state = LeaveOutStaleNamespaces(state, ledger, problems);
+        var leftOut = new Dictionary<string, string>(StringComparer.Ordinal);
+        state = LeaveOutStaleNamespaces(state, ledger, leftOut);
+        problems.AddRange(leftOut.Values);
         var intent = IntentBuilder.Build(state, snapshot.Facts);
         intent = DropUnreachable(intent, snapshot, problems);
         var observed = observer.Observe(snapshot, intent, ledger);
@@ -116,7 +121,7 @@ public sealed class HostEngine : IDisposable
                 foreach (var ip in a.Addresses) own[ip.Address] = a.Mac;
             }
         }
-        return new PreparedApply(plan, problems, own) { GoneNamespaces = gone };
+        return new PreparedApply(plan, problems, own) { GoneNamespaces = gone, LeftOutVms = leftOut };
     }
 
     /// <summary>
@@ -140,14 +145,14 @@ public sealed class HostEngine : IDisposable
     /// that Hostnet did not create is left out, with a line that says so; the rest goes on. One that Hostnet
     /// created stays in: the apply replaces the file with a namespace.
     /// </summary>
-    private static DesiredState LeaveOutStaleNamespaces(DesiredState state, LedgerContents ledger, List<string> problems)
+    private static DesiredState LeaveOutStaleNamespaces(DesiredState state, LedgerContents ledger, Dictionary<string, string> leftOut)
     {
         foreach (var vm in state.Vms)
         {
             if (!vm.Running || vm.Guest.Kind != GuestKind.Netns) continue;
             var ns = vm.Guest.NetnsName ?? Naming.DefaultNetns(vm.Name);
             if (ledger.Has(LedgerEntry.Namespace(ns)) || !NetNamespace.IsStale(ns)) continue;
-            problems.Add($"VM {vm.Name}: {NetNamespace.RunDirectory}/{ns} is a file left half-made, not a network namespace, and Hostnet did not create it: "
+            leftOut.Add(vm.Name, $"VM {vm.Name}: {NetNamespace.RunDirectory}/{ns} is a file left half-made, not a network namespace, and Hostnet did not create it: "
                 + $"VM {vm.Name} is left out; remove the file (`ip netns del {ns}`), then run `hostnet apply`");
             state = state.SetRunning(vm.Name, false);
         }

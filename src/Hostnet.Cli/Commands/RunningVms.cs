@@ -52,8 +52,12 @@ internal static class RunningVms
         // whole kernel again cost as much as the rest of a one-adapter change at 10,000 VMs); a failure
         // then leaves a state that the next apply completes.
         var name = (after ?? before)!.Name;
+        // Another VM left out (its namespace is a stale file) does not make this change fail: said, not fatal.
+        var others = prepared.LeftOutVms.Where(v => v.Key != name).Select(v => v.Value).ToList();
+        if (others.Count > 0) prepared = prepared with { Problems = prepared.Problems.Except(others).ToList() };
         ctx.OnCommitted(() =>
         {
+            foreach (var line in others) Console.Error.WriteLine("hostnet: warning: " + line);
             try
             {
                 using (engine)
