@@ -86,7 +86,33 @@ public sealed class StateStore : IDisposable
         ArgumentNullException.ThrowIfNull(stateDir);
         CheckDirectoryName(stateDir);
         var path = Path.Combine(stateDir, DatabaseFileName);
-        return File.Exists(path) ? OpenExisting(stateDir, path, Migrations.All) : null;
+        return IsThere(path) ? OpenExisting(stateDir, path, Migrations.All) : null;
+    }
+
+    /// <summary>
+    /// Whether the database exists; a state directory this user may not enter (0700, not root) is an
+    /// error, never "no state" (File.Exists says false for both).
+    /// </summary>
+    private static bool IsThere(string path)
+    {
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("Hostnet runs on Linux");
+        for (var d = Path.GetDirectoryName(Path.GetFullPath(path)); !string.IsNullOrEmpty(d); d = Path.GetDirectoryName(d))
+        {
+            if (File.Exists(d)) throw new StoreException($"cannot read the state directory {Path.GetDirectoryName(path)}: {d} is a file, not a directory");
+        }
+        try
+        {
+            File.GetUnixFileMode(path);
+            return true;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new StoreException($"cannot read the state database {path}: {e.Message.TrimEnd('.')} (run as root)", e);
+        }
     }
 
     private static void CheckDirectoryName(string stateDir)
