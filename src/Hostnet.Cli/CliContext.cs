@@ -52,10 +52,16 @@ internal sealed class CliContext
     {
         var netns = parse.GetValue(GlobalOptions.Netns);
         if (netns is not null) StateRules.CheckNetnsName(netns);
-        var stateDir = StateStore.ResolveStateDir(parse.GetValue(GlobalOptions.StateDir), netns);
+        var option = parse.GetValue(GlobalOptions.StateDir);
+        // An empty --state-dir (an unset shell variable) would fall back to the default state: another server's,
+        // or none at all, which the next apply would take for "no VMs".
+        if (option is not null && string.IsNullOrWhiteSpace(option))
+            throw new ValidationException("--state-dir is empty: give the state directory, or leave the option out");
+        var stateDir = StateStore.ResolveStateDir(option, netns);
         return new CliContext(stateDir, netns, parse.GetValue(GlobalOptions.Json), output);
     }
 
+    /// <summary>The state database for a command that writes it (created when there is none yet).</summary>
     public StateStore OpenStore() => StateStore.Open(StateDir);
 
     /// <summary>
@@ -64,11 +70,22 @@ internal sealed class CliContext
     /// </summary>
     public IDisposable TakeKernelLock() => Engine.KernelLock.Take(StateDir);
 
-    /// <summary>The state as it is now, for a command that only reads.</summary>
+    /// <summary>The state database for a command that only reads; null when there is none (nothing is created).</summary>
+    public StateStore? OpenStoreIfExists() => StateStore.OpenIfExists(StateDir);
+
+    /// <summary>The state as it is now, for a command that only reads: empty when there is no state database yet.</summary>
     public DesiredState Load()
     {
-        using var store = OpenStore();
-        return store.Load();
+        using var store = OpenStoreIfExists();
+        return store?.Load() ?? DesiredState.Empty;
+    }
+
+    /// <summary>As <see cref="Load"/>, with the VMs whose last change the kernel has not followed yet.</summary>
+    public (DesiredState State, IReadOnlySet<string> Pending) LoadWithPending()
+    {
+        using var store = OpenStoreIfExists();
+        if (store is null) return (DesiredState.Empty, new HashSet<string>());
+        return store.Read(tx => (tx.Load(), (IReadOnlySet<string>)tx.PendingVms().Keys.ToHashSet(StringComparer.Ordinal)));
     }
 
     /// <summary>One change: <paramref name="change"/> runs in one transaction, all kept or, if it throws, none.</summary>

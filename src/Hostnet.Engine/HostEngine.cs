@@ -31,6 +31,12 @@ public sealed record PreparedApply(Plan Plan, IReadOnlyList<string> Problems, IR
     /// <summary>A move of the server's own network was left half-way: apply finishes it, then plans again.</summary>
     public bool HasInterruptedMoves => Plan.Steps.Any(s => s.Object is InterruptedMove);
 
+    /// <summary>Guest namespaces the ledger says Hostnet created that no VM wants and that are gone already: forgotten by the apply.</summary>
+    public IReadOnlyList<string> GoneNamespaces { get; init; } = [];
+
+    /// <summary>The VMs left out of this plan (their namespace is a stale file Hostnet did not make), each with its line in <see cref="Problems"/>.</summary>
+    public IReadOnlyDictionary<string, string> LeftOutVms { get; init; } = new Dictionary<string, string>();
+
     /// <summary>
     /// The addresses about to appear on the LAN, each with where to probe for it: routed addresses
     /// about to be published, and the addresses of bridged adapters about to be given to their guest
@@ -70,14 +76,26 @@ public sealed class HostEngine : IDisposable
     /// <summary>What apply would do, against the live kernel; changes nothing.</summary>
     public PreparedApply Prepare(DesiredState state)
     {
+        var desired = state;
         var observer = new Observer(_serverNs, _server);
         var ledger = _ledger.Load();
         var snapshot = observer.Snapshot(ledger);
-        var intent = IntentBuilder.Build(state, snapshot.Facts);
         var problems = new List<string>();
+        var (orphans, gone) = OrphanNamespaces(state, ledger);
+        var leftOut = new Dictionary<string, string>(StringComparer.Ordinal);
+        state = LeaveOutStaleNamespaces(state, ledger, leftOut);
+        problems.AddRange(leftOut.Values);
+        var intent = IntentBuilder.Build(state, snapshot.Facts);
         intent = DropUnreachable(intent, snapshot, problems);
         var observed = observer.Observe(snapshot, intent, ledger);
         var plan = Planner.Diff(intent.Objects, observed);
+        if (orphans.Count > 0)
+        {
+            // After the other removals: the namespace takes what is left in it (the guest ends of its veths) along.
+            var removals = plan.Steps.Where(s => s.Change == Change.Remove);
+            var rest = plan.Steps.Where(s => s.Change != Change.Remove);
+            plan = new Plan([.. removals, .. orphans.Select(n => new PlanStep(Change.Remove, new NamespaceObject(n), null)), .. rest]);
+        }
 
         // Say exactly what moves between an uplink and its bridge, read from the live server.
         if (plan.Steps.Any(s => s.Object is UplinkPort))
@@ -99,13 +117,48 @@ public sealed class HostEngine : IDisposable
                 foreach (var ip in a.Addresses) own[ip.Address] = a.Mac;
             }
         }
-        return new PreparedApply(plan, problems, own, state) { Claims = LanClaims.Find(plan, intent.Objects, state) };
+        return new PreparedApply(plan, problems, own, desired) { Claims = LanClaims.Find(plan, intent.Objects, state), GoneNamespaces = gone, LeftOutVms = leftOut };
     }
 
     private UplinkMoves Moves(UplinkPort port, bool enslave)
     {
         var move = UplinkMove.Read(_server, port.Uplink, port.Bridge, enslave);
         return new UplinkMoves(move.From, move.To, move.Describe());
+    }
+
+    /// <summary>
+    /// The guest namespaces Hostnet created (its ledger says so) that no VM names any more, running or
+    /// not: left by a <c>vm rm</c> that died after its commit. Those still there are removed by the plan;
+    /// those gone already are only forgotten, so that a namespace of that name made later by someone else is never taken for Hostnet's.
+    /// </summary>
+    private static (List<string> Present, List<string> Gone) OrphanNamespaces(DesiredState state, LedgerContents ledger)
+    {
+        var named = state.Vms.Where(vm => vm.Guest.Kind == GuestKind.Netns)
+            .Select(vm => vm.Guest.NetnsName ?? Naming.DefaultNetns(vm.Name)).ToHashSet(StringComparer.Ordinal);
+        var present = new List<string>();
+        var gone = new List<string>();
+        foreach (var ns in ledger.Keys(LedgerKind.Namespace).Where(n => !named.Contains(n)).Order(StringComparer.Ordinal))
+            (NetNamespace.Exists(ns) || NetNamespace.IsStale(ns) ? present : gone).Add(ns);
+        return (present, gone);
+    }
+
+    /// <summary>
+    /// A running netns VM whose namespace file is a stale one (no namespace: a killed <c>ip netns add</c>)
+    /// that Hostnet did not create is left out, with a line that says so; the rest goes on. One that Hostnet
+    /// created stays in: the apply replaces the file with a namespace.
+    /// </summary>
+    private static DesiredState LeaveOutStaleNamespaces(DesiredState state, LedgerContents ledger, Dictionary<string, string> leftOut)
+    {
+        foreach (var vm in state.Vms)
+        {
+            if (!vm.Running || vm.Guest.Kind != GuestKind.Netns) continue;
+            var ns = vm.Guest.NetnsName ?? Naming.DefaultNetns(vm.Name);
+            if (ledger.Has(LedgerEntry.Namespace(ns)) || !NetNamespace.IsStale(ns)) continue;
+            leftOut.Add(vm.Name, $"VM {vm.Name}: {NetNamespace.RunDirectory}/{ns} is a file left half-made, not a network namespace, and Hostnet did not create it: "
+                + $"VM {vm.Name} is left out; remove the file (`ip netns del {ns}`), then run `hostnet apply`");
+            state = state.SetRunning(vm.Name, false);
+        }
+        return state;
     }
 
     /// <summary>
@@ -128,6 +181,7 @@ public sealed class HostEngine : IDisposable
             return new Plan([.. finished, .. done.Steps]);
         }
         var plan = prepared.Plan;
+        if (prepared.GoneNamespaces.Count > 0) _ledger.Forget(prepared.GoneNamespaces.Select(LedgerEntry.Namespace).ToList());
         var claims = options.Probe ? prepared.Claims : [];
         List<KernelObject> added;
         List<string> refused = [];
@@ -269,7 +323,7 @@ public sealed class HostEngine : IDisposable
     {
         var entry = LedgerEntry.Namespace(name);
         if (!_ledger.Load().Has(entry)) return;
-        if (NetNamespace.Exists(name)) NetNamespace.Delete(name);
+        if (NetNamespace.Exists(name) || NetNamespace.IsStale(name)) NetNamespace.Delete(name);
         _ledger.Forget([entry]);
     }
 

@@ -45,11 +45,26 @@ public sealed class NetNamespace : IDisposable
     public static NetNamespace Current() =>
         new(SafeFdHandle.Open("/proc/self/ns/net", Interop.Libc.O_RDONLY, "open /proc/self/ns/net"), null, "/proc/self/ns/net");
 
-    /// <summary>A named namespace, <c>/run/netns/NAME</c>; <see cref="NetlinkException"/> with ENOENT naming it when missing.</summary>
+    /// <summary>
+    /// A named namespace, <c>/run/netns/NAME</c>; <see cref="NetlinkException"/> with ENOENT naming it when
+    /// missing, and with EINVAL when the file is not a namespace (see <see cref="IsStale"/>) — said here, not
+    /// later as a bare <c>setns: EINVAL</c>.
+    /// </summary>
     public static NetNamespace Open(string name)
     {
         string path = PathOf(name);
-        return new(SafeFdHandle.Open(path, Interop.Libc.O_RDONLY, $"open netns {name} ({path})"), name, path);
+        var fd = SafeFdHandle.Open(path, Interop.Libc.O_RDONLY, $"open netns {name} ({path})");
+        try
+        {
+            if (!IsNamespace(fd))
+                throw new NetlinkException(Errno.EINVAL, $"open netns {name}: {path} is not a network namespace but a file left half-made (by a killed `ip netns add`?)");
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+        return new(fd, name, path);
     }
 
     /// <summary>The namespace of a process, <c>/proc/PID/ns/net</c>.</summary>
@@ -59,7 +74,44 @@ public sealed class NetNamespace : IDisposable
         return new(SafeFdHandle.Open(path, Interop.Libc.O_RDONLY, "open " + path), null, path);
     }
 
-    public static bool Exists(string name) => File.Exists(PathOf(name));
+    /// <summary>Whether <c>/run/netns/NAME</c> is a network namespace (not just a file of that name).</summary>
+    public static bool Exists(string name) => Probe(name) == NamespaceFile.Namespace;
+
+    /// <summary>
+    /// Whether <c>/run/netns/NAME</c> is a file but no namespace: what <c>ip netns add</c> (or Hostnet) leaves
+    /// when killed between creating the file and bind-mounting the namespace onto it. Entering it fails
+    /// with EINVAL; <see cref="Delete"/> removes it.
+    /// </summary>
+    public static bool IsStale(string name) => Probe(name) == NamespaceFile.Stale;
+
+    private enum NamespaceFile
+    {
+        Absent,
+        Namespace,
+        Stale,
+    }
+
+    private static unsafe NamespaceFile Probe(string name)
+    {
+        var path = PathOf(name);
+        var buf = stackalloc byte[Interop.Libc.StatFsSize];
+        if (Interop.Libc.StatFs(path, buf) < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno is Errno.ENOENT or Errno.ENOTDIR) return NamespaceFile.Absent;
+            Errno.Throw(errno, "statfs " + path);
+        }
+        // A name that is a directory or a socket under /run/netns is no namespace either.
+        if (!File.Exists(path)) return NamespaceFile.Absent;
+        return *(nint*)buf == Interop.Libc.NSFS_MAGIC ? NamespaceFile.Namespace : NamespaceFile.Stale;
+    }
+
+    private static unsafe bool IsNamespace(SafeFdHandle fd)
+    {
+        var buf = stackalloc byte[Interop.Libc.StatFsSize];
+        Errno.Check(Interop.Libc.FStatFs(fd, buf), "fstatfs");
+        return *(nint*)buf == Interop.Libc.NSFS_MAGIC;
+    }
 
     /// <summary>The names under /run/netns, sorted.</summary>
     public static IReadOnlyList<string> List()

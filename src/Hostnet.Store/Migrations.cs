@@ -72,5 +72,8 @@ public static class Migrations
                 started    TEXT NOT NULL
             ) WITHOUT ROWID;
             """),
+        new(5, "a VM change committed but not yet made in the kernel: its number, cleared by the apply that makes it", """
+            ALTER TABLE vms ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+            """),
     ];
 }

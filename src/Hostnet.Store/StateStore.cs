@@ -51,7 +51,18 @@ public sealed class StateStore : IDisposable
         return DefaultStateDir;
     }
 
-    /// <summary>Opens (creating if needed) the database in <paramref name="stateDir"/> and brings its schema up to date.</summary>
+    /// <summary>Who may read the state directory and the database: root only (it holds every VM's addresses and MACs).</summary>
+    public const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <inheritdoc cref="DirectoryMode"/>
+    public const UnixFileMode DatabaseMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>
+    /// Opens the database in <paramref name="stateDir"/> for a command that writes, and brings its schema up to
+    /// date. A missing directory (0700) or database (0600) is created whole: made under a temporary name with
+    /// its schema, then linked into place, so a database file without Hostnet's schema was never made by
+    /// Hostnet and is refused instead of being read as a state without VMs.
+    /// </summary>
     public static StateStore Open(string stateDir) => Open(stateDir, Migrations.All);
 
     /// <summary>As <see cref="Open(string)"/>, with the schema steps to apply (a test opens an old version this way).</summary>
@@ -59,31 +70,153 @@ public sealed class StateStore : IDisposable
     {
         ArgumentNullException.ThrowIfNull(stateDir);
         ArgumentNullException.ThrowIfNull(migrations);
+        CheckDirectoryName(stateDir);
+        CreateDirectory(stateDir);
+        var path = Path.Combine(stateDir, DatabaseFileName);
+        if (!File.Exists(path)) CreateDatabase(path, migrations);
+        return OpenExisting(stateDir, path, migrations);
+    }
+
+    /// <summary>
+    /// Opens the database for a command that only reads; null when there is no state directory or
+    /// database yet (nothing is created). A database that is there must be Hostnet's, as for <see cref="Open(string)"/>.
+    /// </summary>
+    public static StateStore? OpenIfExists(string stateDir)
+    {
+        ArgumentNullException.ThrowIfNull(stateDir);
+        CheckDirectoryName(stateDir);
+        var path = Path.Combine(stateDir, DatabaseFileName);
+        return IsThere(path) ? OpenExisting(stateDir, path, Migrations.All) : null;
+    }
+
+    /// <summary>
+    /// Whether the database exists; a state directory this user may not enter (0700, not root) is an
+    /// error, never "no state" (File.Exists says false for both).
+    /// </summary>
+    private static bool IsThere(string path)
+    {
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("Hostnet runs on Linux");
+        for (var d = Path.GetDirectoryName(Path.GetFullPath(path)); !string.IsNullOrEmpty(d); d = Path.GetDirectoryName(d))
+        {
+            if (File.Exists(d)) throw new StoreException($"cannot read the state directory {Path.GetDirectoryName(path)}: {d} is a file, not a directory");
+        }
         try
         {
-            Directory.CreateDirectory(stateDir);
+            File.GetUnixFileMode(path);
+            return true;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new StoreException($"cannot read the state database {path}: {e.Message.TrimEnd('.')} (run as root)", e);
+        }
+    }
+
+    private static void CheckDirectoryName(string stateDir)
+    {
+        // "" would resolve against the working directory, or be taken for "not given".
+        if (string.IsNullOrWhiteSpace(stateDir)) throw new StoreException("the state directory is empty: give a directory with --state-dir DIR, or leave the option out");
+    }
+
+    /// <summary>Makes the directory and each missing parent 0700 whatever the umask (mkdir applies it; chmod does not).</summary>
+    private static void CreateDirectory(string stateDir)
+    {
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("Hostnet runs on Linux");
+        var missing = new Stack<string>();
+        for (var d = Path.GetFullPath(stateDir); !string.IsNullOrEmpty(d) && !Directory.Exists(d); d = Path.GetDirectoryName(d)) missing.Push(d);
+        var current = stateDir;
+        try
+        {
+            foreach (var d in missing)
+            {
+                current = d;
+                Directory.CreateDirectory(d, DirectoryMode);
+                File.SetUnixFileMode(d, DirectoryMode);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new StoreException($"cannot create the state directory {stateDir}: {e.Message} (run as root, or give --state-dir DIR)", e);
         }
-        var path = Path.Combine(stateDir, DatabaseFileName);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+    }
+
+    /// <summary>
+    /// A new database, whole or not at all: written as <c>state.db.new-…</c> (0600, so its -wal and -shm are
+    /// 0600 too: SQLite gives them the database's mode), migrated, closed, then linked to <c>state.db</c>
+    /// (<see cref="File.Move(string, string, bool)"/> without overwrite links, never replaces). A kill leaves at
+    /// most a temporary file, never an empty <c>state.db</c>; of two hostnets creating at once, one wins.
+    /// </summary>
+    private static void CreateDatabase(string path, IReadOnlyList<Migration> migrations)
+    {
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("Hostnet runs on Linux");
+        var temporary = $"{path}.new-{Guid.NewGuid():N}";
+        try
         {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-            DefaultTimeout = (int)BusyTimeout.TotalSeconds,
-        }.ToString());
+            using (new FileStream(temporary, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = DatabaseMode }))
+            {
+            }
+            File.SetUnixFileMode(temporary, DatabaseMode);
+            using (var connection = Connect(temporary, SqliteOpenMode.ReadWrite))
+            {
+                connection.Open();
+                Execute(connection, null, "PRAGMA journal_mode = WAL");
+                Migrate(connection, migrations, temporary);
+            }
+            try
+            {
+                File.Move(temporary, path, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another hostnet made it first: use that one.
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StoreException($"cannot create the state database {path}: {e.Message} (run as root, or give --state-dir DIR)", e);
+        }
+        catch (SqliteException e)
+        {
+            throw new StoreException($"cannot create the state database {path}: {e.Message}", e);
+        }
+        finally
+        {
+            foreach (var f in new[] { temporary, temporary + "-wal", temporary + "-shm" })
+            {
+                try
+                {
+                    File.Delete(f);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // A leftover temporary file is harmless: it is never read.
+                }
+            }
+        }
+    }
+
+    private static StateStore OpenExisting(string stateDir, string path, IReadOnlyList<Migration> migrations)
+    {
+        var connection = Connect(path, SqliteOpenMode.ReadWrite);
         try
         {
             connection.Open();
             // busy_timeout first: switching to WAL and migrating may meet another process doing the same.
             Execute(connection, null, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}");
+            // Before anything writes to it: an empty or foreign file is refused as it is.
+            CheckHostnetSchema(connection, path);
             Execute(connection, null, "PRAGMA journal_mode = WAL");
             Execute(connection, null, "PRAGMA foreign_keys = ON");
             Migrate(connection, migrations, path);
             return new StateStore(stateDir, path, connection);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is SQLITE_CORRUPT or SQLITE_NOTADB)
+        {
+            connection.Dispose();
+            throw Damaged(path, e);
         }
         catch (SqliteException e)
         {
@@ -96,6 +229,33 @@ public sealed class StateStore : IDisposable
             throw;
         }
     }
+
+    private static SqliteConnection Connect(string path, SqliteOpenMode mode) => new(new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = mode,
+        Pooling = false,
+        DefaultTimeout = (int)BusyTimeout.TotalSeconds,
+    }.ToString());
+
+    // sqlite3.h
+    private const int SQLITE_CORRUPT = 11;
+    private const int SQLITE_NOTADB = 26;
+
+    /// <summary>Hostnet makes every database with its schema (<see cref="CreateDatabase"/>): one without it is not Hostnet's state.</summary>
+    private static void CheckHostnetSchema(SqliteConnection connection, string path)
+    {
+        var version = CurrentVersion(connection, null);
+        var tables = Convert.ToInt32(Scalar(connection, null,
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('networks', 'vms', 'adapters')"), System.Globalization.CultureInfo.InvariantCulture);
+        if (version > 0 && tables == 3) return;
+        var what = new FileInfo(path).Length == 0 ? "is empty" : "has no Hostnet schema";
+        throw new StoreException(
+            $"the state database {path} {what}: it is not a Hostnet state and is not read as one without VMs; restore it from a backup, or move it away to start with no state");
+    }
+
+    private static StoreException Damaged(string path, SqliteException e) =>
+        new($"the state database {path} is damaged ({(e.SqliteErrorCode == SQLITE_NOTADB ? "not a database" : "malformed")}): it is not a Hostnet state and is not read as one without VMs; restore it from a backup, or move it away to start with no state", e);
 
     /// <summary>The whole desired state, read in one snapshot.</summary>
     public DesiredState Load() => Read(st => st.Load());
@@ -119,6 +279,10 @@ public sealed class StateStore : IDisposable
         {
             // WAL readers wait for no writer; only a process holding the file in exclusive locking mode stops them.
             throw LockedTooLong(DatabasePath, e);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is SQLITE_CORRUPT or SQLITE_NOTADB)
+        {
+            throw Damaged(DatabasePath, e);
         }
     }
 

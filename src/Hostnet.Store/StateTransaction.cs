@@ -113,6 +113,41 @@ public sealed class StateTransaction : IDisposable
     public void SetRunning(string vmName, bool running) =>
         Expect(1, Run("UPDATE vms SET running = $p1 WHERE name = $p0", vmName, running ? 1 : 0), $"VM {vmName}");
 
+    /// <summary>
+    /// Marks a VM whose change is committed before the kernel follows (start, stop, an adapter of a running VM):
+    /// until an apply has made it, the state says so. Returns the change's number, for <see cref="ClearPending"/>.
+    /// </summary>
+    public long MarkPending(string vmName) => MarkPending([vmName]);
+
+    /// <summary>As <see cref="MarkPending(string)"/>, for many VMs under one number (an import).</summary>
+    public long MarkPending(IReadOnlyCollection<string> vmNames)
+    {
+        ArgumentNullException.ThrowIfNull(vmNames);
+        if (vmNames.Count == 0) return 0;
+        var number = Convert.ToInt64(Scalar("SELECT coalesce(max(pending), 0) + 1 FROM vms"), CultureInfo.InvariantCulture);
+        foreach (var name in vmNames) Expect(1, Run("UPDATE vms SET pending = $p1 WHERE name = $p0", name, number), $"VM {name}");
+        return number;
+    }
+
+    /// <summary>The VMs with a change the kernel has not followed yet, with the change's number.</summary>
+    public IReadOnlyDictionary<string, long> PendingVms()
+    {
+        var pending = new Dictionary<string, long>(StringComparer.Ordinal);
+        using var r = Query("SELECT name, pending FROM vms WHERE pending <> 0");
+        while (r.Read()) pending[r.GetString(0)] = r.GetInt64(1);
+        return pending;
+    }
+
+    /// <summary>
+    /// Clears the marks an apply has made true: each only if it is still the change that apply saw (a change
+    /// committed meanwhile keeps its mark for the next apply).
+    /// </summary>
+    public void ClearPending(IReadOnlyDictionary<string, long> applied)
+    {
+        ArgumentNullException.ThrowIfNull(applied);
+        foreach (var (name, number) in applied) Run("UPDATE vms SET pending = 0 WHERE name = $p0 AND pending = $p1", name, number);
+    }
+
     /// <summary>Writes adapter <c>adapter.Index</c> of VM <paramref name="vmName"/>, new or replacing the old one.</summary>
     public void SaveAdapter(string vmName, Adapter adapter)
     {

@@ -93,10 +93,14 @@ public class HostnetCliTests
         Directory.CreateDirectory(h.StateDir);
         var file = Path.Combine(h.StateDir, "file");
         File.WriteAllText(file, "");
-        var r = HostnetSandbox.RunRaw(["--state-dir", Path.Combine(file, "state"), "vm", "list"]);
+        var r = HostnetSandbox.RunRaw(["--state-dir", Path.Combine(file, "state"), "vm", "add", "vm1"]);
         Assert.Equal(1, r.ExitCode);
         Assert.StartsWith($"hostnet: error: cannot create the state directory {file}/state: ", r.Stderr, StringComparison.Ordinal);
         Assert.Single(r.Stderr.TrimEnd('\n').Split('\n'));
+        // A command that only reads says so too, instead of showing no VMs.
+        var read = HostnetSandbox.RunRaw(["--state-dir", Path.Combine(file, "state"), "vm", "list"]);
+        Assert.Equal(1, read.ExitCode);
+        Assert.Equal($"hostnet: error: cannot read the state directory {file}/state: {file} is a file, not a directory\n", read.Stderr);
     }
 
     [Fact]

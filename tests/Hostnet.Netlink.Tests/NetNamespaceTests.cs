@@ -36,6 +36,40 @@ public class NetNamespaceTests
     }
 
     [PrivilegedFact]
+    public void A_file_left_half_made_is_told_from_a_namespace_refused_by_Open_and_removed_by_Delete()
+    {
+        // What a kill between creating /run/netns/NAME and bind-mounting the namespace onto it leaves.
+        var name = TestNamespace.UniqueName("stale");
+        var path = "/run/netns/" + name;
+        using var real = new TestNamespace("real");
+        try
+        {
+            Directory.CreateDirectory("/run/netns");
+            File.WriteAllBytes(path, []);
+            Assert.False(NetNamespace.Exists(name));
+            Assert.True(NetNamespace.IsStale(name));
+            Assert.True(NetNamespace.Exists(real.Name));
+            Assert.False(NetNamespace.IsStale(real.Name));
+            Assert.False(NetNamespace.IsStale(name + "-absent"));
+
+            var ex = Assert.Throws<NetlinkException>(() => NetNamespace.Open(name));
+            Assert.Equal(Errno.EINVAL, ex.Errno);
+            Assert.Equal($"open netns {name}: {path} is not a network namespace but a file left half-made (by a killed `ip netns add`?): Invalid argument (EINVAL)", ex.Message);
+
+            NetNamespace.Delete(name);
+            Assert.False(File.Exists(path));
+            // Its name is free again for a real namespace.
+            NetNamespace.Create(name).Dispose();
+            Assert.True(NetNamespace.Exists(name));
+            Assert.Contains("lo:", Sh.Ip("-n", name, "-o", "link", "show"));
+        }
+        finally
+        {
+            if (File.Exists(path)) Sh.Run("ip", ["netns", "del", name]);
+        }
+    }
+
+    [PrivilegedFact]
     public void Open_and_Delete_of_a_missing_namespace_say_ENOENT_and_name_it()
     {
         var name = TestNamespace.UniqueName("missing");

@@ -33,10 +33,9 @@ internal static class EngineCommands
             using var kernel = ctx.TakeKernelLock();
             using var store = ctx.OpenStore();
             using var engine = OpenEngine(ctx, store);
-            var state = store.Load();
-            var done = Converge(engine, state, Options(parse));
+            var done = ConvergeAll(engine, store, Options(parse));
             ctx.Out.WriteLine(done.IsEmpty ? "Nothing to do: the kernel matches the state." : Summary(done, "Applied"));
-            foreach (var p in state.MacProblems()) Console.Error.WriteLine("hostnet: warning: " + p);
+            foreach (var p in store.Load().MacProblems()) Console.Error.WriteLine("hostnet: warning: " + p);
             return 0;
         });
 
@@ -49,9 +48,11 @@ internal static class EngineCommands
         plan.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
-            using var store = ctx.OpenStore();
-            using var engine = OpenEngine(ctx, store);
-            var state = store.Load();
+            // Reads only: no state directory is made, and without a state the plan is against none.
+            using var store = ctx.OpenStoreIfExists();
+            if (store is null) Console.Error.WriteLine($"hostnet: warning: no state in {ctx.StateDir} yet: planned against a state without networks or VMs");
+            using var engine = OpenReader(ctx, store is null ? new MemoryLedger() : new StoreLedger(store));
+            var state = store?.Load() ?? DesiredState.Empty;
             var prepared = engine.Prepare(state);
             // Guest MACs an older release accepted and the rules now refuse: said, never changed behind the guest's back.
             var problems = prepared.Problems.Concat(state.MacProblems()).ToList();
@@ -69,7 +70,7 @@ internal static class EngineCommands
         arp.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
-            using var engine = OpenEngine(ctx, ledger: new MemoryLedger());
+            using var engine = OpenReader(ctx, new MemoryLedger());
             var rows = Views.Arp(engine.ServerSocket);
             if (ctx.Json) Json.Write(ctx.Out, w =>
             {
@@ -94,7 +95,7 @@ internal static class EngineCommands
         route.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
-            using var engine = OpenEngine(ctx, ledger: new MemoryLedger());
+            using var engine = OpenReader(ctx, new MemoryLedger());
             var routes = Views.Routes(engine.ServerSocket);
             if (ctx.Json) Json.Write(ctx.Out, w =>
             {
@@ -157,7 +158,7 @@ internal static class EngineCommands
         var ledger = new StoreLedger(store);
         if (!ledger.Load().Has(LedgerEntry.Uplink(removed.Uplink, removed.Bridge!))) return;
         using var engine = OpenEngine(ctx, store);
-        Converge(engine, store.Load(), new ApplyOptions());
+        ConvergeAll(engine, store, new ApplyOptions());
     }
 
     /// <summary>At <c>vm rm</c>: removes the VM's guest namespace if Hostnet created it; leaves others alone.</summary>
@@ -167,8 +168,21 @@ internal static class EngineCommands
         var ledger = new StoreLedger(store);
         var entry = LedgerEntry.Namespace(netns);
         if (!ledger.Load().Has(entry)) return;
-        if (Netlink.NetNamespace.Exists(netns)) Netlink.NetNamespace.Delete(netns);
+        if (Netlink.NetNamespace.Exists(netns) || Netlink.NetNamespace.IsStale(netns)) Netlink.NetNamespace.Delete(netns);
         ledger.Forget([entry]);
+    }
+
+    /// <summary>
+    /// Makes the kernel match the whole state (<c>apply</c>, each resync of <c>watch</c>) and, when it has,
+    /// clears the pending marks of the VM changes it saw: read in one snapshot with the state, so a change
+    /// committed meanwhile stays pending.
+    /// </summary>
+    public static Plan ConvergeAll(HostEngine engine, StateStore store, ApplyOptions options)
+    {
+        var (state, pending) = store.Read(tx => (tx.Load(), tx.PendingVms()));
+        var plan = Converge(engine, state, options);
+        if (pending.Count > 0) store.Write(tx => tx.ClearPending(pending));
+        return plan;
     }
 
     /// <summary>
@@ -184,12 +198,17 @@ internal static class EngineCommands
 
     public static HostEngine OpenEngine(CliContext ctx, StateStore store) => OpenEngine(ctx, new StoreLedger(store));
 
+    /// <summary>An engine for a command that changes the kernel.</summary>
     private static HostEngine OpenEngine(CliContext ctx, ILedger ledger)
     {
-        // A lab server (--netns) does not own this host's /etc: only the real server names the protocol there.
+        // A lab server (--netns) does not own this host's /etc: only the real server names the protocol there,
+        // and only a command that makes routes: one that reads writes nothing anywhere.
         if (ctx.Netns is null) RouteProtocolName.EnsureNamed();
         return new HostEngine(ctx.Netns, ledger);
     }
+
+    /// <summary>An engine for a command that only reads the kernel (<c>plan</c>, <c>arp</c>, <c>route</c>).</summary>
+    private static HostEngine OpenReader(CliContext ctx, ILedger ledger) => new(ctx.Netns, ledger);
 
     private static ApplyOptions Options(ParseResult parse) => new() { Probe = !parse.GetValue(NoProbe) };
 

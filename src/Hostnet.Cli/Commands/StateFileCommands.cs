@@ -50,15 +50,7 @@ internal static class StateFileCommands
         {
             var ctx = CliContext.From(parse, output);
             var path = parse.GetValue(file)!;
-            string text;
-            try
-            {
-                text = path == "-" ? Console.In.ReadToEnd() : File.ReadAllText(path);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new ValidationException($"cannot read {path}: {e.Message}");
-            }
+            var text = ReadBounded(path);
             var (networks, vms) = ctx.Write(tx =>
             {
                 var before = tx.Load();
@@ -66,7 +58,8 @@ internal static class StateFileCommands
                 foreach (var n in state.Networks.Skip(before.Networks.Count)) tx.AddNetwork(n);
                 foreach (var vm in added) tx.AddVm(vm);
                 // The kernel is not touched: `apply` programs the whole imported state in one plan, one
-                // probe window and one batch per namespace.
+                // probe window and one batch per namespace. Until then a running VM says it is pending.
+                tx.MarkPending(added.Where(vm => vm.Running).Select(vm => vm.Name).ToList());
                 return (state.Networks.Count - before.Networks.Count, added.Count);
             });
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -74,6 +67,38 @@ internal static class StateFileCommands
             return HostnetCli.Success;
         });
         return command;
+    }
+
+    /// <summary>The most <c>import</c> reads: far above any real state, far below what a host can hold in memory.</summary>
+    internal const int MaxImportBytes = 64 * 1024 * 1024;
+
+    /// <summary>
+    /// The file (or standard input for <c>-</c>) as text, read in chunks up to <see cref="MaxImportBytes"/>:
+    /// an endless input (<c>/dev/zero</c>) is refused after that much, never read into memory whole.
+    /// </summary>
+    private static string ReadBounded(string path)
+    {
+        var source = path == "-" ? "standard input" : path;
+        try
+        {
+            using var input = path == "-" ? Console.OpenStandardInput() : File.OpenRead(path);
+            using var buffer = new MemoryStream();
+            var chunk = new byte[81920];
+            int n;
+            while ((n = input.Read(chunk, 0, (int)Math.Min(chunk.Length, MaxImportBytes + 1L - buffer.Length))) > 0)
+            {
+                buffer.Write(chunk, 0, n);
+                if (buffer.Length > MaxImportBytes)
+                    throw new ValidationException($"{source} is larger than {MaxImportBytes / (1024 * 1024)} MiB: import reads at most that much");
+            }
+            buffer.Position = 0;
+            using var reader = new StreamReader(buffer, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            return reader.ReadToEnd();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ValidationException($"cannot read {source}: {e.Message}");
+        }
     }
 
     /// <summary>The state with the file's networks and VMs added, and the VMs as added; or the first refusal.</summary>

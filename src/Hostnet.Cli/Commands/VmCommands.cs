@@ -57,13 +57,13 @@ internal static class VmCommands
         command.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
-            var state = ctx.Load();
+            var (state, pending) = ctx.LoadWithPending();
             if (ctx.Json)
             {
                 Json.Write(output, w =>
                 {
                     w.WriteStartArray();
-                    foreach (var vm in state.Vms) Json.Vm(w, vm, state, details: false);
+                    foreach (var vm in state.Vms) Json.Vm(w, vm, state, details: false, pendingApply: pending.Contains(vm.Name));
                     w.WriteEndArray();
                 });
                 return HostnetCli.Success;
@@ -72,9 +72,10 @@ internal static class VmCommands
             foreach (var vm in state.Vms)
             {
                 var adapters = vm.Adapters.Count == 0 ? "-" : string.Join(" ", vm.Adapters.Select(a => $"{a.Name}={a.Network}"));
-                table.Add(vm.Name, vm.Uuid.ToString("D"), vm.Guest.ToString(), vm.Running ? "running" : "stopped", adapters);
+                table.Add(vm.Name, vm.Uuid.ToString("D"), vm.Guest.ToString(), StateText(vm) + (pending.Contains(vm.Name) ? "*" : ""), adapters);
             }
             table.WriteTo(output);
+            if (state.Vms.Any(vm => pending.Contains(vm.Name))) output.WriteLine("* " + PendingNote);
             return HostnetCli.Success;
         });
         return command;
@@ -87,17 +88,18 @@ internal static class VmCommands
         command.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
-            var state = ctx.Load();
+            var (state, pending) = ctx.LoadWithPending();
             var vm = state.GetVm(parse.GetValue(name)!);
+            var isPending = pending.Contains(vm.Name);
             if (ctx.Json)
             {
-                Json.Write(output, w => Json.Vm(w, vm, state, details: true));
+                Json.Write(output, w => Json.Vm(w, vm, state, details: true, pendingApply: isPending));
                 return HostnetCli.Success;
             }
             output.WriteLine($"name:   {vm.Name}");
             output.WriteLine($"uuid:   {vm.Uuid:D}");
             output.WriteLine($"guest:  {vm.Guest}");
-            output.WriteLine($"state:  {(vm.Running ? "running" : "stopped")}");
+            output.WriteLine($"state:  {StateText(vm)}{(isPending ? " (" + PendingNote + ")" : "")}");
             if (vm.Adapters.Count == 0) output.WriteLine("adapters: none (add one with 'hostnet adapter add')");
             foreach (var a in vm.Adapters) output.WriteLine(AdapterText.Describe(vm, a, state.FindNetwork(a.Network)));
             if (vm.Guest.Kind == GuestKind.Tap && vm.Adapters.Count > 0)
@@ -115,6 +117,11 @@ internal static class VmCommands
         });
         return command;
     }
+
+    private static string StateText(Vm vm) => vm.Running ? "running" : "stopped";
+
+    /// <summary>What a pending mark means: the change is saved, the kernel has not followed it (a start that died or failed after its commit).</summary>
+    private const string PendingNote = "pending apply: the kernel has not followed the last change yet; `hostnet apply` finishes it";
 
     private static Command Remove(TextWriter output)
     {

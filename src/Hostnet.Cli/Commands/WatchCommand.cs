@@ -165,7 +165,7 @@ internal static class WatchCommand
         {
             Plan plan;
             using (ctx.TakeKernelLock())
-                plan = engine.Apply(engine.Prepare(store.Load()), new ApplyOptions());
+                plan = EngineCommands.ConvergeAll(engine, store, new ApplyOptions());
             if (!plan.IsEmpty)
             {
                 ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -48,13 +48,20 @@ internal static class Json
     /// A VM as export and import know it. <paramref name="details"/> adds what can be derived
     /// (interface names, QEMU arguments) for <c>vm show</c>.
     /// </summary>
-    public static void Vm(Utf8JsonWriter w, Vm vm, DesiredState state, bool details)
+    /// <summary>A VM as <c>vm list|show --json</c> and <c>export</c> print it.</summary>
+    /// <param name="w">The writer.</param>
+    /// <param name="vm">The VM.</param>
+    /// <param name="state">The state it is in (its networks).</param>
+    /// <param name="details">For <c>vm show</c>: adapter names and modes, QEMU's arguments.</param>
+    /// <param name="pendingApply">For <c>vm list|show</c>: whether the kernel has not followed the VM's last change yet; null leaves the field out (export).</param>
+    public static void Vm(Utf8JsonWriter w, Vm vm, DesiredState state, bool details, bool? pendingApply = null)
     {
         w.WriteStartObject();
         w.WriteString("name", vm.Name);
         w.WriteString("uuid", vm.Uuid.ToString("D"));
         w.WriteString("guest", vm.Guest.ToString());
         w.WriteBoolean("running", vm.Running);
+        if (pendingApply is { } p) w.WriteBoolean("pendingApply", p);
         w.WriteStartArray("adapters");
         foreach (var a in vm.Adapters) Adapter(w, vm, a, state.FindNetwork(a.Network), details);
         w.WriteEndArray();

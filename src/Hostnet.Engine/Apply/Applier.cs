@@ -64,6 +64,8 @@ public sealed class Applier
         foreach (var ns in upserts.Select(s => s.Object).OfType<NamespaceObject>())
         {
             _faults.Step();
+            // A file left half-made by a kill: planned only for a namespace Hostnet created (HostEngine.Prepare).
+            if (NetNamespace.IsStale(ns.Name)) NetNamespace.Delete(ns.Name);
             if (!NetNamespace.Exists(ns.Name)) NetNamespace.Create(ns.Name).Dispose();
         }
 
@@ -105,10 +107,14 @@ public sealed class Applier
         var forgotten = new List<LedgerEntry>();
         var givenBack = new List<UplinkPort>();
         var bridges = new List<BridgeObject>();
+        var namespaces = new List<NamespaceObject>();
         foreach (var step in removals.Where(s => s.Object.Netns == KernelObject.Server))
         {
             switch (step.Object)
             {
+                case NamespaceObject n:
+                    namespaces.Add(n);
+                    continue;
                 case UplinkPort u:
                     givenBack.Add(u);
                     continue;
@@ -150,6 +156,14 @@ public sealed class Applier
                 var requests = guests[i].Select(s => ToDelete(s.Object, guestLinks)).OfType<RtnlRequest>().ToList();
                 Send(sockets[i], requests, tolerateGone: true);
             }
+        }
+
+        // Guest namespaces Hostnet created that no VM wants any more (a vm rm that died after its commit).
+        foreach (var n in namespaces)
+        {
+            _faults.Step();
+            if (NetNamespace.Exists(n.Name) || NetNamespace.IsStale(n.Name)) NetNamespace.Delete(n.Name);
+            forgotten.Add(LedgerEntry.Namespace(n.Name));
         }
         _ledger.Forget(forgotten);
     }

@@ -1,3 +1,4 @@
+using Hostnet.TestKit;
 using System.Globalization;
 using System.Text;
 
@@ -8,6 +9,19 @@ public class StateFileCommandsTests
     private const string Example = """
         {"networks":[{"name":"Routed","mode":"host-routed","uplink":"eth0","gateway":"169.255.30.1"},{"name":"Bridged","mode":"bridged","bridge":"br1","uplink":"eth0"}],"vms":[{"name":"vm1","uuid":"7b9a73a1-5c2e-4d1a-9f3b-000000000001","guest":"tap","running":true,"adapters":[{"network":"Routed","ips":["192.168.200.201"],"mac":"02:00:00:00:00:01"}]}]}
         """;
+
+    [Fact]
+    public void An_endless_input_is_refused_after_64_MiB_in_one_line()
+    {
+        using var h = new HostnetSandbox();
+        h.WithSeed();
+        h.Refused("/dev/zero is larger than 64 MiB: import reads at most that much", "import", "/dev/zero");
+        var before = h.Dump();
+        var stdin = Sh.Run("sh", ["-c", "exec \"$@\" < /dev/zero", "sh", HostnetSandbox.Launcher, "--state-dir", h.StateDir, "--netns", HostnetSandbox.NoServer, "import", "-"]);
+        Assert.Equal("hostnet: error: standard input is larger than 64 MiB: import reads at most that much\n", stdin.Stderr);
+        Assert.Equal(1, stdin.ExitCode);
+        Assert.Equal(before, h.Dump());
+    }
 
     [Fact]
     public void Imports_the_example_and_exports_it_back()

@@ -57,6 +57,7 @@ public class VmCommandsTests
               "uuid": "7b9a73a1-5c2e-4d1a-9f3b-000000000001",
               "guest": "tap",
               "running": false,
+              "pendingApply": false,
               "adapters": [
                 {
                   "index": 0,
