@@ -54,6 +54,11 @@ public static class HostnetCli
             error.WriteLine("hostnet: error: " + OneLine(e.Message));
             return Error;
         }
+        catch (Engine.Apply.InterruptedBySignalException e)
+        {
+            error.WriteLine("hostnet: error: " + OneLine(e.Message) + "; run `hostnet apply` to finish");
+            return e.ExitCode;
+        }
         catch (Exception e)
         {
             error.WriteLine("hostnet: error: " + OneLine(e.Message));

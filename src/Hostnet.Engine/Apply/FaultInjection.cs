@@ -14,7 +14,7 @@ public sealed class FaultInjection
 {
     private readonly int _killAfter;
     private readonly int _failUplinkStep;
-    private readonly int _signalAfter;
+    private int _signalAfter;
     private readonly string _signal;
     private int _done;
 
@@ -56,8 +56,12 @@ public sealed class FaultInjection
         {
             using (var kill = System.Diagnostics.Process.Start("kill", ["-s", _signal, Environment.ProcessId.ToString(CultureInfo.InvariantCulture)]))
                 kill.WaitForExit();
-            // The runtime acts on the signal on a thread of its own: give it the time, as a slow kernel step would.
-            Thread.Sleep(TimeSpan.FromSeconds(10));
+            // The runtime acts on the signal on a thread of its own: give it the time, as a slow kernel step would;
+            // while the server's network is half-moved the signal is held, and the work goes on once it is seen.
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (waited.Elapsed < TimeSpan.FromSeconds(10) && !(SignalHold.Active && SignalHold.Received != 0))
+                Thread.Sleep(10);
+            _signalAfter = 0;
         }
         _done += operations;
     }

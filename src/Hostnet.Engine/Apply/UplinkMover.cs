@@ -31,6 +31,13 @@ internal sealed class UplinkMover
     public void Move(string uplink, string bridge, bool enslave)
     {
         var move = UplinkMove.Read(_server, uplink, bridge, enslave);
+        using (SignalHold.Begin())
+            MoveHeld(move);
+        SignalHold.ThrowIfReceived($"the server's own network was whole on {move.To}");
+    }
+
+    private void MoveHeld(UplinkMove move)
+    {
         _ledger.BeginMove(move);
         try
         {
@@ -60,6 +67,13 @@ internal sealed class UplinkMover
     /// interfaces are there, else back onto the interface it left.
     /// </summary>
     public void Finish(UplinkMove move)
+    {
+        using (SignalHold.Begin())
+            FinishHeld(move);
+        SignalHold.ThrowIfReceived($"the server's own network was whole on {move.To}");
+    }
+
+    private void FinishHeld(UplinkMove move)
     {
         var links = Links();
         if (links.ContainsKey(move.Uplink) && links.ContainsKey(move.Bridge)) Forward(move);
