@@ -63,8 +63,9 @@ internal sealed class UplinkMover
     }
 
     /// <summary>
-    /// Finishes a move the journal holds (the process that began it died): forward when both
-    /// interfaces are there, else back onto the interface it left.
+    /// Finishes a move the journal holds (the process that began it died): forward when the
+    /// uplink and the side it goes to are there (a bridge gone half-way through giving the uplink
+    /// back is no reason to leave the uplink without its addresses), else back onto the side it left.
     /// </summary>
     public void Finish(UplinkMove move)
     {
@@ -76,7 +77,7 @@ internal sealed class UplinkMover
     private void FinishHeld(UplinkMove move)
     {
         var links = Links();
-        if (links.ContainsKey(move.Uplink) && links.ContainsKey(move.Bridge)) Forward(move);
+        if (links.ContainsKey(move.Uplink) && links.ContainsKey(move.To)) Forward(move);
         else if (links.ContainsKey(move.From)) Back(move);
         if (move.Enslave) _ledger.Record([LedgerEntry.Uplink(move.Uplink, move.Bridge)]);
         else _ledger.Forget([LedgerEntry.Uplink(move.Uplink, move.Bridge)]);
@@ -84,7 +85,7 @@ internal sealed class UplinkMover
     }
 
     private void Forward(UplinkMove move) =>
-        Run(move, links => (links[move.From], links[move.To]), enslave: move.Enslave);
+        Run(move, links => (links.GetValueOrDefault(move.From), links[move.To]), enslave: move.Enslave);
 
     /// <summary>Everything back on the interface it left; the uplink out of (or back into) the bridge as before.</summary>
     private void Back(UplinkMove move) =>

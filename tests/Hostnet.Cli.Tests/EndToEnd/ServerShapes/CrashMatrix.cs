@@ -59,7 +59,7 @@ public abstract class CrashMatrix<TShape>(ITestOutputHelper output)
         Matrix("network rm", GivenABridge, ["network", "rm", "Bridged"], "Ctrl-C", "HOSTNET_SIGNAL_AFTER_OPS", "INT", bridged: false);
     }
 
-    private static void GivenABridge(Lab lab)
+    protected static void GivenABridge(Lab lab)
     {
         HostnetCli.Ok(lab, "vm", "start", "b");
         HostnetCli.Ok(lab, "vm", "rm", "b");
@@ -69,7 +69,11 @@ public abstract class CrashMatrix<TShape>(ITestOutputHelper output)
     /// For K = 1, 2, …: a fresh server of the shape, <paramref name="given"/>, then the command
     /// stopped after its K-th kernel operation, then <c>apply</c>; until the command completes.
     /// </summary>
-    private void Matrix(string what, Action<Lab> given, string[] command, string how, string variable, string? signal, bool bridged)
+    private void Matrix(string what, Action<Lab> given, string[] command, string how, string variable, string? signal, bool bridged) =>
+        Matrix(what, given, command, how, variable, signal, bridged, then: null);
+
+    /// <summary>As above, with <paramref name="then"/> happening to the server between the stopped command and the apply.</summary>
+    protected void Matrix(string what, Action<Lab> given, string[] command, string how, string variable, string? signal, bool bridged, Action<Lab>? then)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         for (var k = 1; k <= MaxOps; k++)
@@ -90,6 +94,7 @@ public abstract class CrashMatrix<TShape>(ITestOutputHelper output)
             // A signal is held while the server's network is half-moved: it is never left cut off, even before the next apply.
             if (signal is not null) _shape.AssertReachesBeyondLan(lab, $"{what} stopped by {how} after {k} operations, before apply");
 
+            then?.Invoke(lab);
             var apply = HostnetCli.OnLab(lab, "apply");
             Assert.True(apply.ExitCode == 0, $"{_shape.Name}: apply after {what} stopped by {how} after {k} operations exited {apply.ExitCode}: {apply.Stderr}\n{ServerShape.Snapshot(lab.ServerNs)}");
             Assert.Equal(bridged ? "br1" : "", ServerShape.Master(lab.ServerNs, "eth0"));
@@ -99,7 +104,23 @@ public abstract class CrashMatrix<TShape>(ITestOutputHelper output)
     }
 }
 
-public sealed class DualStackServerTests(ITestOutputHelper output) : CrashMatrix<DualStackShape>(output);
+public sealed class DualStackServerTests(ITestOutputHelper output) : CrashMatrix<DualStackShape>(output)
+{
+    /// <summary>The bridge deleted by hand after a move died half-way: the uplink gets the server's network back from the journal.</summary>
+    [PrivilegedFact]
+    public void A_bridge_deleted_by_hand_after_a_killed_move_leaves_the_journal_to_put_the_network_on_the_uplink()
+    {
+        // Only while the journal holds the move (plan says so): once a move is whole, the server's network is on
+        // br1 and deleting br1 by hand takes it along, as it would without Hostnet.
+        static void DeleteBridge(Lab lab)
+        {
+            if (HostnetCli.OnLab(lab, "plan").Stdout.Contains("(interrupted)", StringComparison.Ordinal))
+                Sh.Run("ip", ["-n", lab.ServerNs, "link", "del", "br1"]);
+        }
+        Matrix("vm start", _ => { }, ["vm", "start", "b"], "SIGKILL and br1 deleted", "HOSTNET_KILL_AFTER_OPS", null, bridged: true, then: DeleteBridge);
+        Matrix("network rm", GivenABridge, ["network", "rm", "Bridged"], "SIGKILL and br1 deleted", "HOSTNET_KILL_AFTER_OPS", null, bridged: false, then: DeleteBridge);
+    }
+}
 
 public sealed class HosterServerTests(ITestOutputHelper output) : CrashMatrix<HosterShape>(output);
 
