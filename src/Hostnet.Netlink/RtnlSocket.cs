@@ -320,7 +320,7 @@ public sealed partial class RtnlSocket : IDisposable
         });
 
     /// <summary>The IPv4 routes of one table (main by default); <c>0</c> (RT_TABLE_UNSPEC) = every table. Cached clones are left out.</summary>
-    public IReadOnlyList<RouteEntry> DumpRoutes(uint table = 254)
+    public IReadOnlyList<RouteEntry> DumpRoutes(uint table = RouteTable.Main)
     {
         var all = Dump<RouteEntry>("dump routes", static (ref NetlinkWriter w, uint seq) =>
         {

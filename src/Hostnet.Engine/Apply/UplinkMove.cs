@@ -26,11 +26,6 @@ public sealed record UplinkMove(
     IReadOnlyList<RouteRecord> Routes,
     IReadOnlyList<NexthopRecord> Nexthops)
 {
-    // linux/rtnetlink.h
-    private const byte RTPROT_KERNEL = 2;
-    private const byte RTN_UNICAST = 1;
-    private const uint RT_TABLE_LOCAL = 255;
-
     /// <summary>The interface the server's network leaves.</summary>
     public string From => Enslave ? Uplink : Bridge;
 
@@ -52,8 +47,8 @@ public sealed record UplinkMove(
         if (from is null) return new UplinkMove(uplink, bridge, enslave, 0, [], [], []);
         var addresses = server.DumpAddressRecords().Where(a => a.IfIndex == from.Index && !a.IsKernelMade).ToList();
         var routes = server.DumpRouteRecords()
-            .Where(r => r.Uses(from.Index) && r.Type == RTN_UNICAST && r.Table != RT_TABLE_LOCAL && r.NexthopId is null
-                && r.Protocol is not (RTPROT_KERNEL or HostnetMarks.RouteProtocol))
+            .Where(r => r.Uses(from.Index) && r.Type == RouteType.Unicast && r.Table != RouteTable.Local && r.NexthopId is null
+                && r.Protocol is not (RouteProtocol.Kernel or HostnetMarks.RouteProtocol))
             .ToList();
         var nexthops = server.DumpNexthopRecords().Where(n => !n.IsGroup && n.OutIfIndex == from.Index).ToList();
         return new UplinkMove(uplink, bridge, enslave, from.Index, addresses, routes, nexthops);

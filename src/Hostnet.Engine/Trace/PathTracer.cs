@@ -180,7 +180,7 @@ public sealed partial class PathTracer
             return false;
         }
         var dev = route.OutIfIndex is { } i ? guest.GetLink(i) : null;
-        if (route.Type == LiveServer.RTN_LOCAL)
+        if (route.Type == RouteType.Local)
         {
             Add("vm", true, $"{lookup}: local {destination} dev {dev?.Name ?? "lo"}: it is VM {vm.Name}'s own address and never leaves the VM");
             return false;
