@@ -78,7 +78,7 @@ public sealed partial class PathTracer
     {
         var vmeName = owner.HostInterface;
         var owned = OwnedRoute(destination);
-        var ownedText = owned is { Protocol: Intent.HostnetMarks.RouteProtocol }
+        var ownedText = owned is not null
             ? $" (route `{destination} dev {_server.Name(owned.OutIfIndex)} proto hostnet scope link`)"
             : "";
         if (route is null)
@@ -94,7 +94,7 @@ public sealed partial class PathTracer
             Add("route", true, $"{lookup}: {said}{ownedText}: the server forwards it to {vmeName} ({owner.Describe})");
             return;
         }
-        var missing = owned is null || owned.Protocol != Intent.HostnetMarks.RouteProtocol
+        var missing = owned is null
             ? $"; the route `{destination} dev {vmeName} proto hostnet scope link` is missing"
             : "";
         Add("route", false, $"{lookup}: {said}: it does not go to {vmeName} ({owner.Describe}){missing}", TraceStep.Apply);

@@ -250,9 +250,9 @@ public sealed partial class PathTracer
         return true;
     }
 
-    /// <summary>The route Hostnet made for <paramref name="address"/>, if the main table has it (for its protocol).</summary>
+    /// <summary>The /32 route Hostnet made for <paramref name="address"/> (with its protocol), if the main table has it; another owner's is not it.</summary>
     private RouteEntry? OwnedRoute(Ipv4Address address) =>
-        _server.Routes.FirstOrDefault(r => r.PrefixLength == 32 && NetlinkValues.ToIp(r.Destination) == address);
+        _server.Routes.FirstOrDefault(r => r.PrefixLength == 32 && r.Protocol == HostnetMarks.RouteProtocol && NetlinkValues.ToIp(r.Destination) == address);
 
     /// <summary>The "guest" step: inside a netns guest, the adapter's interface is up and holds its address.</summary>
     private void GuestStep(Endpoint who, Ipv4Address? address, bool checkDefaultRoute)

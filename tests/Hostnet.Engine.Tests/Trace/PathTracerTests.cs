@@ -14,6 +14,7 @@ public sealed class PathTracerTests
     private const string Vm1Ip = "192.168.200.201";
     private const string Vm2Ip = "192.168.200.202";
     private const string Vm3Ip = "192.168.200.203";
+    private const string Vm1Vme = "vme7b9a73a1.0";
 
     /// <summary>vm1 and vm2 running on a host-routed network, vm3 defined but stopped.</summary>
     private static DesiredState RoutedVms(Lab lab)
@@ -48,6 +49,8 @@ public sealed class PathTracerTests
     private static string Text(PathTrace t) =>
         $"{t.Destination} from {t.From}\n" + string.Join('\n', t.Steps.Select(s => $"{(s.Ok ? "ok" : "FAIL")} {s.Step} {s.Detail} | {s.Fix}"));
 
+    private static string RouteStep(PathTrace t) => t.Steps.Single(s => s.Step == "route").Detail;
+
     [PrivilegedFact]
     public void Traces_run_at_once_on_one_tracer_say_what_each_says_alone()
     {
@@ -75,5 +78,26 @@ public sealed class PathTracerTests
         Assert.Equal(traces.Length, alone.Distinct().Count());
         Assert.True(tracer.FromLan(Ipv4Address.Parse(Vm1Ip)).Complete, alone[0]);
         for (var i = 0; i < atOnce.Length; i++) Assert.Equal(alone[i % traces.Length], atOnce[i]);
+    }
+
+    [PrivilegedFact]
+    public void A_host_route_another_owner_made_is_not_hostnets()
+    {
+        using var lab = Lab.Create();
+        var state = RoutedVms(lab);
+        using var engine = Applied(lab, state);
+        var tracer = new PathTracer(engine.ServerNamespace, engine.ServerSocket, state);
+        var lookup = $"`ip route get {Vm1Ip} from 192.168.200.2 iif eth0`";
+        Assert.StartsWith($"{lookup}: {Vm1Ip} dev {Vm1Vme} (route `{Vm1Ip} dev {Vm1Vme} proto hostnet scope link`)", RouteStep(tracer.FromLan(Ipv4Address.Parse(Vm1Ip))), StringComparison.Ordinal);
+
+        // Hostnet's /32 replaced by an admin's (proto boot) that refuses the address: the lookup fails, and
+        // the /32 in the table is not the one Hostnet makes.
+        Sh.Ip("-n", lab.ServerNs, "route", "del", Vm1Ip + "/32");
+        Sh.Ip("-n", lab.ServerNs, "route", "add", "unreachable", Vm1Ip + "/32");
+        Assert.Contains("proto boot", Sh.Ip("-n", lab.ServerNs, "-d", "route", "show", "type", "unreachable"), StringComparison.Ordinal);
+
+        var trace = tracer.FromLan(Ipv4Address.Parse(Vm1Ip));
+        Assert.Equal($"{lookup}: no route (unreachable): the server drops it; the /32 route to {Vm1Vme} is missing; "
+            + $"and until it does, eth0 does not answer ARP for {Vm1Ip} either", RouteStep(trace));
     }
 }
