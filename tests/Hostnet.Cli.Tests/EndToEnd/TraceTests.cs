@@ -121,7 +121,9 @@ public partial class TraceTests
         Assert.Equal($"FAIL fdb `bridge fdb`: 52:54:00:00:02:03 dev eth0 master br1: br1 sends VM vm3's frames to eth0, not {Vm3Vme} (a static entry: it stays until deleted)", Step(broken, "fdb"));
         Assert.Equal($"path broken: vme, fdb; run `{Apply(lab)}`, then `bridge -n {lab.ServerNs} fdb del 52:54:00:00:02:03 dev eth0 master`", broken[^1]);
         HostnetCli.Ok(lab, "apply");
-        Sh.Run("bridge", ["-n", lab.ServerNs, "fdb", "del", "52:54:00:00:02:03", "dev", "eth0", "master"]).EnsureSuccess("bridge fdb del");
+        // May be gone already: the bridge moves a static entry that is not sticky to the port it next learns the MAC on
+        // (vm3's first frame on its vme once apply put it back in br1).
+        Sh.Run("bridge", ["-n", lab.ServerNs, "fdb", "del", "52:54:00:00:02:03", "dev", "eth0", "master"]);
         Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm3Ip));
         Assert.Equal(0, Trace(lab, Vm3Ip).ExitCode);
 
