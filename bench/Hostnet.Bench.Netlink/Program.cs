@@ -193,7 +193,7 @@ double RunHostnet(string ns, int count, List<double> cpu)
         var ip = VmAddress(i);
         rest.Add(new SetLink(ifx, vme) { Up = true });
         rest.Add(new AddAddress(ifx, vme, gateway, 32));
-        rest.Add(new AddRoute(new RouteSpec(ip, 32, ifx, vme, Protocol: Proto, Scope: 253)));
+        rest.Add(new AddRoute(new RouteSpec(ip, 32, ifx, vme, Protocol: (RouteProtocol)Proto, Scope: RouteScope.Link)));
         rest.Add(new AddProxyNeighbor(eth0, "eth0", ip));
         rest.Add(new AddNeighbor(ifx, vme, ip, VmMac(i)));
     }

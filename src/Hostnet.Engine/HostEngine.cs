@@ -318,15 +318,6 @@ public sealed class HostEngine : IDisposable
     internal static string FormatMac(System.Net.NetworkInformation.PhysicalAddress mac) =>
         string.Join(':', mac.GetAddressBytes().Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
 
-    /// <summary>Removes a guest namespace Hostnet created (at <c>vm rm</c>); leaves others alone.</summary>
-    public void RemoveCreatedNamespace(string name)
-    {
-        var entry = LedgerEntry.Namespace(name);
-        if (!_ledger.Load().Has(entry)) return;
-        if (NetNamespace.Exists(name) || NetNamespace.IsStale(name)) NetNamespace.Delete(name);
-        _ledger.Forget([entry]);
-    }
-
     /// <summary>Closes the server's socket and namespace, and the ledger when it is disposable.</summary>
     public void Dispose()
     {

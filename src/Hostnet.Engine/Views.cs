@@ -14,12 +14,6 @@ public sealed record OwnedRoute(string Destination, string Dev, string? Gateway,
 /// <summary>Read-only views of the live server in the seed's terms.</summary>
 public static class Views
 {
-    // linux/neighbour.h
-    private const ushort NUD_INCOMPLETE = 0x01;
-    private const ushort NUD_FAILED = 0x20;
-    private const ushort NUD_NOARP = 0x40;
-    private const ushort NUD_PERMANENT = 0x80;
-
     /// <summary>
     /// The neighbour table as <c>arp -n</c> prints it: every IPv4 entry, then the
     /// published (proxy) entries as <c>*  *  MP</c>, the way the seed shows them.
@@ -31,9 +25,10 @@ public static class Views
         var rows = new List<ArpRow>();
         foreach (var n in server.DumpNeighbors())
         {
-            if ((n.State & (NUD_NOARP | NUD_FAILED)) != 0 && (n.State & NUD_PERMANENT) == 0) continue;
-            var complete = (n.State & NUD_INCOMPLETE) == 0 && n.Mac is not null;
-            var flags = (complete ? "C" : "") + ((n.State & NUD_PERMANENT) != 0 ? "M" : "");
+            var permanent = n.State.HasFlag(NeighborState.Permanent);
+            if ((n.State & (NeighborState.NoArp | NeighborState.Failed)) != 0 && !permanent) continue;
+            var complete = !n.State.HasFlag(NeighborState.Incomplete) && n.Mac is not null;
+            var flags = (complete ? "C" : "") + (permanent ? "M" : "");
             rows.Add(complete
                 ? new ArpRow(n.Address.ToString(), "ether", HostEngine.FormatMac(n.Mac!), flags, "", Name(n.IfIndex))
                 : new ArpRow(n.Address.ToString(), "", "(incomplete)", flags, "", Name(n.IfIndex)));
@@ -69,7 +64,7 @@ public static class Views
             var link = r.OutIfIndex is { } i && links.TryGetValue(i, out var l) ? l : null;
             var owner = HostnetMarks.ParseAlias(link?.Alias);
             var dest = r.PrefixLength == 0 ? "default" : r.PrefixLength == 32 ? r.Destination.ToString() : $"{r.Destination}/{r.PrefixLength}";
-            result.Add(new OwnedRoute(dest, link?.Name ?? "?", r.Gateway?.ToString(), r.Scope == 253 ? "link" : "global",
+            result.Add(new OwnedRoute(dest, link?.Name ?? "?", r.Gateway?.ToString(), r.Scope == RouteScope.Link ? "link" : "global",
                 owner?.Vm, owner is { } o ? $"net{o.Adapter}" : null));
         }
         return result;

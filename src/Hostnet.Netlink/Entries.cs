@@ -46,7 +46,7 @@ public sealed record Link(
 }
 
 /// <summary>An IPv4 address on a link (RTM_NEWADDR).</summary>
-public sealed record AddressEntry(int IfIndex, IPAddress Address, int PrefixLength, byte Scope);
+public sealed record AddressEntry(int IfIndex, IPAddress Address, int PrefixLength, RouteScope Scope);
 
 /// <summary>An IPv4 route (RTM_NEWROUTE); InputIfIndex is set in answers to a <c>get</c> with an input interface.</summary>
 public sealed record RouteEntry(
@@ -55,18 +55,18 @@ public sealed record RouteEntry(
     int? OutIfIndex,
     IPAddress? Gateway,
     uint Table,
-    byte Protocol,
-    byte Scope,
-    byte Type,
+    RouteProtocol Protocol,
+    RouteScope Scope,
+    RouteType Type,
     IPAddress? PreferredSource,
     uint? Metric,
     int? InputIfIndex);
 
-/// <summary>An IPv4 neighbour (ARP) entry; State holds NUD_* bits, Flags NTF_* bits.</summary>
-public sealed record NeighborEntry(int IfIndex, IPAddress Address, PhysicalAddress? Mac, ushort State, byte Flags);
+/// <summary>An IPv4 neighbour (ARP) entry.</summary>
+public sealed record NeighborEntry(int IfIndex, IPAddress Address, PhysicalAddress? Mac, NeighborState State, NeighborFlags Flags);
 
 /// <summary>A proxy (published) ARP entry.</summary>
 public sealed record ProxyNeighborEntry(int IfIndex, IPAddress Address);
 
 /// <summary>A bridge forwarding-database entry (AF_BRIDGE neighbour): which port a MAC sits behind.</summary>
-public sealed record FdbEntry(int IfIndex, PhysicalAddress Mac, int? MasterIndex, ushort State, ushort? Vlan);
+public sealed record FdbEntry(int IfIndex, PhysicalAddress Mac, int? MasterIndex, NeighborState State, ushort? Vlan);

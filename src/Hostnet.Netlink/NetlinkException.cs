@@ -49,6 +49,9 @@ public class NetlinkException : Exception
     /// <summary>The object is not there (ENOENT, ENODEV, ESRCH, EADDRNOTAVAIL): a removal found it gone already.</summary>
     public bool IsNotFound => Errno is Netlink.Errno.ENOENT or Netlink.Errno.ENODEV or Netlink.Errno.ESRCH or Netlink.Errno.EADDRNOTAVAIL;
 
+    /// <summary>The object is there already (EEXIST): an add met one, whoever made it.</summary>
+    public bool IsAlreadyExists => Errno == Netlink.Errno.EEXIST;
+
     /// <summary>A route's gateway is not reachable (yet): ENETUNREACH, EHOSTUNREACH, or the EINVAL of "Nexthop has invalid gateway".</summary>
     public bool IsGatewayUnreachable => Errno is Netlink.Errno.ENETUNREACH or Netlink.Errno.EHOSTUNREACH or Netlink.Errno.EINVAL;
 

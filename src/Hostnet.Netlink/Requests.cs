@@ -196,7 +196,7 @@ public sealed record SetLink(int Index, string NameForMessages) : RtnlRequest
 }
 
 /// <summary>Adds an IPv4 address (IFA_LOCAL = IFA_ADDRESS, as <c>ip addr add</c> does on a non-point-to-point link).</summary>
-public sealed record AddAddress(int IfIndex, string DevName, IPAddress Address, int PrefixLength, byte Scope = 0, bool Replace = false) : RtnlRequest
+public sealed record AddAddress(int IfIndex, string DevName, IPAddress Address, int PrefixLength, RouteScope Scope = RouteScope.Universe, bool Replace = false) : RtnlRequest
 {
     public override string Describe() => $"{(Replace ? "replace" : "add")} address {Address}/{PrefixLength} dev {DevName}";
 
@@ -204,7 +204,7 @@ public sealed record AddAddress(int IfIndex, string DevName, IPAddress Address, 
     {
         byte prefix = Ipv4Prefix(Address, PrefixLength, nameof(PrefixLength));
         int msg = w.BeginMessage(Native.RTM_NEWADDR, NewFlags(Replace), seq);
-        w.WriteIfaddrmsg(Interop.Libc.AF_INET, prefix, 0, Scope, IfIndex);
+        w.WriteIfaddrmsg(Interop.Libc.AF_INET, prefix, 0, (byte)Scope, IfIndex);
         w.WriteAttributeIPv4(Native.IFA_LOCAL, Address);
         w.WriteAttributeIPv4(Native.IFA_ADDRESS, Address);
         w.EndMessage(msg);
@@ -226,16 +226,16 @@ public sealed record DeleteAddress(int IfIndex, string DevName, IPAddress Addres
     }
 }
 
-/// <summary>An IPv4 route. Table above 255 goes in RTA_TABLE; protocol 3 is RTPROT_BOOT, <c>ip route</c>'s default.</summary>
+/// <summary>An IPv4 route. Table above 255 goes in RTA_TABLE; the protocol defaults to RTPROT_BOOT, as with <c>ip route</c>.</summary>
 public sealed record RouteSpec(
     IPAddress Destination,
     int PrefixLength,
     int? OutIfIndex,
     string? DevName,
     IPAddress? Gateway = null,
-    uint Table = 254,
-    byte Protocol = 3,
-    byte Scope = 0,
+    uint Table = RouteTable.Main,
+    RouteProtocol Protocol = RouteProtocol.Boot,
+    RouteScope Scope = RouteScope.Universe,
     IPAddress? PreferredSource = null,
     uint? Metric = null)
 {
@@ -258,8 +258,8 @@ public sealed record RouteSpec(
         byte table = Table < 256 ? (byte)Table : (byte)Native.RT_TABLE_UNSPEC;
         // A delete matches any scope and type unless asked (RT_SCOPE_NOWHERE / RTN_UNSPEC), as `ip route del` does;
         // the protocol still has to match, so a delete never takes another owner's route.
-        w.WriteRtmsg(Interop.Libc.AF_INET, prefix, 0, table, Protocol,
-            delete ? Native.RT_SCOPE_NOWHERE : Scope, delete ? Native.RTN_UNSPEC : Native.RTN_UNICAST);
+        w.WriteRtmsg(Interop.Libc.AF_INET, prefix, 0, table, (byte)Protocol,
+            delete ? Native.RT_SCOPE_NOWHERE : (byte)Scope, delete ? Native.RTN_UNSPEC : Native.RTN_UNICAST);
         if (prefix > 0) w.WriteAttributeIPv4(Native.RTA_DST, Destination);
         if (OutIfIndex is { } oif) w.WriteAttributeU32(Native.RTA_OIF, (uint)oif);
         if (Gateway is not null) w.WriteAttributeIPv4(Native.RTA_GATEWAY, Gateway);
@@ -288,7 +288,7 @@ public sealed record DeleteRoute(RouteSpec Route) : RtnlRequest
 }
 
 /// <summary>An IPv4 neighbour (ARP) entry; permanent by default.</summary>
-public sealed record AddNeighbor(int IfIndex, string DevName, IPAddress Address, PhysicalAddress Mac, ushort State = 0x80, bool Replace = false) : RtnlRequest
+public sealed record AddNeighbor(int IfIndex, string DevName, IPAddress Address, PhysicalAddress Mac, NeighborState State = NeighborState.Permanent, bool Replace = false) : RtnlRequest
 {
     public override string Describe() =>
         $"{(Replace ? "replace" : "add")} neighbor {Address} lladdr {Format.Mac(Mac)} dev {DevName}";
@@ -297,7 +297,7 @@ public sealed record AddNeighbor(int IfIndex, string DevName, IPAddress Address,
     {
         Ipv4Prefix(Address, 32, nameof(Address));
         int msg = w.BeginMessage(Native.RTM_NEWNEIGH, NewFlags(Replace), seq);
-        w.WriteNdmsg(Interop.Libc.AF_INET, IfIndex, State, 0);
+        w.WriteNdmsg(Interop.Libc.AF_INET, IfIndex, (ushort)State, 0);
         w.WriteAttributeIPv4(Native.NDA_DST, Address);
         w.WriteAttributeMac(Native.NDA_LLADDR, Mac);
         w.EndMessage(msg);

@@ -2,15 +2,18 @@ using Hostnet.Netlink.Wire;
 
 namespace Hostnet.Netlink;
 
-/// <summary>The rtnetlink multicast groups a monitor subscribes to (RTMGRP_* bits).</summary>
+/// <summary>
+/// The rtnetlink multicast groups a monitor subscribes to, as the legacy bind(2) bitmask
+/// (RTMGRP_*, linux/rtnetlink.h): bit <c>RTNLGRP_X - 1</c> for group RTNLGRP_X.
+/// </summary>
 [Flags]
 public enum MonitorGroups
 {
     None = 0,
-    Link = 0x1,          // RTNLGRP_LINK
-    Neighbor = 0x4,      // RTNLGRP_NEIGH
-    IPv4Address = 0x10,  // RTNLGRP_IPV4_IFADDR
-    IPv4Route = 0x40,    // RTNLGRP_IPV4_ROUTE
+    Link = (int)Native.RTMGRP_LINK,
+    Neighbor = (int)Native.RTMGRP_NEIGH,
+    IPv4Address = (int)Native.RTMGRP_IPV4_IFADDR,
+    IPv4Route = (int)Native.RTMGRP_IPV4_ROUTE,
     All = Link | Neighbor | IPv4Address | IPv4Route,
 }
 

@@ -307,7 +307,6 @@ public sealed partial class RtnlSocket : IDisposable
             if (m.Type == Native.RTM_NEWADDR && RtnlCodec.DecodeAddress(m.Payload) is { } a) into.Add(a);
         });
 
-    /// <summary>The IPv4 routes of one table (main by default); <c>0</c> (RT_TABLE_UNSPEC) = every table. Cached clones are left out.</summary>
     /// <summary>The IPv4 policy-routing rules (<c>ip rule</c>).</summary>
     public IReadOnlyList<RuleEntry> DumpRules() =>
         Dump<RuleEntry>("dump rules", static (ref NetlinkWriter w, uint seq) =>
@@ -320,7 +319,8 @@ public sealed partial class RtnlSocket : IDisposable
             if (m.Type == Native.RTM_NEWRULE && RuleCodec.Decode(m.Payload) is { } r) into.Add(r);
         });
 
-    public IReadOnlyList<RouteEntry> DumpRoutes(uint table = 254)
+    /// <summary>The IPv4 routes of one table (main by default); <c>0</c> (RT_TABLE_UNSPEC) = every table. Cached clones are left out.</summary>
+    public IReadOnlyList<RouteEntry> DumpRoutes(uint table = RouteTable.Main)
     {
         var all = Dump<RouteEntry>("dump routes", static (ref NetlinkWriter w, uint seq) =>
         {

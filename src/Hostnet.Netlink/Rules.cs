@@ -7,10 +7,10 @@ namespace Hostnet.Netlink;
 /// An IPv4 policy-routing rule <c>from SOURCE/PREFIX lookup TABLE priority PRIORITY proto PROTOCOL</c>
 /// (<c>ip rule</c>): traffic from an address uses its own table.
 /// </summary>
-public sealed record RuleSpec(IPAddress Source, int SourcePrefix, uint Table, uint Priority, byte Protocol = 3)
+public sealed record RuleSpec(IPAddress Source, int SourcePrefix, uint Table, uint Priority, RouteProtocol Protocol = RouteProtocol.Boot)
 {
     public override string ToString() =>
-        $"from {Source}/{Format.Num(SourcePrefix)} lookup {Format.Num(Table)} priority {Format.Num(Priority)} proto {Format.Num(Protocol)}";
+        $"from {Source}/{Format.Num(SourcePrefix)} lookup {Format.Num(Table)} priority {Format.Num(Priority)} proto {Format.Num((byte)Protocol)}";
 
     internal void Encode(ref NetlinkWriter w, ushort type, ushort flags, uint seq)
     {
@@ -22,7 +22,7 @@ public sealed record RuleSpec(IPAddress Source, int SourcePrefix, uint Table, ui
         if (prefix > 0) w.WriteAttributeIPv4(Native.FRA_SRC, Source);
         w.WriteAttributeU32(Native.FRA_TABLE, Table);
         w.WriteAttributeU32(Native.FRA_PRIORITY, Priority);
-        w.WriteAttributeU8(Native.FRA_PROTOCOL, Protocol);
+        w.WriteAttributeU8(Native.FRA_PROTOCOL, (byte)Protocol);
         w.EndMessage(msg);
     }
 }
@@ -42,7 +42,7 @@ public sealed record DeleteRule(RuleSpec Rule) : RtnlRequest
 }
 
 /// <summary>An IPv4 rule as the kernel dumps it; <see cref="Source"/> null for <c>from all</c>.</summary>
-public sealed record RuleEntry(IPAddress? Source, int SourcePrefix, uint Table, uint Priority, byte Protocol, byte Action);
+public sealed record RuleEntry(IPAddress? Source, int SourcePrefix, uint Table, uint Priority, RouteProtocol Protocol, byte Action);
 
 internal static class RuleCodec
 {
@@ -66,6 +66,6 @@ internal static class RuleCodec
                 case Native.FRA_PROTOCOL when value.Length >= 1: protocol = value[0]; break;
             }
         }
-        return new RuleEntry(src, srcLen, table, priority, protocol, action);
+        return new RuleEntry(src, srcLen, table, priority, (RouteProtocol)protocol, action);
     }
 }

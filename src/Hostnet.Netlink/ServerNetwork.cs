@@ -22,7 +22,7 @@ public sealed record AddressRecord
 
     public int PrefixLength => Message[1];
 
-    public byte Scope => Message[3];
+    public RouteScope Scope => (RouteScope)Message[3];
 
     public int IfIndex => BinaryPrimitives.ReadInt32LittleEndian(Message.AsSpan(4));
 
@@ -89,11 +89,11 @@ public sealed record RouteRecord
 
     public int PrefixLength => Message[1];
 
-    public byte Protocol => Message[5];
+    public RouteProtocol Protocol => (RouteProtocol)Message[5];
 
-    public byte Scope => Message[6];
+    public RouteScope Scope => (RouteScope)Message[6];
 
-    public byte Type => Message[7];
+    public RouteType Type => (RouteType)Message[7];
 
     public uint Table { get; private init; }
 

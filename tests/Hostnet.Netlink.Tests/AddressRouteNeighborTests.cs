@@ -64,13 +64,13 @@ public class AddressRouteNeighborTests
     public void Host_route_add_replace_dump_delete_with_protocol_scope_and_table()
     {
         using var h = new Host();
-        var spec = new RouteSpec(Vm, 32, h.Vme, "vme7b9a73a1.0", Protocol: 77, Scope: 253);
+        var spec = new RouteSpec(Vm, 32, h.Vme, "vme7b9a73a1.0", Protocol: (RouteProtocol)77, Scope: RouteScope.Link);
         h.Socket.Execute(new AddRoute(spec));
         var j = h.Ns.IpJson("-4", "route", "show", "table", "main", "proto", "77")[0];
         Assert.Equal("192.168.200.201", j.GetProperty("dst").GetString());
         Assert.Equal("vme7b9a73a1.0", j.GetProperty("dev").GetString());
         Assert.Equal("link", j.GetProperty("scope").GetString());
-        Assert.Contains(new RouteEntry(Vm, 32, h.Vme, null, 254, 77, 253, 1, null, null, null), h.Socket.DumpRoutes());
+        Assert.Contains(new RouteEntry(Vm, 32, h.Vme, null, RouteTable.Main, (RouteProtocol)77, RouteScope.Link, RouteType.Unicast, null, null, null), h.Socket.DumpRoutes());
 
         var dup = Assert.Throws<NetlinkException>(() => h.Socket.Execute(new AddRoute(spec)));
         Assert.Equal(Errno.EEXIST, dup.Errno);
@@ -82,7 +82,7 @@ public class AddressRouteNeighborTests
 
         // another table, with a gateway and a metric
         h.Socket.Execute(new AddAddress(h.Eth0, "eth0", IPAddress.Parse("10.9.0.1"), 24));
-        var other = new RouteSpec(IPAddress.Parse("10.50.0.0"), 16, h.Eth0, "eth0", IPAddress.Parse("10.9.0.254"), Table: 1000, Protocol: 77,
+        var other = new RouteSpec(IPAddress.Parse("10.50.0.0"), 16, h.Eth0, "eth0", IPAddress.Parse("10.9.0.254"), Table: 1000, Protocol: (RouteProtocol)77,
             PreferredSource: IPAddress.Parse("10.9.0.1"), Metric: 20);
         h.Socket.Execute(new AddRoute(other));
         var t = h.Ns.IpJson("-4", "route", "show", "table", "1000")[0];
@@ -90,7 +90,7 @@ public class AddressRouteNeighborTests
         Assert.Equal("10.9.0.254", t.GetProperty("gateway").GetString());
         Assert.Equal(20, t.GetProperty("metric").GetInt32());
         Assert.Equal("10.9.0.1", t.GetProperty("prefsrc").GetString());
-        Assert.Equal(new RouteEntry(IPAddress.Parse("10.50.0.0"), 16, h.Eth0, IPAddress.Parse("10.9.0.254"), 1000, 77, 0, 1, IPAddress.Parse("10.9.0.1"), 20, null),
+        Assert.Equal(new RouteEntry(IPAddress.Parse("10.50.0.0"), 16, h.Eth0, IPAddress.Parse("10.9.0.254"), 1000, (RouteProtocol)77, RouteScope.Universe, RouteType.Unicast, IPAddress.Parse("10.9.0.1"), 20, null),
             Assert.Single(h.Socket.DumpRoutes(1000)));
         Assert.Contains(h.Socket.DumpRoutes(0), r => r.Table == 255); // all tables include local
 
@@ -114,7 +114,7 @@ public class AddressRouteNeighborTests
     public void Route_get_tells_which_interface_a_packet_leaves_by_also_when_forwarded()
     {
         using var h = new Host();
-        h.Socket.Execute(new AddRoute(new RouteSpec(Vm, 32, h.Vme, "vme7b9a73a1.0", Scope: 253)));
+        h.Socket.Execute(new AddRoute(new RouteSpec(Vm, 32, h.Vme, "vme7b9a73a1.0", Scope: RouteScope.Link)));
         h.Socket.Execute(new AddAddress(h.Eth0, "eth0", IPAddress.Parse("10.9.0.1"), 24));
         var r = h.Socket.GetRoute(Vm)!;
         Assert.Equal(h.Vme, r.OutIfIndex);
@@ -142,7 +142,7 @@ public class AddressRouteNeighborTests
         Assert.Equal("192.168.200.201", j.GetProperty("dst").GetString());
         Assert.Equal("52:54:00:7b:9a:73", j.GetProperty("lladdr").GetString());
         Assert.Equal("PERMANENT", j.GetProperty("state")[0].GetString());
-        Assert.Contains(new NeighborEntry(h.Vme, Vm, VmMac, Native.NUD_PERMANENT, 0), h.Socket.DumpNeighbors());
+        Assert.Contains(new NeighborEntry(h.Vme, Vm, VmMac, NeighborState.Permanent, NeighborFlags.None), h.Socket.DumpNeighbors());
 
         var dup = Assert.Throws<NetlinkException>(() => h.Socket.Execute(new AddNeighbor(h.Vme, "vme7b9a73a1.0", Vm, VmMac)));
         Assert.Equal("add neighbor 192.168.200.201 lladdr 52:54:00:7b:9a:73 dev vme7b9a73a1.0: File exists (EEXIST)", dup.Message);
@@ -196,7 +196,7 @@ public class AddressRouteNeighborTests
 
         var fdb = s.DumpFdb();
         var own = Assert.Single(fdb, e => e.IfIndex == bp1 && e.Mac.Equals(portMac) && e.MasterIndex == br);
-        Assert.Equal(Native.NUD_PERMANENT, own.State);
+        Assert.Equal(NeighborState.Permanent, own.State);
         var observed = Sh.Run("bridge", ["-n", t.Name, "-j", "fdb", "show", "dev", "bp1"]).EnsureSuccess("bridge fdb").Stdout;
         Assert.Contains("02:00:00:00:00:21", observed);
     }
@@ -207,7 +207,7 @@ public class AddressRouteNeighborTests
         using var h = new Host();
         var ok = h.Socket.CreateBatch()
             .Add(new AddAddress(h.Vme, "vme7b9a73a1.0", Gateway, 32))
-            .Add(new AddRoute(new RouteSpec(Vm, 32, h.Vme, "vme7b9a73a1.0", Scope: 253)))
+            .Add(new AddRoute(new RouteSpec(Vm, 32, h.Vme, "vme7b9a73a1.0", Scope: RouteScope.Link)))
             .Add(new AddProxyNeighbor(h.Eth0, "eth0", Vm))
             .Add(new AddNeighbor(h.Vme, "vme7b9a73a1.0", Vm, VmMac));
         Assert.Equal(4, ok.Count);
@@ -223,7 +223,7 @@ public class AddressRouteNeighborTests
         Assert.Equal(3, h.Ns.IpJson("neigh", "show", "proxy").GetArrayLength());
 
         var first = Assert.Throws<NetlinkException>(() => h.Socket.CreateBatch()
-            .Add(new AddRoute(new RouteSpec(Vm, 32, h.Vme, "vme7b9a73a1.0", Scope: 253)))
+            .Add(new AddRoute(new RouteSpec(Vm, 32, h.Vme, "vme7b9a73a1.0", Scope: RouteScope.Link)))
             .SendOrThrow());
         Assert.Equal("add route 192.168.200.201/32 dev vme7b9a73a1.0: File exists (EEXIST)", first.Message);
     }

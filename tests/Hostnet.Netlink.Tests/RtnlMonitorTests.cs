@@ -38,8 +38,8 @@ public class RtnlMonitorTests
 
         Assert.Contains(seen, e => e is LinkChanged { Link.Name: "vme7b9a73a1.0", Link.Kind: "veth" });
         Assert.Contains(seen, e => e is AddressChanged a && a.Address.Address.Equals(IPAddress.Parse("169.255.30.1")));
-        Assert.Contains(seen, e => e is RouteChanged r && r.Route.Destination.Equals(IPAddress.Parse("192.168.200.201")) && r.Route.Protocol == 77);
-        Assert.Contains(seen, e => e is NeighborChanged n && n.Neighbor.State == 0x80);
+        Assert.Contains(seen, e => e is RouteChanged r && r.Route.Destination.Equals(IPAddress.Parse("192.168.200.201")) && r.Route.Protocol == (RouteProtocol)77);
+        Assert.Contains(seen, e => e is NeighborChanged n && n.Neighbor.State == NeighborState.Permanent);
         Assert.Contains(seen, e => e is LinkRemoved { Link.Name: "vme7b9a73a1.0" });
     }
 
@@ -54,7 +54,7 @@ public class RtnlMonitorTests
             int o0 = s.GetLink("o0")!.Index;
             var batch = s.CreateBatch();
             for (int i = 0; i < 1000; i++)
-                batch.Add(new AddRoute(new RouteSpec(new IPAddress([10, 1, (byte)(i >> 8), (byte)i]), 32, o0, "o0", Scope: 253)));
+                batch.Add(new AddRoute(new RouteSpec(new IPAddress([10, 1, (byte)(i >> 8), (byte)i]), 32, o0, "o0", Scope: RouteScope.Link)));
             batch.SendOrThrow();
         }
         var events = new BlockingCollection<RtnlEvent>();

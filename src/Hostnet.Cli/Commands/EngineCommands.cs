@@ -248,7 +248,7 @@ internal static class RouteProtocolName
         try
         {
             if (!Directory.Exists(Folder) || File.Exists(file)) return;
-            File.WriteAllText(file, $"# Routes made by Hostnet (VM networking)\n{Engine.Intent.HostnetMarks.RouteProtocol}\thostnet\n");
+            File.WriteAllText(file, $"# Routes made by Hostnet (VM networking)\n{(byte)Engine.Intent.HostnetMarks.RouteProtocol}\thostnet\n");
         }
         catch (IOException)
         {

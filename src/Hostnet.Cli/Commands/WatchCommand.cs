@@ -19,9 +19,6 @@ internal static class WatchCommand
 {
     private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(150);
 
-    // linux/neighbour.h
-    private const ushort NUD_PERMANENT = 0x80;
-
     public static Command Build(TextWriter output)
     {
         var every = new Option<int>("--resync-seconds")
@@ -149,8 +146,8 @@ internal static class WatchCommand
         RouteChanged r => r.Route.Protocol == HostnetMarks.RouteProtocol,
         RouteRemoved r => r.Route.Protocol == HostnetMarks.RouteProtocol,
         // Dynamic entries come and go with every ARP exchange on the LAN: only permanent ones are Hostnet's.
-        NeighborChanged n => (n.Neighbor.State & NUD_PERMANENT) != 0,
-        NeighborRemoved n => (n.Neighbor.State & NUD_PERMANENT) != 0,
+        NeighborChanged n => n.Neighbor.State.HasFlag(NeighborState.Permanent),
+        NeighborRemoved n => n.Neighbor.State.HasFlag(NeighborState.Permanent),
         _ => false,
     };
 

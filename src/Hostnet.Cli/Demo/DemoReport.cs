@@ -156,7 +156,7 @@ internal static class DemoReport
                 $"{vme?.Name ?? "?"}  {LiveNamespace.Mac(vme?.Mac)}",
                 $"{server.AddressesOf(vme)}  (the VMs' gateway)",
                 route is null ? "no route!" : $"route {vm.Address} dev {server.LinkName(route.OutIfIndex)}",
-                arp is null ? "no ARP entry!" : $"ARP {vm.Address} {LiveNamespace.Mac(arp.Mac)} {((arp.State & 0x80) != 0 ? "PERMANENT" : "")}",
+                arp is null ? "no ARP entry!" : $"ARP {vm.Address} {LiveNamespace.Mac(arp.Mac)} {(arp.State.HasFlag(NeighborState.Permanent) ? "PERMANENT" : "")}",
             ]);
         }
         AppendColumns(sb, blocks);

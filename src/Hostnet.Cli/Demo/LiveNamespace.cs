@@ -8,10 +8,6 @@ namespace Hostnet.Cli.Demo;
 /// <summary>One namespace of the lab as the kernel reports it now: links, IPv4 addresses, main-table routes, neighbours.</summary>
 internal sealed class LiveNamespace
 {
-    // linux/rtnetlink.h
-    private const byte RTPROT_KERNEL = 2;
-    private const byte RT_SCOPE_LINK = 253;
-
     private LiveNamespace(string name, IReadOnlyList<Link> links, IReadOnlyList<AddressEntry> addresses,
         IReadOnlyList<RouteEntry> routes, IReadOnlyList<NeighborEntry> neighbors, IReadOnlyList<ProxyNeighborEntry> proxies)
     {
@@ -60,9 +56,9 @@ internal sealed class LiveNamespace
             var sb = new StringBuilder(r.PrefixLength == 0 ? "default" : r.PrefixLength == 32 ? r.Destination.ToString() : $"{r.Destination}/{r.PrefixLength}");
             if (r.Gateway is not null) sb.Append(" via ").Append(r.Gateway);
             sb.Append(" dev ").Append(LinkName(r.OutIfIndex));
-            if (r.Protocol == RTPROT_KERNEL) sb.Append(" proto kernel");
+            if (r.Protocol == RouteProtocol.Kernel) sb.Append(" proto kernel");
             else if (r.Protocol == Engine.Intent.HostnetMarks.RouteProtocol) sb.Append(" proto hostnet");
-            if (r.Scope == RT_SCOPE_LINK) sb.Append(" scope link");
+            if (r.Scope == RouteScope.Link) sb.Append(" scope link");
             if (r.PreferredSource is not null) sb.Append(" src ").Append(r.PreferredSource);
             return sb.ToString();
         });

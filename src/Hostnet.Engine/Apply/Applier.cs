@@ -15,13 +15,6 @@ namespace Hostnet.Engine.Apply;
 /// </summary>
 public sealed class Applier
 {
-    // linux/rtnetlink.h
-    private const byte RT_SCOPE_UNIVERSE = 0;
-    private const byte RT_SCOPE_LINK = 253;
-
-    // errno values a removal may meet when the object is already gone.
-    private static readonly HashSet<string> GoneAlready = ["ENOENT", "ENODEV", "ESRCH", "EADDRNOTAVAIL"];
-
     private readonly NetNamespace _serverNs;
     private readonly RtnlSocket _server;
     private readonly ILedger _ledger;
@@ -286,7 +279,7 @@ public sealed class Applier
             case GuestLinkState g:
                 return new SetLink(Index(g.Name), g.Name) { Up = g.Up };
             case AddressObject a:
-                return new AddAddress(Index(a.Dev), a.Dev, NetlinkValues.ToIp(a.Address.Address), a.Address.PrefixLength, RT_SCOPE_UNIVERSE);
+                return new AddAddress(Index(a.Dev), a.Dev, NetlinkValues.ToIp(a.Address.Address), a.Address.PrefixLength, RouteScope.Universe);
             case RouteObject r:
                 return new AddRoute(ToRouteSpec(r, Index(r.Dev)), Replace: replace);
             case NeighborObject n:
@@ -336,7 +329,7 @@ public sealed class Applier
         foreach (var r in results)
         {
             if (r.Error is not { } e) continue;
-            if (tolerateGone ? GoneAlready.Contains(e.ErrnoName) : ExistingObject.IsWanted(sock, r.Request, e)) continue;
+            if (tolerateGone ? e.IsNotFound : ExistingObject.IsWanted(sock, r.Request, e)) continue;
             throw e;
         }
     }
@@ -347,7 +340,7 @@ public sealed class Applier
     private static RouteSpec ToRouteSpec(RouteObject r, int? ifIndex) =>
         new(NetlinkValues.ToIp(r.Destination.Network), r.Destination.PrefixLength, ifIndex, r.Dev,
             r.Gateway is { } gw ? NetlinkValues.ToIp(gw) : null, r.Table, HostnetMarks.RouteProtocol,
-            r.Gateway is null ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE);
+            r.Gateway is null ? RouteScope.Link : RouteScope.Universe);
 
     private static Dictionary<string, Link> IndexLinks(IReadOnlyList<Link> links) =>
         links.ToDictionary(l => l.Name, StringComparer.Ordinal);

@@ -11,14 +11,9 @@ namespace Hostnet.Engine.Apply;
 /// </summary>
 internal static class ExistingObject
 {
-    private const string EEXIST = "EEXIST";
-
-    // linux/rtnetlink.h
-    private const byte RTN_UNICAST = 1;
-
     /// <summary>Whether <paramref name="error"/> is an EEXIST for an object that now exists as <paramref name="request"/> wanted it.</summary>
     public static bool IsWanted(RtnlSocket sock, RtnlRequest request, NetlinkException error) =>
-        error.ErrnoName == EEXIST && request switch
+        error.IsAlreadyExists && request switch
         {
             CreateVeth v => v.Alias is not null && IsLink(sock, v.Name, "veth", v.Alias),
             AddAddress a => sock.DumpAddresses().Any(e =>
@@ -31,13 +26,13 @@ internal static class ExistingObject
 
     /// <summary>Whether a tap whose creation met EEXIST is a tap with the alias Hostnet gives it (that VM's adapter).</summary>
     public static bool IsWantedTap(RtnlSocket sock, NetlinkException error, string name, string alias) =>
-        error.ErrnoName == EEXIST && IsLink(sock, name, "tun", alias);
+        error.IsAlreadyExists && IsLink(sock, name, "tun", alias);
 
     private static bool IsLink(RtnlSocket sock, string name, string kind, string alias) =>
         sock.GetLink(name) is { } l && l.Kind == kind && l.Alias == alias;
 
     private static bool SameRoute(RouteEntry e, RouteSpec r) =>
         e.Destination.Equals(r.Destination) && e.PrefixLength == r.PrefixLength && e.OutIfIndex == r.OutIfIndex
-        && Equals(e.Gateway, r.Gateway) && e.Table == r.Table && e.Protocol == r.Protocol && e.Scope == r.Scope && e.Type == RTN_UNICAST
+        && Equals(e.Gateway, r.Gateway) && e.Table == r.Table && e.Protocol == r.Protocol && e.Scope == r.Scope && e.Type == RouteType.Unicast
         && Equals(e.PreferredSource, r.PreferredSource) && (e.Metric ?? 0) == (r.Metric ?? 0);
 }

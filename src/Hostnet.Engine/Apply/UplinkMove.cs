@@ -26,11 +26,6 @@ public sealed record UplinkMove(
     IReadOnlyList<RouteRecord> Routes,
     IReadOnlyList<NexthopRecord> Nexthops)
 {
-    // linux/rtnetlink.h
-    private const byte RTPROT_KERNEL = 2;
-    private const byte RTN_UNICAST = 1;
-    private const uint RT_TABLE_LOCAL = 255;
-
     /// <summary>The interface the server's network leaves.</summary>
     public string From => Enslave ? Uplink : Bridge;
 
@@ -60,7 +55,7 @@ public sealed record UplinkMove(
         nexthops.AddRange(allNexthops.Where(n => n.IsGroup && n.GroupMembers.Any(moved.Contains)));
         moved.UnionWith(nexthops.Select(n => n.Id));
         var routes = server.DumpRouteRecords()
-            .Where(r => r.Type == RTN_UNICAST && r.Table != RT_TABLE_LOCAL && r.Protocol is not (RTPROT_KERNEL or HostnetMarks.RouteProtocol)
+            .Where(r => r.Type == RouteType.Unicast && r.Table != RouteTable.Local && r.Protocol is not (RouteProtocol.Kernel or HostnetMarks.RouteProtocol)
                 && (r.NexthopId is { } id ? moved.Contains(id) : r.Uses(from.Index)))
             .ToList();
         return new UplinkMove(uplink, bridge, enslave, from.Index, addresses, routes, nexthops);

@@ -1,3 +1,5 @@
+using Hostnet.Netlink;
+
 namespace Hostnet.Engine.Intent;
 
 /// <summary>Hostnet's marks on the kernel objects it owns.</summary>
@@ -7,7 +9,7 @@ public static class HostnetMarks
     /// The route protocol number of every route Hostnet makes (<c>ip route … proto hostnet</c>).
     /// Unassigned in iproute2's rt_protos; named there by /etc/iproute2/rt_protos.d/hostnet.conf.
     /// </summary>
-    public const byte RouteProtocol = 77;
+    public const RouteProtocol RouteProtocol = (RouteProtocol)77;
 
     /// <summary>The ifalias of a host interface: <c>hostnet:VM/netN</c>.</summary>
     public const string AliasPrefix = "hostnet:";

@@ -119,8 +119,7 @@ public sealed record AddressObject(string Ns, string Dev, Ipv4Cidr Address) : Ke
 /// </summary>
 public sealed record RouteObject(string Ns, Ipv4Cidr Destination, string Dev, Ipv4Address? Gateway, uint Table = RouteObject.MainTable) : KernelObject(Ns)
 {
-    /// <summary>RT_TABLE_MAIN (linux/rtnetlink.h).</summary>
-    public const uint MainTable = 254;
+    public const uint MainTable = Netlink.RouteTable.Main;
 
     public override string Identity =>
         (Destination.PrefixLength == 0 ? "route default" : $"route {Destination.Network}/{Destination.PrefixLength}")

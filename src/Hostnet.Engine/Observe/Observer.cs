@@ -74,7 +74,7 @@ public sealed class Observer
 
         foreach (var n in _server.DumpNeighbors())
         {
-            if (owned.TryGetValue(n.IfIndex, out var l) && (n.State & NudPermanent) != 0 && n.Mac is not null)
+            if (owned.TryGetValue(n.IfIndex, out var l) && n.State.HasFlag(NeighborState.Permanent) && n.Mac is not null)
                 result.Add(new NeighborObject(l.Name, NetlinkValues.ToIp(n.Address), NetlinkValues.ToMac(n.Mac)));
         }
 
@@ -214,7 +214,7 @@ public sealed class Observer
             if (links.TryGetValue(a.IfIndex, out var l) && l.Name != "lo")
                 result.Add(new AddressObject(netns, l.Name, new Ipv4Cidr(NetlinkValues.ToIp(a.Address), a.PrefixLength)));
         }
-        foreach (var r in sock.DumpRoutes(table: 0))
+        foreach (var r in sock.DumpRoutes(RouteTable.Unspec))
         {
             if (r.Protocol == HostnetMarks.RouteProtocol && r.OutIfIndex is { } i && links.TryGetValue(i, out var l))
                 result.Add(new RouteObject(netns, new Ipv4Cidr(NetlinkValues.ToIp(r.Destination), r.PrefixLength), l.Name, r.Gateway is null ? null : NetlinkValues.ToIp(r.Gateway), r.Table));
@@ -226,9 +226,6 @@ public sealed class Observer
         }
         return result;
     }
-
-    // linux/neighbour.h
-    private const ushort NudPermanent = 0x80;
 }
 
 /// <summary>The server's links at the start of a plan or apply, and the facts read from them.</summary>

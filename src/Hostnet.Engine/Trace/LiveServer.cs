@@ -11,19 +11,6 @@ namespace Hostnet.Engine.Trace;
 /// </summary>
 internal sealed class LiveServer
 {
-    // linux/neighbour.h
-    internal const ushort NUD_INCOMPLETE = 0x01;
-    internal const ushort NUD_REACHABLE = 0x02;
-    internal const ushort NUD_STALE = 0x04;
-    internal const ushort NUD_FAILED = 0x20;
-    internal const ushort NUD_NOARP = 0x40;   // in the bridge FDB: a static entry
-    internal const ushort NUD_PERMANENT = 0x80;
-
-    // linux/rtnetlink.h
-    internal const byte RTN_UNICAST = 1;
-    internal const byte RTN_LOCAL = 2;
-    internal const byte RTN_BROADCAST = 3;
-
     private readonly Lazy<IReadOnlyList<Link>> _links;
     private readonly Lazy<IReadOnlyList<AddressEntry>> _addresses;
     private readonly Lazy<IReadOnlyList<NeighborEntry>> _neighbors;
@@ -116,21 +103,21 @@ internal sealed class LiveServer
 
 
     /// <summary>A neighbour state as <c>ip neigh</c> names it.</summary>
-    public static string State(ushort state) => state switch
+    public static string State(NeighborState state) => state switch
     {
-        _ when (state & NUD_PERMANENT) != 0 => "PERMANENT",
-        _ when (state & NUD_REACHABLE) != 0 => "REACHABLE",
-        _ when (state & NUD_STALE) != 0 => "STALE",
-        _ when (state & NUD_INCOMPLETE) != 0 => "INCOMPLETE",
-        _ when (state & NUD_FAILED) != 0 => "FAILED",
-        _ => "0x" + state.ToString("x2", CultureInfo.InvariantCulture),
+        _ when state.HasFlag(NeighborState.Permanent) => "PERMANENT",
+        _ when state.HasFlag(NeighborState.Reachable) => "REACHABLE",
+        _ when state.HasFlag(NeighborState.Stale) => "STALE",
+        _ when state.HasFlag(NeighborState.Incomplete) => "INCOMPLETE",
+        _ when state.HasFlag(NeighborState.Failed) => "FAILED",
+        _ => "0x" + ((ushort)state).ToString("x2", CultureInfo.InvariantCulture),
     };
 
     /// <summary>A route answer as <c>ip route get</c> prints its first words.</summary>
     public string Describe(RouteEntry r, Ipv4Address destination) => r.Type switch
     {
-        RTN_LOCAL => $"local {destination} dev {Name(r.OutIfIndex)}",
-        RTN_BROADCAST => $"broadcast {destination} dev {Name(r.OutIfIndex)}",
+        RouteType.Local => $"local {destination} dev {Name(r.OutIfIndex)}",
+        RouteType.Broadcast => $"broadcast {destination} dev {Name(r.OutIfIndex)}",
         _ => $"{destination}" + (r.Gateway is { } gw ? $" via {gw}" : "") + $" dev {Name(r.OutIfIndex)}",
     };
 }

@@ -85,7 +85,7 @@ public sealed partial class PathTracer
         }
         var wrong = entries[0];
         var port = _server.Name(wrong.IfIndex);
-        var how = (wrong.State & (LiveServer.NUD_NOARP | LiveServer.NUD_PERMANENT)) != 0
+        var how = (wrong.State & (NeighborState.NoArp | NeighborState.Permanent)) != 0
             ? "a static entry: it stays until deleted"
             : "learned before the VM moved? it ages out, or the VM's next frame corrects it";
         Add("fdb", false, $"`bridge fdb`: {mac} dev {port} master {bridge.Name}: {bridge.Name} sends VM {owner.Vm.Name}'s frames to {port}, not {vme} ({how})",

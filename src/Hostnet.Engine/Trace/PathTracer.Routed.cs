@@ -78,7 +78,7 @@ public sealed partial class PathTracer
     {
         var vmeName = owner.HostInterface;
         var owned = OwnedRoute(destination);
-        var ownedText = owned is { Protocol: Intent.HostnetMarks.RouteProtocol }
+        var ownedText = owned is not null
             ? $" (route `{destination} dev {_server.Name(owned.OutIfIndex)} proto hostnet scope link`)"
             : "";
         if (route is null)
@@ -89,12 +89,12 @@ public sealed partial class PathTracer
             return;
         }
         var said = _server.Describe(route, destination);
-        if (route.Type == LiveServer.RTN_UNICAST && _server.Name(route.OutIfIndex) == vmeName)
+        if (route.Type == RouteType.Unicast && _server.Name(route.OutIfIndex) == vmeName)
         {
             Add("route", true, $"{lookup}: {said}{ownedText}: the server forwards it to {vmeName} ({owner.Describe})");
             return;
         }
-        var missing = owned is null || owned.Protocol != Intent.HostnetMarks.RouteProtocol
+        var missing = owned is null
             ? $"; the route `{destination} dev {vmeName} proto hostnet scope link` is missing"
             : "";
         Add("route", false, $"{lookup}: {said}: it does not go to {vmeName} ({owner.Describe}){missing}", TraceStep.Apply);
@@ -113,7 +113,7 @@ public sealed partial class PathTracer
         }
         var have = LiveServer.Mac(entry.Mac);
         var state = LiveServer.State(entry.State);
-        if ((entry.State & LiveServer.NUD_PERMANENT) == 0 || have != want)
+        if (!entry.State.HasFlag(NeighborState.Permanent) || have != want)
         {
             Add("neighbour", false, $"{destination} lladdr {have} {state} dev {vme.Name}: want lladdr {want} PERMANENT", TraceStep.Apply);
             return;
@@ -194,14 +194,14 @@ public sealed partial class PathTracer
             return;
         }
         var said = _server.Describe(route, destination);
-        if (route.Type == LiveServer.RTN_LOCAL)
+        if (route.Type == RouteType.Local)
         {
             Add("route", true, $"{lookup}: {said}: {destination} is the server's own address; it is delivered to the server");
             return;
         }
-        if (route.Type != LiveServer.RTN_UNICAST)
+        if (route.Type != RouteType.Unicast)
         {
-            Add("route", false, $"{lookup}: {said} (route type {route.Type}): the server does not forward it");
+            Add("route", false, $"{lookup}: {said} (route type {(byte)route.Type}): the server does not forward it");
             return;
         }
         var outLink = _server.Link(route.OutIfIndex);
@@ -225,7 +225,7 @@ public sealed partial class PathTracer
             return;
         }
         var n = _server.Neighbors.FirstOrDefault(x => x.IfIndex == outLink.Index && NetlinkValues.ToIp(x.Address) == hop);
-        var known = n is not null && n.Mac is not null && (n.State & (LiveServer.NUD_FAILED | LiveServer.NUD_INCOMPLETE)) == 0
+        var known = n is not null && n.Mac is not null && (n.State & (NeighborState.Failed | NeighborState.Incomplete)) == 0
             ? $"the server's ARP table has {hop} lladdr {LiveServer.Mac(n.Mac)} {LiveServer.State(n.State)} dev {outLink.Name}"
             : $"{hop} is not in the server's ARP table yet: the server asks for it on {outLink.Name}";
         Add("next-hop", true, $"next hop {hop} on {outLink.Name}: {known}");

@@ -10,7 +10,7 @@ namespace Hostnet.Engine.Trace;
 /// answers — the route lookup (RTM_GETROUTE as if the packet came in on an interface),
 /// the neighbour and proxy tables, the bridge ports and forwarding database — held
 /// against the desired state, which says which VM and adapter own the destination.
-/// Reads only; changes nothing.
+/// Reads only; changes nothing. Traces on one tracer may run at once: each has its own state.
 /// </summary>
 public sealed partial class PathTracer
 {
@@ -21,9 +21,10 @@ public sealed partial class PathTracer
     private readonly RtnlSocket _socket;
     private readonly DesiredState _state;
 
-    // One trace at a time: its steps, its own look at the server, and what an earlier step found.
+    // The state of one trace: its steps, its own look at the server, and what an earlier step found.
+    // Each trace runs on an instance of its own (OneTrace), so that no two traces share it.
     private readonly List<TraceStep> _steps = [];
-    private LiveServer _server;
+    private readonly LiveServer _server;
     private bool _forwardingOff;
 
     /// <param name="serverNs">The server's network namespace (sysctls are read there).</param>
@@ -40,21 +41,23 @@ public sealed partial class PathTracer
         _server = new LiveServer(serverNs, server);
     }
 
-    /// <summary>Starts a trace on a fresh look at the server.</summary>
-    private void Begin()
-    {
-        _steps.Clear();
-        _forwardingOff = false;
-        _server = new LiveServer(_serverNs, _socket);
-    }
+    /// <summary>A tracer for one trace: the same server and desired state, a fresh look at the server, no steps yet.</summary>
+    private PathTracer OneTrace() => new(_serverNs, _socket, _state);
 
     /// <summary>
     /// A packet from computer X on the LAN to <paramref name="destination"/>: who answers
     /// ARP for it, where it comes in, and how the server hands it to the VM.
     /// </summary>
-    public PathTrace FromLan(Ipv4Address destination)
+    public PathTrace FromLan(Ipv4Address destination) => OneTrace().TraceFromLan(destination);
+
+    /// <summary>
+    /// A packet that VM <paramref name="vmName"/> sends to <paramref name="destination"/>: its
+    /// gateway, the server's route out, and the way into the VM that owns the destination, if one does.
+    /// </summary>
+    public PathTrace FromVm(string vmName, Ipv4Address destination) => OneTrace().TraceFromVm(vmName, destination);
+
+    private PathTrace TraceFromLan(Ipv4Address destination)
     {
-        Begin();
         if (Owner(destination) is { } owner)
         {
             if (owner.Network.Mode == NetworkMode.HostRouted) IntoRoutedFromLan(owner, destination, source: null);
@@ -63,13 +66,8 @@ public sealed partial class PathTracer
         return new PathTrace(destination.ToString(), "the LAN", _steps.ToList());
     }
 
-    /// <summary>
-    /// A packet that VM <paramref name="vmName"/> sends to <paramref name="destination"/>: its
-    /// gateway, the server's route out, and the way into the VM that owns the destination, if one does.
-    /// </summary>
-    public PathTrace FromVm(string vmName, Ipv4Address destination)
+    private PathTrace TraceFromVm(string vmName, Ipv4Address destination)
     {
-        Begin();
         var vm = _state.GetVm(vmName);
         if (Depart(vm, destination) is { } departure)
         {
@@ -180,7 +178,7 @@ public sealed partial class PathTracer
             return false;
         }
         var dev = route.OutIfIndex is { } i ? guest.GetLink(i) : null;
-        if (route.Type == LiveServer.RTN_LOCAL)
+        if (route.Type == RouteType.Local)
         {
             Add("vm", true, $"{lookup}: local {destination} dev {dev?.Name ?? "lo"}: it is VM {vm.Name}'s own address and never leaves the VM");
             return false;
@@ -252,9 +250,9 @@ public sealed partial class PathTracer
         return true;
     }
 
-    /// <summary>The route Hostnet made for <paramref name="address"/>, if the main table has it (for its protocol).</summary>
+    /// <summary>The /32 route Hostnet made for <paramref name="address"/> (with its protocol), if the main table has it; another owner's is not it.</summary>
     private RouteEntry? OwnedRoute(Ipv4Address address) =>
-        _server.Routes.FirstOrDefault(r => r.PrefixLength == 32 && NetlinkValues.ToIp(r.Destination) == address);
+        _server.Routes.FirstOrDefault(r => r.PrefixLength == 32 && r.Protocol == HostnetMarks.RouteProtocol && NetlinkValues.ToIp(r.Destination) == address);
 
     /// <summary>The "guest" step: inside a netns guest, the adapter's interface is up and holds its address.</summary>
     private void GuestStep(Endpoint who, Ipv4Address? address, bool checkDefaultRoute)

@@ -31,21 +31,42 @@ internal static partial class Native
     internal const byte RTN_UNSPEC = 0;
     internal const byte RTN_UNICAST = 1;
     internal const byte RTN_LOCAL = 2;
+    internal const byte RTN_BROADCAST = 3;
+    internal const byte RTN_ANYCAST = 4;
+    internal const byte RTN_MULTICAST = 5;
+    internal const byte RTN_BLACKHOLE = 6;
+    internal const byte RTN_UNREACHABLE = 7;
+    internal const byte RTN_PROHIBIT = 8;
+    internal const byte RTN_THROW = 9;
+    internal const byte RTN_NAT = 10;
 
     // rtm_protocol
     internal const byte RTPROT_UNSPEC = 0;
+    internal const byte RTPROT_REDIRECT = 1;
     internal const byte RTPROT_KERNEL = 2;
     internal const byte RTPROT_BOOT = 3;
     internal const byte RTPROT_STATIC = 4;
+    internal const byte RTPROT_RA = 9;
+    internal const byte RTPROT_DHCP = 16;
+    internal const byte RTPROT_KEEPALIVED = 18;
+    internal const byte RTPROT_BABEL = 42;
+    internal const byte RTPROT_BGP = 186;
+    internal const byte RTPROT_ISIS = 187;
+    internal const byte RTPROT_OSPF = 188;
+    internal const byte RTPROT_RIP = 189;
+    internal const byte RTPROT_EIGRP = 192;
 
     // rtm_scope
     internal const byte RT_SCOPE_UNIVERSE = 0;
+    internal const byte RT_SCOPE_SITE = 200;
     internal const byte RT_SCOPE_LINK = 253;
     internal const byte RT_SCOPE_HOST = 254;
     internal const byte RT_SCOPE_NOWHERE = 255;
 
     // enum rt_class_t
     internal const uint RT_TABLE_UNSPEC = 0;
+    internal const uint RT_TABLE_COMPAT = 252;
+    internal const uint RT_TABLE_DEFAULT = 253;
     internal const uint RT_TABLE_MAIN = 254;
     internal const uint RT_TABLE_LOCAL = 255;
 

@@ -28,9 +28,6 @@ internal ref struct NetlinkWriter
 
     public readonly ReadOnlySpan<byte> Written => _buffer[.._position];
 
-    /// <summary>Forgets everything after <paramref name="position"/> (used to drop a half-written message).</summary>
-    public void Reset(int position = 0) => _position = position;
-
     private Span<byte> Take(int length)
     {
         if (length > Remaining) ThrowHelper.ThrowWriteOverflow(length, Remaining);

@@ -108,7 +108,7 @@ internal static class RtnlCodec
         }
         if (family != Interop.Libc.AF_INET) return null;
         var a = local ?? address;
-        return a is null ? null : new AddressEntry(index, a, prefix, scope);
+        return a is null ? null : new AddressEntry(index, a, prefix, (RouteScope)scope);
     }
 
     /// <summary>Null for a non-IPv4 route.</summary>
@@ -137,7 +137,7 @@ internal static class RtnlCodec
         }
         if (family != Interop.Libc.AF_INET) return null;
         if (dstLen > 32) ThrowHelper.ThrowRead($"IPv4 route prefix length {dstLen}");
-        return new RouteEntry(dst ?? IPAddress.Any, dstLen, oif, gw, table, protocol, scope, type, prefsrc, metric, iif);
+        return new RouteEntry(dst ?? IPAddress.Any, dstLen, oif, gw, table, (RouteProtocol)protocol, (RouteScope)scope, (RouteType)type, prefsrc, metric, iif);
     }
 
     /// <summary>The fixed part of an ndmsg: family, ifindex, state, flags.</summary>
@@ -161,7 +161,7 @@ internal static class RtnlCodec
             else if (type == Native.NDA_LLADDR) mac = Decode.Mac(value);
         }
         if (family != Interop.Libc.AF_INET || dst is null || (flags & Native.NTF_PROXY) != 0) return null;
-        return new NeighborEntry(index, dst, mac, state, flags);
+        return new NeighborEntry(index, dst, mac, (NeighborState)state, (NeighborFlags)flags);
     }
 
     public static ProxyNeighborEntry? DecodeProxyNeighbor(ReadOnlySpan<byte> payload)
@@ -194,7 +194,7 @@ internal static class RtnlCodec
             }
         }
         if (family != Interop.Libc.AF_BRIDGE || mac is null) return null;
-        return new FdbEntry(index, mac, master, state, vlan);
+        return new FdbEntry(index, mac, master, (NeighborState)state, vlan);
     }
 
     /// <summary>

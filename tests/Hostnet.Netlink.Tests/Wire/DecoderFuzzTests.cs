@@ -24,7 +24,7 @@ public class DecoderFuzzTests
             new CreateBridge("br1", PhysicalAddress.Parse("52-54-00-00-00-01")),
             new SetLink(4, "x") { Up = true, Mtu = 9000, MasterIndex = 7, Alias = "a" },
             new AddAddress(3, "d0", IPAddress.Parse("169.255.30.1"), 32),
-            new AddRoute(new RouteSpec(IPAddress.Parse("192.168.200.201"), 32, 3, "d0", IPAddress.Parse("10.0.0.1"), 1000, 77, 253, IPAddress.Parse("10.0.0.2"), 5)),
+            new AddRoute(new RouteSpec(IPAddress.Parse("192.168.200.201"), 32, 3, "d0", IPAddress.Parse("10.0.0.1"), 1000, (RouteProtocol)77, RouteScope.Link, IPAddress.Parse("10.0.0.2"), 5)),
             new AddNeighbor(3, "d0", IPAddress.Parse("192.168.200.201"), PhysicalAddress.Parse("52-54-00-12-34-56")),
             new AddProxyNeighbor(3, "d0", IPAddress.Parse("192.168.200.201")),
         ];

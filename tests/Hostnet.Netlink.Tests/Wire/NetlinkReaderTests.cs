@@ -71,7 +71,7 @@ public class NetlinkReaderTests
     {
         var m = Single(Hex.Parse(NewRoute), out _);
         Assert.Equal(
-            new RouteEntry(IPAddress.Parse("192.168.200.201"), 32, 3, null, 254, 3, 253, 1, null, null, null),
+            new RouteEntry(IPAddress.Parse("192.168.200.201"), 32, 3, null, RouteTable.Main, RouteProtocol.Boot, RouteScope.Link, RouteType.Unicast, null, null, null),
             RtnlCodec.DecodeRoute(m.Payload));
     }
 
@@ -92,7 +92,7 @@ public class NetlinkReaderTests
     {
         var m = Single(Hex.Parse(NewNeigh), out _);
         Assert.Equal(
-            new NeighborEntry(3, IPAddress.Parse("192.168.200.202"), PhysicalAddress.Parse("52-54-00-12-34-56"), Native.NUD_PERMANENT, 0),
+            new NeighborEntry(3, IPAddress.Parse("192.168.200.202"), PhysicalAddress.Parse("52-54-00-12-34-56"), NeighborState.Permanent, NeighborFlags.None),
             RtnlCodec.DecodeNeighbor(m.Payload));
     }
 
@@ -123,6 +123,21 @@ public class NetlinkReaderTests
         Assert.Equal("add route 192.168.200.201/32 dev vme7b9a73a1.0: File exists (EEXIST)", ex.Message);
         Assert.False(ex.IsTransient);
         Assert.True(Errno.Exception(Errno.ENOBUFS, "x").IsTransient);
+    }
+
+    [Theory]
+    [InlineData(Errno.EEXIST, true, false)]
+    [InlineData(Errno.ENOENT, false, true)]
+    [InlineData(Errno.ENODEV, false, true)]
+    [InlineData(Errno.ESRCH, false, true)]
+    [InlineData(Errno.EADDRNOTAVAIL, false, true)]
+    [InlineData(Errno.EPERM, false, false)]
+    [InlineData(Errno.EBUSY, false, false)]
+    public void An_errno_answers_whether_the_object_exists_already_or_is_gone(int errno, bool exists, bool notFound)
+    {
+        var ex = Errno.Exception(errno, "x");
+        Assert.Equal(exists, ex.IsAlreadyExists);
+        Assert.Equal(notFound, ex.IsNotFound);
     }
 
     public static TheoryData<string, string> Malformed => new()

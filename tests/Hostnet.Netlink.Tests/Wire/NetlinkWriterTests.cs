@@ -15,7 +15,7 @@ public class NetlinkWriterTests
     {
         {
             "ip route add 192.168.200.201/32 dev d0",
-            new AddRoute(new RouteSpec(IPAddress.Parse("192.168.200.201"), 32, 3, "d0", Scope: 253)),
+            new AddRoute(new RouteSpec(IPAddress.Parse("192.168.200.201"), 32, 3, "d0", Scope: RouteScope.Link)),
             "2c000000 1800 0506 6520056b 00000000" + "0220 0000 fe03 fd01 00000000" + "08000100 c0a8c8c9" + "08000400 03000000"
         },
         {
@@ -101,11 +101,11 @@ public class NetlinkWriterTests
     public void Route_in_a_table_above_255_goes_in_RTA_TABLE()
     {
         var w = new NetlinkWriter(new byte[256]);
-        new AddRoute(new RouteSpec(IPAddress.Parse("10.1.2.0"), 24, 5, "x", IPAddress.Parse("10.0.0.1"), Table: 1000, Protocol: 77, Metric: 10)).Encode(ref w, 1);
+        new AddRoute(new RouteSpec(IPAddress.Parse("10.1.2.0"), 24, 5, "x", IPAddress.Parse("10.0.0.1"), Table: 1000, Protocol: (RouteProtocol)77, Metric: 10)).Encode(ref w, 1);
         var reader = new NetlinkReader(w.Written);
         Assert.True(reader.TryRead(out var m));
         var route = RtnlCodec.DecodeRoute(m.Payload)!;
-        Assert.Equal(new RouteEntry(IPAddress.Parse("10.1.2.0"), 24, 5, IPAddress.Parse("10.0.0.1"), 1000, 77, 0, Native.RTN_UNICAST, null, 10, null), route);
+        Assert.Equal(new RouteEntry(IPAddress.Parse("10.1.2.0"), 24, 5, IPAddress.Parse("10.0.0.1"), 1000, (RouteProtocol)77, RouteScope.Universe, RouteType.Unicast, null, 10, null), route);
     }
 
     [Fact]
@@ -143,8 +143,8 @@ public class RoundTripTests
     [Fact]
     public void Address_request_reads_back()
     {
-        var m = EncodeOne(new AddAddress(7, "x", IPAddress.Parse("169.255.30.1"), 32, Scope: 253), new byte[256]);
-        Assert.Equal(new AddressEntry(7, IPAddress.Parse("169.255.30.1"), 32, 253), RtnlCodec.DecodeAddress(m.Payload));
+        var m = EncodeOne(new AddAddress(7, "x", IPAddress.Parse("169.255.30.1"), 32, Scope: RouteScope.Link), new byte[256]);
+        Assert.Equal(new AddressEntry(7, IPAddress.Parse("169.255.30.1"), 32, RouteScope.Link), RtnlCodec.DecodeAddress(m.Payload));
     }
 
     [Fact]
@@ -153,7 +153,7 @@ public class RoundTripTests
         var mac = PhysicalAddress.Parse("52-54-00-12-34-56");
         var n = EncodeOne(new AddNeighbor(7, "x", IPAddress.Parse("10.0.0.9"), mac, Replace: true), new byte[256]);
         Assert.Equal(Native.NLM_F_REPLACE, n.Flags & (Native.NLM_F_REPLACE | Native.NLM_F_EXCL));
-        Assert.Equal(new NeighborEntry(7, IPAddress.Parse("10.0.0.9"), mac, Native.NUD_PERMANENT, 0), RtnlCodec.DecodeNeighbor(n.Payload));
+        Assert.Equal(new NeighborEntry(7, IPAddress.Parse("10.0.0.9"), mac, NeighborState.Permanent, NeighborFlags.None), RtnlCodec.DecodeNeighbor(n.Payload));
         var p = EncodeOne(new AddProxyNeighbor(2, "eth0", IPAddress.Parse("10.0.0.9")), new byte[256]);
         Assert.Equal(new ProxyNeighborEntry(2, IPAddress.Parse("10.0.0.9")), RtnlCodec.DecodeProxyNeighbor(p.Payload));
         var d = EncodeOne(new DeleteProxyNeighbor(2, "eth0", IPAddress.Parse("10.0.0.9")), new byte[256]);
@@ -173,8 +173,8 @@ public class RoundTripTests
     [Fact]
     public void Delete_route_matches_any_scope_and_type_but_keeps_the_protocol()
     {
-        var m = EncodeOne(new DeleteRoute(new RouteSpec(IPAddress.Parse("10.0.0.9"), 32, 7, "x", Protocol: 77)), new byte[256]);
+        var m = EncodeOne(new DeleteRoute(new RouteSpec(IPAddress.Parse("10.0.0.9"), 32, 7, "x", Protocol: (RouteProtocol)77)), new byte[256]);
         var r = RtnlCodec.DecodeRoute(m.Payload)!;
-        Assert.Equal((Native.RT_SCOPE_NOWHERE, Native.RTN_UNSPEC, (byte)77), (r.Scope, r.Type, r.Protocol));
+        Assert.Equal((RouteScope.Nowhere, RouteType.Unspec, (RouteProtocol)77), (r.Scope, r.Type, r.Protocol));
     }
 }
