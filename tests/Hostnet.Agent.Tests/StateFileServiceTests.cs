@@ -115,18 +115,18 @@ public class StateFileServiceTests
         var e = Assert.Throws<RequestRefusedException>(() => agent.StateFile.Import(() => endless, "zero"));
         Assert.Equal(ErrorCodes.ImportTooLarge, e.Code);
         Assert.Equal("64", e["limitMiB"]);
-        Assert.InRange(endless.Read, StateFileService.MaxImportBytes + 1L, StateFileService.MaxImportBytes + 81920L);
+        Assert.InRange(endless.BytesRead, StateFileService.MaxImportBytes + 1L, StateFileService.MaxImportBytes + 81920L);
     }
 
     /// <summary>/dev/zero, counted.</summary>
     private sealed class EndlessStream : Stream
     {
-        public long Read { get; private set; }
+        public long BytesRead { get; private set; }
 
         public override int Read(byte[] buffer, int offset, int count)
         {
             Array.Clear(buffer, offset, count);
-            Read += count;
+            BytesRead += count;
             return count;
         }
 
