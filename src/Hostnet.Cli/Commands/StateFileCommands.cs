@@ -37,9 +37,7 @@ internal static class StateFileCommands
         {
             var ctx = CliContext.From(parse, output);
             var path = parse.GetValue(file)!;
-            var (networks, vms) = path == "-"
-                ? ctx.Agent.StateFile.Import(Console.OpenStandardInput, "standard input")
-                : ctx.Agent.StateFile.Import(() => File.OpenRead(path), path);
+            var (networks, vms) = ctx.Agent.StateFile.Import(path == "-" ? Console.OpenStandardInput : () => File.OpenRead(path), path);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"imported {networks} network{(networks == 1 ? "" : "s")} and {vms} VM{(vms == 1 ? "" : "s")}"));
             return HostnetCli.Success;

@@ -19,8 +19,8 @@ internal static class ErrorText
         ErrorCodes.NotATapGuest =>
             $"VM {e["vm"]} is a {e["guest"]} guest, not a QEMU guest: its adapters are veth pairs that Hostnet configures itself",
         ErrorCodes.NoAdapters => $"VM {e["vm"]} has no adapters: add one with 'hostnet adapter add {e["vm"]} --network NET'",
-        ErrorCodes.ImportTooLarge => $"{e["source"]} is larger than {e["limitMiB"]} MiB: import reads at most that much",
-        ErrorCodes.ImportUnreadable => $"cannot read {e["source"]}: {e["reason"]}",
+        ErrorCodes.ImportTooLarge => $"{Reading(e["source"])} is larger than {e["limitMiB"]} MiB: import reads at most that much",
+        ErrorCodes.ImportUnreadable => $"cannot read {Reading(e["source"])}: {e["reason"]}",
         ErrorCodes.ImportNotJson => $"{e["source"]} is not valid JSON: {e["reason"]}",
         ErrorCodes.ImportNotAState => $"{e["source"]} is not a Hostnet state: give an object {{\"networks\": [...], \"vms\": [...]}}",
         ErrorCodes.ImportEntryRefused => $"{e["where"]}: {Of(e.InnerException!)}",
@@ -34,6 +34,9 @@ internal static class ErrorText
         ErrorCodes.ImportUnknownMode => $"{e["where"]}: '{e["mode"]}' is not a mode: give bridged or host-routed",
         _ => e.Message,
     };
+
+    /// <summary>The file an import reads, as a person calls it: <c>-</c> is standard input.</summary>
+    private static string Reading(string source) => source == "-" ? "standard input" : source;
 
     private static string Saved(KernelNotFollowedException k) => k.Saved == SavedAs.Removed
         ? $"VM {k.Vm} is removed from the state; `hostnet apply` removes what is left of it"
