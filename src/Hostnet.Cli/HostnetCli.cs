@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using Hostnet.Agent;
 using Hostnet.Cli.Commands;
+using Hostnet.Cli.Output;
 using Hostnet.Model;
 
 namespace Hostnet.Cli;
@@ -49,9 +51,9 @@ public static class HostnetCli
         {
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = error });
         }
-        catch (ValidationException e)
+        catch (Exception e) when (e is ValidationException or RequestRefusedException)
         {
-            error.WriteLine("hostnet: error: " + OneLine(e.Message));
+            error.WriteLine("hostnet: error: " + OneLine(ErrorText.Of(e)));
             return Error;
         }
         catch (Engine.Apply.InterruptedBySignalException e)
@@ -61,7 +63,7 @@ public static class HostnetCli
         }
         catch (Exception e)
         {
-            error.WriteLine("hostnet: error: " + OneLine(e.Message));
+            error.WriteLine("hostnet: error: " + OneLine(ErrorText.Of(e)));
             if (Environment.GetEnvironmentVariable("HOSTNET_DEBUG") == "1") error.WriteLine(e);
             return Error;
         }

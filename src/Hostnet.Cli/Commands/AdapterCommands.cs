@@ -1,7 +1,5 @@
 using System.CommandLine;
 using Hostnet.Cli.Output;
-using Hostnet.Model;
-using Hostnet.Store;
 
 namespace Hostnet.Cli.Commands;
 
@@ -45,14 +43,8 @@ internal static class AdapterCommands
         {
             var ctx = CliContext.From(parse, output);
             var vmName = parse.GetValue(vmArg)!;
-            // Whether the VM runs is known only inside the transaction: the lock comes first either way.
-            using var kernel = ctx.TakeKernelLock();
-            var line = ctx.Write(tx =>
-            {
-                var state = tx.Load();
-                var adapter = state.NewAdapter(vmName, parse.GetValue(network)!, parse.GetValue(o.Ips) ?? [], parse.GetValue(o.Gateway), parse.GetValue(o.Mac));
-                return Save(ctx, tx, state, state.AddAdapter(vmName, adapter), vmName, adapter);
-            });
+            var added = ctx.Agent.Adapters.Add(vmName, parse.GetValue(network)!, parse.GetValue(o.Ips) ?? [], parse.GetValue(o.Gateway), parse.GetValue(o.Mac));
+            var line = AdapterText.Describe(added.Vm, added.Adapter, added.Network);
             output.WriteLine($"added {vmName} {line}");
             return HostnetCli.Success;
         });
@@ -75,30 +67,15 @@ internal static class AdapterCommands
         {
             var ctx = CliContext.From(parse, output);
             var vmName = parse.GetValue(vmArg)!;
-            // Whether the VM runs is known only inside the transaction: the lock comes first either way.
-            using var kernel = ctx.TakeKernelLock();
-            var line = ctx.Write(tx =>
-            {
-                var state = tx.Load();
-                var ips = parse.GetValue(o.Ips);
-                var adapter = state.ChangedAdapter(vmName, parse.GetValue(adapterArg)!, parse.GetValue(network),
-                    ips is { Length: > 0 } ? ips : null, parse.GetValue(o.Gateway), parse.GetValue(o.Mac),
-                    clearAddresses: parse.GetValue(noIp), clearGateway: parse.GetValue(noGateway));
-                return Save(ctx, tx, state, state.SetAdapter(vmName, adapter), vmName, adapter);
-            });
+            var ips = parse.GetValue(o.Ips);
+            var changed = ctx.Agent.Adapters.Set(vmName, parse.GetValue(adapterArg)!, parse.GetValue(network),
+                ips is { Length: > 0 } ? ips : null, parse.GetValue(o.Gateway), parse.GetValue(o.Mac),
+                clearAddresses: parse.GetValue(noIp), clearGateway: parse.GetValue(noGateway));
+            var line = AdapterText.Describe(changed.Vm, changed.Adapter, changed.Network);
             output.WriteLine($"changed {vmName} {line}");
             return HostnetCli.Success;
         });
         return command;
-    }
-
-    /// <summary>Writes a validated adapter, lets a running VM follow, and describes the adapter as it now is.</summary>
-    private static string Save(CliContext ctx, StateTransaction tx, DesiredState before, DesiredState after, string vmName, Adapter adapter)
-    {
-        tx.SaveAdapter(vmName, adapter);
-        var vm = after.GetVm(vmName);
-        RunningVms.Changed(ctx, tx, before.GetVm(vmName), vm, after);
-        return AdapterText.Describe(vm, adapter, after.FindNetwork(adapter.Network));
     }
 
     private static Command Remove(TextWriter output)
@@ -110,16 +87,7 @@ internal static class AdapterCommands
         {
             var ctx = CliContext.From(parse, output);
             var vmName = parse.GetValue(vmArg)!;
-            var index = Model.StateRules.ParseAdapterIndex(parse.GetValue(adapterArg)!);
-            using var kernel = ctx.TakeKernelLock();
-            ctx.Write(tx =>
-            {
-                var state = tx.Load();
-                var after = state.RemoveAdapter(vmName, index);
-                tx.RemoveAdapter(vmName, index);
-                RunningVms.Changed(ctx, tx, state.GetVm(vmName), after.GetVm(vmName), after);
-                return 0;
-            });
+            var index = ctx.Agent.Adapters.Remove(vmName, parse.GetValue(adapterArg)!);
             output.WriteLine($"removed {vmName} net{index}");
             return HostnetCli.Success;
         });

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hostnet.Agent.Contracts;
 using Hostnet.Cli.Output;
 using Hostnet.Model;
 
@@ -38,17 +39,8 @@ internal static class NetworkCommands
         command.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
-            var netName = parse.GetValue(name)!;
-            var gw = parse.GetValue(gateway) is { } g ? StateRules.ParseAddress(g) : (Ipv4Address?)null;
-            var net = parse.GetValue(mode) == "bridged"
-                ? new Network(netName, NetworkMode.Bridged, parse.GetValue(uplink)!, parse.GetValue(bridge), gw)
-                : new Network(netName, NetworkMode.HostRouted, parse.GetValue(uplink)!, parse.GetValue(bridge), gw ?? Ipv4Address.DefaultRoutedGateway);
-            ctx.Write(tx =>
-            {
-                tx.Load().AddNetwork(net);
-                tx.AddNetwork(net);
-                return 0;
-            });
+            var net = ctx.Agent.Networks.Add(parse.GetValue(name)!, parse.GetValue(mode) == "bridged" ? NetworkMode.Bridged : NetworkMode.HostRouted,
+                parse.GetValue(uplink)!, parse.GetValue(bridge), parse.GetValue(gateway));
             output.WriteLine($"added network {Describe(net)}");
             return HostnetCli.Success;
         });
@@ -61,19 +53,14 @@ internal static class NetworkCommands
         command.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
-            var state = ctx.Load();
+            var networks = ctx.Agent.Networks.List();
             if (ctx.Json)
             {
-                Json.Write(output, w =>
-                {
-                    w.WriteStartArray();
-                    foreach (var n in state.Networks) Json.Network(w, n);
-                    w.WriteEndArray();
-                });
+                Json.Write(output, networks.Select(ToDocument.Network).ToList(), Json.Types.IReadOnlyListNetworkDocument);
                 return HostnetCli.Success;
             }
             var table = new Table("NAME", "MODE", "UPLINK", "BRIDGE", "GATEWAY");
-            foreach (var n in state.Networks)
+            foreach (var n in networks)
             {
                 table.Add(n.Name, Network.ModeName(n.Mode), n.Uplink, n.Bridge ?? "-", n.Gateway?.ToString() ?? "-");
             }
@@ -90,30 +77,10 @@ internal static class NetworkCommands
         command.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
-            var state = ctx.Load();
-            var net = state.GetNetwork(parse.GetValue(name)!);
-            var users = state.AdaptersOn(net.Name).ToList();
+            var (net, users) = ctx.Agent.Networks.Show(parse.GetValue(name)!);
             if (ctx.Json)
             {
-                Json.Write(output, w =>
-                {
-                    w.WriteStartObject();
-                    Json.NetworkFields(w, net);
-                    w.WriteStartArray("adapters");
-                    foreach (var (vm, a) in users)
-                    {
-                        w.WriteStartObject();
-                        w.WriteString("vm", vm.Name);
-                        w.WriteString("adapter", a.Name);
-                        w.WriteString("hostInterface", vm.HostInterface(a.Index));
-                        w.WriteStartArray("ips");
-                        foreach (var c in a.Addresses) w.WriteStringValue(Json.AddressText(net, c));
-                        w.WriteEndArray();
-                        w.WriteEndObject();
-                    }
-                    w.WriteEndArray();
-                    w.WriteEndObject();
-                });
+                Json.Write(output, ToDocument.NetworkDetails(net, users), Json.Types.NetworkDetailsDocument);
                 return HostnetCli.Success;
             }
             output.WriteLine($"name:     {net.Name}");
@@ -144,17 +111,7 @@ internal static class NetworkCommands
         {
             var ctx = CliContext.From(parse, output);
             var netName = parse.GetValue(name)!;
-            // Removing a bridged network may give its uplink back: planned after the commit, under the lock.
-            using var kernel = ctx.TakeKernelLock();
-            var removed = ctx.Write(tx =>
-            {
-                var state = tx.Load();
-                var network = state.GetNetwork(netName);
-                state.RemoveNetwork(netName);
-                tx.RemoveNetwork(netName);
-                return network;
-            });
-            EngineCommands.ConvergeAfterNetworkRemoved(ctx, removed);
+            ctx.Agent.Networks.Remove(netName);
             output.WriteLine($"removed network {netName}");
             return HostnetCli.Success;
         });

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hostnet.Agent.Contracts;
 using Hostnet.Cli.Output;
 using Hostnet.Model;
 
@@ -35,15 +36,9 @@ internal static class QemuCommands
             if ((onlyArgs ? 1 : 0) + (asLibvirt ? 1 : 0) + (ctx.Json ? 1 : 0) > 1)
                 throw new ValidationException("--args-only, --libvirt and --json each print a different form: give one of them");
 
-            var state = ctx.Load();
-            var vm = state.GetVm(parse.GetValue(name)!);
-            if (vm.Guest.Kind != GuestKind.Tap)
-                throw new ValidationException($"VM {vm.Name} is a {vm.Guest} guest, not a QEMU guest: its adapters are veth pairs that Hostnet configures itself");
-            if (vm.Adapters.Count == 0)
-                throw new ValidationException($"VM {vm.Name} has no adapters: add one with 'hostnet adapter add {vm.Name} --network NET'");
-            var guest = Qemu.GuestSettings(vm, state);
+            var (vm, state, guest) = ctx.Agent.Vms.Qemu(parse.GetValue(name)!);
 
-            if (ctx.Json) WriteJson(output, vm, state, guest);
+            if (ctx.Json) Json.Write(output, ToDocument.Qemu(vm, guest), Json.Types.QemuDocument);
             else if (asLibvirt) output.Write(Qemu.LibvirtInterfaces(vm));
             else
             {
@@ -71,38 +66,4 @@ internal static class QemuCommands
             foreach (var line in g.IpCommands()) output.WriteLine("  " + line);
         }
     }
-
-    private static void WriteJson(TextWriter output, Vm vm, DesiredState state, IReadOnlyList<GuestAdapterSettings> guest) =>
-        Json.Write(output, w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("vm", vm.Name);
-            w.WriteBoolean("running", vm.Running);
-            w.WriteStartArray("qemuArgs");
-            foreach (var arg in Qemu.NetdevArguments(vm)) w.WriteStringValue(arg);
-            w.WriteEndArray();
-            w.WriteStartArray("adapters");
-            foreach (var g in guest)
-            {
-                w.WriteStartObject();
-                w.WriteString("name", g.Adapter.Name);
-                w.WriteString("network", g.Adapter.Network);
-                w.WriteString("mode", Network.ModeName(g.Mode));
-                w.WriteString("hostInterface", vm.HostInterface(g.Adapter.Index));
-                w.WriteString("guestInterface", g.Interface);
-                w.WriteString("mac", g.Adapter.Mac.ToString());
-                w.WriteStartArray("addresses");
-                foreach (var c in g.Addresses) w.WriteStringValue(c.ToString());
-                w.WriteEndArray();
-                if (g.Gateway is { } gw) w.WriteString("gateway", gw.ToString());
-                else w.WriteNull("gateway");
-                w.WriteBoolean("onLinkGateway", g.OnLinkGateway);
-                w.WriteStartArray("ipCommands");
-                foreach (var line in g.IpCommands()) w.WriteStringValue(line);
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        });
 }

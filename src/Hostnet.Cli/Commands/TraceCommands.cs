@@ -1,11 +1,10 @@
 using System.CommandLine;
-using Hostnet.Cli.Output;
 using System.Globalization;
 using System.Text;
-using Hostnet.Engine;
+using Hostnet.Agent.Contracts;
+using Hostnet.Cli.Output;
 using Hostnet.Engine.Trace;
 using Hostnet.Model;
-using Hostnet.Netlink;
 
 namespace Hostnet.Cli.Commands;
 
@@ -40,17 +39,7 @@ internal static class TraceCommands
             var text = parse.GetValue(destination)!;
             if (!Ipv4Address.TryParse(text, out var dest))
                 throw new ValidationException($"'{text}' is not an IPv4 address: trace takes one, e.g. 192.168.200.201");
-            var vmName = parse.GetValue(fromVm);
-            var state = ctx.Load();
-            if (vmName is not null) state.GetVm(vmName);
-
-            PathTrace trace;
-            using (var ns = OpenServer(ctx.Netns))
-            using (var socket = RtnlSocket.Open(ns))
-            {
-                var tracer = new PathTracer(ns, socket, state);
-                trace = vmName is null ? tracer.FromLan(dest) : tracer.FromVm(vmName, dest);
-            }
+            var trace = ctx.Agent.Kernel.Trace(dest, parse.GetValue(fromVm));
 
             var fix = FixRenderer(parse, ctx);
             if (ctx.Json) WriteJson(ctx.Out, trace, fix);
@@ -59,11 +48,6 @@ internal static class TraceCommands
         });
         return command;
     }
-
-    private static NetNamespace OpenServer(string? netns) =>
-        netns is null ? NetNamespace.Current()
-        : NetNamespace.Exists(netns) ? NetNamespace.Open(netns)
-        : throw new EngineException($"network namespace {netns} does not exist (--netns names one under /run/netns)");
 
     /// <summary>
     /// A fix is shown for the server this trace looked at, so that it can be pasted as it is:
@@ -109,18 +93,7 @@ internal static class TraceCommands
         return sb.ToString();
     }
 
-    private static void WriteJson(TextWriter output, PathTrace trace, Func<string, string> fix) => Json.Write(output, w =>
-    {
-        w.WriteStartArray();
-        foreach (var s in trace.Steps)
-        {
-            w.WriteStartObject();
-            w.WriteString("step", s.Step);
-            w.WriteBoolean("ok", s.Ok);
-            w.WriteString("detail", s.Detail);
-            if (s.Fix is { } f) w.WriteString("fix", fix(f));
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-    }, readableText: true);
+    private static void WriteJson(TextWriter output, PathTrace trace, Func<string, string> fix) =>
+        Json.Write(output, trace.Steps.Select(s => new TraceStepDocument(s.Step, s.Ok, s.Detail, s.Fix is { } f ? fix(f) : null)).ToList(),
+            HostnetJsonContext.Readable.IReadOnlyListTraceStepDocument);
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hostnet.Agent.Contracts;
 using Hostnet.Cli.Output;
 using Hostnet.Model;
 
@@ -33,18 +34,7 @@ internal static class VmCommands
         command.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
-            var vmName = parse.GetValue(name)!;
-            StateRules.CheckVmName(vmName);
-            var given = parse.GetValue(uuid) is { } u ? StateRules.ParseUuid(u) : (Guid?)null;
-            var g = StateRules.ParseGuest(parse.GetValue(guest), vmName);
-            var vm = ctx.Write(tx =>
-            {
-                var state = tx.Load();
-                var vm = new Vm(vmName, given ?? state.NewVmUuid(), g, false, []);
-                state.AddVm(vm);
-                tx.AddVm(vm);
-                return vm;
-            });
+            var vm = ctx.Agent.Vms.Add(parse.GetValue(name)!, parse.GetValue(uuid), parse.GetValue(guest));
             output.WriteLine($"added VM {vm.Name} (uuid {vm.Uuid:D}, guest {vm.Guest}, host interfaces {vm.HostInterface(0)[..^1]}N)");
             return HostnetCli.Success;
         });
@@ -57,25 +47,21 @@ internal static class VmCommands
         command.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
-            var (state, pending) = ctx.LoadWithPending();
+            var vms = ctx.Agent.Vms.List();
             if (ctx.Json)
             {
-                Json.Write(output, w =>
-                {
-                    w.WriteStartArray();
-                    foreach (var vm in state.Vms) Json.Vm(w, vm, state, details: false, pendingApply: pending.Contains(vm.Name));
-                    w.WriteEndArray();
-                });
+                Json.Write(output, vms.Select(v => ToDocument.Vm(v.Vm, v.State, details: false, pendingApply: v.PendingApply)).ToList(),
+                    Json.Types.IReadOnlyListVmDocument);
                 return HostnetCli.Success;
             }
             var table = new Table("NAME", "UUID", "GUEST", "STATE", "ADAPTERS");
-            foreach (var vm in state.Vms)
+            foreach (var (vm, _, pending) in vms)
             {
                 var adapters = vm.Adapters.Count == 0 ? "-" : string.Join(" ", vm.Adapters.Select(a => $"{a.Name}={a.Network}"));
-                table.Add(vm.Name, vm.Uuid.ToString("D"), vm.Guest.ToString(), StateText(vm) + (pending.Contains(vm.Name) ? "*" : ""), adapters);
+                table.Add(vm.Name, vm.Uuid.ToString("D"), vm.Guest.ToString(), StateText(vm) + (pending ? "*" : ""), adapters);
             }
             table.WriteTo(output);
-            if (state.Vms.Any(vm => pending.Contains(vm.Name))) output.WriteLine("* " + PendingNote);
+            if (vms.Any(v => v.PendingApply)) output.WriteLine("* " + PendingNote);
             return HostnetCli.Success;
         });
         return command;
@@ -88,12 +74,10 @@ internal static class VmCommands
         command.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
-            var (state, pending) = ctx.LoadWithPending();
-            var vm = state.GetVm(parse.GetValue(name)!);
-            var isPending = pending.Contains(vm.Name);
+            var (vm, state, isPending) = ctx.Agent.Vms.Show(parse.GetValue(name)!);
             if (ctx.Json)
             {
-                Json.Write(output, w => Json.Vm(w, vm, state, details: true, pendingApply: isPending));
+                Json.Write(output, ToDocument.Vm(vm, state, details: true, pendingApply: isPending), Json.Types.VmDocument);
                 return HostnetCli.Success;
             }
             output.WriteLine($"name:   {vm.Name}");
@@ -131,16 +115,7 @@ internal static class VmCommands
         {
             var ctx = CliContext.From(parse, output);
             var vmName = parse.GetValue(name)!;
-            using var kernel = ctx.TakeKernelLock();
-            ctx.Write(tx =>
-            {
-                var state = tx.Load();
-                var before = state.GetVm(vmName);
-                var after = state.RemoveVm(vmName);
-                tx.RemoveVm(vmName);
-                RunningVms.Changed(ctx, tx, before, null, after);
-                return 0;
-            });
+            ctx.Agent.Vms.Remove(vmName);
             output.WriteLine($"removed VM {vmName}");
             return HostnetCli.Success;
         });

@@ -2,10 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using Hostnet.Engine;
-using Hostnet.Engine.Observe;
+using Hostnet.Agent.Demo;
 using Hostnet.Model;
-using Hostnet.Store;
 
 namespace Hostnet.Cli.Demo;
 
@@ -128,35 +126,22 @@ internal static class DemoCommand
         interrupt.Check();
 
         var state = DemoLab.Desired();
-        Directory.CreateDirectory(DemoLab.StateDir);
-        using (var store = StateStore.Open(DemoLab.StateDir))
-        {
-            store.Write(tx =>
-            {
-                foreach (var n in state.Networks) tx.AddNetwork(n);
-                foreach (var vm in state.Vms) tx.AddVm(vm);
-            });
-            output.WriteLine(
-                $"Hostnet (state in {DemoLab.StateDir}): network {DemoLab.RoutedNetwork} host-routed and network {DemoLab.BridgedNetwork} bridged on {DemoLab.Bridge}, both on the server's {DemoLab.Uplink}");
-            interrupt.Check();
+        DemoLab.Save(state);
+        output.WriteLine(
+            $"Hostnet (state in {DemoLab.StateDir}): network {DemoLab.RoutedNetwork} host-routed and network {DemoLab.BridgedNetwork} bridged on {DemoLab.Bridge}, both on the server's {DemoLab.Uplink}");
+        interrupt.Check();
 
-            // As an admin would: `vm start vm3`, then `vm start vm1 vm2`. The bridged VM first makes
-            // br1 and moves the server's address onto it; the routed VMs are then published on br1.
-            // (In one apply the engine's ARP probe for the routed addresses would run on br1 before
-            // the apply has made it, and fail with ENODEV.)
-            foreach (var group in DemoLab.Vms.GroupBy(v => v.Mode).OrderBy(g => g.Key == NetworkMode.Bridged ? 0 : 1))
-            {
-                step.Restart();
-                store.Write(tx =>
-                {
-                    foreach (var vm in group) tx.SetRunning(vm.Name, true);
-                });
-                using var engine = new HostEngine(DemoLab.ServerNs, new StoreLedger(store));
-                var plan = engine.Apply(engine.Prepare(store.Load()), new ApplyOptions());
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  started {string.Join(", ", group.Select(v => $"{v.Title} {v.Address}"))} ({Network.ModeName(group.Key)}): {plan.Steps.Count} kernel changes  ({step.Elapsed.TotalMilliseconds:0} ms)"));
-                interrupt.Check();
-            }
+        // As an admin would: `vm start vm3`, then `vm start vm1 vm2`. The bridged VM first makes
+        // br1 and moves the server's address onto it; the routed VMs are then published on br1.
+        // (In one apply the engine's ARP probe for the routed addresses would run on br1 before
+        // the apply has made it, and fail with ENODEV.)
+        foreach (var group in DemoLab.Vms.GroupBy(v => v.Mode).OrderBy(g => g.Key == NetworkMode.Bridged ? 0 : 1))
+        {
+            step.Restart();
+            var changes = DemoLab.Start(group);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  started {string.Join(", ", group.Select(v => $"{v.Title} {v.Address}"))} ({Network.ModeName(group.Key)}): {changes} kernel changes  ({step.Elapsed.TotalMilliseconds:0} ms)"));
+            interrupt.Check();
         }
 
         // The pings come first: they fill computer X's ARP cache that is shown below.

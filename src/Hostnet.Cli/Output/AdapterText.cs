@@ -1,3 +1,4 @@
+using Hostnet.Agent.Contracts;
 using Hostnet.Model;
 
 namespace Hostnet.Cli.Output;
@@ -6,7 +7,7 @@ namespace Hostnet.Cli.Output;
 internal static class AdapterText
 {
     public static string Addresses(Network? network, Adapter a) =>
-        a.Addresses.Count == 0 ? "-" : string.Join(", ", a.Addresses.Select(c => Json.AddressText(network, c)));
+        a.Addresses.Count == 0 ? "-" : string.Join(", ", a.Addresses.Select(c => ToDocument.AddressText(network, c)));
 
     /// <summary><c>net0: network Routed, vme7b9a73a1.0 - eth0, mac 02:…, 192.168.200.201</c>.</summary>
     public static string Describe(Vm vm, Adapter a, Network? network)

@@ -1,12 +1,15 @@
 using System.Collections.Immutable;
 using System.Net;
+using Hostnet.Engine;
+using Hostnet.Engine.Observe;
 using Hostnet.Model;
 using Hostnet.Netlink;
+using Hostnet.Store;
 
-namespace Hostnet.Cli.Demo;
+namespace Hostnet.Agent.Demo;
 
 /// <summary>One VM of the demo: the seed's name for it, its Hostnet name, UUID, guest namespace and address.</summary>
-internal sealed record DemoVm(string Title, string Name, Guid Uuid, string Netns, string Address, NetworkMode Mode);
+public sealed record DemoVm(string Title, string Name, Guid Uuid, string Netns, string Address, NetworkMode Mode);
 
 /// <summary>
 /// The seed's world in network namespaces of the demo's own, all named
@@ -16,7 +19,7 @@ internal sealed record DemoVm(string Title, string Name, Guid Uuid, string Netns
 /// Nothing is created in the namespace the demo runs in: every veth is created
 /// inside the LAN namespace with its peer directly in the other one.
 /// </summary>
-internal static class DemoLab
+public static class DemoLab
 {
     /// <summary>Every namespace of the demo begins with this; <see cref="RemoveAll"/> finds them by it.</summary>
     public const string Prefix = "hostnet-demo-";
@@ -161,5 +164,30 @@ internal static class DemoLab
             state = state.AddAdapter(vm.Name, state.NewAdapter(vm.Name, network, [ip], gateway, mac: null));
         }
         return state;
+    }
+
+    /// <summary>Writes the demo's desired state (<see cref="Desired"/>) into its own state directory.</summary>
+    public static void Save(DesiredState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        Directory.CreateDirectory(StateDir);
+        using var store = StateStore.Open(StateDir);
+        store.Write(tx =>
+        {
+            foreach (var n in state.Networks) tx.AddNetwork(n);
+            foreach (var vm in state.Vms) tx.AddVm(vm);
+        });
+    }
+
+    /// <summary>Starts <paramref name="vms"/> and makes the kernel follow, in one apply; returns the kernel changes it made.</summary>
+    public static int Start(IEnumerable<DemoVm> vms)
+    {
+        using var store = StateStore.Open(StateDir);
+        store.Write(tx =>
+        {
+            foreach (var vm in vms) tx.SetRunning(vm.Name, true);
+        });
+        using var engine = new HostEngine(ServerNs, new StoreLedger(store));
+        return engine.Apply(engine.Prepare(store.Load()), new ApplyOptions()).Steps.Count;
     }
 }

@@ -1,41 +1,37 @@
 using Hostnet.Engine;
 using Hostnet.Model;
-using Hostnet.Store;
 
-namespace Hostnet.Cli.Commands;
+namespace Hostnet.Agent;
 
 /// <summary>
 /// Where a change to a VM meets the kernel: <c>vm start|stop|rm</c> and <c>adapter add|set|rm</c> call
-/// <see cref="Changed"/> inside their transaction, after the rows are written and before the commit.
+/// <see cref="Changed"/> inside their unit of work, after the rows are written and before the commit.
 /// It plans against the live kernel and probes the LAN there — a refusal rolls the transaction back and
 /// leaves the kernel untouched — and applies that plan once the change is committed. The VM is marked
-/// pending in the same transaction and unmarked once the kernel has followed: a command that dies or fails
+/// pending in the same transaction and unmarked once the kernel has followed: a use case that dies or fails
 /// in between leaves a state that says so (<c>vm list</c>), and the next apply finishes it.
 /// </summary>
 internal static class RunningVms
 {
-    /// <param name="ctx">The command's context (state directory, <c>--netns</c>).</param>
-    /// <param name="tx">The open transaction the change is written in.</param>
+    /// <param name="agent">The server's agent (state directory, namespace).</param>
+    /// <param name="work">The open unit of work the change is written in.</param>
     /// <param name="before">The VM before the change (null: it is new).</param>
     /// <param name="after">The VM after the change (null: it was removed).</param>
     /// <param name="state">The whole desired state after the change.</param>
     /// <param name="probe">Probe the LAN for addresses about to be published (<c>--no-probe</c> turns it off).</param>
-    public static void Changed(CliContext ctx, StateTransaction tx, Vm? before, Vm? after, DesiredState state, bool probe = true)
+    public static void Changed(HostAgent agent, UnitOfWork work, Vm? before, Vm? after, DesiredState state, bool probe = true)
     {
-        ArgumentNullException.ThrowIfNull(ctx);
-        ArgumentNullException.ThrowIfNull(tx);
-        ArgumentNullException.ThrowIfNull(state);
         var removedNetns = after is null && before?.Guest is { Kind: GuestKind.Netns, NetnsName: { } ns } ? ns : null;
         if (before?.Running != true && after?.Running != true)
         {
-            if (removedNetns is not null) ctx.OnCommitted(() => EngineCommands.RemoveCreatedNamespace(ctx, removedNetns));
+            if (removedNetns is not null) work.OnCommitted(() => agent.Kernel.RemoveCreatedNamespace(removedNetns));
             return;
         }
 
-        var pending = after is null ? null : new Dictionary<string, long>(StringComparer.Ordinal) { [after.Name] = tx.MarkPending(after.Name) };
+        var pending = after is null ? null : new Dictionary<string, long>(StringComparer.Ordinal) { [after.Name] = work.Tx.MarkPending(after.Name) };
 
         // Planned and probed now, inside the transaction: a refusal rolls the change back and the kernel is untouched.
-        var engine = EngineCommands.OpenEngine(ctx);
+        var engine = agent.OpenEngine();
         PreparedApply prepared;
         try
         {
@@ -55,26 +51,24 @@ internal static class RunningVms
         // Another VM left out (its namespace is a stale file) does not make this change fail: said, not fatal.
         var others = prepared.LeftOutVms.Where(v => v.Key != name).Select(v => v.Value).ToList();
         if (others.Count > 0) prepared = prepared with { Problems = prepared.Problems.Except(others).ToList() };
-        ctx.OnCommitted(() =>
+        work.OnCommitted(() =>
         {
-            foreach (var line in others) Console.Error.WriteLine("hostnet: warning: " + line);
+            foreach (var line in others) agent.Warn(line);
             try
             {
                 using (engine)
                 {
                     engine.Apply(prepared, new ApplyOptions { Probe = false });
                 }
-                if (removedNetns is not null) EngineCommands.RemoveCreatedNamespace(ctx, removedNetns);
+                if (removedNetns is not null) agent.Kernel.RemoveCreatedNamespace(removedNetns);
             }
             catch (Exception e) when (e is EngineException or Netlink.NetlinkException or InvalidOperationException)
             {
-                var saved = after is null ? $"VM {name} is removed from the state; `hostnet apply` removes what is left of it"
-                    : $"VM {name} is saved {(after.Running ? "running" : "stopped")}, pending apply; `hostnet apply` finishes it";
-                throw new EngineException($"{e.Message.ReplaceLineEndings(" ").TrimEnd('.')} ({saved})", e);
+                throw new KernelNotFollowedException(name, after is null ? SavedAs.Removed : after.Running ? SavedAs.Running : SavedAs.Stopped, e);
             }
             if (pending is not null)
             {
-                using var store = ctx.OpenStore();
+                using var store = agent.OpenStore();
                 store.Write(t => t.ClearPending(pending));
             }
         });

@@ -1,4 +1,4 @@
-namespace Hostnet.Cli.Commands;
+namespace Hostnet.Agent;
 
 /// <summary>
 /// How long a long-running loop waits before it tries again after a failure: <see cref="First"/>,
@@ -6,7 +6,7 @@ namespace Hostnet.Cli.Commands;
 /// something has gone well. A fault that stays (a database locked for an hour) costs one try, and one
 /// line, every few seconds; a fault that passes is retried within a tenth of a second.
 /// </summary>
-internal sealed class RetryBackoff
+public sealed class RetryBackoff
 {
     public static readonly TimeSpan First = TimeSpan.FromMilliseconds(100);
     public static readonly TimeSpan Cap = TimeSpan.FromSeconds(5);

@@ -5,17 +5,17 @@ using Hostnet.Engine;
 using Hostnet.Model;
 using Hostnet.Netlink;
 
-namespace Hostnet.Cli.Demo;
+namespace Hostnet.Agent.Demo;
 
 /// <summary>One ICMP echo of the demo and its round trip, or null when nothing answered.</summary>
-internal sealed record DemoPing(string From, string FromNs, string To, string Address, TimeSpan? Time);
+public sealed record DemoPing(string From, string FromNs, string To, string Address, TimeSpan? Time);
 
 /// <summary>
 /// What the demo prints, every fact read from the live kernel of the lab's
 /// namespaces: the seed's two figures with the real interface names and MACs,
 /// the pings, the server's <c>arp -n</c>, computer X's ARP cache and the routes.
 /// </summary>
-internal static class DemoReport
+public static class DemoReport
 {
     public static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(1);
 

@@ -3,10 +3,10 @@ using System.Net.NetworkInformation;
 using System.Text;
 using Hostnet.Netlink;
 
-namespace Hostnet.Cli.Demo;
+namespace Hostnet.Agent.Demo;
 
 /// <summary>One namespace of the lab as the kernel reports it now: links, IPv4 addresses, main-table routes, neighbours.</summary>
-internal sealed class LiveNamespace
+public sealed class LiveNamespace
 {
     private LiveNamespace(string name, IReadOnlyList<Link> links, IReadOnlyList<AddressEntry> addresses,
         IReadOnlyList<RouteEntry> routes, IReadOnlyList<NeighborEntry> neighbors, IReadOnlyList<ProxyNeighborEntry> proxies)

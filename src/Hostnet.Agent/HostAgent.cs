@@ -1,0 +1,144 @@
+using Hostnet.Engine;
+using Hostnet.Engine.Observe;
+using Hostnet.Model;
+using Hostnet.Store;
+
+namespace Hostnet.Agent;
+
+/// <summary>
+/// The application layer of one server: its use cases, one service per resource, for every front end
+/// (the CLI now, a daemon later). A use case is one unit of work: validate, persist, follow the kernel.
+/// The server is this host or a named network namespace (a lab server); its state lives in
+/// <see cref="StateDir"/>.
+/// </summary>
+public sealed class HostAgent
+{
+    /// <summary>Where the state lives when nothing says otherwise.</summary>
+    public const string DefaultStateDir = StateStore.DefaultStateDir;
+
+    /// <summary>The environment variable that names the state directory.</summary>
+    public const string StateDirVariable = StateStore.StateDirVariable;
+
+    /// <param name="stateDir">The state directory of this server.</param>
+    /// <param name="netns">The network namespace that is the server, or null for this host.</param>
+    /// <param name="warn">Where the lines go that say something went less than well without failing (a VM left out of an apply).</param>
+    public HostAgent(string stateDir, string? netns, Action<string>? warn = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(stateDir);
+        StateDir = stateDir;
+        Netns = netns;
+        Warn = warn ?? (_ => { });
+        Networks = new NetworkService(this);
+        Vms = new VmService(this);
+        Adapters = new AdapterService(this);
+        Kernel = new KernelService(this);
+        StateFile = new StateFileService(this);
+    }
+
+    /// <summary>
+    /// The agent of the server that <paramref name="netns"/> names (checked), with its state where
+    /// <paramref name="stateDirOption"/> says, else <see cref="StateDirVariable"/>, else the default for that server.
+    /// </summary>
+    public static HostAgent For(string? stateDirOption, string? netns, Action<string>? warn = null)
+    {
+        if (netns is not null) StateRules.CheckNetnsName(netns);
+        return new HostAgent(StateStore.ResolveStateDir(stateDirOption, netns), netns, warn);
+    }
+
+    public string StateDir { get; }
+
+    /// <summary>The network namespace that is the server, or null for this host.</summary>
+    public string? Netns { get; }
+
+    internal Action<string> Warn { get; }
+
+    public NetworkService Networks { get; }
+
+    public VmService Vms { get; }
+
+    public AdapterService Adapters { get; }
+
+    /// <summary>Apply, plan, and what the live kernel shows (arp, routes, trace).</summary>
+    public KernelService Kernel { get; }
+
+    /// <summary>Export and import.</summary>
+    public StateFileService StateFile { get; }
+
+    /// <summary>The watch loop: keeps the kernel true to the state until stopped.</summary>
+    public Watcher Watch(TimeSpan every) => new(this, every);
+
+    /// <summary>The state as it is now, for a use case that only reads: empty when there is no state database yet.</summary>
+    internal DesiredState Load()
+    {
+        using var store = StateStore.OpenIfExists(StateDir);
+        return store?.Load() ?? DesiredState.Empty;
+    }
+
+    /// <summary>As <see cref="Load"/>, with the VMs whose last change the kernel has not followed yet.</summary>
+    internal (DesiredState State, IReadOnlySet<string> Pending) LoadWithPending()
+    {
+        using var store = StateStore.OpenIfExists(StateDir);
+        if (store is null) return (DesiredState.Empty, new HashSet<string>());
+        return store.Read(tx => (tx.Load(), (IReadOnlySet<string>)tx.PendingVms().Keys.ToHashSet(StringComparer.Ordinal)));
+    }
+
+    /// <summary>The state database for a use case that writes it (created when there is none yet).</summary>
+    internal StateStore OpenStore() => StateStore.Open(StateDir);
+
+    /// <summary>
+    /// One change: <paramref name="change"/> runs in one transaction, all kept or, if it throws, none; what it
+    /// registers with <see cref="UnitOfWork.OnCommitted"/> runs once the transaction has committed.
+    /// </summary>
+    internal T Write<T>(Func<UnitOfWork, T> change)
+    {
+        var work = new UnitOfWork();
+        T result;
+        using (var store = OpenStore())
+            result = store.Write(tx => change(work.In(tx)));
+        foreach (var action in work.Committed) action();
+        return result;
+    }
+
+    /// <summary>
+    /// This server's <see cref="KernelLock"/>, for a use case that may program the kernel: taken before its
+    /// database transaction and held (<c>using</c>) until its apply is done.
+    /// </summary>
+    internal IDisposable TakeKernelLock() => KernelLock.Take(StateDir);
+
+    /// <summary>An engine for the server, with the ledger on its own connection to the state database.</summary>
+    internal HostEngine OpenEngine() => OpenEngine(new StoreLedger(OpenStore(), ownsStore: true));
+
+    internal HostEngine OpenEngine(StateStore store) => OpenEngine(new StoreLedger(store));
+
+    /// <summary>An engine for a use case that changes the kernel.</summary>
+    private HostEngine OpenEngine(ILedger ledger)
+    {
+        // A lab server (--netns) does not own this host's /etc: only the real server names the protocol there,
+        // and only a use case that makes routes: one that reads writes nothing anywhere.
+        if (Netns is null) RouteProtocolName.EnsureNamed();
+        return new HostEngine(Netns, ledger);
+    }
+
+    /// <summary>An engine for a use case that only reads the kernel (plan, arp, route).</summary>
+    internal HostEngine OpenReader(ILedger ledger) => new(Netns, ledger);
+}
+
+/// <summary>One change to the state: its transaction, and what follows once it is committed.</summary>
+internal sealed class UnitOfWork
+{
+    private readonly List<Action> _committed = [];
+    private StateTransaction? _tx;
+
+    public StateTransaction Tx => _tx ?? throw new InvalidOperationException("the unit of work has no transaction");
+
+    internal IReadOnlyList<Action> Committed => _committed;
+
+    internal UnitOfWork In(StateTransaction tx)
+    {
+        _tx = tx;
+        return this;
+    }
+
+    /// <summary>Runs <paramref name="action"/> once the change has committed: the kernel follows the state only after the state is durable.</summary>
+    public void OnCommitted(Action action) => _committed.Add(action);
+}

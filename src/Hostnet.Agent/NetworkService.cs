@@ -1,0 +1,54 @@
+using Hostnet.Model;
+
+namespace Hostnet.Agent;
+
+/// <summary>The networks the VMs are connected to: add, list, show, remove.</summary>
+public sealed class NetworkService
+{
+    private readonly HostAgent _agent;
+
+    internal NetworkService(HostAgent agent) => _agent = agent;
+
+    /// <summary>Adds a network; a host-routed one without a gateway gets the default gateway.</summary>
+    public Network Add(string name, NetworkMode mode, string uplink, string? bridge, string? gateway)
+    {
+        var gw = gateway is { } g ? StateRules.ParseAddress(g) : (Ipv4Address?)null;
+        var net = mode == NetworkMode.Bridged
+            ? new Network(name, NetworkMode.Bridged, uplink, bridge, gw)
+            : new Network(name, NetworkMode.HostRouted, uplink, bridge, gw ?? Ipv4Address.DefaultRoutedGateway);
+        _agent.Write(work =>
+        {
+            work.Tx.Load().AddNetwork(net);
+            work.Tx.AddNetwork(net);
+            return 0;
+        });
+        return net;
+    }
+
+    public IReadOnlyList<Network> List() => _agent.Load().Networks;
+
+    /// <summary>A network and the adapters on it.</summary>
+    public (Network Network, IReadOnlyList<(Vm Vm, Adapter Adapter)> Adapters) Show(string name)
+    {
+        var state = _agent.Load();
+        var net = state.GetNetwork(name);
+        return (net, state.AdaptersOn(net.Name).ToList());
+    }
+
+    /// <summary>Removes a network no adapter uses; a bridged one gives its uplink back when Hostnet had made it a port.</summary>
+    public Network Remove(string name)
+    {
+        // Removing a bridged network may give its uplink back: planned after the commit, under the lock.
+        using var kernel = _agent.TakeKernelLock();
+        var removed = _agent.Write(work =>
+        {
+            var state = work.Tx.Load();
+            var network = state.GetNetwork(name);
+            state.RemoveNetwork(name);
+            work.Tx.RemoveNetwork(name);
+            return network;
+        });
+        _agent.Kernel.ConvergeAfterNetworkRemoved(removed);
+        return removed;
+    }
+}

@@ -1,0 +1,44 @@
+using Hostnet.Agent;
+
+namespace Hostnet.Cli.Output;
+
+/// <summary>
+/// The words a person reads for the application layer's errors: each code with its arguments becomes the
+/// CLI's one line, with the command or option that mends it. Any other exception says its own message.
+/// </summary>
+internal static class ErrorText
+{
+    public static string Of(Exception e) => e is AgentException a ? Render(a) : e.Message;
+
+    private static string Render(AgentException e) => e.Code switch
+    {
+        ErrorCodes.NetnsNotFound => $"network namespace {e["netns"]} does not exist (--netns names one under /run/netns)",
+        ErrorCodes.KernelNotFollowed when e is KernelNotFollowedException k =>
+            $"{Of(k.InnerException!).ReplaceLineEndings(" ").TrimEnd('.')} ({Saved(k)})",
+        ErrorCodes.ResyncIntervalTooShort => $"--resync-seconds must be at least {e["minimumSeconds"]}",
+        ErrorCodes.NotATapGuest =>
+            $"VM {e["vm"]} is a {e["guest"]} guest, not a QEMU guest: its adapters are veth pairs that Hostnet configures itself",
+        ErrorCodes.NoAdapters => $"VM {e["vm"]} has no adapters: add one with 'hostnet adapter add {e["vm"]} --network NET'",
+        ErrorCodes.ImportTooLarge => $"{Reading(e["source"])} is larger than {e["limitMiB"]} MiB: import reads at most that much",
+        ErrorCodes.ImportUnreadable => $"cannot read {Reading(e["source"])}: {e["reason"]}",
+        ErrorCodes.ImportNotJson => $"{e["source"]} is not valid JSON: {e["reason"]}",
+        ErrorCodes.ImportNotAState => $"{e["source"]} is not a Hostnet state: give an object {{\"networks\": [...], \"vms\": [...]}}",
+        ErrorCodes.ImportEntryRefused => $"{e["where"]}: {Of(e.InnerException!)}",
+        ErrorCodes.ImportNotAnObject => $"{e["where"]}: is not an object",
+        ErrorCodes.ImportFieldMissing => $"{e["where"]}: \"{e["field"]}\" is missing",
+        ErrorCodes.ImportFieldNotString => $"{e["where"]}: \"{e["field"]}\" is not a string",
+        ErrorCodes.ImportFieldNotList => $"{e["where"]}: \"{e["field"]}\" is not a list",
+        ErrorCodes.ImportRunningNotBoolean => $"{e["where"]}: \"running\" is not true or false",
+        ErrorCodes.ImportIndexNotWholeNumber => $"{e["where"]}: \"index\" is not a whole number: give 0, 1, ...",
+        ErrorCodes.ImportIpsNotStrings => $"{e["where"]}: \"ips\" holds something other than strings",
+        ErrorCodes.ImportUnknownMode => $"{e["where"]}: '{e["mode"]}' is not a mode: give bridged or host-routed",
+        _ => e.Message,
+    };
+
+    /// <summary>The file an import reads, as a person calls it: <c>-</c> is standard input.</summary>
+    private static string Reading(string source) => source == "-" ? "standard input" : source;
+
+    private static string Saved(KernelNotFollowedException k) => k.Saved == SavedAs.Removed
+        ? $"VM {k.Vm} is removed from the state; `hostnet apply` removes what is left of it"
+        : $"VM {k.Vm} is saved {(k.Saved == SavedAs.Running ? "running" : "stopped")}, pending apply; `hostnet apply` finishes it";
+}
