@@ -193,8 +193,9 @@ public sealed class HostEngine : IDisposable
         {
             // An address that answers is not stolen: what would make it appear on the LAN (or route it
             // away from the server's own traffic) is left out, and the rest is applied.
-            bool Waits(PlanStep s) => LanClaims.WaitsFor(s, claims) is not null;
-            bool HeldBack(PlanStep s, HashSet<Ipv4Address> taken) => LanClaims.WaitsFor(s, claims) is { } a && a.Any(taken.Contains);
+            var index = new ClaimIndex(claims);
+            bool Waits(PlanStep s) => index.WaitsFor(s) is not null;
+            bool HeldBack(PlanStep s, HashSet<Ipv4Address> taken) => index.WaitsFor(s) is { } a && a.Any(taken.Contains);
             List<(Ipv4Address Address, string Message)> conflicts;
             if (plan.Steps.Any(s => s.Object is UplinkPort))
             {

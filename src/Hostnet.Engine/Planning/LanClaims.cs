@@ -87,19 +87,51 @@ public static class LanClaims
     /// answers is not stolen from the server's own traffic either); for a guest's address also the
     /// guest's routes on that interface (its default gateway is reachable only through it).
     /// </summary>
-    public static IReadOnlyList<Ipv4Address>? WaitsFor(PlanStep step, IReadOnlyList<LanClaim> claims)
+    public static IReadOnlyList<Ipv4Address>? WaitsFor(PlanStep step, IReadOnlyList<LanClaim> claims) =>
+        new ClaimIndex(claims).WaitsFor(step);
+}
+
+/// <summary>
+/// The claims of a plan looked up by what they hang on: the step that waits for a probe is found
+/// in one lookup, not a walk over every claim (a walk per step made a 1,000-VM apply twice as slow).
+/// </summary>
+public sealed class ClaimIndex
+{
+    private readonly Dictionary<Ipv4Address, List<Ipv4Address>> _published = [];
+    private readonly Dictionary<(string Netns, string Dev), List<Ipv4Address>> _guestDevs = [];
+    private readonly Dictionary<KernelObject, List<Ipv4Address>> _holders = [];
+
+    public ClaimIndex(IReadOnlyList<LanClaim> claims)
+    {
+        ArgumentNullException.ThrowIfNull(claims);
+        foreach (var c in claims)
+        {
+            if (c.Holder is ProxyNeighborObject) Add(_published, c.Address, c.Address);
+            if (c.Holder is AddressObject a) Add(_guestDevs, (a.Netns, a.Dev), c.Address);
+            Add(_holders, c.Holder, c.Address);
+        }
+    }
+
+    public int Count => _holders.Count;
+
+    /// <summary>The addresses whose probe <paramref name="step"/> waits for; null when it waits for none.</summary>
+    public IReadOnlyList<Ipv4Address>? WaitsFor(PlanStep step)
     {
         ArgumentNullException.ThrowIfNull(step);
-        ArgumentNullException.ThrowIfNull(claims);
         if (step.Change != Change.Add) return null;
-        List<Ipv4Address> addresses = step.Object switch
+        var found = step.Object switch
         {
-            RouteObject { Netns: KernelObject.Server } r when r.Destination.PrefixLength == 32 =>
-                claims.Where(c => c.Holder is ProxyNeighborObject && c.Address == r.Destination.Address).Select(c => c.Address).ToList(),
-            RouteObject r =>
-                claims.Where(c => c.Holder is AddressObject a && a.Netns == r.Netns && a.Dev == r.Dev).Select(c => c.Address).ToList(),
-            var o => claims.Where(c => c.Holder == o).Select(c => c.Address).ToList(),
+            RouteObject { Netns: KernelObject.Server } r when r.Destination.PrefixLength == 32 => _published.GetValueOrDefault(r.Destination.Address),
+            RouteObject r => _guestDevs.GetValueOrDefault((r.Netns, r.Dev)),
+            var o => _holders.GetValueOrDefault(o),
         };
-        return addresses.Count == 0 ? null : addresses;
+        return found is { Count: > 0 } ? found : null;
+    }
+
+    private static void Add<TKey>(Dictionary<TKey, List<Ipv4Address>> index, TKey key, Ipv4Address address)
+        where TKey : notnull
+    {
+        if (!index.TryGetValue(key, out var list)) index[key] = list = [];
+        list.Add(address);
     }
 }
