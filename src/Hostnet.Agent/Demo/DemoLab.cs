@@ -71,7 +71,8 @@ public static class DemoLab
         {
             try
             {
-                if (!NetNamespace.Exists(name)) continue;
+                // A file a killed `ip netns add` left half-made is no namespace, but it still blocks the name.
+                if (!NetNamespace.Exists(name) && !NetNamespace.IsStale(name)) continue;
                 NetNamespace.Delete(name);
                 removed.Add(name);
             }
