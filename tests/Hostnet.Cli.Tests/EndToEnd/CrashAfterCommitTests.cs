@@ -115,6 +115,10 @@ public class CrashAfterCommitTests
         HostnetCli.Ok(lab, "vm", "start", "vm1");
         // What a kill between creating /run/netns/NAME and mounting the namespace onto it leaves.
         Sh.Ip("netns", "del", lab.Guest("vm1"));
+        // The kernel tears a namespace down in the background: its veth's server end goes a moment later.
+        var gone = System.Diagnostics.Stopwatch.StartNew();
+        while (Sh.Run("ip", ["-n", lab.ServerNs, "link", "show", "vme7b9a73a1.0"]).ExitCode == 0 && gone.Elapsed < TimeSpan.FromSeconds(10))
+            Thread.Sleep(20);
         File.WriteAllBytes("/run/netns/" + lab.Guest("vm1"), []);
 
         var plan = HostnetCli.OnLab(lab, "plan", "--exit-code");
