@@ -7,7 +7,7 @@ public class NetNamespaceTests
     [PrivilegedFact]
     public void Create_makes_a_namespace_ip_netns_sees_and_Delete_removes_it()
     {
-        var name = TestNamespace.UniqueName("create");
+        var name = TestNamespace.ClaimUniqueName("create");
         try
         {
             using (var ns = NetNamespace.Create(name))
@@ -31,7 +31,7 @@ public class NetNamespaceTests
         }
         finally
         {
-            if (File.Exists("/run/netns/" + name)) Sh.Run("ip", ["netns", "del", name]);
+            NamespaceClaims.Release(name);
         }
     }
 
@@ -39,7 +39,7 @@ public class NetNamespaceTests
     public void A_file_left_half_made_is_told_from_a_namespace_refused_by_Open_and_removed_by_Delete()
     {
         // What a kill between creating /run/netns/NAME and bind-mounting the namespace onto it leaves.
-        var name = TestNamespace.UniqueName("stale");
+        var name = TestNamespace.ClaimUniqueName("stale");
         var path = "/run/netns/" + name;
         using var real = new TestNamespace("real");
         try
@@ -65,14 +65,14 @@ public class NetNamespaceTests
         }
         finally
         {
-            if (File.Exists(path)) Sh.Run("ip", ["netns", "del", name]);
+            NamespaceClaims.Release(name);
         }
     }
 
     [PrivilegedFact]
     public void Open_and_Delete_of_a_missing_namespace_say_ENOENT_and_name_it()
     {
-        var name = TestNamespace.UniqueName("missing");
+        var name = TestNamespace.ClaimUniqueName("missing");
         var ex = Assert.Throws<NetlinkException>(() => NetNamespace.Open(name));
         Assert.Equal(Errno.ENOENT, ex.Errno);
         Assert.Equal($"open netns {name} (/run/netns/{name}): No such file or directory (ENOENT)", ex.Message);

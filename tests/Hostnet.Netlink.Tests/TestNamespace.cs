@@ -12,7 +12,7 @@ public sealed class TestNamespace : IDisposable
 {
     public TestNamespace(string tag = "t")
     {
-        Name = UniqueName(tag);
+        Name = ClaimUniqueName(tag);
         Sh.Ip("netns", "add", Name);
         Handle = NetNamespace.Open(Name);
     }
@@ -21,7 +21,13 @@ public sealed class TestNamespace : IDisposable
 
     public NetNamespace Handle { get; }
 
-    public static string UniqueName(string tag) => $"hnt-{tag}-{Guid.NewGuid().ToString("N")[..8]}";
+    /// <summary>A name no other test uses, claimed for this process (<see cref="NamespaceClaims"/>): whatever ends it, the namespace goes.</summary>
+    public static string ClaimUniqueName(string tag)
+    {
+        var name = $"hnt-{tag}-{Guid.NewGuid().ToString("N")[..8]}";
+        NamespaceClaims.Claim(name);
+        return name;
+    }
 
     /// <summary><c>ip -n NAME ARGS</c>, throwing on failure.</summary>
     public string Ip(params string[] args) => Sh.Ip(["-n", Name, .. args]);
@@ -41,7 +47,7 @@ public sealed class TestNamespace : IDisposable
     public void Dispose()
     {
         Handle.Dispose();
-        Sh.Run("ip", ["netns", "del", Name]).EnsureSuccess("ip netns del " + Name);
+        NamespaceClaims.Release(Name);
         if (File.Exists("/run/netns/" + Name)) throw new InvalidOperationException($"namespace {Name} left behind");
     }
 }

@@ -9,7 +9,8 @@ namespace Hostnet.TestKit;
 /// (192.168.200.10/24) on it, and a server namespace whose <c>eth0</c> plugs into
 /// the LAN (192.168.200.1/24). Guests are namespaces named with <see cref="Guest"/>.
 /// Every name carries a random per-lab prefix; <see cref="Dispose"/> removes
-/// every namespace with that prefix, also when the test failed. Nothing is made
+/// every namespace with that prefix, also when the test failed, and a lab whose test
+/// process was killed is removed by the next one (<see cref="NamespaceClaims"/>). Nothing is made
 /// in the machine's own namespace: links are created directly inside the lab's.
 /// </summary>
 public sealed class Lab : IDisposable
@@ -39,6 +40,7 @@ public sealed class Lab : IDisposable
     public static Lab Create(bool serverAddress = true)
     {
         var lab = new Lab("hn" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3)));
+        NamespaceClaims.Claim(lab.Prefix, lab.StateDir);
         try
         {
             lab.Build(serverAddress);
@@ -119,16 +121,6 @@ public sealed class Lab : IDisposable
             .Where(n => n.StartsWith(Prefix + "-", StringComparison.Ordinal))
             .ToList();
 
-    public void Dispose()
-    {
-        foreach (var ns in Leftovers())
-            Sh.Run("ip", ["netns", "del", ns]);
-        try
-        {
-            if (Directory.Exists(StateDir)) Directory.Delete(StateDir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    /// <summary>Removes every namespace with the lab's prefix and its state directory (<see cref="NamespaceClaims"/>).</summary>
+    public void Dispose() => NamespaceClaims.Release(Prefix);
 }

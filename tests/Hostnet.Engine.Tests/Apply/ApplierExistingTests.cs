@@ -27,12 +27,14 @@ public sealed class ApplierExistingTests : IDisposable
 
     public ApplierExistingTests()
     {
-        if (Privilege.SkipReason is null) Sh.Ip("netns", "add", _ns);
+        if (Privilege.SkipReason is not null) return;
+        NamespaceClaims.Claim(_ns);
+        Sh.Ip("netns", "add", _ns);
     }
 
     public void Dispose()
     {
-        if (File.Exists("/run/netns/" + _ns)) Sh.Run("ip", ["netns", "del", _ns]);
+        if (Privilege.SkipReason is null) NamespaceClaims.Release(_ns);
     }
 
     private string Ip(params string[] args) => Sh.Ip(["-n", _ns, .. args]);

@@ -25,6 +25,7 @@ public sealed class QemuGuestSmokeTests(ITestOutputHelper output)
         // A name of Hostnet's own shape (vme%08x.%d, bit 31 clear): the dot matters for /proc/sys paths.
         var tap = "vme" + (Random.Shared.Next() & 0x7fffffff).ToString("x8", CultureInfo.InvariantCulture) + ".0";
         QemuGuest? guest = null;
+        NamespaceClaims.Claim(ns);
         Sh.Ip("netns", "add", ns);
         try
         {
@@ -75,7 +76,7 @@ public sealed class QemuGuestSmokeTests(ITestOutputHelper output)
                 guest.Dispose();
                 output.WriteLine("guest console:\n" + guest.Transcript);
             }
-            Sh.Run("ip", ["netns", "del", ns]);
+            NamespaceClaims.Release(ns);
             output.WriteLine($"total test time: {total.Elapsed.TotalSeconds:F2} s");
         }
     }
