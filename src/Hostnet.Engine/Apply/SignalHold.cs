@@ -50,7 +50,8 @@ public sealed class SignalHold : IDisposable
     /// <summary>After the hold: a signal that came during it stops the work here, now that the server's network is whole.</summary>
     public static void ThrowIfReceived(string state)
     {
-        if (Received is var signal and not 0) throw new InterruptedBySignalException(signal, state);
+        // Taken once: a long-running watch that goes on after it is not stopped again by the same signal.
+        if (Interlocked.Exchange(ref s_received, 0) is var signal and not 0) throw new InterruptedBySignalException(signal, state);
     }
 
     public void Dispose()
