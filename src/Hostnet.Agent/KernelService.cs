@@ -65,7 +65,7 @@ public sealed class KernelService
     }
 
     /// <summary>A packet's way to <paramref name="destination"/> from the LAN, or from VM <paramref name="fromVm"/>.</summary>
-    public PathTrace Trace(Ipv4Address destination, string? fromVm)
+    public PathTrace Trace(IpAddress destination, string? fromVm)
     {
         var state = _agent.Load();
         if (fromVm is not null) state.GetVm(fromVm);

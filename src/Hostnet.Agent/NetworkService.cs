@@ -12,10 +12,10 @@ public sealed class NetworkService
     /// <summary>Adds a network; a host-routed one without a gateway gets the default gateway.</summary>
     public Network Add(string name, NetworkMode mode, string uplink, string? bridge, string? gateway)
     {
-        var gw = gateway is { } g ? StateRules.ParseAddress(g) : (Ipv4Address?)null;
+        var gw = gateway is { } g ? StateRules.ParseAddress(g) : (IpAddress?)null;
         var net = mode == NetworkMode.Bridged
             ? new Network(name, NetworkMode.Bridged, uplink, bridge, gw)
-            : new Network(name, NetworkMode.HostRouted, uplink, bridge, gw ?? Ipv4Address.DefaultRoutedGateway);
+            : new Network(name, NetworkMode.HostRouted, uplink, bridge, gw ?? IpAddress.DefaultRoutedGateway);
         _agent.Write(work =>
         {
             work.Tx.Load().AddNetwork(net);

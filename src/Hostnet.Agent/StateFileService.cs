@@ -137,11 +137,11 @@ public sealed class StateFileService
         var mode = String(el, "mode", where, required: true)!;
         var uplink = String(el, "uplink", where, required: true)!;
         var bridge = String(el, "bridge", where, required: false);
-        var gateway = String(el, "gateway", where, required: false) is { } g ? StateRules.ParseAddress(g) : (Ipv4Address?)null;
+        var gateway = String(el, "gateway", where, required: false) is { } g ? StateRules.ParseAddress(g) : (IpAddress?)null;
         return mode switch
         {
             "bridged" => new Network(name, NetworkMode.Bridged, uplink, bridge, gateway),
-            "host-routed" => new Network(name, NetworkMode.HostRouted, uplink, bridge, gateway ?? Ipv4Address.DefaultRoutedGateway),
+            "host-routed" => new Network(name, NetworkMode.HostRouted, uplink, bridge, gateway ?? IpAddress.DefaultRoutedGateway),
             _ => throw new RequestRefusedException(ErrorCodes.ImportUnknownMode, ("where", where), ("mode", mode)),
         };
     }
@@ -176,7 +176,7 @@ public sealed class StateFileService
             var ips = Array(a, "ips", at).Select(ip => ip.ValueKind == JsonValueKind.String
                 ? StateRules.ParseVmAddress(network, ip.GetString()!)
                 : throw new RequestRefusedException(ErrorCodes.ImportIpsNotStrings, ("where", at))).ToList();
-            var gateway = String(a, "gateway", at, required: false) is { } g ? StateRules.ParseAddress(g) : (Ipv4Address?)null;
+            var gateway = String(a, "gateway", at, required: false) is { } g ? StateRules.ParseAddress(g) : (IpAddress?)null;
             var mac = String(a, "mac", at, required: false) is { } m ? StateRules.ParseMac(m) : state.NewMac(uuid, index, adapters.Select(x => x.Mac));
             var adapter = new Adapter(index, network.Name, mac, ips, gateway);
             try

@@ -26,7 +26,7 @@ public sealed record ApplyOptions
 /// <param name="Problems">What could not be planned (an uplink that does not exist), said after the rest is done.</param>
 /// <param name="OwnMacs">Each VM address with its adapter's MAC: the VM itself answering a probe is no conflict (a bridged VM switching to routed).</param>
 /// <param name="State">The desired state it was made for.</param>
-public sealed record PreparedApply(Plan Plan, IReadOnlyList<string> Problems, IReadOnlyDictionary<Ipv4Address, MacAddress> OwnMacs, DesiredState State)
+public sealed record PreparedApply(Plan Plan, IReadOnlyList<string> Problems, IReadOnlyDictionary<IpAddress, MacAddress> OwnMacs, DesiredState State)
 {
     /// <summary>A move of the server's own network was left half-way: apply finishes it, then plans again.</summary>
     public bool HasInterruptedMoves => Plan.Steps.Any(s => s.Object is InterruptedMove);
@@ -109,7 +109,7 @@ public sealed class HostEngine : IDisposable
         {
             plan = new Plan([.. interrupted.Select(m => new PlanStep(Change.Change, new InterruptedMove(m.Uplink, m.Bridge, m.Enslave), null)), .. plan.Steps]);
         }
-        var own = new Dictionary<Ipv4Address, MacAddress>();
+        var own = new Dictionary<IpAddress, MacAddress>();
         foreach (var vm in state.Vms)
         {
             foreach (var a in vm.Adapters)
@@ -195,8 +195,8 @@ public sealed class HostEngine : IDisposable
             // away from the server's own traffic) is left out, and the rest is applied.
             var index = new ClaimIndex(claims);
             bool Waits(PlanStep s) => index.WaitsFor(s) is not null;
-            bool HeldBack(PlanStep s, HashSet<Ipv4Address> taken) => index.WaitsFor(s) is { } a && a.Any(taken.Contains);
-            List<(Ipv4Address Address, string Message)> conflicts;
+            bool HeldBack(PlanStep s, HashSet<IpAddress> taken) => index.WaitsFor(s) is { } a && a.Any(taken.Contains);
+            List<(IpAddress Address, string Message)> conflicts;
             if (plan.Steps.Any(s => s.Object is UplinkPort))
             {
                 // The uplink changes hands during this apply: probe first, then change all but what answered.
@@ -255,9 +255,9 @@ public sealed class HostEngine : IDisposable
                      : ": not routed nor published, nor given to its VM (the rest is applied); choose another address, or free it on the LAN, then run `hostnet apply`; --no-probe skips this check");
 
     /// <summary>The claimed addresses that something on the LAN already answers for, with a line for each.</summary>
-    private List<(Ipv4Address Address, string Message)> FindConflicts(PreparedApply prepared, IReadOnlyList<LanClaim> claims, TimeSpan window)
+    private List<(IpAddress Address, string Message)> FindConflicts(PreparedApply prepared, IReadOnlyList<LanClaim> claims, TimeSpan window)
     {
-        var conflicts = new List<(Ipv4Address, string)>();
+        var conflicts = new List<(IpAddress, string)>();
         foreach (var group in claims.GroupBy(c => c.ProbeDev, StringComparer.Ordinal))
         {
             var dev = group.Key;

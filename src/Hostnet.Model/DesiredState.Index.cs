@@ -36,7 +36,7 @@ public sealed partial record DesiredState
         ImmutableDictionary<string, Vm> Vms,
         ImmutableDictionary<uint, string> HostPrefixes,
         ImmutableDictionary<string, string> Netns,
-        ImmutableDictionary<Ipv4Address, AdapterId> Addresses,
+        ImmutableDictionary<IpAddress, AdapterId> Addresses,
         ImmutableDictionary<MacAddress, MacHolder> Macs)
     {
         public static StateIndex Build(IReadOnlyList<Network> networks, IReadOnlyList<Vm> vms)
@@ -46,7 +46,7 @@ public sealed partial record DesiredState
             var vmsByName = ImmutableDictionary.CreateBuilder<string, Vm>(StringComparer.Ordinal);
             var prefixes = ImmutableDictionary.CreateBuilder<uint, string>();
             var netns = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-            var addresses = ImmutableDictionary.CreateBuilder<Ipv4Address, AdapterId>();
+            var addresses = ImmutableDictionary.CreateBuilder<IpAddress, AdapterId>();
             var macs = ImmutableDictionary.CreateBuilder<MacAddress, MacHolder>();
             foreach (var vm in vms)
             {

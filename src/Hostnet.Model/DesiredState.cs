@@ -32,7 +32,7 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
         ?? throw new ValidationException($"VM {vmName} has no adapter net{index}: see 'hostnet vm show {vmName}'");
 
     /// <summary>The adapter that holds <paramref name="address"/> on this server, if any.</summary>
-    public AdapterId? FindAddressHolder(Ipv4Address address) =>
+    public AdapterId? FindAddressHolder(IpAddress address) =>
         Index.Addresses.TryGetValue(address, out var id) ? id : null;
 
     /// <summary>The adapter whose guest MAC is <paramref name="mac"/>, if any.</summary>
@@ -340,7 +340,7 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
         var net = GetNetwork(network ?? old.Network);
         if (clearAddresses && ips is { Count: > 0 }) throw new ValidationException("give --ip or --no-ip, not both");
         if (clearGateway && gateway is not null) throw new ValidationException("give --gateway or --no-gateway, not both");
-        var addresses = clearAddresses ? ImmutableList<Ipv4Cidr>.Empty
+        var addresses = clearAddresses ? ImmutableList<IpPrefix>.Empty
             : ips is { Count: > 0 } ? ips.Select(ip => StateRules.ParseVmAddress(net, ip)).ToImmutableList()
             : old.Addresses;
         var gw = gateway is not null ? StateRules.ParseAddress(gateway)

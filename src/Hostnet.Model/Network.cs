@@ -16,10 +16,10 @@ public enum NetworkMode
 /// <param name="Uplink">The server's physical interface on the LAN (<c>eth0</c>).</param>
 /// <param name="Bridge">Bridged only: the bridge that holds the uplink and the adapters (<c>br1</c>).</param>
 /// <param name="Gateway">Host-routed only: the address the VMs route through (<c>169.255.30.1</c>).</param>
-public sealed record Network(string Name, NetworkMode Mode, string Uplink, string? Bridge, Ipv4Address? Gateway)
+public sealed record Network(string Name, NetworkMode Mode, string Uplink, string? Bridge, IpAddress? Gateway)
 {
-    public static Network HostRouted(string name, string uplink, Ipv4Address? gateway = null) =>
-        new(name, NetworkMode.HostRouted, uplink, null, gateway ?? Ipv4Address.DefaultRoutedGateway);
+    public static Network HostRouted(string name, string uplink, IpAddress? gateway = null) =>
+        new(name, NetworkMode.HostRouted, uplink, null, gateway ?? IpAddress.DefaultRoutedGateway);
 
     public static Network Bridged(string name, string bridge, string uplink) =>
         new(name, NetworkMode.Bridged, uplink, bridge, null);

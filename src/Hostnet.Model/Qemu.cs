@@ -18,7 +18,7 @@ namespace Hostnet.Model;
 /// Routed: the gateway lies outside every /32 of the guest, so the guest needs
 /// <c>GW dev ethN scope link</c> before its default route.
 /// </param>
-public sealed record GuestAdapterSettings(Adapter Adapter, NetworkMode Mode, IReadOnlyList<Ipv4Cidr> Addresses, Ipv4Address? Gateway, bool OnLinkGateway)
+public sealed record GuestAdapterSettings(Adapter Adapter, NetworkMode Mode, IReadOnlyList<IpPrefix> Addresses, IpAddress? Gateway, bool OnLinkGateway)
 {
     /// <summary>The guest-side interface: <c>eth0</c> for <c>net0</c>.</summary>
     public string Interface => Naming.GuestInterface(Adapter.Index);
@@ -100,7 +100,7 @@ public static class Qemu
         {
             var network = state.GetNetwork(a.Network);
             settings.Add(network.Mode == NetworkMode.HostRouted
-                ? new GuestAdapterSettings(a, network.Mode, a.Addresses.Select(c => new Ipv4Cidr(c.Address, 32)).ToList(), network.Gateway, OnLinkGateway: true)
+                ? new GuestAdapterSettings(a, network.Mode, a.Addresses.Select(c => new IpPrefix(c.Address, 32)).ToList(), network.Gateway, OnLinkGateway: true)
                 : new GuestAdapterSettings(a, network.Mode, a.Addresses, a.Gateway, OnLinkGateway: false));
         }
         return settings;

@@ -5,9 +5,9 @@ namespace Hostnet.Model;
 /// <summary>Text a user typed (an option, an import file) turned into model values, refusing what is malformed.</summary>
 public static partial class StateRules
 {
-    public static Ipv4Address ParseAddress(string text)
+    public static IpAddress ParseAddress(string text)
     {
-        if (Ipv4Address.TryParse(text, out var a)) return a;
+        if (IpAddress.TryParse(text, out var a)) return a;
         throw NotAnAddress(text);
     }
 
@@ -15,20 +15,20 @@ public static partial class StateRules
     /// A VM address as given with <c>--ip</c>: <c>ADDR</c> or <c>ADDR/PREFIX</c>.
     /// On a host-routed network <c>ADDR</c> alone means /32; on a bridged one the prefix is required.
     /// </summary>
-    public static Ipv4Cidr ParseVmAddress(Network network, string text)
+    public static IpPrefix ParseVmAddress(Network network, string text)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(text);
         var slash = text.IndexOf('/', StringComparison.Ordinal);
         var addressText = slash < 0 ? text : text[..slash];
-        if (!Ipv4Address.TryParse(addressText, out var address)) throw NotAnAddress(addressText);
+        if (!IpAddress.TryParse(addressText, out var address)) throw NotAnAddress(addressText);
         if (slash < 0)
         {
-            if (network.Mode == NetworkMode.HostRouted) return new Ipv4Cidr(address, 32);
+            if (network.Mode == NetworkMode.HostRouted) return new IpPrefix(address, 32);
             throw new ValidationException(
                 $"{text}: an address on bridged network {network.Name} needs its prefix length: give it as {text}/24 (or whatever the LAN's prefix is)");
         }
-        if (!Ipv4Cidr.TryParse(text, null, out var cidr))
+        if (!IpPrefix.TryParse(text, null, out var cidr))
         {
             throw new ValidationException($"'{text}' has a bad prefix length: give /0 to /32 after the address, e.g. {address}/24");
         }

@@ -133,12 +133,12 @@ public static partial class StateRules
     /// The gateway of a host-routed network: an address a host can hold. Link-local is allowed:
     /// newer systems route VMs through 169.254.0.1, as LXD/Incus and Calico use 169.254.x.1.
     /// </summary>
-    public static void CheckRoutedGateway(Ipv4Address gateway)
+    public static void CheckRoutedGateway(IpAddress gateway)
     {
         if (!gateway.IsLinkLocal && SpecialRange(gateway) is { } range)
         {
             throw new ValidationException(
-                $"{gateway} is {range} and cannot be a gateway: give a unicast address such as {Ipv4Address.DefaultRoutedGateway}");
+                $"{gateway} is {range} and cannot be a gateway: give a unicast address such as {IpAddress.DefaultRoutedGateway}");
         }
     }
 
@@ -147,7 +147,7 @@ public static partial class StateRules
     /// not a special range, not the network's gateway, /32 when routed, not the
     /// network or broadcast address of its subnet when bridged.
     /// </summary>
-    public static void CheckVmAddress(Network network, Ipv4Cidr cidr, Ipv4Address? adapterGateway = null)
+    public static void CheckVmAddress(Network network, IpPrefix cidr, IpAddress? adapterGateway = null)
     {
         var a = cidr.Address;
         if (SpecialRange(a) is { } range)
@@ -175,7 +175,7 @@ public static partial class StateRules
         }
         if (cidr.PrefixLength <= 30)
         {
-            var subnet = new Ipv4Cidr(cidr.Network, cidr.PrefixLength);
+            var subnet = new IpPrefix(cidr.Network, cidr.PrefixLength);
             if (a == cidr.Network)
             {
                 throw new ValidationException(
@@ -220,7 +220,7 @@ public static partial class StateRules
                     $"an adapter on host-routed network {network.Name} routes through the network's gateway {network.Gateway}, so --gateway {gw} cannot be given: leave --gateway out");
             }
         }
-        var seen = new HashSet<Ipv4Address>();
+        var seen = new HashSet<IpAddress>();
         foreach (var cidr in adapter.Addresses)
         {
             CheckVmAddress(network, cidr, adapter.Gateway);
@@ -239,14 +239,14 @@ public static partial class StateRules
             if (!adapter.Addresses.Any(c => c.Contains(gateway)))
             {
                 var first = adapter.Addresses[0];
-                var subnet = new Ipv4Cidr(first.Network, first.PrefixLength);
+                var subnet = new IpPrefix(first.Network, first.PrefixLength);
                 throw new ValidationException(
                     $"gateway {gateway} is outside the subnet of {first}: give a gateway in {subnet}");
             }
             foreach (var c in adapter.Addresses)
             {
                 if (!c.Contains(gateway) || c.PrefixLength > 30) continue;
-                var subnet = new Ipv4Cidr(c.Network, c.PrefixLength);
+                var subnet = new IpPrefix(c.Network, c.PrefixLength);
                 if (gateway == c.Network || gateway == c.Broadcast)
                 {
                     throw new ValidationException(
@@ -257,7 +257,7 @@ public static partial class StateRules
     }
 
     /// <summary>The special-purpose range <paramref name="a"/> lies in, as words; null for an ordinary unicast address.</summary>
-    private static string? SpecialRange(Ipv4Address a) =>
+    private static string? SpecialRange(IpAddress a) =>
         a.IsUnspecifiedNetwork ? "in 0.0.0.0/8 (this host on this network)"
         : a.IsLoopback ? "a loopback address (127.0.0.0/8)"
         : a.IsLinkLocal ? "a link-local address (169.254.0.0/16)"

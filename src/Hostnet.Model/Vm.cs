@@ -27,7 +27,7 @@ public sealed record Guest(GuestKind Kind, string? NetnsName)
 /// <param name="Mac">The guest-side MAC.</param>
 /// <param name="Addresses">IPv4 addresses: /32 on a host-routed network, address/prefix on a bridged one.</param>
 /// <param name="Gateway">Bridged only: the VM's own default gateway on the LAN.</param>
-public sealed record Adapter(int Index, string Network, MacAddress Mac, IReadOnlyList<Ipv4Cidr> Addresses, Ipv4Address? Gateway)
+public sealed record Adapter(int Index, string Network, MacAddress Mac, IReadOnlyList<IpPrefix> Addresses, IpAddress? Gateway)
 {
     public string Name => $"net{Index}";
 

@@ -49,14 +49,14 @@ public sealed class StateTransaction : IDisposable
             }
         }
 
-        var addresses = new Dictionary<(long, int), ImmutableList<Ipv4Cidr>.Builder>();
+        var addresses = new Dictionary<(long, int), ImmutableList<IpPrefix>.Builder>();
         using (var r = Query("SELECT vm_id, idx, address, prefix FROM adapter_addresses ORDER BY vm_id, idx, pos"))
         {
             while (r.Read())
             {
                 var key = (r.GetInt64(0), r.GetInt32(1));
-                if (!addresses.TryGetValue(key, out var list)) addresses[key] = list = ImmutableList.CreateBuilder<Ipv4Cidr>();
-                list.Add(new Ipv4Cidr(Ipv4Address.Parse(r.GetString(2)), r.GetInt32(3)));
+                if (!addresses.TryGetValue(key, out var list)) addresses[key] = list = ImmutableList.CreateBuilder<IpPrefix>();
+                list.Add(new IpPrefix(IpAddress.Parse(r.GetString(2)), r.GetInt32(3)));
             }
         }
 
@@ -68,7 +68,7 @@ public sealed class StateTransaction : IDisposable
                 var vmId = r.GetInt64(0);
                 var idx = r.GetInt32(1);
                 if (!adapters.TryGetValue(vmId, out var list)) adapters[vmId] = list = ImmutableList.CreateBuilder<Adapter>();
-                var addrs = addresses.TryGetValue((vmId, idx), out var a) ? a.ToImmutable() : ImmutableList<Ipv4Cidr>.Empty;
+                var addrs = addresses.TryGetValue((vmId, idx), out var a) ? a.ToImmutable() : ImmutableList<IpPrefix>.Empty;
                 list.Add(new Adapter(idx, r.GetString(2), MacAddress.Parse(r.GetString(3)), addrs, NullableAddress(r, 4)));
             }
         }
@@ -221,5 +221,5 @@ public sealed class StateTransaction : IDisposable
 
     private static string? NullableString(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
-    private static Ipv4Address? NullableAddress(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : Ipv4Address.Parse(r.GetString(i));
+    private static IpAddress? NullableAddress(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : IpAddress.Parse(r.GetString(i));
 }

@@ -10,7 +10,7 @@ public class AgentErrorTests
     {
         using var dir = new TempStateDir();
         var agent = new HostAgent(dir.Path, "hnag-no-such-server-" + Guid.NewGuid().ToString("N")[..8]);
-        var e = Assert.Throws<RequestRefusedException>(() => agent.Kernel.Trace(Ipv4Address.Parse("192.168.200.201"), null));
+        var e = Assert.Throws<RequestRefusedException>(() => agent.Kernel.Trace(IpAddress.Parse("192.168.200.201"), null));
         Assert.Equal(ErrorCodes.NetnsNotFound, e.Code);
         Assert.Equal(agent.Netns, e["netns"]);
         Assert.False(Directory.Exists(dir.Path));

@@ -19,7 +19,7 @@ public class DesiredStateTests
         Assert.Equal("net0", a.Name);
         Assert.Equal("192.168.200.203/24", a.Addresses.Single().ToString());
         Assert.Equal(MacAddress.Generate(Vm2Uuid, 0), a.Mac);
-        Assert.Equal(new AdapterId("vm1", 0), s.FindAddressHolder(Ipv4Address.Parse("192.168.200.201")));
+        Assert.Equal(new AdapterId("vm1", 0), s.FindAddressHolder(IpAddress.Parse("192.168.200.201")));
         Assert.Equal(new AdapterId("vm2", 0), s.FindMacHolder(a.Mac));
         Assert.Equal(169u << 24 | 255u << 16 | 30u << 8 | 1u, s.GetNetwork("Routed").Gateway!.Value.Value);
     }
@@ -30,9 +30,9 @@ public class DesiredStateTests
         var before = State();
         var after = before.RemoveVm("vm1");
         Assert.NotNull(before.FindVm("vm1"));
-        Assert.NotNull(before.FindAddressHolder(Ipv4Address.Parse("192.168.200.201")));
+        Assert.NotNull(before.FindAddressHolder(IpAddress.Parse("192.168.200.201")));
         Assert.Null(after.FindVm("vm1"));
-        Assert.Null(after.FindAddressHolder(Ipv4Address.Parse("192.168.200.201")));
+        Assert.Null(after.FindAddressHolder(IpAddress.Parse("192.168.200.201")));
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public class DesiredStateTests
         var s = State();
         var copy = s with { Vms = [] };
         Assert.Null(copy.FindVm("vm1"));
-        Assert.Null(copy.FindAddressHolder(Ipv4Address.Parse("192.168.200.201")));
+        Assert.Null(copy.FindAddressHolder(IpAddress.Parse("192.168.200.201")));
         copy.AddVm(new Vm("vm1", Vm1Uuid, Guest.Tap, false, []));
     }
 
@@ -90,7 +90,7 @@ public class DesiredStateTests
         var changed = s.ChangedAdapter("vm1", "net0", null, null, null, "02:00:00:00:00:99");
         s = s.SetAdapter("vm1", changed);
         Assert.Equal("02:00:00:00:00:99", s.GetAdapter("vm1", 0).Mac.ToString());
-        Assert.Equal(new AdapterId("vm1", 0), s.FindAddressHolder(Ipv4Address.Parse("192.168.200.201")));
+        Assert.Equal(new AdapterId("vm1", 0), s.FindAddressHolder(IpAddress.Parse("192.168.200.201")));
     }
 
     [Fact]
@@ -98,9 +98,9 @@ public class DesiredStateTests
     {
         var s = WithVm2();
         s = s.SetAdapter("vm1", s.ChangedAdapter("vm1", "0", null, ["192.168.200.210"], null, null));
-        Assert.Null(s.FindAddressHolder(Ipv4Address.Parse("192.168.200.201")));
+        Assert.Null(s.FindAddressHolder(IpAddress.Parse("192.168.200.201")));
         s = s.AddAdapter("vm2", Routed(s, "vm2", "192.168.200.201"));
-        Assert.Equal(new AdapterId("vm2", 0), s.FindAddressHolder(Ipv4Address.Parse("192.168.200.201")));
+        Assert.Equal(new AdapterId("vm2", 0), s.FindAddressHolder(IpAddress.Parse("192.168.200.201")));
     }
 
     [Fact]
@@ -230,17 +230,17 @@ public class DesiredStateTests
     [Fact]
     public void A_bridged_network_has_no_gateway() =>
         Assert.Equal("a bridged network has no gateway of its own: leave --gateway out and give each adapter its --gateway",
-            Refusal(() => State().AddNetwork(new Network("B2", NetworkMode.Bridged, "eth1", "br2", Ipv4Address.Parse("10.0.0.1")))));
+            Refusal(() => State().AddNetwork(new Network("B2", NetworkMode.Bridged, "eth1", "br2", IpAddress.Parse("10.0.0.1")))));
 
     [Fact]
     public void A_routed_network_has_no_bridge() =>
         Assert.Equal("a host-routed network has no bridge: leave --bridge out",
-            Refusal(() => State().AddNetwork(new Network("R2", NetworkMode.HostRouted, "eth1", "br2", Ipv4Address.DefaultRoutedGateway))));
+            Refusal(() => State().AddNetwork(new Network("R2", NetworkMode.HostRouted, "eth1", "br2", IpAddress.DefaultRoutedGateway))));
 
     [Fact]
     public void A_routed_gateway_a_VM_holds_is_refused() =>
         Assert.Equal("192.168.200.201 is held by vm1 net0 and cannot be the gateway of network R2: give another --gateway",
-            Refusal(() => State().AddNetwork(Network.HostRouted("R2", "eth1", Ipv4Address.Parse("192.168.200.201")))));
+            Refusal(() => State().AddNetwork(Network.HostRouted("R2", "eth1", IpAddress.Parse("192.168.200.201")))));
 
     [Fact]
     public void Unknown_network_VM_and_adapter_are_refused()
@@ -365,7 +365,7 @@ public class DesiredStateTests
         var uuid97 = Guid.Parse("5e1ec7ed-0000-4000-8000-000000000097");
         var s = new DesiredState([routed, bridged],
         [
-            new Vm("vm1", Vm1Uuid, Guest.Tap, true, [new Adapter(0, "Routed", MacAddress.Parse("92:43:91:09:ad:87"), [new Ipv4Cidr(Ipv4Address.Parse("192.168.200.201"), 32)], null)]),
+            new Vm("vm1", Vm1Uuid, Guest.Tap, true, [new Adapter(0, "Routed", MacAddress.Parse("92:43:91:09:ad:87"), [new IpPrefix(IpAddress.Parse("192.168.200.201"), 32)], null)]),
             new Vm("vm97", uuid97, Guest.Tap, true, [new Adapter(0, "Bridged", MacAddress.Parse("fe:1e:b7:92:67:7a"), [], null)]),
             new Vm("vm5", Vm2Uuid, Guest.Tap, true, [new Adapter(0, "Bridged", MacAddress.Parse("06:43:91:09:ad:87"), [], null)]),
         ]);
@@ -515,7 +515,7 @@ public class DesiredStateTests
         for (var i = 0; i < 10_000; i++)
         {
             var uuid = s.NewVmUuid();
-            var ip = new Ipv4Cidr(new Ipv4Address(0x0A000000u + (uint)i + 1), 32);
+            var ip = new IpPrefix(new IpAddress(0x0A000000u + (uint)i + 1), 32);
             s = s.AddVm(new Vm($"vm-{i}", uuid, Guest.Tap, false, [new Adapter(0, net.Name, MacAddress.Generate(uuid, 0), [ip], null)]));
         }
         Assert.Equal(10_001, s.Vms.Count);

@@ -19,8 +19,8 @@ public class QemuTests
 
         Assert.Equal("eth0", g.Interface);
         Assert.Equal(NetworkMode.HostRouted, g.Mode);
-        Assert.Equal([new Ipv4Cidr(Ipv4Address.Parse("192.168.200.201"), 32)], g.Addresses);
-        Assert.Equal(Ipv4Address.DefaultRoutedGateway, g.Gateway);
+        Assert.Equal([new IpPrefix(IpAddress.Parse("192.168.200.201"), 32)], g.Addresses);
+        Assert.Equal(IpAddress.DefaultRoutedGateway, g.Gateway);
         Assert.True(g.OnLinkGateway);
         Assert.Equal(
             ["ip link set eth0 up", "ip addr add 192.168.200.201/32 dev eth0",

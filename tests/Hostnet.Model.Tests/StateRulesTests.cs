@@ -32,7 +32,7 @@ public class StateRulesTests
     [Fact]
     public void A_routed_address_without_a_prefix_is_a_host()
     {
-        Assert.Equal(new Ipv4Cidr(Ipv4Address.Parse("192.168.200.201"), 32), StateRules.ParseVmAddress(Routed, "192.168.200.201"));
+        Assert.Equal(new IpPrefix(IpAddress.Parse("192.168.200.201"), 32), StateRules.ParseVmAddress(Routed, "192.168.200.201"));
     }
 
     [Fact]
@@ -223,7 +223,7 @@ public class StateRulesTests
             Refusal(() =>
             {
                 StateRules.CheckAdapterShape(Bridged, new Adapter(0, "Bridged", MacAddress.Parse("02:00:00:00:00:03"),
-                    [StateRules.ParseVmAddress(Bridged, cidr)], Ipv4Address.Parse(gateway)));
+                    [StateRules.ParseVmAddress(Bridged, cidr)], IpAddress.Parse(gateway)));
                 return null;
             }));
 
@@ -233,13 +233,13 @@ public class StateRulesTests
     [InlineData("192.168.200.203/24", "192.168.200.254")]
     public void A_bridged_gateway_on_a_point_to_point_link_or_a_host_address_is_taken(string cidr, string gateway) =>
         StateRules.CheckAdapterShape(Bridged, new Adapter(0, "Bridged", MacAddress.Parse("02:00:00:00:00:03"),
-            [StateRules.ParseVmAddress(Bridged, cidr)], Ipv4Address.Parse(gateway)));
+            [StateRules.ParseVmAddress(Bridged, cidr)], IpAddress.Parse(gateway)));
 
     [Fact]
     public void A_routed_gateway_must_be_unicast() =>
         Assert.Equal("224.0.0.1 is a multicast address (224.0.0.0/4) and cannot be a gateway: give a unicast address such as 169.255.30.1",
-            Refusal(() => { StateRules.CheckRoutedGateway(Ipv4Address.Parse("224.0.0.1")); return null; }));
+            Refusal(() => { StateRules.CheckRoutedGateway(IpAddress.Parse("224.0.0.1")); return null; }));
 
     [Fact]
-    public void A_link_local_routed_gateway_is_allowed() => StateRules.CheckRoutedGateway(Ipv4Address.Parse("169.254.0.1"));
+    public void A_link_local_routed_gateway_is_allowed() => StateRules.CheckRoutedGateway(IpAddress.Parse("169.254.0.1"));
 }

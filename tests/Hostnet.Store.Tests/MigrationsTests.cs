@@ -30,7 +30,7 @@ public class MigrationsTests
             {
                 tx.AddNetwork(Network.HostRouted("Routed", "eth0"));
                 tx.AddVm(new Vm("vm1", Guid.Parse("7b9a73a1-5c2e-4d1a-9f3b-000000000001"), Guest.Tap, false,
-                    [new Adapter(0, "Routed", mac, [new Ipv4Cidr(Ipv4Address.Parse("192.168.200.201"), 32)], null)]));
+                    [new Adapter(0, "Routed", mac, [new IpPrefix(IpAddress.Parse("192.168.200.201"), 32)], null)]));
             });
         }
         using var store = StateStore.Open(dir.Path);
@@ -38,7 +38,7 @@ public class MigrationsTests
         Assert.Equal(mac, store.Load().GetAdapter("vm1", 0).Mac);
         // Step 2's unique index is in force.
         Assert.ThrowsAny<Exception>(() => store.Write(tx => tx.AddVm(new Vm("vm2", Guid.Parse("4980d06a-0000-4000-8000-000000000002"), Guest.Tap, false,
-            [new Adapter(0, "Routed", MacAddress.Parse("02:00:00:00:00:02"), [new Ipv4Cidr(Ipv4Address.Parse("192.168.200.201"), 32)], null)]))));
+            [new Adapter(0, "Routed", MacAddress.Parse("02:00:00:00:00:02"), [new IpPrefix(IpAddress.Parse("192.168.200.201"), 32)], null)]))));
     }
 
     [Fact]

@@ -73,7 +73,7 @@ public class StateStoreSafetyTests
                 for (var i = 0; i < 200; i++)
                 {
                     tx.AddVm(new Vm($"vm-{i}", Guid.NewGuid(), Guest.Tap, true,
-                        [new Adapter(0, "Routed", MacAddress.Parse($"02:00:00:00:{i / 256:x2}:{i % 256:x2}"), [new Ipv4Cidr(Ipv4Address.Parse($"10.0.{i / 200}.{i % 200 + 1}"), 32)], null)]));
+                        [new Adapter(0, "Routed", MacAddress.Parse($"02:00:00:00:{i / 256:x2}:{i % 256:x2}"), [new IpPrefix(IpAddress.Parse($"10.0.{i / 200}.{i % 200 + 1}"), 32)], null)]));
                 }
             });
         }

@@ -37,7 +37,7 @@ public class StateStoreTests
             var loaded = store.Load();
             Assert.Equal(state, loaded);
             Assert.Equal("lab-vm2", loaded.GetVm("vm2").Guest.NetnsName);
-            Assert.Equal(Ipv4Address.DefaultRoutedGateway, loaded.GetNetwork("Routed").Gateway);
+            Assert.Equal(IpAddress.DefaultRoutedGateway, loaded.GetNetwork("Routed").Gateway);
             Assert.Equal(Migrations.All.Count, store.SchemaVersion);
         }
     }
@@ -89,7 +89,7 @@ public class StateStoreTests
         using var store = StateStore.Open(dir.Path);
         Save(store, Seed());
         var mac = MacAddress.Parse("02:00:00:00:00:77");
-        var rogue = new Adapter(5, "Routed", mac, [new Ipv4Cidr(Ipv4Address.Parse("192.168.200.201"), 32)], null);
+        var rogue = new Adapter(5, "Routed", mac, [new IpPrefix(IpAddress.Parse("192.168.200.201"), 32)], null);
         Assert.ThrowsAny<Exception>(() => store.Write(tx => tx.SaveAdapter("vm2", rogue)));
         Assert.Equal(Seed(), store.Load());
     }
@@ -158,7 +158,7 @@ public class StateStoreTests
             {
                 var uuid = s.NewVmUuid();
                 var vm = new Vm($"vm-{i}", uuid, Guest.Tap, false,
-                    [new Adapter(0, "Routed", MacAddress.Generate(uuid, 0), [new Ipv4Cidr(new Ipv4Address(0x0A000001u + (uint)i), 32)], null)]);
+                    [new Adapter(0, "Routed", MacAddress.Generate(uuid, 0), [new IpPrefix(new IpAddress(0x0A000001u + (uint)i), 32)], null)]);
                 s = s.AddVm(vm);
                 tx.AddVm(vm);
             }

@@ -164,7 +164,7 @@ public static class DemoReport
         var l3 = server.Proxies.Select(p => server.LinkName(p.IfIndex)).FirstOrDefault() ?? DemoLab.Uplink;
         var l3Link = server.Link(l3);
         var published = string.Join(", ", server.Proxies.Where(p => p.IfIndex == l3Link?.Index)
-            .Select(p => Ipv4Address.Parse(p.Address.ToString())).Order().Select(a => a.ToString()));
+            .Select(p => IpAddress.Parse(p.Address.ToString())).Order().Select(a => a.ToString()));
         sb.Append(CultureInfo.InvariantCulture, $"  {l3}  {LiveNamespace.Mac(l3Link?.Mac)}  {server.AddressesOf(l3Link)}  proxy ARP (MP) for {published}\n");
         if (l3 != DemoLab.Uplink)
         {

@@ -32,7 +32,7 @@ internal static class NetworkCommands
         var uplink = new Option<string>("--uplink") { Description = "The server's interface on the LAN, e.g. eth0", Required = true, HelpName = "IFACE" };
         var gateway = new Option<string?>("--gateway")
         {
-            Description = $"Host-routed: the address the VMs route through (default {Ipv4Address.DefaultRoutedGateway})",
+            Description = $"Host-routed: the address the VMs route through (default {IpAddress.DefaultRoutedGateway})",
             HelpName = "ADDR",
         };
         var command = new Command("add", "Add a network") { name, mode, bridge, uplink, gateway };

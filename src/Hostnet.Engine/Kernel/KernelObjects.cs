@@ -105,7 +105,7 @@ public sealed record GuestLinkState(string GuestNetns, string Name, bool Up) : K
 }
 
 /// <summary>An IPv4 address on an interface.</summary>
-public sealed record AddressObject(string Ns, string Dev, Ipv4Cidr Address) : KernelObject(Ns)
+public sealed record AddressObject(string Ns, string Dev, IpPrefix Address) : KernelObject(Ns)
 {
     public override string Identity => $"address {Address} dev {Dev}";
     public override Rank Rank => Rank.Address;
@@ -117,7 +117,7 @@ public sealed record AddressObject(string Ns, string Dev, Ipv4Cidr Address) : Ke
 /// address through its vme; in a guest the on-link route to the gateway and
 /// the default route through it.
 /// </summary>
-public sealed record RouteObject(string Ns, Ipv4Cidr Destination, string Dev, Ipv4Address? Gateway, uint Table = RouteObject.MainTable) : KernelObject(Ns)
+public sealed record RouteObject(string Ns, IpPrefix Destination, string Dev, IpAddress? Gateway, uint Table = RouteObject.MainTable) : KernelObject(Ns)
 {
     public const uint MainTable = Netlink.RouteTable.Main;
 
@@ -138,7 +138,7 @@ public sealed record RouteObject(string Ns, Ipv4Cidr Destination, string Dev, Ip
 /// adapter's own table, so its replies leave by its own <c>ethN</c> — the server's <c>rp_filter</c> on
 /// each vme accepts only the addresses routed to it.
 /// </summary>
-public sealed record RuleObject(string Ns, Ipv4Address Source, uint Table, uint Priority) : KernelObject(Ns)
+public sealed record RuleObject(string Ns, IpAddress Source, uint Table, uint Priority) : KernelObject(Ns)
 {
     public override string Identity => $"rule from {Source} lookup {Table}";
     public override Rank Rank => Rank.Rule;
@@ -146,7 +146,7 @@ public sealed record RuleObject(string Ns, Ipv4Address Source, uint Table, uint 
 }
 
 /// <summary>A permanent neighbour entry: the server holds the VM's ARP entry from the moment it starts.</summary>
-public sealed record NeighborObject(string Dev, Ipv4Address Address, MacAddress Mac) : KernelObject(Server)
+public sealed record NeighborObject(string Dev, IpAddress Address, MacAddress Mac) : KernelObject(Server)
 {
     public override string Identity => $"neighbor {Address} dev {Dev}";
     public override Rank Rank => Rank.Neighbor;
@@ -154,7 +154,7 @@ public sealed record NeighborObject(string Dev, Ipv4Address Address, MacAddress 
 }
 
 /// <summary>A published (proxy) ARP entry on the L3 uplink; <c>arp -n</c> shows it as <c>MP</c>.</summary>
-public sealed record ProxyNeighborObject(string Dev, Ipv4Address Address) : KernelObject(Server)
+public sealed record ProxyNeighborObject(string Dev, IpAddress Address) : KernelObject(Server)
 {
     public override string Identity => $"proxy {Address} dev {Dev}";
     public override Rank Rank => Rank.ProxyNeighbor;

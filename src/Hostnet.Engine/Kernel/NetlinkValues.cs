@@ -7,9 +7,9 @@ namespace Hostnet.Engine.Kernel;
 /// <summary>The model's addresses to and from the netlink client's (which knows nothing of the model).</summary>
 internal static class NetlinkValues
 {
-    public static IPAddress ToIp(Ipv4Address a) => new(a.GetBytes());
+    public static IPAddress ToIp(IpAddress a) => new(a.GetBytes());
 
-    public static Ipv4Address ToIp(IPAddress a) => Ipv4Address.FromBytes(a.GetAddressBytes());
+    public static IpAddress ToIp(IPAddress a) => IpAddress.FromBytes(a.GetAddressBytes());
 
     public static PhysicalAddress ToMac(MacAddress m) => new(m.GetBytes());
 

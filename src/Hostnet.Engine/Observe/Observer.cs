@@ -62,13 +62,13 @@ public sealed class Observer
         foreach (var a in _server.DumpAddresses())
         {
             if (owned.TryGetValue(a.IfIndex, out var l))
-                result.Add(new AddressObject(KernelObject.Server, l.Name, new Ipv4Cidr(NetlinkValues.ToIp(a.Address), a.PrefixLength)));
+                result.Add(new AddressObject(KernelObject.Server, l.Name, new IpPrefix(NetlinkValues.ToIp(a.Address), a.PrefixLength)));
         }
 
         foreach (var r in _server.DumpRoutes())
         {
             if (r.Protocol != HostnetMarks.RouteProtocol || NameOf(r.OutIfIndex) is not { } dev) continue;
-            result.Add(new RouteObject(KernelObject.Server, new Ipv4Cidr(NetlinkValues.ToIp(r.Destination), r.PrefixLength), dev,
+            result.Add(new RouteObject(KernelObject.Server, new IpPrefix(NetlinkValues.ToIp(r.Destination), r.PrefixLength), dev,
                 r.Gateway is null ? null : NetlinkValues.ToIp(r.Gateway)));
         }
 
@@ -212,12 +212,12 @@ public sealed class Observer
         foreach (var a in sock.DumpAddresses())
         {
             if (links.TryGetValue(a.IfIndex, out var l) && l.Name != "lo")
-                result.Add(new AddressObject(netns, l.Name, new Ipv4Cidr(NetlinkValues.ToIp(a.Address), a.PrefixLength)));
+                result.Add(new AddressObject(netns, l.Name, new IpPrefix(NetlinkValues.ToIp(a.Address), a.PrefixLength)));
         }
         foreach (var r in sock.DumpRoutes(RouteTable.Unspec))
         {
             if (r.Protocol == HostnetMarks.RouteProtocol && r.OutIfIndex is { } i && links.TryGetValue(i, out var l))
-                result.Add(new RouteObject(netns, new Ipv4Cidr(NetlinkValues.ToIp(r.Destination), r.PrefixLength), l.Name, r.Gateway is null ? null : NetlinkValues.ToIp(r.Gateway), r.Table));
+                result.Add(new RouteObject(netns, new IpPrefix(NetlinkValues.ToIp(r.Destination), r.PrefixLength), l.Name, r.Gateway is null ? null : NetlinkValues.ToIp(r.Gateway), r.Table));
         }
         foreach (var r in sock.DumpRules())
         {

@@ -17,7 +17,7 @@ namespace Hostnet.Engine.Planning;
 /// What makes it appear: the published entry of a routed address, the address in a netns guest,
 /// or the tap of a QEMU guest, whose address Hostnet does not set but the state names.
 /// </param>
-public sealed record LanClaim(Ipv4Address Address, string ProbeDev, KernelObject Holder);
+public sealed record LanClaim(IpAddress Address, string ProbeDev, KernelObject Holder);
 
 /// <summary>
 /// Which addresses a plan claims on the LAN, and which of its steps wait for the probe of those
@@ -52,7 +52,7 @@ public static class LanClaims
         {
             if (l is { Master: { } m, Peer: { } p }) bridgeOfGuest[(p.Netns, p.Name)] = m;
         }
-        var tapAddresses = new Dictionary<string, IReadOnlyList<Ipv4Cidr>>(StringComparer.Ordinal);
+        var tapAddresses = new Dictionary<string, IReadOnlyList<IpPrefix>>(StringComparer.Ordinal);
         foreach (var vm in state.Vms)
         {
             if (!vm.Running || vm.Guest.Kind != GuestKind.Tap) continue;
@@ -87,7 +87,7 @@ public static class LanClaims
     /// answers is not stolen from the server's own traffic either); for a guest's address also the
     /// guest's routes on that interface (its default gateway is reachable only through it).
     /// </summary>
-    public static IReadOnlyList<Ipv4Address>? WaitsFor(PlanStep step, IReadOnlyList<LanClaim> claims) =>
+    public static IReadOnlyList<IpAddress>? WaitsFor(PlanStep step, IReadOnlyList<LanClaim> claims) =>
         new ClaimIndex(claims).WaitsFor(step);
 }
 
@@ -97,9 +97,9 @@ public static class LanClaims
 /// </summary>
 public sealed class ClaimIndex
 {
-    private readonly Dictionary<Ipv4Address, List<Ipv4Address>> _published = [];
-    private readonly Dictionary<(string Netns, string Dev), List<Ipv4Address>> _guestDevs = [];
-    private readonly Dictionary<KernelObject, List<Ipv4Address>> _holders = [];
+    private readonly Dictionary<IpAddress, List<IpAddress>> _published = [];
+    private readonly Dictionary<(string Netns, string Dev), List<IpAddress>> _guestDevs = [];
+    private readonly Dictionary<KernelObject, List<IpAddress>> _holders = [];
 
     public ClaimIndex(IReadOnlyList<LanClaim> claims)
     {
@@ -115,7 +115,7 @@ public sealed class ClaimIndex
     public int Count => _holders.Count;
 
     /// <summary>The addresses whose probe <paramref name="step"/> waits for; null when it waits for none.</summary>
-    public IReadOnlyList<Ipv4Address>? WaitsFor(PlanStep step)
+    public IReadOnlyList<IpAddress>? WaitsFor(PlanStep step)
     {
         ArgumentNullException.ThrowIfNull(step);
         if (step.Change != Change.Add) return null;
@@ -128,7 +128,7 @@ public sealed class ClaimIndex
         return found is { Count: > 0 } ? found : null;
     }
 
-    private static void Add<TKey>(Dictionary<TKey, List<Ipv4Address>> index, TKey key, Ipv4Address address)
+    private static void Add<TKey>(Dictionary<TKey, List<IpAddress>> index, TKey key, IpAddress address)
         where TKey : notnull
     {
         if (!index.TryGetValue(key, out var list)) index[key] = list = [];

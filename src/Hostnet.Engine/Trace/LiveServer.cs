@@ -62,7 +62,7 @@ internal sealed class LiveServer
 
     public IEnumerable<AddressEntry> AddressesOn(Link link) => Addresses.Where(a => a.IfIndex == link.Index);
 
-    public bool IsLocal(Ipv4Address address) => Addresses.Any(a => NetlinkValues.ToIp(a.Address) == address);
+    public bool IsLocal(IpAddress address) => Addresses.Any(a => NetlinkValues.ToIp(a.Address) == address);
 
     /// <summary>A sysctl under /proc/sys, or null when the kernel has no such file (the interface is gone).</summary>
     public string? Sysctl(string path)
@@ -78,7 +78,7 @@ internal sealed class LiveServer
     }
 
     /// <summary><c>ip route get DEST [from SRC iif DEV]</c>: the kernel's own answer, or why it refused.</summary>
-    public (RouteEntry? Route, string? Refusal) GetRoute(Ipv4Address destination, Link? input, Ipv4Address? source)
+    public (RouteEntry? Route, string? Refusal) GetRoute(IpAddress destination, Link? input, IpAddress? source)
     {
         try
         {
@@ -114,7 +114,7 @@ internal sealed class LiveServer
     };
 
     /// <summary>A route answer as <c>ip route get</c> prints its first words.</summary>
-    public string Describe(RouteEntry r, Ipv4Address destination) => r.Type switch
+    public string Describe(RouteEntry r, IpAddress destination) => r.Type switch
     {
         RouteType.Local => $"local {destination} dev {Name(r.OutIfIndex)}",
         RouteType.Broadcast => $"broadcast {destination} dev {Name(r.OutIfIndex)}",

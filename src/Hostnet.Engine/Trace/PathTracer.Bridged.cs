@@ -15,7 +15,7 @@ public sealed partial class PathTracer
     /// <param name="destination">The address traced.</param>
     /// <param name="asker">Who asks ARP for it: computer X, a VM on the bridge, the server.</param>
     /// <param name="entry">How the frame enters the bridge, or null: through the uplink, from the LAN.</param>
-    private void IntoBridged(Endpoint owner, Ipv4Address destination, string asker, string? entry)
+    private void IntoBridged(Endpoint owner, IpAddress destination, string asker, string? entry)
     {
         if (BridgeStep(owner, entry) is not { } bridge) return;
 
@@ -93,13 +93,13 @@ public sealed partial class PathTracer
     }
 
     /// <summary>Out of a bridged VM: its own routing (on-link or its gateway), its port, then where the bridge sends the frame.</summary>
-    private void OutOfBridgedVm(Departure departure, Ipv4Address destination)
+    private void OutOfBridgedVm(Departure departure, IpAddress destination)
     {
         var sender = departure.Sender;
         var source = departure.Source;
-        GuestStep(sender, source == Ipv4Address.Any ? null : source, checkDefaultRoute: sender.Adapter.Gateway is not null);
+        GuestStep(sender, source == IpAddress.Any ? null : source, checkDefaultRoute: sender.Adapter.Gateway is not null);
 
-        Ipv4Address hop;
+        IpAddress hop;
         if (departure.Guest is { } g)
         {
             hop = g.Via ?? destination;

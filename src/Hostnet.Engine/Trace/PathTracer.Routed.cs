@@ -17,7 +17,7 @@ public sealed partial class PathTracer
     /// <param name="source">The sender's address, or null: one of the LAN's.</param>
     /// <param name="sender">Who sends: computer X, or a bridged VM on the same LAN.</param>
     /// <param name="port">The bridge port the packet enters by, when it is not the uplink (a bridged VM's vme).</param>
-    private void IntoRoutedFromLan(Endpoint owner, Ipv4Address destination, Ipv4Address? source, string sender = "computer X", string? port = null)
+    private void IntoRoutedFromLan(Endpoint owner, IpAddress destination, IpAddress? source, string sender = "computer X", string? port = null)
     {
         var uplinkName = owner.Network.Uplink;
         if (_server.Link(uplinkName) is not { } uplink)
@@ -74,7 +74,7 @@ public sealed partial class PathTracer
     }
 
     /// <summary>The "route" step of a way into a routed VM: the kernel's lookup must leave by the VM's vme.</summary>
-    private void RouteToVme(Endpoint owner, Ipv4Address destination, RouteEntry? route, string? refusal, string lookup)
+    private void RouteToVme(Endpoint owner, IpAddress destination, RouteEntry? route, string? refusal, string lookup)
     {
         var vmeName = owner.HostInterface;
         var owned = OwnedRoute(destination);
@@ -101,7 +101,7 @@ public sealed partial class PathTracer
     }
 
     /// <summary>The "neighbour" step: the server holds the VM's ARP entry, permanent, with the VM's MAC.</summary>
-    private void NeighborStep(Endpoint owner, Ipv4Address destination, Link vme)
+    private void NeighborStep(Endpoint owner, IpAddress destination, Link vme)
     {
         var entry = _server.Neighbors.FirstOrDefault(n => n.IfIndex == vme.Index && NetlinkValues.ToIp(n.Address) == destination);
         var want = owner.Adapter.Mac.ToString();
@@ -122,7 +122,7 @@ public sealed partial class PathTracer
     }
 
     /// <summary>Out of a host-routed VM: to its gateway on the server, then the server's route.</summary>
-    private void OutOfRoutedVm(Departure departure, Ipv4Address destination)
+    private void OutOfRoutedVm(Departure departure, IpAddress destination)
     {
         var sender = departure.Sender;
         var source = departure.Source;
@@ -173,7 +173,7 @@ public sealed partial class PathTracer
     /// <paramref name="source"/>: the lookup, and then the way into the VM that owns the
     /// destination, the server itself, or the next hop out.
     /// </summary>
-    private void RouteOnward(Link link, Ipv4Address source, Ipv4Address destination)
+    private void RouteOnward(Link link, IpAddress source, IpAddress destination)
     {
         var lookup = $"`ip route get {destination} from {source} iif {link.Name}`";
         var target = TargetOf(destination);
@@ -216,7 +216,7 @@ public sealed partial class PathTracer
     }
 
     /// <summary>The "next-hop" step: what the server knows of the next hop on the outgoing interface.</summary>
-    private void NextHopStep(Link? outLink, Ipv4Address hop)
+    private void NextHopStep(Link? outLink, IpAddress hop)
     {
         if (outLink is null) return;
         if (LiveServer.NotUp(outLink) is { } down)
@@ -232,7 +232,7 @@ public sealed partial class PathTracer
     }
 
     /// <summary>The running VM adapter that owns <paramref name="address"/>, if any (no step of its own).</summary>
-    private Endpoint? TargetOf(Ipv4Address address)
+    private Endpoint? TargetOf(IpAddress address)
     {
         if (_state.FindAddressHolder(address) is not { } id) return null;
         var vm = _state.GetVm(id.Vm);
@@ -252,15 +252,15 @@ public sealed partial class PathTracer
     /// A source address on the LAN for a lookup "as if from computer X": one of the uplink's subnet that
     /// is neither the server's nor a VM's (rp_filter would refuse either), or a documentation address.
     /// </summary>
-    private Ipv4Address LanSource(Link l3)
+    private IpAddress LanSource(Link l3)
     {
         foreach (var a in _server.AddressesOn(l3))
         {
             if (a.PrefixLength is < 8 or > 30) continue;
-            var net = new Ipv4Cidr(NetlinkValues.ToIp(a.Address), a.PrefixLength);
+            var net = new IpPrefix(NetlinkValues.ToIp(a.Address), a.PrefixLength);
             for (var v = net.Network.Value + 1; v < net.Broadcast.Value && v < net.Network.Value + 256; v++)
             {
-                var candidate = new Ipv4Address(v);
+                var candidate = new IpAddress(v);
                 if (!_server.IsLocal(candidate) && _state.FindAddressHolder(candidate) is null) return candidate;
             }
         }

@@ -15,7 +15,7 @@ namespace Hostnet.Engine.Trace;
 public sealed partial class PathTracer
 {
     /// <summary>A source for a LAN lookup when the uplink has no address to take one from (TEST-NET-1, RFC 5737).</summary>
-    private static readonly Ipv4Address DocumentationSource = new(0xC0000201);
+    private static readonly IpAddress DocumentationSource = new(0xC0000201);
 
     private readonly NetNamespace _serverNs;
     private readonly RtnlSocket _socket;
@@ -48,15 +48,15 @@ public sealed partial class PathTracer
     /// A packet from computer X on the LAN to <paramref name="destination"/>: who answers
     /// ARP for it, where it comes in, and how the server hands it to the VM.
     /// </summary>
-    public PathTrace FromLan(Ipv4Address destination) => OneTrace().TraceFromLan(destination);
+    public PathTrace FromLan(IpAddress destination) => OneTrace().TraceFromLan(destination);
 
     /// <summary>
     /// A packet that VM <paramref name="vmName"/> sends to <paramref name="destination"/>: its
     /// gateway, the server's route out, and the way into the VM that owns the destination, if one does.
     /// </summary>
-    public PathTrace FromVm(string vmName, Ipv4Address destination) => OneTrace().TraceFromVm(vmName, destination);
+    public PathTrace FromVm(string vmName, IpAddress destination) => OneTrace().TraceFromVm(vmName, destination);
 
-    private PathTrace TraceFromLan(Ipv4Address destination)
+    private PathTrace TraceFromLan(IpAddress destination)
     {
         if (Owner(destination) is { } owner)
         {
@@ -66,7 +66,7 @@ public sealed partial class PathTracer
         return new PathTrace(destination.ToString(), "the LAN", _steps.ToList());
     }
 
-    private PathTrace TraceFromVm(string vmName, Ipv4Address destination)
+    private PathTrace TraceFromVm(string vmName, IpAddress destination)
     {
         var vm = _state.GetVm(vmName);
         if (Depart(vm, destination) is { } departure)
@@ -89,11 +89,11 @@ public sealed partial class PathTracer
 
         public string Describe => $"VM {Vm.Name}, adapter {Adapter.Name}";
 
-        public Ipv4Address Gateway => Network.Gateway ?? Ipv4Address.DefaultRoutedGateway;
+        public IpAddress Gateway => Network.Gateway ?? IpAddress.DefaultRoutedGateway;
     }
 
     /// <summary>The "owner" step: which VM and adapter the desired state gives <paramref name="address"/>.</summary>
-    private Endpoint? Owner(Ipv4Address address)
+    private Endpoint? Owner(IpAddress address)
     {
         if (_state.FindAddressHolder(address) is not { } id)
         {
@@ -120,16 +120,16 @@ public sealed partial class PathTracer
     }
 
     /// <summary>How a VM sends a packet: from which adapter and address and, when the guest's kernel was asked, to which next hop.</summary>
-    private sealed record Departure(Endpoint Sender, Ipv4Address Source, GuestRoute? Guest);
+    private sealed record Departure(Endpoint Sender, IpAddress Source, GuestRoute? Guest);
 
     /// <summary>The guest kernel's answer: the next hop (null: on-link) and the lookup as <c>ip route get</c> prints it.</summary>
-    private sealed record GuestRoute(Ipv4Address? Via, string Said);
+    private sealed record GuestRoute(IpAddress? Via, string Said);
 
     /// <summary>
     /// The "vm" step: the adapter a VM sends from. A netns guest's own kernel is asked (its routing
     /// table decides); for a QEMU guest, whose tables the server cannot see, its first adapter.
     /// </summary>
-    private Departure? Depart(Vm vm, Ipv4Address destination)
+    private Departure? Depart(Vm vm, IpAddress destination)
     {
         if (!vm.Running)
         {
@@ -155,7 +155,7 @@ public sealed partial class PathTracer
     }
 
     /// <summary><c>ip -n GUEST route get DEST</c>: the guest's kernel picks the interface, the source and the next hop.</summary>
-    private bool DepartAsTheGuestSays(Vm vm, string ns, Ipv4Address destination, out Departure? departure)
+    private bool DepartAsTheGuestSays(Vm vm, string ns, IpAddress destination, out Departure? departure)
     {
         departure = null;
         using var guestNs = NetNamespace.Open(ns);
@@ -192,8 +192,8 @@ public sealed partial class PathTracer
         }
         var source = route.PreferredSource is { } src ? NetlinkValues.ToIp(src)
             : adapter.Addresses.Count > 0 ? adapter.Addresses[0].Address
-            : Ipv4Address.Any;
-        var via = route.Gateway is { } gw ? NetlinkValues.ToIp(gw) : (Ipv4Address?)null;
+            : IpAddress.Any;
+        var via = route.Gateway is { } gw ? NetlinkValues.ToIp(gw) : (IpAddress?)null;
         var who = new Endpoint(vm, adapter, network);
         Add("vm", true, $"VM {vm.Name} sends from {source} on {dev.Name} (adapter {adapter.Name}, network {network.Name}, {Network.ModeName(network.Mode)}, MAC {adapter.Mac})");
         departure = new Departure(who, source, new GuestRoute(via, $"{lookup}: {destination}" + (via is { } v ? $" via {v}" : "") + $" dev {dev.Name} src {source}"));
@@ -251,11 +251,11 @@ public sealed partial class PathTracer
     }
 
     /// <summary>The /32 route Hostnet made for <paramref name="address"/> (with its protocol), if the main table has it; another owner's is not it.</summary>
-    private RouteEntry? OwnedRoute(Ipv4Address address) =>
+    private RouteEntry? OwnedRoute(IpAddress address) =>
         _server.Routes.FirstOrDefault(r => r.PrefixLength == 32 && r.Protocol == HostnetMarks.RouteProtocol && NetlinkValues.ToIp(r.Destination) == address);
 
     /// <summary>The "guest" step: inside a netns guest, the adapter's interface is up and holds its address.</summary>
-    private void GuestStep(Endpoint who, Ipv4Address? address, bool checkDefaultRoute)
+    private void GuestStep(Endpoint who, IpAddress? address, bool checkDefaultRoute)
     {
         if (who.Vm.Guest.Kind != GuestKind.Netns)
         {

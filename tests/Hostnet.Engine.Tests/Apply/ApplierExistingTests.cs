@@ -43,9 +43,9 @@ public sealed class ApplierExistingTests : IDisposable
     private Plan RoutedAdapterAdds() => new(
     [
         Add(new HostLink(_tap, LinkKind.Tap, MacAddress.Parse(TapMac), Alias, null, Up: true)),
-        Add(new AddressObject(KernelObject.Server, _tap, new Ipv4Cidr(Ipv4Address.Parse(Gateway), 32))),
-        Add(new RouteObject(KernelObject.Server, new Ipv4Cidr(Ipv4Address.Parse(VmIp), 32), _tap, null)),
-        Add(new NeighborObject(_tap, Ipv4Address.Parse(VmIp), MacAddress.Parse(VmMac))),
+        Add(new AddressObject(KernelObject.Server, _tap, new IpPrefix(IpAddress.Parse(Gateway), 32))),
+        Add(new RouteObject(KernelObject.Server, new IpPrefix(IpAddress.Parse(VmIp), 32), _tap, null)),
+        Add(new NeighborObject(_tap, IpAddress.Parse(VmIp), MacAddress.Parse(VmMac))),
     ]);
 
     private static PlanStep Add(KernelObject o) => new(Change.Add, o, null);

@@ -17,12 +17,12 @@ public class BridgedIntentTests
         var vms = new List<Vm>
         {
             new("vm1", Guid.Parse("7b9a73a1-5c2e-4d1a-9f3b-000000000001"), Guest.Netns("lab-vm1"), routedRunning,
-                [new Adapter(0, "Routed", MacAddress.Parse("02:00:00:00:00:01"), [new Ipv4Cidr(Ipv4Address.Parse("192.168.200.201"), 32)], null)]),
+                [new Adapter(0, "Routed", MacAddress.Parse("02:00:00:00:00:01"), [new IpPrefix(IpAddress.Parse("192.168.200.201"), 32)], null)]),
         };
         if (withBridgedNetwork)
         {
             vms.Add(new Vm("vm3", Guid.Parse("00000003-0000-4000-8000-000000000003"), Guest.Netns("lab-vm3"), bridgedRunning,
-                [new Adapter(0, "Bridged", MacAddress.Parse("02:00:00:00:00:03"), [new Ipv4Cidr(Ipv4Address.Parse("192.168.200.203"), 24)], Ipv4Address.Parse("192.168.200.1"))]));
+                [new Adapter(0, "Bridged", MacAddress.Parse("02:00:00:00:00:03"), [new IpPrefix(IpAddress.Parse("192.168.200.203"), 24)], IpAddress.Parse("192.168.200.1"))]));
         }
         return new DesiredState(networks, vms);
     }

@@ -12,9 +12,9 @@ public class NeighborTableRoomTests
         var list = new List<Vm>();
         for (int i = 1; i <= vms; i++)
         {
-            var ip = Ipv4Address.Parse($"10.0.{i >> 8}.{i & 255}");
+            var ip = IpAddress.Parse($"10.0.{i >> 8}.{i & 255}");
             list.Add(new Vm($"vm{i}", Guid.Parse($"{i:x8}-0000-4000-8000-000000000000"), Guest.Tap, running,
-                [new Adapter(0, "Routed", MacAddress.Parse($"02:00:00:00:{i >> 8:x2}:{i & 255:x2}"), [new Ipv4Cidr(ip, 32)], null)]));
+                [new Adapter(0, "Routed", MacAddress.Parse($"02:00:00:00:{i >> 8:x2}:{i & 255:x2}"), [new IpPrefix(ip, 32)], null)]));
         }
         return new DesiredState([Network.HostRouted("Routed", "eth0")], list);
     }

@@ -11,18 +11,18 @@ namespace Hostnet.Engine.Tests.Planning;
 /// </summary>
 public class LanClaimsTests
 {
-    private static readonly Ipv4Address Vm1Ip = Ipv4Address.Parse("192.168.200.201");
-    private static readonly Ipv4Address Vm3Ip = Ipv4Address.Parse("192.168.200.203");
-    private static readonly Ipv4Address Vm4Ip = Ipv4Address.Parse("192.168.200.204");
+    private static readonly IpAddress Vm1Ip = IpAddress.Parse("192.168.200.201");
+    private static readonly IpAddress Vm3Ip = IpAddress.Parse("192.168.200.203");
+    private static readonly IpAddress Vm4Ip = IpAddress.Parse("192.168.200.204");
 
     private static DesiredState Mixed(Guest vm3Guest, bool vm3Running = true, bool vm1Running = true, bool vm3Bridged = true)
     {
         var vm1 = new Vm("vm1", Guid.Parse("7b9a73a1-5c2e-4d1a-9f3b-000000000001"), Guest.Netns("lab-vm1"), vm1Running,
-            [new Adapter(0, "Routed", MacAddress.Parse("02:00:00:00:00:01"), [new Ipv4Cidr(Vm1Ip, 32)], null)]);
+            [new Adapter(0, "Routed", MacAddress.Parse("02:00:00:00:00:01"), [new IpPrefix(Vm1Ip, 32)], null)]);
         var vm3 = new Vm("vm3", Guid.Parse("00000003-0000-4000-8000-000000000003"), vm3Guest, vm3Running,
             [vm3Bridged
-                ? new Adapter(0, "Bridged", MacAddress.Parse("02:00:00:00:00:03"), [new Ipv4Cidr(Vm3Ip, 24), new Ipv4Cidr(Vm4Ip, 24)], Ipv4Address.Parse("192.168.200.1"))
-                : new Adapter(0, "Routed", MacAddress.Parse("02:00:00:00:00:03"), [new Ipv4Cidr(Vm3Ip, 32)], null)]);
+                ? new Adapter(0, "Bridged", MacAddress.Parse("02:00:00:00:00:03"), [new IpPrefix(Vm3Ip, 24), new IpPrefix(Vm4Ip, 24)], IpAddress.Parse("192.168.200.1"))
+                : new Adapter(0, "Routed", MacAddress.Parse("02:00:00:00:00:03"), [new IpPrefix(Vm3Ip, 32)], null)]);
         return new DesiredState([Network.HostRouted("Routed", "eth0"), Network.Bridged("Bridged", "br1", "eth0")], [vm1, vm3]);
     }
 

@@ -17,9 +17,9 @@ public class PlannerTests
         var routed = Network.HostRouted("Routed", "eth0");
         Guest G(string vm) => guest == "tap" ? Guest.Tap : Guest.Netns("lab-" + vm);
         var vm1 = new Vm("vm1", Vm1Uuid, G("vm1"), vm1Running,
-            [new Adapter(0, "Routed", MacAddress.Parse(vm1Mac), [new Ipv4Cidr(Ipv4Address.Parse("192.168.200.201"), 32)], null)]);
+            [new Adapter(0, "Routed", MacAddress.Parse(vm1Mac), [new IpPrefix(IpAddress.Parse("192.168.200.201"), 32)], null)]);
         var vm2 = new Vm("vm2", Vm2Uuid, G("vm2"), vm2Running,
-            [new Adapter(0, "Routed", MacAddress.Parse("02:00:00:00:00:02"), [new Ipv4Cidr(Ipv4Address.Parse("192.168.200.202"), 32)], null)]);
+            [new Adapter(0, "Routed", MacAddress.Parse("02:00:00:00:00:02"), [new IpPrefix(IpAddress.Parse("192.168.200.202"), 32)], null)]);
         return new DesiredState([routed], [vm1, vm2]);
     }
 
@@ -141,7 +141,7 @@ public class PlannerTests
         var s = State(vm2Running: false);
         var vm1 = s.Vms[0] with
         {
-            Adapters = [.. s.Vms[0].Adapters, new Adapter(1, "Routed", MacAddress.Parse("02:00:00:00:01:01"), [new Ipv4Cidr(Ipv4Address.Parse("192.168.200.204"), 32)], null)],
+            Adapters = [.. s.Vms[0].Adapters, new Adapter(1, "Routed", MacAddress.Parse("02:00:00:00:01:01"), [new IpPrefix(IpAddress.Parse("192.168.200.204"), 32)], null)],
         };
         var described = Intent(s with { Vms = [vm1, s.Vms[1]] }).Where(o => o.Netns == "lab-vm1").Select(o => o.Describe()).ToList();
 

@@ -20,7 +20,7 @@ public sealed class PathTracerTests
     private static DesiredState RoutedVms(Lab lab)
     {
         static Adapter Net0(string mac, string ip) =>
-            new(0, "Routed", MacAddress.Parse(mac), [new Ipv4Cidr(Ipv4Address.Parse(ip), 32)], null);
+            new(0, "Routed", MacAddress.Parse(mac), [new IpPrefix(IpAddress.Parse(ip), 32)], null);
         return new DesiredState(
             [Network.HostRouted("Routed", "eth0")],
             [
@@ -60,13 +60,13 @@ public sealed class PathTracerTests
         var tracer = new PathTracer(engine.ServerNamespace, engine.ServerSocket, state);
         Func<PathTracer, PathTrace>[] traces =
         [
-            t => t.FromLan(Ipv4Address.Parse(Vm1Ip)),
-            t => t.FromLan(Ipv4Address.Parse(Vm2Ip)),
-            t => t.FromLan(Ipv4Address.Parse(Vm3Ip)),
-            t => t.FromLan(Ipv4Address.Parse("192.168.200.99")),
-            t => t.FromVm("vm1", Ipv4Address.Parse(Vm2Ip)),
-            t => t.FromVm("vm2", Ipv4Address.Parse(Vm1Ip)),
-            t => t.FromVm("vm1", Ipv4Address.DefaultRoutedGateway),
+            t => t.FromLan(IpAddress.Parse(Vm1Ip)),
+            t => t.FromLan(IpAddress.Parse(Vm2Ip)),
+            t => t.FromLan(IpAddress.Parse(Vm3Ip)),
+            t => t.FromLan(IpAddress.Parse("192.168.200.99")),
+            t => t.FromVm("vm1", IpAddress.Parse(Vm2Ip)),
+            t => t.FromVm("vm2", IpAddress.Parse(Vm1Ip)),
+            t => t.FromVm("vm1", IpAddress.DefaultRoutedGateway),
         ];
 
         var alone = traces.Select(t => Text(t(tracer))).ToList();
@@ -76,7 +76,7 @@ public sealed class PathTracerTests
 
         // Each trace says something of its own (a mix-up would show), the lab is whole, and at once each says what it said alone.
         Assert.Equal(traces.Length, alone.Distinct().Count());
-        Assert.True(tracer.FromLan(Ipv4Address.Parse(Vm1Ip)).Complete, alone[0]);
+        Assert.True(tracer.FromLan(IpAddress.Parse(Vm1Ip)).Complete, alone[0]);
         for (var i = 0; i < atOnce.Length; i++) Assert.Equal(alone[i % traces.Length], atOnce[i]);
     }
 
@@ -88,7 +88,7 @@ public sealed class PathTracerTests
         using var engine = Applied(lab, state);
         var tracer = new PathTracer(engine.ServerNamespace, engine.ServerSocket, state);
         var lookup = $"`ip route get {Vm1Ip} from 192.168.200.2 iif eth0`";
-        Assert.StartsWith($"{lookup}: {Vm1Ip} dev {Vm1Vme} (route `{Vm1Ip} dev {Vm1Vme} proto hostnet scope link`)", RouteStep(tracer.FromLan(Ipv4Address.Parse(Vm1Ip))), StringComparison.Ordinal);
+        Assert.StartsWith($"{lookup}: {Vm1Ip} dev {Vm1Vme} (route `{Vm1Ip} dev {Vm1Vme} proto hostnet scope link`)", RouteStep(tracer.FromLan(IpAddress.Parse(Vm1Ip))), StringComparison.Ordinal);
 
         // Hostnet's /32 replaced by an admin's (proto boot) that refuses the address: the lookup fails, and
         // the /32 in the table is not the one Hostnet makes.
@@ -96,7 +96,7 @@ public sealed class PathTracerTests
         Sh.Ip("-n", lab.ServerNs, "route", "add", "unreachable", Vm1Ip + "/32");
         Assert.Contains("proto boot", Sh.Ip("-n", lab.ServerNs, "-d", "route", "show", "type", "unreachable"), StringComparison.Ordinal);
 
-        var trace = tracer.FromLan(Ipv4Address.Parse(Vm1Ip));
+        var trace = tracer.FromLan(IpAddress.Parse(Vm1Ip));
         Assert.Equal($"{lookup}: no route (unreachable): the server drops it; the /32 route to {Vm1Vme} is missing; "
             + $"and until it does, eth0 does not answer ARP for {Vm1Ip} either", RouteStep(trace));
     }

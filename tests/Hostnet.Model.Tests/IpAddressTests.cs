@@ -1,6 +1,6 @@
 namespace Hostnet.Model.Tests;
 
-public class Ipv4AddressTests
+public class IpAddressTests
 {
     [Theory]
     [InlineData("192.168.200.201", 0xC0A8C8C9u)]
@@ -8,7 +8,7 @@ public class Ipv4AddressTests
     [InlineData("255.255.255.255", 0xFFFFFFFFu)]
     public void Parses_a_dotted_quad(string text, uint value)
     {
-        Assert.True(Ipv4Address.TryParse(text, out var a));
+        Assert.True(IpAddress.TryParse(text, out var a));
         Assert.Equal(value, a.Value);
         Assert.Equal(text, a.ToString());
     }
@@ -22,14 +22,14 @@ public class Ipv4AddressTests
     [InlineData("1.2.3.x")]
     [InlineData(" 1.2.3.4")]
     [InlineData("1..3.4")]
-    public void Refuses_what_is_not_a_dotted_quad(string text) => Assert.False(Ipv4Address.TryParse(text, out _));
+    public void Refuses_what_is_not_a_dotted_quad(string text) => Assert.False(IpAddress.TryParse(text, out _));
 
     [Fact]
     public void Network_order_bytes_round_trip()
     {
-        var a = Ipv4Address.Parse("169.255.30.1");
+        var a = IpAddress.Parse("169.255.30.1");
         Assert.Equal(new byte[] { 169, 255, 30, 1 }, a.GetBytes());
-        Assert.Equal(a, Ipv4Address.FromBytes(a.GetBytes()));
-        Assert.Equal(Ipv4Address.DefaultRoutedGateway, a);
+        Assert.Equal(a, IpAddress.FromBytes(a.GetBytes()));
+        Assert.Equal(IpAddress.DefaultRoutedGateway, a);
     }
 }

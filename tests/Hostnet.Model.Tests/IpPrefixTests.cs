@@ -1,23 +1,23 @@
 namespace Hostnet.Model.Tests;
 
-public class Ipv4CidrTests
+public class IpPrefixTests
 {
     [Fact]
     public void Knows_its_subnet()
     {
-        Assert.True(Ipv4Cidr.TryParse("192.168.200.203/24", null, out var c));
+        Assert.True(IpPrefix.TryParse("192.168.200.203/24", null, out var c));
         Assert.Equal("192.168.200.0", c.Network.ToString());
         Assert.Equal("192.168.200.255", c.Broadcast.ToString());
-        Assert.True(c.Contains(Ipv4Address.Parse("192.168.200.1")));
-        Assert.False(c.Contains(Ipv4Address.Parse("192.168.201.1")));
+        Assert.True(c.Contains(IpAddress.Parse("192.168.200.1")));
+        Assert.False(c.Contains(IpAddress.Parse("192.168.201.1")));
     }
 
     [Fact]
     public void Without_a_prefix_takes_the_default_or_refuses()
     {
-        Assert.True(Ipv4Cidr.TryParse("10.0.0.1", 32, out var c));
+        Assert.True(IpPrefix.TryParse("10.0.0.1", 32, out var c));
         Assert.Equal(32, c.PrefixLength);
-        Assert.False(Ipv4Cidr.TryParse("10.0.0.1", null, out _));
+        Assert.False(IpPrefix.TryParse("10.0.0.1", null, out _));
     }
 
     [Theory]
@@ -25,5 +25,5 @@ public class Ipv4CidrTests
     [InlineData("10.0.0.1/")]
     [InlineData("10.0.0.1/024")]
     [InlineData("10.0.0.1/x")]
-    public void Refuses_a_bad_prefix(string text) => Assert.False(Ipv4Cidr.TryParse(text, 32, out _));
+    public void Refuses_a_bad_prefix(string text) => Assert.False(IpPrefix.TryParse(text, 32, out _));
 }

@@ -5,12 +5,12 @@ using System.Globalization;
 namespace Hostnet.Model;
 
 /// <summary>An IPv4 address as a host-order 32-bit number: cheap to compare, hash and sort.</summary>
-public readonly record struct Ipv4Address(uint Value) : IComparable<Ipv4Address>
+public readonly record struct IpAddress(uint Value) : IComparable<IpAddress>
 {
-    public static Ipv4Address Any => new(0);
+    public static IpAddress Any => new(0);
 
     /// <summary>The gateway the seed's system gives host-routed VMs (not in 169.254/16).</summary>
-    public static Ipv4Address DefaultRoutedGateway => new(0xA9FF1E01); // 169.255.30.1
+    public static IpAddress DefaultRoutedGateway => new(0xA9FF1E01); // 169.255.30.1
 
     public bool IsUnspecifiedNetwork => (Value >> 24) == 0;          // 0.0.0.0/8
     public bool IsLoopback => (Value >> 24) == 127;                   // 127.0.0.0/8
@@ -18,11 +18,11 @@ public readonly record struct Ipv4Address(uint Value) : IComparable<Ipv4Address>
     public bool IsMulticast => (Value >> 28) == 0xE;                  // 224.0.0.0/4
     public bool IsReservedOrBroadcast => (Value >> 28) == 0xF;        // 240.0.0.0/4, 255.255.255.255
 
-    public static Ipv4Address Parse(string text) =>
+    public static IpAddress Parse(string text) =>
         TryParse(text, out var a) ? a : throw new FormatException($"'{text}' is not an IPv4 address");
 
     /// <summary>Strict dotted quad: four decimal parts 0–255, no leading zeros, nothing else.</summary>
-    public static bool TryParse([NotNullWhen(true)] string? text, out Ipv4Address address)
+    public static bool TryParse([NotNullWhen(true)] string? text, out IpAddress address)
     {
         address = default;
         if (string.IsNullOrEmpty(text)) return false;
@@ -37,7 +37,7 @@ public readonly record struct Ipv4Address(uint Value) : IComparable<Ipv4Address>
             if (n > 255) return false;
             value = (value << 8) | (uint)n;
         }
-        address = new Ipv4Address(value);
+        address = new IpAddress(value);
         return true;
     }
 
@@ -49,15 +49,15 @@ public readonly record struct Ipv4Address(uint Value) : IComparable<Ipv4Address>
         return b;
     }
 
-    public static Ipv4Address FromBytes(ReadOnlySpan<byte> networkOrder) =>
+    public static IpAddress FromBytes(ReadOnlySpan<byte> networkOrder) =>
         new(BinaryPrimitives.ReadUInt32BigEndian(networkOrder));
 
-    public int CompareTo(Ipv4Address other) => Value.CompareTo(other.Value);
+    public int CompareTo(IpAddress other) => Value.CompareTo(other.Value);
 
-    public static bool operator <(Ipv4Address a, Ipv4Address b) => a.Value < b.Value;
-    public static bool operator >(Ipv4Address a, Ipv4Address b) => a.Value > b.Value;
-    public static bool operator <=(Ipv4Address a, Ipv4Address b) => a.Value <= b.Value;
-    public static bool operator >=(Ipv4Address a, Ipv4Address b) => a.Value >= b.Value;
+    public static bool operator <(IpAddress a, IpAddress b) => a.Value < b.Value;
+    public static bool operator >(IpAddress a, IpAddress b) => a.Value > b.Value;
+    public static bool operator <=(IpAddress a, IpAddress b) => a.Value <= b.Value;
+    public static bool operator >=(IpAddress a, IpAddress b) => a.Value >= b.Value;
 
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"{Value >> 24}.{(Value >> 16) & 0xFF}.{(Value >> 8) & 0xFF}.{Value & 0xFF}");

@@ -4,23 +4,23 @@ using System.Globalization;
 namespace Hostnet.Model;
 
 /// <summary>An interface address with its prefix length, as <c>192.168.200.203/24</c>.</summary>
-public readonly record struct Ipv4Cidr(Ipv4Address Address, int PrefixLength)
+public readonly record struct IpPrefix(IpAddress Address, int PrefixLength)
 {
     public uint Mask => PrefixLength == 0 ? 0 : uint.MaxValue << (32 - PrefixLength);
-    public Ipv4Address Network => new(Address.Value & Mask);
-    public Ipv4Address Broadcast => new(Address.Value | ~Mask);
+    public IpAddress Network => new(Address.Value & Mask);
+    public IpAddress Broadcast => new(Address.Value | ~Mask);
 
     /// <summary>Whether <paramref name="other"/> lies in this address's subnet.</summary>
-    public bool Contains(Ipv4Address other) => (other.Value & Mask) == (Address.Value & Mask);
+    public bool Contains(IpAddress other) => (other.Value & Mask) == (Address.Value & Mask);
 
     /// <summary>Parses <c>A.B.C.D/N</c>; without <c>/N</c> the prefix is <paramref name="defaultPrefix"/> (null: required).</summary>
-    public static bool TryParse([NotNullWhen(true)] string? text, int? defaultPrefix, out Ipv4Cidr cidr)
+    public static bool TryParse([NotNullWhen(true)] string? text, int? defaultPrefix, out IpPrefix cidr)
     {
         cidr = default;
         if (text is null) return false;
         var slash = text.IndexOf('/', StringComparison.Ordinal);
         var addrText = slash < 0 ? text : text[..slash];
-        if (!Ipv4Address.TryParse(addrText, out var address)) return false;
+        if (!IpAddress.TryParse(addrText, out var address)) return false;
         int prefix;
         if (slash < 0)
         {
@@ -35,7 +35,7 @@ public readonly record struct Ipv4Cidr(Ipv4Address Address, int PrefixLength)
             prefix = int.Parse(p, NumberStyles.None, CultureInfo.InvariantCulture);
             if (prefix > 32) return false;
         }
-        cidr = new Ipv4Cidr(address, prefix);
+        cidr = new IpPrefix(address, prefix);
         return true;
     }
 
