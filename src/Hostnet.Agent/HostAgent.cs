@@ -9,7 +9,7 @@ namespace Hostnet.Agent;
 /// The application layer of one server: its use cases, one service per resource, for every front end
 /// (the CLI now, a daemon later). A use case is one unit of work: validate, persist, follow the kernel.
 /// The server is this host or a named network namespace (a lab server); its state lives in
-/// <see cref="StateDir"/>.
+/// <see cref="StateDir"/>, kept by the store it is given (the SQLite database there unless told otherwise).
 /// </summary>
 public sealed class HostAgent
 {
@@ -22,10 +22,12 @@ public sealed class HostAgent
     /// <param name="stateDir">The state directory of this server.</param>
     /// <param name="netns">The network namespace that is the server, or null for this host.</param>
     /// <param name="warn">Where the lines go that say something went less than well without failing (a VM left out of an apply).</param>
-    public HostAgent(string stateDir, string? netns, Action<string>? warn = null)
+    /// <param name="stores">Where the desired state and the ledger are kept; null: the SQLite database in <paramref name="stateDir"/>.</param>
+    public HostAgent(string stateDir, string? netns, Action<string>? warn = null, IStoreOpener? stores = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(stateDir);
         StateDir = stateDir;
+        Stores = stores ?? SqliteStores(stateDir);
         Netns = netns;
         Warn = warn ?? (_ => { });
         Networks = new NetworkService(this);
@@ -46,6 +48,12 @@ public sealed class HostAgent
     }
 
     public string StateDir { get; }
+
+    /// <summary>Opens the server's store: every use case gets its desired state and its ledger from here.</summary>
+    internal IStoreOpener Stores { get; }
+
+    /// <summary>The SQLite database in <paramref name="stateDir"/>: the one place the application layer names it.</summary>
+    internal static IStoreOpener SqliteStores(string stateDir) => new SqliteStoreOpener(stateDir);
 
     /// <summary>The network namespace that is the server, or null for this host.</summary>
     public string? Netns { get; }
@@ -70,20 +78,20 @@ public sealed class HostAgent
     /// <summary>The state as it is now, for a use case that only reads: empty when there is no state database yet.</summary>
     internal DesiredState Load()
     {
-        using var store = StateStore.OpenIfExists(StateDir);
-        return store?.Load() ?? DesiredState.Empty;
+        using var store = Stores.OpenIfExists();
+        return store?.State.Load() ?? DesiredState.Empty;
     }
 
     /// <summary>As <see cref="Load"/>, with the VMs whose last change the kernel has not followed yet.</summary>
     internal (DesiredState State, IReadOnlySet<string> Pending) LoadWithPending()
     {
-        using var store = StateStore.OpenIfExists(StateDir);
+        using var store = Stores.OpenIfExists();
         if (store is null) return (DesiredState.Empty, new HashSet<string>());
-        return store.Read(tx => (tx.Load(), (IReadOnlySet<string>)tx.PendingVms().Keys.ToHashSet(StringComparer.Ordinal)));
+        return store.State.Read(tx => (tx.Load(), (IReadOnlySet<string>)tx.PendingVms().Keys.ToHashSet(StringComparer.Ordinal)));
     }
 
     /// <summary>The state database for a use case that writes it (created when there is none yet).</summary>
-    internal StateStore OpenStore() => StateStore.Open(StateDir);
+    internal IServerStore OpenStore() => Stores.Open();
 
     /// <summary>
     /// One change: <paramref name="change"/> runs in one transaction, all kept or, if it throws, none; what it
@@ -94,7 +102,7 @@ public sealed class HostAgent
         var work = new UnitOfWork();
         T result;
         using (var store = OpenStore())
-            result = store.Write(tx => change(work.In(tx)));
+            result = store.State.Write(tx => change(work.In(tx)));
         foreach (var action in work.Committed) action();
         return result;
     }
@@ -105,10 +113,15 @@ public sealed class HostAgent
     /// </summary>
     internal IDisposable TakeKernelLock() => KernelLock.Take(StateDir);
 
-    /// <summary>An engine for the server, with the ledger on its own connection to the state database.</summary>
-    internal HostEngine OpenEngine() => OpenEngine(new StoreLedger(OpenStore(), ownsStore: true));
+    /// <summary>An engine for the server, with the ledger in a store of its own opening (closed with the engine).</summary>
+    internal HostEngine OpenEngine()
+    {
+        var store = OpenStore();
+        return OpenEngine(new StoreLedger(store.Ledger, owner: store));
+    }
 
-    internal HostEngine OpenEngine(StateStore store) => OpenEngine(new StoreLedger(store));
+    /// <summary>An engine for the server, with the ledger in <paramref name="store"/>.</summary>
+    internal HostEngine OpenEngine(IServerStore store) => OpenEngine(new StoreLedger(store.Ledger));
 
     /// <summary>An engine for a use case that changes the kernel.</summary>
     private HostEngine OpenEngine(ILedger ledger)
@@ -127,13 +140,13 @@ public sealed class HostAgent
 internal sealed class UnitOfWork
 {
     private readonly List<Action> _committed = [];
-    private StateTransaction? _tx;
+    private IStateTransaction? _tx;
 
-    public StateTransaction Tx => _tx ?? throw new InvalidOperationException("the unit of work has no transaction");
+    public IStateTransaction Tx => _tx ?? throw new InvalidOperationException("the unit of work has no transaction");
 
     internal IReadOnlyList<Action> Committed => _committed;
 
-    internal UnitOfWork In(StateTransaction tx)
+    internal UnitOfWork In(IStateTransaction tx)
     {
         _tx = tx;
         return this;

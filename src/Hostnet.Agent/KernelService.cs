@@ -33,18 +33,18 @@ public sealed class KernelService
         using var kernel = _agent.TakeKernelLock();
         using var store = _agent.OpenStore();
         using var engine = _agent.OpenEngine(store);
-        var done = ConvergeAll(engine, store, new ApplyOptions { Probe = probe });
-        return new ApplyResult(done, store.Load().MacProblems().ToList());
+        var done = ConvergeAll(engine, store.State, new ApplyOptions { Probe = probe });
+        return new ApplyResult(done, store.State.Load().MacProblems().ToList());
     }
 
     /// <summary>What apply would change; changes nothing, creates nothing, and never waits for the kernel lock.</summary>
     /// <param name="withoutState">Called, before the kernel is read, when there is no state yet to plan against.</param>
     public PlanResult Plan(Action? withoutState = null)
     {
-        using var store = StateStore.OpenIfExists(_agent.StateDir);
+        using var store = _agent.Stores.OpenIfExists();
         if (store is null) withoutState?.Invoke();
-        using var engine = _agent.OpenReader(store is null ? new MemoryLedger() : new StoreLedger(store));
-        var state = store?.Load() ?? DesiredState.Empty;
+        using var engine = _agent.OpenReader(store is null ? new MemoryLedger() : new StoreLedger(store.Ledger));
+        var state = store?.State.Load() ?? DesiredState.Empty;
         var prepared = engine.Prepare(state);
         // Guest MACs an older release accepted and the rules now refuse: said, never changed behind the guest's back.
         return new PlanResult(store is not null, prepared.Plan, prepared.Problems.Concat(state.MacProblems()).ToList());
@@ -85,17 +85,17 @@ public sealed class KernelService
     {
         if (removed.Mode != NetworkMode.Bridged) return;
         using var store = _agent.OpenStore();
-        var ledger = new StoreLedger(store);
+        var ledger = new StoreLedger(store.Ledger);
         if (!ledger.Load().Has(LedgerEntry.Uplink(removed.Uplink, removed.Bridge!))) return;
         using var engine = _agent.OpenEngine(store);
-        ConvergeAll(engine, store, new ApplyOptions());
+        ConvergeAll(engine, store.State, new ApplyOptions());
     }
 
     /// <summary>When a VM is removed: removes its guest namespace if Hostnet created it; leaves others alone.</summary>
     internal void RemoveCreatedNamespace(string netns)
     {
         using var store = _agent.OpenStore();
-        var ledger = new StoreLedger(store);
+        var ledger = new StoreLedger(store.Ledger);
         var entry = LedgerEntry.Namespace(netns);
         if (!ledger.Load().Has(entry)) return;
         if (NetNamespace.Exists(netns) || NetNamespace.IsStale(netns)) NetNamespace.Delete(netns);
@@ -107,7 +107,7 @@ public sealed class KernelService
     /// pending marks of the VM changes it saw: read in one snapshot with the state, so a change committed
     /// meanwhile stays pending.
     /// </summary>
-    internal static Plan ConvergeAll(HostEngine engine, StateStore store, ApplyOptions options)
+    internal static Plan ConvergeAll(HostEngine engine, IStateStore store, ApplyOptions options)
     {
         var (state, pending) = store.Read(tx => (tx.Load(), tx.PendingVms()));
         var plan = engine.Apply(engine.Prepare(state), options);

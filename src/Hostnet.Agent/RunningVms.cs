@@ -69,7 +69,7 @@ internal static class RunningVms
             if (pending is not null)
             {
                 using var store = agent.OpenStore();
-                store.Write(t => t.ClearPending(pending));
+                store.State.Write(t => t.ClearPending(pending));
             }
         });
     }

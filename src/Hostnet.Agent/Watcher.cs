@@ -72,7 +72,7 @@ public sealed class Watcher
         Watching?.Invoke();
 
         var backoff = new RetryBackoff();
-        TimeSpan? retryIn = Resync(engine, store, "start", backoff, stop);
+        TimeSpan? retryIn = Resync(engine, store.State, "start", backoff, stop);
         while (!stop.IsCancellationRequested)
         {
             bool woken = false;
@@ -100,7 +100,7 @@ public sealed class Watcher
                 break;
             }
             if (stop.IsCancellationRequested) break;
-            retryIn = Resync(engine, store, retryIn is not null ? "retry" : woken ? "kernel change" : "periodic", backoff, stop);
+            retryIn = Resync(engine, store.State, retryIn is not null ? "retry" : woken ? "kernel change" : "periodic", backoff, stop);
         }
         reader.Join(TimeSpan.FromSeconds(1));
     }
@@ -161,7 +161,7 @@ public sealed class Watcher
     /// link deleted while it was applied, a locked database) is raised, and the wait before the loop tries
     /// again is returned. Only a state that cannot be Hostnet's is thrown.
     /// </summary>
-    private TimeSpan? Resync(HostEngine engine, StateStore store, string why, RetryBackoff backoff, CancellationToken stop)
+    private TimeSpan? Resync(HostEngine engine, IStateStore store, string why, RetryBackoff backoff, CancellationToken stop)
     {
         try
         {

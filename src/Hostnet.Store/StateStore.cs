@@ -7,9 +7,10 @@ namespace Hostnet.Store;
 /// The state database: one SQLite file in the state directory. Every change is
 /// one <c>BEGIN IMMEDIATE</c> transaction, so two hostnet processes take turns
 /// (the second waits, up to <see cref="BusyTimeout"/>) and neither loses the
-/// other's change; WAL lets readers go on meanwhile.
+/// other's change; WAL lets readers go on meanwhile. The ledger of kernel objects
+/// (<see cref="ILedgerStore"/>) is kept in the same file.
 /// </summary>
-public sealed class StateStore : IDisposable
+public sealed partial class StateStore : IServerStore, IStateStore, ILedgerStore
 {
     public const string DefaultStateDir = "/var/lib/hostnet";
     public const string StateDirVariable = "HOSTNET_STATE_DIR";
@@ -309,6 +310,28 @@ public sealed class StateStore : IDisposable
             change(st);
             return 0;
         });
+    }
+
+    IStateStore IServerStore.State => this;
+
+    ILedgerStore IServerStore.Ledger => this;
+
+    T IStateStore.Read<T>(Func<IStateTransaction, T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        return Read(st => read(st));
+    }
+
+    T IStateStore.Write<T>(Func<IStateTransaction, T> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        return Write(st => change(st));
+    }
+
+    void IStateStore.Write(Action<IStateTransaction> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        Write(st => change(st));
     }
 
     public void Dispose() => _connection.Dispose();

@@ -9,10 +9,10 @@ namespace Hostnet.Store;
 /// One open write transaction of <see cref="StateStore.Write{T}"/>. <see cref="Load"/> reads the
 /// whole state; each edit touches only the rows of what it changes, so a change among
 /// ten thousand VMs costs the same as among ten. Check an edit with <see cref="DesiredState"/>
-/// first: this class writes what it is given. <see cref="Connection"/>, <see cref="Transaction"/>
-/// and <see cref="CreateCommand"/> let other layers keep their own tables in the same transaction.
+/// first: this class writes what it is given. <see cref="CreateCommand"/> runs other SQL of this
+/// project (the ledger's tables) in the same transaction.
 /// </summary>
-public sealed class StateTransaction : IDisposable
+public sealed class StateTransaction : IStateTransaction, IDisposable
 {
     // Statements are prepared once per transaction and re-bound: an import of
     // thousands of VMs runs the same few statements over and over.
@@ -24,9 +24,9 @@ public sealed class StateTransaction : IDisposable
         Transaction = transaction;
     }
 
-    public SqliteConnection Connection { get; }
+    internal SqliteConnection Connection { get; }
 
-    public SqliteTransaction Transaction { get; }
+    internal SqliteTransaction Transaction { get; }
 
     /// <summary>A command in this transaction; the caller disposes it.</summary>
     public SqliteCommand CreateCommand(string sql)

@@ -4,7 +4,6 @@ using Hostnet.Engine;
 using Hostnet.Engine.Observe;
 using Hostnet.Model;
 using Hostnet.Netlink;
-using Hostnet.Store;
 
 namespace Hostnet.Agent.Demo;
 
@@ -172,8 +171,8 @@ public static class DemoLab
     {
         ArgumentNullException.ThrowIfNull(state);
         Directory.CreateDirectory(StateDir);
-        using var store = StateStore.Open(StateDir);
-        store.Write(tx =>
+        using var store = HostAgent.SqliteStores(StateDir).Open();
+        store.State.Write(tx =>
         {
             foreach (var n in state.Networks) tx.AddNetwork(n);
             foreach (var vm in state.Vms) tx.AddVm(vm);
@@ -183,12 +182,12 @@ public static class DemoLab
     /// <summary>Starts <paramref name="vms"/> and makes the kernel follow, in one apply; returns the kernel changes it made.</summary>
     public static int Start(IEnumerable<DemoVm> vms)
     {
-        using var store = StateStore.Open(StateDir);
-        store.Write(tx =>
+        using var store = HostAgent.SqliteStores(StateDir).Open();
+        store.State.Write(tx =>
         {
             foreach (var vm in vms) tx.SetRunning(vm.Name, true);
         });
-        using var engine = new HostEngine(ServerNs, new StoreLedger(store));
-        return engine.Apply(engine.Prepare(store.Load()), new ApplyOptions()).Steps.Count;
+        using var engine = new HostEngine(ServerNs, new StoreLedger(store.Ledger));
+        return engine.Apply(engine.Prepare(store.State.Load()), new ApplyOptions()).Steps.Count;
     }
 }

@@ -2,96 +2,51 @@ using Hostnet.Store;
 
 namespace Hostnet.Engine.Observe;
 
-/// <summary>The ledger in the state database (table <c>kernel_objects</c>), committed before the kernel is touched.</summary>
+/// <summary>
+/// The ledger kept by the server's <see cref="ILedgerStore"/>: each record is committed there before the
+/// kernel is touched. Entries and moves are turned into what the store keeps (kind names, journal text) here;
+/// how they are stored is the store's.
+/// </summary>
 public sealed class StoreLedger : ILedger, IDisposable
 {
-    private readonly StateStore _store;
-    private readonly bool _ownsStore;
+    private readonly ILedgerStore _store;
+    private readonly IDisposable? _owner;
 
-    /// <param name="store">The state database.</param>
-    /// <param name="ownsStore">Whether disposing the ledger (with its engine) closes the database.</param>
-    public StoreLedger(StateStore store, bool ownsStore = false)
+    /// <param name="store">Where the ledger is kept.</param>
+    /// <param name="owner">What disposing the ledger (with its engine) closes, if anything: the store it was opened with.</param>
+    public StoreLedger(ILedgerStore store, IDisposable? owner = null)
     {
+        ArgumentNullException.ThrowIfNull(store);
         _store = store;
-        _ownsStore = ownsStore;
+        _owner = owner;
     }
 
-    public void Dispose()
-    {
-        if (_ownsStore) _store.Dispose();
-    }
+    public void Dispose() => _owner?.Dispose();
 
-    public LedgerContents Load() => _store.Read(tx =>
-    {
-        var entries = new HashSet<LedgerEntry>();
-        using var cmd = tx.CreateCommand("SELECT kind, key FROM kernel_objects");
-        using var r = cmd.ExecuteReader();
-        while (r.Read()) entries.Add(new LedgerEntry(Enum.Parse<LedgerKind>(r.GetString(0)), r.GetString(1)));
-        return new LedgerContents(entries);
-    });
+    public LedgerContents Load() =>
+        new(_store.Entries().Select(r => new LedgerEntry(Enum.Parse<LedgerKind>(r.Kind), r.Key)).ToHashSet());
 
-    public void Record(IEnumerable<LedgerEntry> entries) =>
-        Run("INSERT OR IGNORE INTO kernel_objects (kind, key) VALUES ($kind, $key)", entries);
+    public void Record(IEnumerable<LedgerEntry> entries) => _store.Record(Rows(entries));
 
-    public void Forget(IEnumerable<LedgerEntry> entries) =>
-        Run("DELETE FROM kernel_objects WHERE kind = $kind AND key = $key", entries);
+    public void Forget(IEnumerable<LedgerEntry> entries) => _store.Forget(Rows(entries));
 
-    public IReadOnlyList<Apply.UplinkMove> PendingMoves() => _store.Read(tx =>
-    {
-        var moves = new List<Apply.UplinkMove>();
-        using var cmd = tx.CreateCommand("SELECT uplink, bridge, direction, from_index, records FROM uplink_moves ORDER BY started");
-        using var r = cmd.ExecuteReader();
-        while (r.Read()) moves.Add(JournalText.Read(r.GetString(0), r.GetString(1), r.GetString(2) == "enslave", r.GetInt32(3), r.GetString(4)));
-        return (IReadOnlyList<Apply.UplinkMove>)moves;
-    });
+    public IReadOnlyList<Apply.UplinkMove> PendingMoves() =>
+        _store.PendingMoves().Select(m => JournalText.Read(m.Uplink, m.Bridge, m.Enslave, m.FromIndex, m.Records)).ToList();
 
     public void BeginMove(Apply.UplinkMove move)
     {
         ArgumentNullException.ThrowIfNull(move);
-        _store.Write(tx =>
-        {
-            using var cmd = tx.CreateCommand("""
-                INSERT OR REPLACE INTO uplink_moves (uplink, bridge, direction, from_index, records, started)
-                VALUES ($uplink, $bridge, $direction, $from, $records, $started)
-                """);
-            cmd.Parameters.AddWithValue("$uplink", move.Uplink);
-            cmd.Parameters.AddWithValue("$bridge", move.Bridge);
-            cmd.Parameters.AddWithValue("$direction", move.Enslave ? "enslave" : "release");
-            cmd.Parameters.AddWithValue("$from", move.FromIndex);
-            cmd.Parameters.AddWithValue("$records", JournalText.Write(move));
-            cmd.Parameters.AddWithValue("$started", DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
-            cmd.ExecuteNonQuery();
-        });
+        _store.BeginMove(new JournaledMove(move.Uplink, move.Bridge, move.Enslave, move.FromIndex, JournalText.Write(move)));
     }
 
     public void EndMove(Apply.UplinkMove move)
     {
         ArgumentNullException.ThrowIfNull(move);
-        _store.Write(tx =>
-        {
-            using var cmd = tx.CreateCommand("DELETE FROM uplink_moves WHERE uplink = $uplink");
-            cmd.Parameters.AddWithValue("$uplink", move.Uplink);
-            cmd.ExecuteNonQuery();
-        });
+        _store.EndMove(move.Uplink);
     }
 
-    private void Run(string sql, IEnumerable<LedgerEntry> entries)
-    {
-        var list = entries as IReadOnlyCollection<LedgerEntry> ?? entries.ToList();
-        if (list.Count == 0) return;
-        _store.Write(tx =>
-        {
-            using var cmd = tx.CreateCommand(sql);
-            var kind = cmd.Parameters.Add("$kind", Microsoft.Data.Sqlite.SqliteType.Text);
-            var key = cmd.Parameters.Add("$key", Microsoft.Data.Sqlite.SqliteType.Text);
-            foreach (var e in list)
-            {
-                kind.Value = e.Kind.ToString();
-                key.Value = e.Key;
-                cmd.ExecuteNonQuery();
-            }
-        });
-    }
+    private static List<LedgerRow> Rows(IEnumerable<LedgerEntry> entries) =>
+        entries.Select(e => new LedgerRow(e.Kind.ToString(), e.Key)).ToList();
 }
 
 /// <summary>A move's records as text, one per line: <c>A</c>, <c>N</c> or <c>R</c>, then the kernel's message in hex.</summary>
