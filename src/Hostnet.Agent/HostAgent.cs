@@ -117,7 +117,15 @@ public sealed class HostAgent
     internal HostEngine OpenEngine()
     {
         var store = OpenStore();
-        return OpenEngine(new StoreLedger(store.Ledger, owner: store));
+        try
+        {
+            return OpenEngine(new StoreLedger(store.Ledger, owner: store));
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
     }
 
     /// <summary>An engine for the server, with the ledger in <paramref name="store"/>.</summary>
