@@ -15,6 +15,7 @@ public class ArrowTests
     private const string Engine = "Hostnet.Engine";
     private const string Agent = "Hostnet.Agent";
     private const string Cli = "hostnet";
+    private const string Sqlite = "Microsoft.Data.Sqlite";
 
     /// <summary>Each layer and the layers its code must never use.</summary>
     public static TheoryData<string, string> WrongWays() => new()
@@ -26,12 +27,14 @@ public class ArrowTests
         { Agent, Cli },
         // The CLI parses, calls the application layer and renders: the kernel and the database are the core's.
         { Cli, Netlink }, { Cli, Store },
+        // SQL is the store's: the engine keeps its ledger, and the application layer its state, through the store's interfaces.
+        { Engine, Sqlite }, { Agent, Sqlite }, { Cli, Sqlite },
     };
 
     /// <summary>The arrows the house stands on: if these were not seen, the test above would pass for nothing.</summary>
     public static TheoryData<string, string> RightWays() => new()
     {
-        { Cli, Agent }, { Agent, Engine }, { Agent, Store }, { Agent, Netlink }, { Engine, Netlink }, { Engine, Store }, { Engine, Model }, { Store, Model },
+        { Cli, Agent }, { Agent, Engine }, { Agent, Store }, { Agent, Netlink }, { Engine, Netlink }, { Engine, Store }, { Engine, Model }, { Store, Model }, { Store, Sqlite },
     };
 
     [Theory]
