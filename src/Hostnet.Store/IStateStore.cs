@@ -5,6 +5,8 @@ namespace Hostnet.Store;
 /// <summary>
 /// The desired state of one server, wherever it is kept (the SQLite file in the state directory now; a
 /// store shared across servers later). Every change is one transaction: all of it is kept or none.
+/// A store that cannot be used throws <see cref="StoreException"/>, marked <see cref="StoreException.IsTransient"/>
+/// when trying again may cure it (the watch loop retries those, and gives up on the others).
 /// </summary>
 public interface IStateStore
 {
