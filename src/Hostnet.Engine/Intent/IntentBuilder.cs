@@ -139,10 +139,10 @@ public static class IntentBuilder
         want(new SysctlObject($"net/ipv4/conf/{vme}/rp_filter", "1", PerLink: true));
         if (facts.HasIpv6) want(new SysctlObject($"net/ipv6/conf/{vme}/accept_ra", "0", PerLink: true));
 
-        want(new AddressObject(KernelObject.Server, vme, new IpPrefix(gateway, 32)));
+        want(new AddressObject(KernelObject.Server, vme, IpPrefix.Host(gateway)));
         foreach (var a in adapter.Addresses)
         {
-            var host = new IpPrefix(a.Address, 32);
+            var host = IpPrefix.Host(a.Address);
             want(new RouteObject(KernelObject.Server, host, vme, Gateway: null));
             want(new NeighborObject(vme, a.Address, adapter.Mac));
             want(new ProxyNeighborObject(uplink, a.Address));
@@ -152,15 +152,15 @@ public static class IntentBuilder
         if (guestNs is not null)
         {
             // The first routed adapter of a guest holds its main routes (the first wanted wins).
-            want(new RouteObject(guestNs, new IpPrefix(gateway, 32), eth, Gateway: null));
-            want(new RouteObject(guestNs, new IpPrefix(IpAddress.Any, 0), eth, gateway));
+            want(new RouteObject(guestNs, IpPrefix.Host(gateway), eth, Gateway: null));
+            want(new RouteObject(guestNs, IpPrefix.Default(gateway.Family), eth, gateway));
             if (adapter.Index > 0)
             {
                 // Every other adapter answers from its own addresses through its own table: without it
                 // the replies would leave by the main default route, into a vme whose rp_filter drops them.
                 var table = Naming.GuestRoutingTable(adapter.Index);
-                want(new RouteObject(guestNs, new IpPrefix(gateway, 32), eth, Gateway: null, table));
-                want(new RouteObject(guestNs, new IpPrefix(IpAddress.Any, 0), eth, gateway, table));
+                want(new RouteObject(guestNs, IpPrefix.Host(gateway), eth, Gateway: null, table));
+                want(new RouteObject(guestNs, IpPrefix.Default(gateway.Family), eth, gateway, table));
                 foreach (var a in adapter.Addresses) want(new RuleObject(guestNs, a.Address, table, table));
             }
         }
@@ -170,7 +170,7 @@ public static class IntentBuilder
     {
         if (guestNs is null) return;
         foreach (var a in adapter.Addresses) want(new AddressObject(guestNs, eth, a));
-        if (adapter.Gateway is { } gw) want(new RouteObject(guestNs, new IpPrefix(IpAddress.Any, 0), eth, gw));
+        if (adapter.Gateway is { } gw) want(new RouteObject(guestNs, IpPrefix.Default(gw.Family), eth, gw));
     }
 }
 
