@@ -14,7 +14,4 @@ public static class IpFamilyExtensions
 
     /// <summary>The longest prefix of this family: 32 or 128 (a single host).</summary>
     public static int MaxPrefixLength(this IpFamily family) => family == IpFamily.Ipv6 ? 128 : 32;
-
-    /// <summary>The family's directory under <c>/proc/sys/net</c>: <c>ipv4</c> or <c>ipv6</c>.</summary>
-    public static string SysctlName(this IpFamily family) => family == IpFamily.Ipv6 ? "ipv6" : "ipv4";
 }
