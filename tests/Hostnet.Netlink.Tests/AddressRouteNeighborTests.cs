@@ -33,6 +33,35 @@ public class AddressRouteNeighborTests
         }
     }
 
+    /// <summary>The same requests with IPv6 addresses: the kernel takes them as <c>ip -6</c> would have made them.</summary>
+    [PrivilegedFact]
+    public void IPv6_objects_follow_the_address_family()
+    {
+        using var h = new Host();
+        var vm6 = IpAddress.Parse("2001:db8::201");
+        var gateway6 = IpAddress.Parse("fe80::ffff:1:1");
+        h.Socket.Execute(new AddAddress(h.Vme, "vme7b9a73a1.0", gateway6, 128));
+        h.Socket.Execute(new AddRoute(new RouteSpec(vm6, 128, h.Vme, "vme7b9a73a1.0")));
+        h.Socket.Execute(new AddNeighbor(h.Vme, "vme7b9a73a1.0", vm6, VmMac));
+        h.Socket.Execute(new AddProxyNeighbor(h.Eth0, "eth0", vm6));
+
+        var addr = h.Ns.IpJson("-6", "addr", "show", "dev", "vme7b9a73a1.0")[0].GetProperty("addr_info").EnumerateArray()
+            .Select(a => a.GetProperty("local").GetString() + "/" + a.GetProperty("prefixlen").GetInt32()).ToList();
+        Assert.Contains("fe80::ffff:1:1/128", addr);
+        Assert.Contains("2001:db8::201 dev vme7b9a73a1.0", h.Ns.Ip("-6", "route", "show", "2001:db8::201/128"), StringComparison.Ordinal);
+        Assert.Contains("2001:db8::201 lladdr 52:54:00:7b:9a:73 PERMANENT", h.Ns.Ip("-6", "neigh", "show", "dev", "vme7b9a73a1.0"), StringComparison.Ordinal);
+        Assert.Contains("2001:db8::201", h.Ns.Ip("-6", "neigh", "show", "proxy", "dev", "eth0"), StringComparison.Ordinal);
+        // The dumps are IPv4's: none of these shows up there.
+        Assert.DoesNotContain(h.Socket.DumpProxyNeighbors(), p => p.Address == vm6);
+
+        h.Socket.Execute(new DeleteProxyNeighbor(h.Eth0, "eth0", vm6));
+        h.Socket.Execute(new DeleteNeighbor(h.Vme, "vme7b9a73a1.0", vm6));
+        h.Socket.Execute(new DeleteRoute(new RouteSpec(vm6, 128, h.Vme, "vme7b9a73a1.0")));
+        h.Socket.Execute(new DeleteAddress(h.Vme, "vme7b9a73a1.0", gateway6, 128));
+        Assert.DoesNotContain("2001:db8::201", h.Ns.Ip("-6", "neigh", "show", "proxy", "dev", "eth0"), StringComparison.Ordinal);
+        Assert.DoesNotContain("fe80::ffff:1:1", h.Ns.Ip("-6", "addr", "show", "dev", "vme7b9a73a1.0"), StringComparison.Ordinal);
+    }
+
     [PrivilegedFact]
     public void Address_add_dump_replace_delete()
     {

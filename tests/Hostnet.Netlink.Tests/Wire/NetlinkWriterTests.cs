@@ -31,6 +31,29 @@ public class NetlinkWriterTests
             new AddNeighbor(3, "d0", IpAddress.Parse("192.168.200.201"), MacAddress.Parse("52-54-00-12-34-56")),
             "30000000 1c00 0506 6520056b 00000000" + "02000000 03000000 8000 00 00" + "08000100 c0a8c8c9" + "0a000200 525400123456 0000"
         },
+        // The same requests for IPv6 follow the address's family (AF_INET6, 16-byte addresses), captured from
+        // iproute2 6.1 the same way. A v6 route to a device keeps scope universe: `ip -6` never picks link.
+        {
+            "ip -6 addr add 2001:db8::1/64 dev d0",
+            new AddAddress(3, "d0", IpAddress.Parse("2001:db8::1"), 64),
+            "40000000 1400 0506 6520056b 00000000" + "0a400000 03000000"
+                + "14000200 20010db8000000000000000000000001" + "14000100 20010db8000000000000000000000001"
+        },
+        {
+            "ip -6 route add 2001:db8:1::201/128 dev d0",
+            new AddRoute(new RouteSpec(IpAddress.Parse("2001:db8:1::201"), 128, 3, "d0")),
+            "38000000 1800 0506 6520056b 00000000" + "0a80 0000 fe03 0001 00000000" + "14000100 20010db8000100000000000000000201" + "08000400 03000000"
+        },
+        {
+            "ip -6 neigh add 2001:db8::201 lladdr 52:54:00:12:34:56 nud permanent dev d0",
+            new AddNeighbor(3, "d0", IpAddress.Parse("2001:db8::201"), MacAddress.Parse("52-54-00-12-34-56")),
+            "3c000000 1c00 0506 6520056b 00000000" + "0a000000 03000000 8000 00 00" + "14000100 20010db8000000000000000000000201" + "0a000200 525400123456 0000"
+        },
+        {
+            "ip -6 neigh add proxy 2001:db8::201 dev d0",
+            new AddProxyNeighbor(3, "d0", IpAddress.Parse("2001:db8::201")),
+            "30000000 1c00 0506 6520056b 00000000" + "0a000000 03000000 8000 08 00" + "14000100 20010db8000000000000000000000201"
+        },
     };
 
     [Theory]
@@ -166,6 +189,15 @@ public class RoundTripTests
         var link = RtnlCodec.DecodeLink(m.Payload);
         Assert.Equal(new Link(7, "", null, true, false, 1400, MacAddress.Parse("02-00-00-00-00-01"), 3, "vm", null, null), link);
         Assert.Equal(0, m.Flags & Native.NLM_F_CREATE); // a change never creates
+    }
+
+    [Fact]
+    public void A_request_refuses_a_prefix_or_gateway_the_family_does_not_have()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => EncodeOne(new AddAddress(7, "x", IpAddress.Parse("10.0.0.1"), 33), new byte[256]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => EncodeOne(new AddAddress(7, "x", IpAddress.Parse("2001:db8::1"), 129), new byte[256]));
+        Assert.Throws<ArgumentException>(() => EncodeOne(
+            new AddRoute(new RouteSpec(IpAddress.Parse("2001:db8::"), 64, 7, "x", Gateway: IpAddress.Parse("10.0.0.1"))), new byte[256]));
     }
 
     [Fact]
