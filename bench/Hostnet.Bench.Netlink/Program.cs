@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.NetworkInformation;
 using Hostnet.Netlink;
 
 // Programs N host-routed adapters' worth of kernel objects into a fresh namespace three ways and
@@ -77,9 +75,9 @@ static string Sh(string file, params string[] argv)
 
 static string VmeName(int i) => $"vme{i:x8}.0";
 static string PeerName(int i) => $"vmp{i:x8}.0";
-static IPAddress VmAddress(int i) => new([10, (byte)(i >> 16), (byte)(i >> 8), (byte)i]);
-static PhysicalAddress VmMac(int i) => new([0x52, 0x54, 0x00, (byte)(i >> 16), (byte)(i >> 8), (byte)i]);
-static string Mac(PhysicalAddress m) => string.Join(':', m.GetAddressBytes().Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+static IpAddress VmAddress(int i) => IpAddress.FromBytes([10, (byte)(i >> 16), (byte)(i >> 8), (byte)i]);
+static MacAddress VmMac(int i) => MacAddress.FromBytes([0x52, 0x54, 0x00, (byte)(i >> 16), (byte)(i >> 8), (byte)i]);
+static string Mac(MacAddress m) => m.ToString();
 
 static IEnumerable<string> Lines(int count)
 {
@@ -184,7 +182,7 @@ double RunHostnet(string ns, int count, List<double> cpu)
     foreach (var l in rtnl.DumpLinks()) index[l.Name] = l.Index;
     var dumped = sw.Elapsed;
 
-    var gateway = IPAddress.Parse("169.255.30.1");
+    var gateway = IpAddress.Parse("169.255.30.1");
     var rest = rtnl.CreateBatch();
     for (int i = 1; i <= count; i++)
     {

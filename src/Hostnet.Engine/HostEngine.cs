@@ -233,11 +233,11 @@ public sealed class HostEngine : IDisposable
     private void Announce(IReadOnlyList<KernelObject> added)
     {
         foreach (var group in added.OfType<ProxyNeighborObject>().GroupBy(p => p.Dev))
-            Arp.SendGratuitous(_serverNs, group.Key, group.Select(p => NetlinkValues.ToIp(p.Address)).ToList());
-        foreach (var group in added.OfType<AddressObject>().Where(a => a.Netns != KernelObject.Server && a.Address.PrefixLength < 32).GroupBy(a => (a.Netns, a.Dev)))
+            Arp.SendGratuitous(_serverNs, group.Key, group.Select(p => p.Address).ToList());
+        foreach (var group in added.OfType<AddressObject>().Where(a => a.Netns != KernelObject.Server && !a.Address.IsHost).GroupBy(a => (a.Netns, a.Dev)))
         {
             using var ns = NetNamespace.Open(group.Key.Netns);
-            Arp.SendGratuitous(ns, group.Key.Dev, group.Select(a => NetlinkValues.ToIp(a.Address.Address)).ToList());
+            Arp.SendGratuitous(ns, group.Key.Dev, group.Select(a => a.Address.Address).ToList());
         }
     }
 
@@ -261,13 +261,12 @@ public sealed class HostEngine : IDisposable
         foreach (var group in claims.GroupBy(c => c.ProbeDev, StringComparer.Ordinal))
         {
             var dev = group.Key;
-            var answers = Arp.Probe(_serverNs, dev, group.Select(c => NetlinkValues.ToIp(c.Address)).Distinct().ToList(), window);
-            foreach (var (ip, mac) in answers.OrderBy(a => a.Key.ToString(), StringComparer.Ordinal))
+            var answers = Arp.Probe(_serverNs, dev, group.Select(c => c.Address).Distinct().ToList(), window);
+            foreach (var (address, mac) in answers.OrderBy(a => a.Key.ToString(), StringComparer.Ordinal))
             {
-                var address = NetlinkValues.ToIp(ip);
                 // The VM itself answering is no conflict: it holds the address already (a prefix change, a mode switch).
-                if (prepared.OwnMacs.TryGetValue(address, out var own) && NetlinkValues.ToMac(mac) == own) continue;
-                conflicts.Add((address, $"{ip} already answers on the LAN from {FormatMac(mac)} (via {dev})"));
+                if (prepared.OwnMacs.TryGetValue(address, out var own) && mac == own) continue;
+                conflicts.Add((address, $"{address} already answers on the LAN from {mac} (via {dev})"));
             }
         }
         return conflicts;
@@ -315,9 +314,6 @@ public sealed class HostEngine : IDisposable
         var parts = path.Split('/');
         return parts.Length == 5 && parts[3] is not ("all" or "default") ? parts[3] : null;
     }
-
-    internal static string FormatMac(System.Net.NetworkInformation.PhysicalAddress mac) =>
-        string.Join(':', mac.GetAddressBytes().Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>Closes the server's socket and namespace, and the ledger when it is disposable.</summary>
     public void Dispose()

@@ -27,10 +27,10 @@ public static class Views
         {
             var permanent = n.State.HasFlag(NeighborState.Permanent);
             if ((n.State & (NeighborState.NoArp | NeighborState.Failed)) != 0 && !permanent) continue;
-            var complete = !n.State.HasFlag(NeighborState.Incomplete) && n.Mac is not null;
-            var flags = (complete ? "C" : "") + (permanent ? "M" : "");
-            rows.Add(complete
-                ? new ArpRow(n.Address.ToString(), "ether", HostEngine.FormatMac(n.Mac!), flags, "", Name(n.IfIndex))
+            var mac = n.State.HasFlag(NeighborState.Incomplete) ? null : n.Mac;
+            var flags = (mac is not null ? "C" : "") + (permanent ? "M" : "");
+            rows.Add(mac is { } m
+                ? new ArpRow(n.Address.ToString(), "ether", m.ToString(), flags, "", Name(n.IfIndex))
                 : new ArpRow(n.Address.ToString(), "", "(incomplete)", flags, "", Name(n.IfIndex)));
         }
         foreach (var p in server.DumpProxyNeighbors())

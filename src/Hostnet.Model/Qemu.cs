@@ -100,7 +100,7 @@ public static class Qemu
         {
             var network = state.GetNetwork(a.Network);
             settings.Add(network.Mode == NetworkMode.HostRouted
-                ? new GuestAdapterSettings(a, network.Mode, a.Addresses.Select(c => new IpPrefix(c.Address, 32)).ToList(), network.Gateway, OnLinkGateway: true)
+                ? new GuestAdapterSettings(a, network.Mode, a.Addresses.Select(c => IpPrefix.Host(c.Address)).ToList(), network.Gateway, OnLinkGateway: true)
                 : new GuestAdapterSettings(a, network.Mode, a.Addresses, a.Gateway, OnLinkGateway: false));
         }
         return settings;

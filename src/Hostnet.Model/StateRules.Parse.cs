@@ -5,9 +5,16 @@ namespace Hostnet.Model;
 /// <summary>Text a user typed (an option, an import file) turned into model values, refusing what is malformed.</summary>
 public static partial class StateRules
 {
+    /// <summary>
+    /// Whether VM networks take addresses of <paramref name="address"/>'s family: IPv4 only, for now.
+    /// <see cref="IpAddress"/> reads both families; this is the one rule that refuses IPv6, for every
+    /// address a user gives (<c>--ip</c>, a gateway, an import file, a trace destination).
+    /// </summary>
+    public static bool TakesFamily(IpAddress address) => address.IsIpv4;
+
     public static IpAddress ParseAddress(string text)
     {
-        if (IpAddress.TryParse(text, out var a)) return a;
+        if (IpAddress.TryParse(text, out var a) && TakesFamily(a)) return a;
         throw NotAnAddress(text);
     }
 
@@ -21,16 +28,16 @@ public static partial class StateRules
         ArgumentNullException.ThrowIfNull(text);
         var slash = text.IndexOf('/', StringComparison.Ordinal);
         var addressText = slash < 0 ? text : text[..slash];
-        if (!IpAddress.TryParse(addressText, out var address)) throw NotAnAddress(addressText);
+        if (!IpAddress.TryParse(addressText, out var address) || !TakesFamily(address)) throw NotAnAddress(addressText);
         if (slash < 0)
         {
-            if (network.Mode == NetworkMode.HostRouted) return new IpPrefix(address, 32);
+            if (network.Mode == NetworkMode.HostRouted) return IpPrefix.Host(address);
             throw new ValidationException(
                 $"{text}: an address on bridged network {network.Name} needs its prefix length: give it as {text}/24 (or whatever the LAN's prefix is)");
         }
         if (!IpPrefix.TryParse(text, null, out var cidr))
         {
-            throw new ValidationException($"'{text}' has a bad prefix length: give /0 to /32 after the address, e.g. {address}/24");
+            throw new ValidationException($"'{text}' has a bad prefix length: give /0 to /{IpPrefix.Host(address).PrefixLength} after the address, e.g. {address}/24");
         }
         return cidr;
     }

@@ -161,10 +161,11 @@ public static partial class StateRules
                 throw new ValidationException(
                     $"{a} is the gateway of network {network.Name} and cannot be a VM address: choose another address");
             }
-            if (cidr.PrefixLength != 32)
+            if (!cidr.IsHost)
             {
+                var host = IpPrefix.Host(a);
                 throw new ValidationException(
-                    $"{cidr}: an address on host-routed network {network.Name} is a single host (/32): give it as {a} or {a}/32");
+                    $"{cidr}: an address on host-routed network {network.Name} is a single host (/{host.PrefixLength}): give it as {a} or {host}");
             }
             return;
         }
@@ -262,7 +263,7 @@ public static partial class StateRules
         : a.IsLoopback ? "a loopback address (127.0.0.0/8)"
         : a.IsLinkLocal ? "a link-local address (169.254.0.0/16)"
         : a.IsMulticast ? "a multicast address (224.0.0.0/4)"
-        : a.Value == uint.MaxValue ? "the limited broadcast address"
+        : a.IsIpv4 && a.Value == uint.MaxValue ? "the limited broadcast address"
         : a.IsReservedOrBroadcast ? "a reserved address (240.0.0.0/4)"
         : null;
 }

@@ -1,7 +1,5 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Net;
-using System.Net.NetworkInformation;
 
 namespace Hostnet.Netlink;
 
@@ -20,16 +18,18 @@ public static class Arp
     /// One gratuitous ARP per address, in request form (sender = target = the address) from
     /// <paramref name="senderMac"/> (null = the interface's own), broadcast out of <paramref name="ifName"/>.
     /// </summary>
-    public static void SendGratuitous(NetNamespace ns, string ifName, IEnumerable<IPAddress> addresses, PhysicalAddress? senderMac = null)
+    public static void SendGratuitous(NetNamespace ns, string ifName, IEnumerable<IpAddress> addresses, MacAddress? senderMac = null)
     {
         ArgumentNullException.ThrowIfNull(ns);
         ArgumentNullException.ThrowIfNull(addresses);
         var list = addresses.ToList();
         string op = "send gratuitous arp dev " + ifName;
+        foreach (var a in list) CheckIpv4(a, nameof(addresses));
         ns.Invoke(() =>
         {
             var (index, ownMac) = Interface(ifName, op);
-            var mac = (senderMac ?? ownMac).GetAddressBytes();
+            var mac = new byte[MacAddress.Length];
+            (senderMac ?? ownMac).WriteBytes(mac);
             using var fd = OpenPacket(index, op);
             Span<byte> frame = stackalloc byte[FrameLength];
             foreach (var address in list)
@@ -44,29 +44,31 @@ public static class Arp
     public static readonly TimeSpan DefaultProbeWindow = TimeSpan.FromMilliseconds(100);
 
     /// <summary>A probe with the default 100 ms window.</summary>
-    public static IReadOnlyDictionary<IPAddress, PhysicalAddress> Probe(NetNamespace ns, string ifName, IEnumerable<IPAddress> addresses) =>
+    public static IReadOnlyDictionary<IpAddress, MacAddress> Probe(NetNamespace ns, string ifName, IEnumerable<IpAddress> addresses) =>
         Probe(ns, ifName, addresses, DefaultProbeWindow);
 
     /// <summary>
     /// RFC 5227 probes (sender IP 0.0.0.0) for every address at once, then one listening window:
     /// which addresses someone answered for, and with which MAC.
     /// </summary>
-    public static IReadOnlyDictionary<IPAddress, PhysicalAddress> Probe(NetNamespace ns, string ifName, IEnumerable<IPAddress> addresses, TimeSpan window)
+    public static IReadOnlyDictionary<IpAddress, MacAddress> Probe(NetNamespace ns, string ifName, IEnumerable<IpAddress> addresses, TimeSpan window)
     {
         ArgumentNullException.ThrowIfNull(ns);
         ArgumentNullException.ThrowIfNull(addresses);
         var wanted = addresses.ToHashSet();
         string op = "arp probe dev " + ifName;
+        foreach (var a in wanted) CheckIpv4(a, nameof(addresses));
         return ns.Invoke(() =>
         {
             var (index, ownMac) = Interface(ifName, op);
-            var mac = ownMac.GetAddressBytes();
-            var answers = new Dictionary<IPAddress, PhysicalAddress>();
+            var mac = new byte[MacAddress.Length];
+            ownMac.WriteBytes(mac);
+            var answers = new Dictionary<IpAddress, MacAddress>();
             using var fd = OpenPacket(index, op);
             Span<byte> frame = stackalloc byte[FrameLength];
             foreach (var address in wanted)
             {
-                WriteArp(frame, Native.ARPOP_REQUEST, mac, Broadcast, mac, IPAddress.Any, address);
+                WriteArp(frame, Native.ARPOP_REQUEST, mac, Broadcast, mac, IpAddress.Any, address);
                 SocketIo.SendTo(fd, frame, LinkAddress(index, Broadcast), op);
             }
             var clock = Stopwatch.StartNew();
@@ -82,23 +84,29 @@ public static class Arp
                     if (TryParseArp(buffer[..n], out _, out var sha, out var spa) && wanted.Contains(spa)
                         && !sha.AsSpan().SequenceEqual(mac) && !answers.ContainsKey(spa))
                     {
-                        answers[spa] = new PhysicalAddress(sha);
+                        answers[spa] = MacAddress.FromBytes(sha);
                     }
                 }
             }
-            return (IReadOnlyDictionary<IPAddress, PhysicalAddress>)answers;
+            return (IReadOnlyDictionary<IpAddress, MacAddress>)answers;
         });
     }
 
     private static readonly byte[] Broadcast = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
 
-    private static (int Index, PhysicalAddress Mac) Interface(string ifName, string op)
+    /// <summary>ARP carries IPv4 only (IPv6 finds its neighbours with NDP).</summary>
+    private static void CheckIpv4(IpAddress address, string paramName)
+    {
+        if (!address.IsIpv4) throw new ArgumentException($"{address} is not an IPv4 address: ARP is for IPv4", paramName);
+    }
+
+    private static (int Index, MacAddress Mac) Interface(string ifName, string op)
     {
         using var rtnl = RtnlSocket.OpenHere(0);
         var link = rtnl.GetLink(ifName) ?? throw Errno.Exception(Errno.ENODEV, op);
-        if (link.Mac is null || link.Mac.GetAddressBytes().Length != Native.ETH_ALEN)
-            throw Errno.Exception(Errno.EINVAL, op + ": not an Ethernet interface");
-        return (link.Index, link.Mac);
+        // A link-layer address of another length than Ethernet's is no MAC (Link.Mac is null).
+        if (link.Mac is not { } mac) throw Errno.Exception(Errno.EINVAL, op + ": not an Ethernet interface");
+        return (link.Index, mac);
     }
 
     private static SafeFdHandle OpenPacket(int ifIndex, string op)
@@ -137,7 +145,7 @@ public static class Arp
 
     /// <summary>An Ethernet frame carrying ARP for IPv4 (RFC 826), padded with zeros to 60 bytes.</summary>
     internal static void WriteArp(Span<byte> frame, ushort op, ReadOnlySpan<byte> ethSource, ReadOnlySpan<byte> ethDestination,
-        ReadOnlySpan<byte> senderMac, IPAddress senderIp, IPAddress targetIp)
+        ReadOnlySpan<byte> senderMac, IpAddress senderIp, IpAddress targetIp)
     {
         frame.Clear();
         ethDestination.CopyTo(frame);
@@ -150,17 +158,17 @@ public static class Arp
         arp[5] = 4;
         BinaryPrimitives.WriteUInt16BigEndian(arp[6..], op);
         senderMac.CopyTo(arp[8..]);
-        senderIp.TryWriteBytes(arp[14..], out _);
+        senderIp.WriteBytes(arp.Slice(14, 4));
         // target hardware address (18..24) stays zero: unknown, as RFC 5227 asks
-        targetIp.TryWriteBytes(arp[24..], out _);
+        targetIp.WriteBytes(arp.Slice(24, 4));
     }
 
     /// <summary>Reads an Ethernet/ARP/IPv4 frame; false for anything else or anything too short.</summary>
-    internal static bool TryParseArp(ReadOnlySpan<byte> frame, out ushort op, out byte[] senderMac, out IPAddress senderIp)
+    internal static bool TryParseArp(ReadOnlySpan<byte> frame, out ushort op, out byte[] senderMac, out IpAddress senderIp)
     {
         op = 0;
         senderMac = [];
-        senderIp = IPAddress.Any;
+        senderIp = IpAddress.Any;
         if (frame.Length < ArpOffset + 28 || BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != Native.ETH_P_ARP) return false;
         var arp = frame[ArpOffset..];
         if (BinaryPrimitives.ReadUInt16BigEndian(arp) != Native.ARPHRD_ETHER || BinaryPrimitives.ReadUInt16BigEndian(arp[2..]) != Native.ETH_P_IP
@@ -168,7 +176,7 @@ public static class Arp
         op = BinaryPrimitives.ReadUInt16BigEndian(arp[6..]);
         if (op is not (Native.ARPOP_REQUEST or Native.ARPOP_REPLY)) return false;
         senderMac = arp.Slice(8, 6).ToArray();
-        senderIp = new IPAddress(arp.Slice(14, 4));
-        return !senderIp.Equals(IPAddress.Any);
+        senderIp = IpAddress.FromBytes(arp.Slice(14, 4));
+        return senderIp != IpAddress.Any;
     }
 }

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.NetworkInformation;
-
 namespace Hostnet.Netlink;
 
 /// <summary>
@@ -16,7 +13,7 @@ public sealed record Link(
     bool AdminUp,
     bool OperUp,
     int Mtu,
-    PhysicalAddress? Mac,
+    MacAddress? Mac,
     int? MasterIndex,
     string? Alias,
     int? LinkIndex,
@@ -35,7 +32,7 @@ public sealed record Link(
     /// <summary>Value equality, the settings compared element by element.</summary>
     public bool Equals(Link? other) =>
         other is not null && Index == other.Index && Name == other.Name && Kind == other.Kind && AdminUp == other.AdminUp
-        && OperUp == other.OperUp && Mtu == other.Mtu && Equals(Mac, other.Mac) && MasterIndex == other.MasterIndex
+        && OperUp == other.OperUp && Mtu == other.Mtu && Mac == other.Mac && MasterIndex == other.MasterIndex
         && Alias == other.Alias && LinkIndex == other.LinkIndex && LinkNetnsId == other.LinkNetnsId
         && SameConf(Ipv4Conf, other.Ipv4Conf) && SameConf(Ipv6Conf, other.Ipv6Conf);
 
@@ -46,27 +43,27 @@ public sealed record Link(
 }
 
 /// <summary>An IPv4 address on a link (RTM_NEWADDR).</summary>
-public sealed record AddressEntry(int IfIndex, IPAddress Address, int PrefixLength, RouteScope Scope);
+public sealed record AddressEntry(int IfIndex, IpAddress Address, int PrefixLength, RouteScope Scope);
 
 /// <summary>An IPv4 route (RTM_NEWROUTE); InputIfIndex is set in answers to a <c>get</c> with an input interface.</summary>
 public sealed record RouteEntry(
-    IPAddress Destination,
+    IpAddress Destination,
     int PrefixLength,
     int? OutIfIndex,
-    IPAddress? Gateway,
+    IpAddress? Gateway,
     uint Table,
     RouteProtocol Protocol,
     RouteScope Scope,
     RouteType Type,
-    IPAddress? PreferredSource,
+    IpAddress? PreferredSource,
     uint? Metric,
     int? InputIfIndex);
 
 /// <summary>An IPv4 neighbour (ARP) entry.</summary>
-public sealed record NeighborEntry(int IfIndex, IPAddress Address, PhysicalAddress? Mac, NeighborState State, NeighborFlags Flags);
+public sealed record NeighborEntry(int IfIndex, IpAddress Address, MacAddress? Mac, NeighborState State, NeighborFlags Flags);
 
 /// <summary>A proxy (published) ARP entry.</summary>
-public sealed record ProxyNeighborEntry(int IfIndex, IPAddress Address);
+public sealed record ProxyNeighborEntry(int IfIndex, IpAddress Address);
 
 /// <summary>A bridge forwarding-database entry (AF_BRIDGE neighbour): which port a MAC sits behind.</summary>
-public sealed record FdbEntry(int IfIndex, PhysicalAddress Mac, int? MasterIndex, NeighborState State, ushort? Vlan);
+public sealed record FdbEntry(int IfIndex, MacAddress Mac, int? MasterIndex, NeighborState State, ushort? Vlan);

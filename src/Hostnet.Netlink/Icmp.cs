@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Net;
 using System.Runtime.InteropServices;
 
 namespace Hostnet.Netlink;
@@ -15,10 +14,11 @@ public static class Icmp
     /// refused it falls back to a raw socket, which root may always open. The namespace's
     /// sysctls are never changed.
     /// </summary>
-    public static TimeSpan? Ping(NetNamespace ns, IPAddress destination, TimeSpan timeout)
+    public static TimeSpan? Ping(NetNamespace ns, IpAddress destination, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(ns);
-        RtnlRequest.Ipv4Prefix(destination, 32, nameof(destination));
+        // An ICMP (not ICMPv6) echo to a sockaddr_in.
+        if (!destination.IsIpv4) throw new ArgumentException($"{destination} is not an IPv4 address", nameof(destination));
         string op = "ping " + destination;
         return ns.Invoke(() =>
         {
@@ -36,7 +36,7 @@ public static class Icmp
             WriteEcho(echo, id, seq);
             var to = new byte[16]; // struct sockaddr_in
             BinaryPrimitives.WriteUInt16LittleEndian(to, Interop.Libc.AF_INET);
-            destination.TryWriteBytes(to.AsSpan(4), out _);
+            destination.WriteBytes(to.AsSpan(4));
             var clock = Stopwatch.StartNew();
             SocketIo.SendTo(fd, echo, to, op);
             Span<byte> buffer = stackalloc byte[1600];
@@ -53,7 +53,7 @@ public static class Icmp
                         // A raw socket hands over the IP header too; it sees every ICMP message, so match id and source.
                         if (n < 20) continue;
                         int ihl = (buffer[0] & 0x0f) * 4;
-                        if (ihl < 20 || n < ihl + 8 || !new IPAddress(buffer.Slice(12, 4)).Equals(destination)) continue;
+                        if (ihl < 20 || n < ihl + 8 || IpAddress.FromBytes(buffer.Slice(12, 4)) != destination) continue;
                         icmp = buffer[ihl..n];
                         if (BinaryPrimitives.ReadUInt16BigEndian(icmp[4..]) != id) continue;
                     }

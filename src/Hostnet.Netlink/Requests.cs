@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.NetworkInformation;
 using System.Text;
 using Hostnet.Netlink.Wire;
 
@@ -35,12 +33,23 @@ public abstract record RtnlRequest
 
     internal const ushort ChangeFlags = Native.NLM_F_REQUEST | Native.NLM_F_ACK;
 
-    internal static byte Ipv4Prefix(IPAddress address, int prefixLength, string paramName)
+    /// <summary>The rtnetlink family of an address: AF_INET or AF_INET6.</summary>
+    internal static byte Family(IpAddress address) => address.IsIpv6 ? (byte)Native.AF_INET6 : (byte)Interop.Libc.AF_INET;
+
+    /// <summary>A prefix length checked against the address's family (0..32, 0..128).</summary>
+    internal static byte Prefix(IpAddress address, int prefixLength, string paramName)
     {
-        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
-            throw new ArgumentException($"{address} is not an IPv4 address", paramName);
-        if (prefixLength is < 0 or > 32) throw new ArgumentOutOfRangeException(paramName, prefixLength, "an IPv4 prefix length is 0..32");
+        var max = address.Family.MaxPrefixLength();
+        if (prefixLength < 0 || prefixLength > max)
+            throw new ArgumentOutOfRangeException(paramName, prefixLength, $"an {(address.IsIpv6 ? "IPv6" : "IPv4")} prefix length is 0..{max}");
         return (byte)prefixLength;
+    }
+
+    /// <summary>Refuses a second address of another family than the first (a route's gateway, a query's source).</summary>
+    internal static void SameFamily(IpAddress first, IpAddress? second, string paramName)
+    {
+        if (second is { } s && s.Family != first.Family)
+            throw new ArgumentException($"{s} is not of the family of {first}", paramName);
     }
 }
 
@@ -49,8 +58,8 @@ public sealed record CreateVeth(
     string Name,
     string PeerName,
     NetNamespace? PeerNamespace = null,
-    PhysicalAddress? Mac = null,
-    PhysicalAddress? PeerMac = null,
+    MacAddress? Mac = null,
+    MacAddress? PeerMac = null,
     string? Alias = null,
     bool Up = false) : RtnlRequest
 {
@@ -67,7 +76,7 @@ public sealed record CreateVeth(
         int msg = w.BeginMessage(Native.RTM_NEWLINK, NewFlags(false), seq);
         w.WriteIfinfomsg(Interop.Libc.AF_UNSPEC, 0, Up ? Native.IFF_UP : 0, Up ? Native.IFF_UP : 0);
         w.WriteAttributeString(Native.IFLA_IFNAME, Name);
-        if (Mac is not null) w.WriteAttributeMac(Native.IFLA_ADDRESS, Mac);
+        if (Mac is { } mac) w.WriteAttributeMac(Native.IFLA_ADDRESS, mac);
         int info = w.BeginNested(Native.IFLA_LINKINFO);
         w.WriteAttributeString(Native.IFLA_INFO_KIND, "veth");
         int data = w.BeginNested(Native.IFLA_INFO_DATA);
@@ -75,7 +84,7 @@ public sealed record CreateVeth(
         int peer = w.BeginNested(Native.VETH_INFO_PEER);
         w.WriteIfinfomsg(Interop.Libc.AF_UNSPEC, 0, 0, 0);
         w.WriteAttributeString(Native.IFLA_IFNAME, PeerName);
-        if (PeerMac is not null) w.WriteAttributeMac(Native.IFLA_ADDRESS, PeerMac);
+        if (PeerMac is { } peerMac) w.WriteAttributeMac(Native.IFLA_ADDRESS, peerMac);
         if (PeerNamespace is not null) w.WriteAttributeU32(Native.IFLA_NET_NS_FD, (uint)PeerNamespace.Fd);
         w.EndNested(peer);
         w.EndNested(data);
@@ -91,7 +100,7 @@ public sealed record CreateVeth(
 /// <summary>A bridge; STP off and forward delay 0 by default, as a VM bridge wants.</summary>
 public sealed record CreateBridge(
     string Name,
-    PhysicalAddress? Mac = null,
+    MacAddress? Mac = null,
     bool StpOff = true,
     uint ForwardDelayCentiseconds = 0,
     bool Up = false) : RtnlRequest
@@ -103,7 +112,7 @@ public sealed record CreateBridge(
         int msg = w.BeginMessage(Native.RTM_NEWLINK, NewFlags(false), seq);
         w.WriteIfinfomsg(Interop.Libc.AF_UNSPEC, 0, Up ? Native.IFF_UP : 0, Up ? Native.IFF_UP : 0);
         w.WriteAttributeString(Native.IFLA_IFNAME, Name);
-        if (Mac is not null) w.WriteAttributeMac(Native.IFLA_ADDRESS, Mac);
+        if (Mac is { } mac) w.WriteAttributeMac(Native.IFLA_ADDRESS, mac);
         int info = w.BeginNested(Native.IFLA_LINKINFO);
         w.WriteAttributeString(Native.IFLA_INFO_KIND, "bridge");
         int data = w.BeginNested(Native.IFLA_INFO_DATA);
@@ -157,7 +166,7 @@ public sealed record SetLink(int Index, string NameForMessages) : RtnlRequest
 
     public int? Mtu { get; init; }
 
-    public PhysicalAddress? Mac { get; init; }
+    public MacAddress? Mac { get; init; }
 
     /// <summary>The bridge (or bond) to enslave to; 0 = nomaster.</summary>
     public int? MasterIndex { get; init; }
@@ -174,7 +183,7 @@ public sealed record SetLink(int Index, string NameForMessages) : RtnlRequest
         var s = new StringBuilder("set link ").Append(NameForMessages);
         if (Up is { } up) s.Append(up ? " up" : " down");
         if (Mtu is { } mtu) s.Append(" mtu ").Append(Format.Num(mtu));
-        if (Mac is not null) s.Append(" address ").Append(Format.Mac(Mac));
+        if (Mac is { } mac) s.Append(" address ").Append(mac);
         if (MasterIndex is { } master) s.Append(master == 0 ? " nomaster" : " master " + Format.Num(master));
         if (Alias is not null) s.Append(" alias \"").Append(Alias).Append('"');
         if (MoveTo is not null) s.Append(" netns ").Append(MoveTo.DisplayName);
@@ -187,7 +196,7 @@ public sealed record SetLink(int Index, string NameForMessages) : RtnlRequest
         uint change = Up.HasValue ? Native.IFF_UP : 0;
         w.WriteIfinfomsg(Interop.Libc.AF_UNSPEC, Index, Up == true ? Native.IFF_UP : 0, change);
         if (Mtu is { } mtu) w.WriteAttributeU32(Native.IFLA_MTU, (uint)mtu);
-        if (Mac is not null) w.WriteAttributeMac(Native.IFLA_ADDRESS, Mac);
+        if (Mac is { } mac) w.WriteAttributeMac(Native.IFLA_ADDRESS, mac);
         if (MasterIndex is { } master) w.WriteAttributeU32(Native.IFLA_MASTER, (uint)master);
         if (Alias is not null) w.WriteAttributeString(Native.IFLA_IFALIAS, Alias);
         if (MoveTo is not null) w.WriteAttributeU32(Native.IFLA_NET_NS_FD, (uint)MoveTo.Fd);
@@ -195,48 +204,51 @@ public sealed record SetLink(int Index, string NameForMessages) : RtnlRequest
     }
 }
 
-/// <summary>Adds an IPv4 address (IFA_LOCAL = IFA_ADDRESS, as <c>ip addr add</c> does on a non-point-to-point link).</summary>
-public sealed record AddAddress(int IfIndex, string DevName, IPAddress Address, int PrefixLength, RouteScope Scope = RouteScope.Universe, bool Replace = false) : RtnlRequest
+/// <summary>Adds an address of either family (IFA_LOCAL = IFA_ADDRESS, as <c>ip addr add</c> does on a non-point-to-point link).</summary>
+public sealed record AddAddress(int IfIndex, string DevName, IpAddress Address, int PrefixLength, RouteScope Scope = RouteScope.Universe, bool Replace = false) : RtnlRequest
 {
     public override string Describe() => $"{(Replace ? "replace" : "add")} address {Address}/{PrefixLength} dev {DevName}";
 
     internal override void Encode(ref NetlinkWriter w, uint seq)
     {
-        byte prefix = Ipv4Prefix(Address, PrefixLength, nameof(PrefixLength));
+        byte prefix = Prefix(Address, PrefixLength, nameof(PrefixLength));
         int msg = w.BeginMessage(Native.RTM_NEWADDR, NewFlags(Replace), seq);
-        w.WriteIfaddrmsg(Interop.Libc.AF_INET, prefix, 0, (byte)Scope, IfIndex);
-        w.WriteAttributeIPv4(Native.IFA_LOCAL, Address);
-        w.WriteAttributeIPv4(Native.IFA_ADDRESS, Address);
+        w.WriteIfaddrmsg(Family(Address), prefix, 0, (byte)Scope, IfIndex);
+        w.WriteAttributeAddress(Native.IFA_LOCAL, Address);
+        w.WriteAttributeAddress(Native.IFA_ADDRESS, Address);
         w.EndMessage(msg);
     }
 }
 
-public sealed record DeleteAddress(int IfIndex, string DevName, IPAddress Address, int PrefixLength) : RtnlRequest
+public sealed record DeleteAddress(int IfIndex, string DevName, IpAddress Address, int PrefixLength) : RtnlRequest
 {
     public override string Describe() => $"delete address {Address}/{PrefixLength} dev {DevName}";
 
     internal override void Encode(ref NetlinkWriter w, uint seq)
     {
-        byte prefix = Ipv4Prefix(Address, PrefixLength, nameof(PrefixLength));
+        byte prefix = Prefix(Address, PrefixLength, nameof(PrefixLength));
         int msg = w.BeginMessage(Native.RTM_DELADDR, ChangeFlags, seq);
-        w.WriteIfaddrmsg(Interop.Libc.AF_INET, prefix, 0, 0, IfIndex);
-        w.WriteAttributeIPv4(Native.IFA_LOCAL, Address);
-        w.WriteAttributeIPv4(Native.IFA_ADDRESS, Address);
+        w.WriteIfaddrmsg(Family(Address), prefix, 0, 0, IfIndex);
+        w.WriteAttributeAddress(Native.IFA_LOCAL, Address);
+        w.WriteAttributeAddress(Native.IFA_ADDRESS, Address);
         w.EndMessage(msg);
     }
 }
 
-/// <summary>An IPv4 route. Table above 255 goes in RTA_TABLE; the protocol defaults to RTPROT_BOOT, as with <c>ip route</c>.</summary>
+/// <summary>
+/// A route of either family (its destination's; the gateway and preferred source are of the same). Table above
+/// 255 goes in RTA_TABLE; the protocol defaults to RTPROT_BOOT, as with <c>ip route</c>.
+/// </summary>
 public sealed record RouteSpec(
-    IPAddress Destination,
+    IpAddress Destination,
     int PrefixLength,
     int? OutIfIndex,
     string? DevName,
-    IPAddress? Gateway = null,
+    IpAddress? Gateway = null,
     uint Table = RouteTable.Main,
     RouteProtocol Protocol = RouteProtocol.Boot,
     RouteScope Scope = RouteScope.Universe,
-    IPAddress? PreferredSource = null,
+    IpAddress? PreferredSource = null,
     uint? Metric = null)
 {
     /// <summary>"192.168.200.201/32 via 10.0.0.1 dev vme7b9a73a1.0 table 100", the way <c>ip route</c> prints it.</summary>
@@ -253,17 +265,19 @@ public sealed record RouteSpec(
 
     internal void Encode(ref NetlinkWriter w, ushort type, ushort flags, uint seq, bool delete)
     {
-        byte prefix = RtnlRequest.Ipv4Prefix(Destination, PrefixLength, nameof(PrefixLength));
+        byte prefix = RtnlRequest.Prefix(Destination, PrefixLength, nameof(PrefixLength));
+        RtnlRequest.SameFamily(Destination, Gateway, nameof(Gateway));
+        RtnlRequest.SameFamily(Destination, PreferredSource, nameof(PreferredSource));
         int msg = w.BeginMessage(type, flags, seq);
         byte table = Table < 256 ? (byte)Table : (byte)Native.RT_TABLE_UNSPEC;
         // A delete matches any scope and type unless asked (RT_SCOPE_NOWHERE / RTN_UNSPEC), as `ip route del` does;
         // the protocol still has to match, so a delete never takes another owner's route.
-        w.WriteRtmsg(Interop.Libc.AF_INET, prefix, 0, table, (byte)Protocol,
+        w.WriteRtmsg(RtnlRequest.Family(Destination), prefix, 0, table, (byte)Protocol,
             delete ? Native.RT_SCOPE_NOWHERE : (byte)Scope, delete ? Native.RTN_UNSPEC : Native.RTN_UNICAST);
-        if (prefix > 0) w.WriteAttributeIPv4(Native.RTA_DST, Destination);
+        if (prefix > 0) w.WriteAttributeAddress(Native.RTA_DST, Destination);
         if (OutIfIndex is { } oif) w.WriteAttributeU32(Native.RTA_OIF, (uint)oif);
-        if (Gateway is not null) w.WriteAttributeIPv4(Native.RTA_GATEWAY, Gateway);
-        if (PreferredSource is not null) w.WriteAttributeIPv4(Native.RTA_PREFSRC, PreferredSource);
+        if (Gateway is { } gateway) w.WriteAttributeAddress(Native.RTA_GATEWAY, gateway);
+        if (PreferredSource is { } source) w.WriteAttributeAddress(Native.RTA_PREFSRC, source);
         if (Metric is { } metric) w.WriteAttributeU32(Native.RTA_PRIORITY, metric);
         // As iproute2: a table that fits rtm_table goes there alone, a larger one in RTA_TABLE.
         if (Table >= 256) w.WriteAttributeU32(Native.RTA_TABLE, Table);
@@ -287,65 +301,61 @@ public sealed record DeleteRoute(RouteSpec Route) : RtnlRequest
         Route.Encode(ref w, Native.RTM_DELROUTE, ChangeFlags, seq, delete: true);
 }
 
-/// <summary>An IPv4 neighbour (ARP) entry; permanent by default.</summary>
-public sealed record AddNeighbor(int IfIndex, string DevName, IPAddress Address, PhysicalAddress Mac, NeighborState State = NeighborState.Permanent, bool Replace = false) : RtnlRequest
+/// <summary>A neighbour entry (ARP for IPv4, NDP for IPv6); permanent by default.</summary>
+public sealed record AddNeighbor(int IfIndex, string DevName, IpAddress Address, MacAddress Mac, NeighborState State = NeighborState.Permanent, bool Replace = false) : RtnlRequest
 {
     public override string Describe() =>
-        $"{(Replace ? "replace" : "add")} neighbor {Address} lladdr {Format.Mac(Mac)} dev {DevName}";
+        $"{(Replace ? "replace" : "add")} neighbor {Address} lladdr {Mac} dev {DevName}";
 
     internal override void Encode(ref NetlinkWriter w, uint seq)
     {
-        Ipv4Prefix(Address, 32, nameof(Address));
         int msg = w.BeginMessage(Native.RTM_NEWNEIGH, NewFlags(Replace), seq);
-        w.WriteNdmsg(Interop.Libc.AF_INET, IfIndex, (ushort)State, 0);
-        w.WriteAttributeIPv4(Native.NDA_DST, Address);
+        w.WriteNdmsg(Family(Address), IfIndex, (ushort)State, 0);
+        w.WriteAttributeAddress(Native.NDA_DST, Address);
         w.WriteAttributeMac(Native.NDA_LLADDR, Mac);
         w.EndMessage(msg);
     }
 }
 
-public sealed record DeleteNeighbor(int IfIndex, string DevName, IPAddress Address) : RtnlRequest
+public sealed record DeleteNeighbor(int IfIndex, string DevName, IpAddress Address) : RtnlRequest
 {
     public override string Describe() => $"delete neighbor {Address} dev {DevName}";
 
     internal override void Encode(ref NetlinkWriter w, uint seq)
     {
-        Ipv4Prefix(Address, 32, nameof(Address));
         int msg = w.BeginMessage(Native.RTM_DELNEIGH, ChangeFlags, seq);
-        w.WriteNdmsg(Interop.Libc.AF_INET, IfIndex, 0, 0);
-        w.WriteAttributeIPv4(Native.NDA_DST, Address);
+        w.WriteNdmsg(Family(Address), IfIndex, 0, 0);
+        w.WriteAttributeAddress(Native.NDA_DST, Address);
         w.EndMessage(msg);
     }
 }
 
 /// <summary>
-/// A proxy (published) ARP entry, <c>ip neigh add proxy ADDR dev DEV</c>: RTM_NEWNEIGH with NTF_PROXY.
+/// A proxy (published) ARP or NDP entry, <c>ip neigh add proxy ADDR dev DEV</c>: RTM_NEWNEIGH with NTF_PROXY.
 /// The kernel ignores NLM_F_EXCL for proxy entries: adding an existing one succeeds (no EEXIST).
 /// </summary>
-public sealed record AddProxyNeighbor(int IfIndex, string DevName, IPAddress Address) : RtnlRequest
+public sealed record AddProxyNeighbor(int IfIndex, string DevName, IpAddress Address) : RtnlRequest
 {
     public override string Describe() => $"add proxy neighbor {Address} dev {DevName}";
 
     internal override void Encode(ref NetlinkWriter w, uint seq)
     {
-        Ipv4Prefix(Address, 32, nameof(Address));
         int msg = w.BeginMessage(Native.RTM_NEWNEIGH, NewFlags(false), seq);
-        w.WriteNdmsg(Interop.Libc.AF_INET, IfIndex, Native.NUD_PERMANENT, Native.NTF_PROXY);
-        w.WriteAttributeIPv4(Native.NDA_DST, Address);
+        w.WriteNdmsg(Family(Address), IfIndex, Native.NUD_PERMANENT, Native.NTF_PROXY);
+        w.WriteAttributeAddress(Native.NDA_DST, Address);
         w.EndMessage(msg);
     }
 }
 
-public sealed record DeleteProxyNeighbor(int IfIndex, string DevName, IPAddress Address) : RtnlRequest
+public sealed record DeleteProxyNeighbor(int IfIndex, string DevName, IpAddress Address) : RtnlRequest
 {
     public override string Describe() => $"delete proxy neighbor {Address} dev {DevName}";
 
     internal override void Encode(ref NetlinkWriter w, uint seq)
     {
-        Ipv4Prefix(Address, 32, nameof(Address));
         int msg = w.BeginMessage(Native.RTM_DELNEIGH, ChangeFlags, seq);
-        w.WriteNdmsg(Interop.Libc.AF_INET, IfIndex, 0, Native.NTF_PROXY);
-        w.WriteAttributeIPv4(Native.NDA_DST, Address);
+        w.WriteNdmsg(Family(Address), IfIndex, 0, Native.NTF_PROXY);
+        w.WriteAttributeAddress(Native.NDA_DST, Address);
         w.EndMessage(msg);
     }
 }

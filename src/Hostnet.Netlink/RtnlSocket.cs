@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Net;
 using System.Runtime.InteropServices;
 using Hostnet.Netlink.Wire;
 
@@ -342,18 +341,18 @@ public sealed partial class RtnlSocket : IDisposable
     /// <paramref name="source"/> too, and forwarding on). Null when there is no route
     /// (ENETUNREACH, EHOSTUNREACH).
     /// </summary>
-    public RouteEntry? GetRoute(IPAddress destination, int? inputIfIndex = null, IPAddress? source = null)
+    public RouteEntry? GetRoute(IpAddress destination, int? inputIfIndex = null, IpAddress? source = null)
     {
-        ArgumentNullException.ThrowIfNull(destination);
-        RtnlRequest.Ipv4Prefix(destination, 32, nameof(destination));
-        if (source is not null) RtnlRequest.Ipv4Prefix(source, 32, nameof(source));
+        // The answer is decoded as an IPv4 route (RtnlCodec.DecodeRoute), so the question is IPv4 too.
+        if (!destination.IsIpv4) throw new ArgumentException($"{destination} is not an IPv4 address", nameof(destination));
+        RtnlRequest.SameFamily(destination, source, nameof(source));
         var op = "get route " + destination + (inputIfIndex is { } i ? " iif " + Format.Num(i) : "") + (source is null ? "" : " from " + source);
         return Get<RouteEntry>(op, (ref NetlinkWriter w, uint seq) =>
         {
             int msg = w.BeginMessage(Native.RTM_GETROUTE, Native.NLM_F_REQUEST, seq);
             w.WriteRtmsg(Interop.Libc.AF_INET, 32, (byte)(source is null ? 0 : 32), 0, 0, 0, 0);
-            w.WriteAttributeIPv4(Native.RTA_DST, destination);
-            if (source is not null) w.WriteAttributeIPv4(Native.RTA_SRC, source);
+            w.WriteAttributeAddress(Native.RTA_DST, destination);
+            if (source is { } from) w.WriteAttributeAddress(Native.RTA_SRC, from);
             if (inputIfIndex is { } iif) w.WriteAttributeU32(Native.RTA_IIF, (uint)iif);
             w.EndMessage(msg);
         }, static (in NetlinkMessage m, List<RouteEntry> into) =>

@@ -1,25 +1,24 @@
-using System.Net;
 using Hostnet.Netlink.Wire;
 
 namespace Hostnet.Netlink;
 
 /// <summary>
-/// An IPv4 policy-routing rule <c>from SOURCE/PREFIX lookup TABLE priority PRIORITY proto PROTOCOL</c>
+/// A policy-routing rule (of the source's family) <c>from SOURCE/PREFIX lookup TABLE priority PRIORITY proto PROTOCOL</c>
 /// (<c>ip rule</c>): traffic from an address uses its own table.
 /// </summary>
-public sealed record RuleSpec(IPAddress Source, int SourcePrefix, uint Table, uint Priority, RouteProtocol Protocol = RouteProtocol.Boot)
+public sealed record RuleSpec(IpAddress Source, int SourcePrefix, uint Table, uint Priority, RouteProtocol Protocol = RouteProtocol.Boot)
 {
     public override string ToString() =>
         $"from {Source}/{Format.Num(SourcePrefix)} lookup {Format.Num(Table)} priority {Format.Num(Priority)} proto {Format.Num((byte)Protocol)}";
 
     internal void Encode(ref NetlinkWriter w, ushort type, ushort flags, uint seq)
     {
-        byte prefix = RtnlRequest.Ipv4Prefix(Source, SourcePrefix, nameof(SourcePrefix));
+        byte prefix = RtnlRequest.Prefix(Source, SourcePrefix, nameof(SourcePrefix));
         int msg = w.BeginMessage(type, flags, seq);
         byte table = Table < 256 ? (byte)Table : (byte)Native.RT_TABLE_UNSPEC;
         // fib_rule_hdr: family, dst_len, src_len, tos, table, res1, res2, action (laid out as rtmsg).
-        w.WriteRtmsg(Interop.Libc.AF_INET, 0, prefix, table, 0, 0, Native.FR_ACT_TO_TBL);
-        if (prefix > 0) w.WriteAttributeIPv4(Native.FRA_SRC, Source);
+        w.WriteRtmsg(RtnlRequest.Family(Source), 0, prefix, table, 0, 0, Native.FR_ACT_TO_TBL);
+        if (prefix > 0) w.WriteAttributeAddress(Native.FRA_SRC, Source);
         w.WriteAttributeU32(Native.FRA_TABLE, Table);
         w.WriteAttributeU32(Native.FRA_PRIORITY, Priority);
         w.WriteAttributeU8(Native.FRA_PROTOCOL, (byte)Protocol);
@@ -42,7 +41,7 @@ public sealed record DeleteRule(RuleSpec Rule) : RtnlRequest
 }
 
 /// <summary>An IPv4 rule as the kernel dumps it; <see cref="Source"/> null for <c>from all</c>.</summary>
-public sealed record RuleEntry(IPAddress? Source, int SourcePrefix, uint Table, uint Priority, RouteProtocol Protocol, byte Action);
+public sealed record RuleEntry(IpAddress? Source, int SourcePrefix, uint Table, uint Priority, RouteProtocol Protocol, byte Action);
 
 internal static class RuleCodec
 {
@@ -52,7 +51,7 @@ internal static class RuleCodec
         byte family = h[0], srcLen = h[2], table8 = h[4], action = h[7];
         if (family != Interop.Libc.AF_INET) return null;
         if (srcLen > 32) ThrowHelper.ThrowRead($"IPv4 rule source prefix length {srcLen}");
-        IPAddress? src = null;
+        IpAddress? src = null;
         uint table = table8, priority = 0;
         byte protocol = 0;
         var attrs = new AttributeReader(Wire.Decode.AfterHeader(payload, Native.SizeOfRtmsg));

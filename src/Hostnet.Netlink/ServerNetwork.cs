@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using System.Net;
 using System.Text;
 using Hostnet.Netlink.Wire;
 
@@ -27,7 +26,7 @@ public sealed record AddressRecord
     public int IfIndex => BinaryPrimitives.ReadInt32LittleEndian(Message.AsSpan(4));
 
     /// <summary>The local address (IFA_LOCAL, else IFA_ADDRESS).</summary>
-    public IPAddress Address { get; private init; } = IPAddress.None;
+    public IpAddress Address { get; private init; }
 
     /// <summary>IFA_FLAGS (or the header's 8 bits).</summary>
     public uint Flags { get; private init; }
@@ -36,13 +35,13 @@ public sealed record AddressRecord
 
     /// <summary>An IPv6 address the kernel makes by itself on every interface (fe80::/10), or a temporary (privacy) one it renews.</summary>
     public bool IsKernelMade =>
-        Family == Native.AF_INET6 && (Address.IsIPv6LinkLocal || (Flags & Native.IFA_F_TEMPORARY) != 0);
+        Family == Native.AF_INET6 && (Address.IsLinkLocal || (Flags & Native.IFA_F_TEMPORARY) != 0);
 
     /// <summary>Decodes an RTM_NEWADDR payload; throws the codec's read exception when malformed.</summary>
     public static AddressRecord Parse(ReadOnlySpan<byte> payload)
     {
         var h = Decode.Header(payload, Native.SizeOfIfaddrmsg, "ifaddrmsg");
-        IPAddress? local = null, address = null;
+        IpAddress? local = null, address = null;
         uint flags = h[2];
         string? label = null;
         var attrs = new AttributeReader(Decode.AfterHeader(payload, Native.SizeOfIfaddrmsg));
@@ -56,7 +55,7 @@ public sealed record AddressRecord
                 case Native.IFA_LABEL: label = Decode.String(value); break;
             }
         }
-        var a = local ?? address ?? ThrowHelper.ThrowRead<IPAddress>("address without IFA_LOCAL or IFA_ADDRESS");
+        var a = local ?? address ?? ThrowHelper.ThrowRead<IpAddress>("address without IFA_LOCAL or IFA_ADDRESS");
         return new AddressRecord(payload.ToArray()) { Address = a, Flags = flags, Label = label };
     }
 
@@ -97,9 +96,9 @@ public sealed record RouteRecord
 
     public uint Table { get; private init; }
 
-    public IPAddress? Destination { get; private init; }
+    public IpAddress? Destination { get; private init; }
 
-    public IPAddress? Gateway { get; private init; }
+    public IpAddress? Gateway { get; private init; }
 
     public uint? Metric { get; private init; }
 
@@ -121,7 +120,7 @@ public sealed record RouteRecord
         var h = Decode.Header(payload, Native.SizeOfRtmsg, "rtmsg");
         uint table = h[4];
         uint flags = BinaryPrimitives.ReadUInt32LittleEndian(h[8..]);
-        IPAddress? dst = null, gw = null;
+        IpAddress? dst = null, gw = null;
         uint? metric = null, nhId = null;
         bool onlink = (flags & Native.RTNH_F_ONLINK) != 0, multipath = false;
         var oifs = new List<int>();
@@ -202,7 +201,7 @@ public sealed record NexthopRecord
 
     public int? OutIfIndex { get; private init; }
 
-    public IPAddress? Gateway { get; private init; }
+    public IpAddress? Gateway { get; private init; }
 
     /// <summary>A group of other nexthops (which move on their own), not one hop.</summary>
     public bool IsGroup => GroupMembers.Count > 0;
@@ -215,7 +214,7 @@ public sealed record NexthopRecord
         Decode.Header(payload, Native.SizeOfNhmsg, "nhmsg");
         uint id = 0;
         int? oif = null;
-        IPAddress? gw = null;
+        IpAddress? gw = null;
         var members = new List<uint>();
         var attrs = new AttributeReader(Decode.AfterHeader(payload, Native.SizeOfNhmsg));
         while (attrs.TryRead(out ushort type, out var value))

@@ -75,5 +75,24 @@ public static class Migrations
         new(5, "a VM change committed but not yet made in the kernel: its number, cleared by the apply that makes it", """
             ALTER TABLE vms ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
             """),
+        // SQLite cannot change a CHECK in place: the table is made anew beside the old one, filled from
+        // it, and takes its name; its index comes back with it. Nothing refers to this table, so
+        // dropping the old one with foreign keys on touches nothing else.
+        new(6, "addresses of both families: a prefix runs to 128 for an IPv6 address (one with a colon), to 32 for IPv4", """
+            CREATE TABLE adapter_addresses_new (
+                vm_id   INTEGER NOT NULL,
+                idx     INTEGER NOT NULL,
+                pos     INTEGER NOT NULL,
+                address TEXT NOT NULL,
+                prefix  INTEGER NOT NULL CHECK (prefix BETWEEN 0 AND (CASE WHEN instr(address, ':') > 0 THEN 128 ELSE 32 END)),
+                PRIMARY KEY (vm_id, idx, pos),
+                FOREIGN KEY (vm_id, idx) REFERENCES adapters (vm_id, idx) ON DELETE CASCADE
+            );
+            INSERT INTO adapter_addresses_new (vm_id, idx, pos, address, prefix)
+                SELECT vm_id, idx, pos, address, prefix FROM adapter_addresses;
+            DROP TABLE adapter_addresses;
+            ALTER TABLE adapter_addresses_new RENAME TO adapter_addresses;
+            CREATE UNIQUE INDEX adapter_addresses_address ON adapter_addresses (address);
+            """),
     ];
 }

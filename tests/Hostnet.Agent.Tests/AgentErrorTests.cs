@@ -1,5 +1,3 @@
-using Hostnet.Model;
-
 namespace Hostnet.Agent.Tests;
 
 /// <summary>The application layer's own refusals: a code and its arguments, and nothing changed.</summary>

@@ -16,6 +16,19 @@ public class StateRulesTests
         Assert.Equal($"'{text}' is not an IPv4 address: give four numbers 0-255 as A.B.C.D, e.g. 192.168.200.201",
             Refusal(() => StateRules.ParseAddress(text)));
 
+    [Theory]
+    [InlineData("2001:db8::201")]
+    [InlineData("::ffff:192.168.200.201")]
+    [InlineData("fe80::ffff:1:1")]
+    public void An_IPv6_address_is_refused_as_before(string text)
+    {
+        var message = $"'{text}' is not an IPv4 address: give four numbers 0-255 as A.B.C.D, e.g. 192.168.200.201";
+        Assert.Equal(message, Refusal(() => StateRules.ParseAddress(text)));
+        Assert.Equal(message, Refusal(() => StateRules.ParseVmAddress(Routed, text)));
+        Assert.Equal(message, Refusal(() => StateRules.ParseVmAddress(Bridged, text + "/64")));
+        Assert.False(StateRules.TakesFamily(IpAddress.Parse(text)));
+    }
+
     [Fact]
     public void A_malformed_VM_address_is_refused_before_its_prefix() =>
         Assert.Equal("'192.168.1.300' is not an IPv4 address: give four numbers 0-255 as A.B.C.D, e.g. 192.168.200.201",

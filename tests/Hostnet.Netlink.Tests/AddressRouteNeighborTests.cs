@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.NetworkInformation;
 using Hostnet.TestKit;
 
 namespace Hostnet.Netlink.Tests;
@@ -7,9 +5,9 @@ namespace Hostnet.Netlink.Tests;
 /// <summary>The host-routed adapter's objects, each checked with <c>ip -j</c>.</summary>
 public class AddressRouteNeighborTests
 {
-    private static readonly IPAddress Gateway = IPAddress.Parse("169.255.30.1");
-    private static readonly IPAddress Vm = IPAddress.Parse("192.168.200.201");
-    private static readonly PhysicalAddress VmMac = PhysicalAddress.Parse("52-54-00-7B-9A-73");
+    private static readonly IpAddress Gateway = IpAddress.Parse("169.255.30.1");
+    private static readonly IpAddress Vm = IpAddress.Parse("192.168.200.201");
+    private static readonly MacAddress VmMac = MacAddress.Parse("52-54-00-7B-9A-73");
 
     private sealed class Host : IDisposable
     {
@@ -33,6 +31,35 @@ public class AddressRouteNeighborTests
             Socket.Dispose();
             Ns.Dispose();
         }
+    }
+
+    /// <summary>The same requests with IPv6 addresses: the kernel takes them as <c>ip -6</c> would have made them.</summary>
+    [PrivilegedFact]
+    public void IPv6_objects_follow_the_address_family()
+    {
+        using var h = new Host();
+        var vm6 = IpAddress.Parse("2001:db8::201");
+        var gateway6 = IpAddress.Parse("fe80::ffff:1:1");
+        h.Socket.Execute(new AddAddress(h.Vme, "vme7b9a73a1.0", gateway6, 128));
+        h.Socket.Execute(new AddRoute(new RouteSpec(vm6, 128, h.Vme, "vme7b9a73a1.0")));
+        h.Socket.Execute(new AddNeighbor(h.Vme, "vme7b9a73a1.0", vm6, VmMac));
+        h.Socket.Execute(new AddProxyNeighbor(h.Eth0, "eth0", vm6));
+
+        var addr = h.Ns.IpJson("-6", "addr", "show", "dev", "vme7b9a73a1.0")[0].GetProperty("addr_info").EnumerateArray()
+            .Select(a => a.GetProperty("local").GetString() + "/" + a.GetProperty("prefixlen").GetInt32()).ToList();
+        Assert.Contains("fe80::ffff:1:1/128", addr);
+        Assert.Contains("2001:db8::201 dev vme7b9a73a1.0", h.Ns.Ip("-6", "route", "show", "2001:db8::201/128"), StringComparison.Ordinal);
+        Assert.Contains("2001:db8::201 lladdr 52:54:00:7b:9a:73 PERMANENT", h.Ns.Ip("-6", "neigh", "show", "dev", "vme7b9a73a1.0"), StringComparison.Ordinal);
+        Assert.Contains("2001:db8::201", h.Ns.Ip("-6", "neigh", "show", "proxy", "dev", "eth0"), StringComparison.Ordinal);
+        // The dumps are IPv4's: none of these shows up there.
+        Assert.DoesNotContain(h.Socket.DumpProxyNeighbors(), p => p.Address == vm6);
+
+        h.Socket.Execute(new DeleteProxyNeighbor(h.Eth0, "eth0", vm6));
+        h.Socket.Execute(new DeleteNeighbor(h.Vme, "vme7b9a73a1.0", vm6));
+        h.Socket.Execute(new DeleteRoute(new RouteSpec(vm6, 128, h.Vme, "vme7b9a73a1.0")));
+        h.Socket.Execute(new DeleteAddress(h.Vme, "vme7b9a73a1.0", gateway6, 128));
+        Assert.DoesNotContain("2001:db8::201", h.Ns.Ip("-6", "neigh", "show", "proxy", "dev", "eth0"), StringComparison.Ordinal);
+        Assert.DoesNotContain("fe80::ffff:1:1", h.Ns.Ip("-6", "addr", "show", "dev", "vme7b9a73a1.0"), StringComparison.Ordinal);
     }
 
     [PrivilegedFact]
@@ -81,16 +108,16 @@ public class AddressRouteNeighborTests
         Assert.Equal("eth0", h.Ns.IpJson("-4", "route", "show", "192.168.200.201/32")[0].GetProperty("dev").GetString());
 
         // another table, with a gateway and a metric
-        h.Socket.Execute(new AddAddress(h.Eth0, "eth0", IPAddress.Parse("10.9.0.1"), 24));
-        var other = new RouteSpec(IPAddress.Parse("10.50.0.0"), 16, h.Eth0, "eth0", IPAddress.Parse("10.9.0.254"), Table: 1000, Protocol: (RouteProtocol)77,
-            PreferredSource: IPAddress.Parse("10.9.0.1"), Metric: 20);
+        h.Socket.Execute(new AddAddress(h.Eth0, "eth0", IpAddress.Parse("10.9.0.1"), 24));
+        var other = new RouteSpec(IpAddress.Parse("10.50.0.0"), 16, h.Eth0, "eth0", IpAddress.Parse("10.9.0.254"), Table: 1000, Protocol: (RouteProtocol)77,
+            PreferredSource: IpAddress.Parse("10.9.0.1"), Metric: 20);
         h.Socket.Execute(new AddRoute(other));
         var t = h.Ns.IpJson("-4", "route", "show", "table", "1000")[0];
         Assert.Equal("10.50.0.0/16", t.GetProperty("dst").GetString());
         Assert.Equal("10.9.0.254", t.GetProperty("gateway").GetString());
         Assert.Equal(20, t.GetProperty("metric").GetInt32());
         Assert.Equal("10.9.0.1", t.GetProperty("prefsrc").GetString());
-        Assert.Equal(new RouteEntry(IPAddress.Parse("10.50.0.0"), 16, h.Eth0, IPAddress.Parse("10.9.0.254"), 1000, (RouteProtocol)77, RouteScope.Universe, RouteType.Unicast, IPAddress.Parse("10.9.0.1"), 20, null),
+        Assert.Equal(new RouteEntry(IpAddress.Parse("10.50.0.0"), 16, h.Eth0, IpAddress.Parse("10.9.0.254"), 1000, (RouteProtocol)77, RouteScope.Universe, RouteType.Unicast, IpAddress.Parse("10.9.0.1"), 20, null),
             Assert.Single(h.Socket.DumpRoutes(1000)));
         Assert.Contains(h.Socket.DumpRoutes(0), r => r.Table == 255); // all tables include local
 
@@ -115,18 +142,18 @@ public class AddressRouteNeighborTests
     {
         using var h = new Host();
         h.Socket.Execute(new AddRoute(new RouteSpec(Vm, 32, h.Vme, "vme7b9a73a1.0", Scope: RouteScope.Link)));
-        h.Socket.Execute(new AddAddress(h.Eth0, "eth0", IPAddress.Parse("10.9.0.1"), 24));
+        h.Socket.Execute(new AddAddress(h.Eth0, "eth0", IpAddress.Parse("10.9.0.1"), 24));
         var r = h.Socket.GetRoute(Vm)!;
         Assert.Equal(h.Vme, r.OutIfIndex);
         Assert.Equal(Vm, r.Destination);
         var observed = h.Ns.IpJson("route", "get", "192.168.200.201")[0];
         Assert.Equal("vme7b9a73a1.0", observed.GetProperty("dev").GetString());
 
-        Assert.Null(h.Socket.GetRoute(IPAddress.Parse("203.0.113.9"))); // no default route: unreachable
+        Assert.Null(h.Socket.GetRoute(IpAddress.Parse("203.0.113.9"))); // no default route: unreachable
 
         // As if it arrived on eth0 from the LAN: needs forwarding on (inside this namespace only).
         Sysctl.Write(h.Ns.Handle, "net/ipv4/ip_forward", "1");
-        var fwd = h.Socket.GetRoute(Vm, h.Eth0, IPAddress.Parse("10.9.0.7"))!;
+        var fwd = h.Socket.GetRoute(Vm, h.Eth0, IpAddress.Parse("10.9.0.7"))!;
         Assert.Equal(h.Vme, fwd.OutIfIndex);
         Assert.Equal(h.Eth0, fwd.InputIfIndex);
         var ipFwd = h.Ns.IpJson("route", "get", "192.168.200.201", "from", "10.9.0.7", "iif", "eth0")[0];
@@ -146,7 +173,7 @@ public class AddressRouteNeighborTests
 
         var dup = Assert.Throws<NetlinkException>(() => h.Socket.Execute(new AddNeighbor(h.Vme, "vme7b9a73a1.0", Vm, VmMac)));
         Assert.Equal("add neighbor 192.168.200.201 lladdr 52:54:00:7b:9a:73 dev vme7b9a73a1.0: File exists (EEXIST)", dup.Message);
-        var other = PhysicalAddress.Parse("52-54-00-00-00-99");
+        var other = MacAddress.Parse("52-54-00-00-00-99");
         h.Socket.Execute(new AddNeighbor(h.Vme, "vme7b9a73a1.0", Vm, other, Replace: true));
         Assert.Equal("52:54:00:00:00:99", h.Ns.IpJson("-4", "neigh", "show", "dev", "vme7b9a73a1.0")[0].GetProperty("lladdr").GetString());
 
@@ -188,7 +215,7 @@ public class AddressRouteNeighborTests
     {
         using var t = new TestNamespace("fdb");
         using var s = t.Socket();
-        var portMac = PhysicalAddress.Parse("02-00-00-00-00-21");
+        var portMac = MacAddress.Parse("02-00-00-00-00-21");
         s.Execute(new CreateBridge("br1", Up: true));
         s.Execute(new CreateVeth("bp1", "bp2", Mac: portMac, Up: true));
         int br = s.GetLink("br1")!.Index, bp1 = s.GetLink("bp1")!.Index;
@@ -214,9 +241,9 @@ public class AddressRouteNeighborTests
         Assert.All(ok.Send(), r => Assert.True(r.Ok));
 
         var results = h.Socket.CreateBatch()
-            .Add(new AddProxyNeighbor(h.Eth0, "eth0", IPAddress.Parse("192.168.200.202")))
+            .Add(new AddProxyNeighbor(h.Eth0, "eth0", IpAddress.Parse("192.168.200.202")))
             .Add(new AddNeighbor(h.Vme, "vme7b9a73a1.0", Vm, VmMac)) // exists
-            .Add(new AddProxyNeighbor(h.Eth0, "eth0", IPAddress.Parse("192.168.200.203")))
+            .Add(new AddProxyNeighbor(h.Eth0, "eth0", IpAddress.Parse("192.168.200.203")))
             .Send(stopOnError: false);
         Assert.Equal([true, false, true], results.Select(r => r.Ok));
         Assert.Equal(Errno.EEXIST, results[1].Error!.Errno);
@@ -234,8 +261,8 @@ public class AddressRouteNeighborTests
         using var h = new Host();
         var batch = h.Socket.CreateBatch();
         for (int i = 0; i < 3000; i++)
-            batch.Add(new AddProxyNeighbor(h.Eth0, "eth0", new IPAddress([10, 77, (byte)(i >> 8), (byte)i])));
-        batch.Add(new AddProxyNeighbor(99999, "ghost", IPAddress.Parse("10.77.0.5")));
+            batch.Add(new AddProxyNeighbor(h.Eth0, "eth0", IpAddress.FromBytes([10, 77, (byte)(i >> 8), (byte)i])));
+        batch.Add(new AddProxyNeighbor(99999, "ghost", IpAddress.Parse("10.77.0.5")));
         var results = batch.Send(stopOnError: false);
         Assert.Equal(3001, results.Count);
         Assert.Equal(3000, results.Count(r => r.Ok));
@@ -252,8 +279,8 @@ public class AddressRouteNeighborTests
         for (int i = 0; i < 3000; i++)
         {
             batch.Add(i == 10
-                ? new AddProxyNeighbor(99999, "ghost", IPAddress.Parse("10.78.0.10"))
-                : new AddProxyNeighbor(h.Eth0, "eth0", new IPAddress([10, 78, (byte)(i >> 8), (byte)i])));
+                ? new AddProxyNeighbor(99999, "ghost", IpAddress.Parse("10.78.0.10"))
+                : new AddProxyNeighbor(h.Eth0, "eth0", IpAddress.FromBytes([10, 78, (byte)(i >> 8), (byte)i])));
         }
         var results = batch.Send(stopOnError: true);
         // The first send (many requests) ran whole, the failure included; nothing after it was sent.

@@ -1,4 +1,3 @@
-using System.Net.NetworkInformation;
 using Hostnet.TestKit;
 
 namespace Hostnet.Netlink.Tests;
@@ -12,7 +11,7 @@ public class LinkTests
         using var guest = new TestNamespace("vg");
         using var s = host.Socket();
         s.Execute(new CreateVeth("vme7b9a73a1.0", "eth0", guest.Handle,
-            Mac: PhysicalAddress.Parse("FE-54-00-7B-9A-73"), PeerMac: PhysicalAddress.Parse("52-54-00-7B-9A-73"),
+            Mac: MacAddress.Parse("FE-54-00-7B-9A-73"), PeerMac: MacAddress.Parse("52-54-00-7B-9A-73"),
             Alias: "vm 7b9a73a1 nic 0", Up: true));
 
         var h = host.IpJson("-d", "link", "show", "dev", "vme7b9a73a1.0")[0];
@@ -27,7 +26,7 @@ public class LinkTests
         Assert.Equal("veth", link.Kind);
         Assert.True(link.AdminUp);
         Assert.Equal("vm 7b9a73a1 nic 0", link.Alias);
-        Assert.Equal(PhysicalAddress.Parse("FE-54-00-7B-9A-73"), link.Mac);
+        Assert.Equal(MacAddress.Parse("FE-54-00-7B-9A-73"), link.Mac);
         Assert.Equal(g.GetProperty("ifindex").GetInt32(), link.LinkIndex);
         Assert.NotNull(link.LinkNetnsId);
         Assert.Equal(link, s.GetLink(link.Index));
@@ -45,7 +44,7 @@ public class LinkTests
         Assert.Equal(b.Index, a.LinkIndex);
         Assert.False(a.AdminUp);
 
-        s.Execute(new SetLink(a.Index, "va") { Up = true, Mtu = 1400, Mac = PhysicalAddress.Parse("02-00-00-00-00-0A"), Alias = "uplink" });
+        s.Execute(new SetLink(a.Index, "va") { Up = true, Mtu = 1400, Mac = MacAddress.Parse("02-00-00-00-00-0A"), Alias = "uplink" });
         var j = t.IpJson("link", "show", "dev", "va")[0];
         Assert.Equal(1400, j.GetProperty("mtu").GetInt32());
         Assert.Equal("02:00:00:00:00:0a", j.GetProperty("address").GetString());
@@ -69,7 +68,7 @@ public class LinkTests
     {
         using var t = new TestNamespace("br");
         using var s = t.Socket();
-        s.Execute(new CreateBridge("br1", PhysicalAddress.Parse("52-54-00-00-00-01"), Up: true));
+        s.Execute(new CreateBridge("br1", MacAddress.Parse("52-54-00-00-00-01"), Up: true));
         s.Execute(new CreateVeth("p1", "p2"));
         var br = s.GetLink("br1")!;
         var p1 = s.GetLink("p1")!;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Hostnet.TestKit;
 
 namespace Hostnet.Netlink.Tests;
@@ -37,8 +36,8 @@ public class RtnlMonitorTests
         Assert.True(reader.Join(TimeSpan.FromSeconds(2)), "the monitor did not stop on cancellation");
 
         Assert.Contains(seen, e => e is LinkChanged { Link.Name: "vme7b9a73a1.0", Link.Kind: "veth" });
-        Assert.Contains(seen, e => e is AddressChanged a && a.Address.Address.Equals(IPAddress.Parse("169.255.30.1")));
-        Assert.Contains(seen, e => e is RouteChanged r && r.Route.Destination.Equals(IPAddress.Parse("192.168.200.201")) && r.Route.Protocol == (RouteProtocol)77);
+        Assert.Contains(seen, e => e is AddressChanged a && a.Address.Address.Equals(IpAddress.Parse("169.255.30.1")));
+        Assert.Contains(seen, e => e is RouteChanged r && r.Route.Destination.Equals(IpAddress.Parse("192.168.200.201")) && r.Route.Protocol == (RouteProtocol)77);
         Assert.Contains(seen, e => e is NeighborChanged n && n.Neighbor.State == NeighborState.Permanent);
         Assert.Contains(seen, e => e is LinkRemoved { Link.Name: "vme7b9a73a1.0" });
     }
@@ -54,7 +53,7 @@ public class RtnlMonitorTests
             int o0 = s.GetLink("o0")!.Index;
             var batch = s.CreateBatch();
             for (int i = 0; i < 1000; i++)
-                batch.Add(new AddRoute(new RouteSpec(new IPAddress([10, 1, (byte)(i >> 8), (byte)i]), 32, o0, "o0", Scope: RouteScope.Link)));
+                batch.Add(new AddRoute(new RouteSpec(IpAddress.FromBytes([10, 1, (byte)(i >> 8), (byte)i]), 32, o0, "o0", Scope: RouteScope.Link)));
             batch.SendOrThrow();
         }
         var events = new BlockingCollection<RtnlEvent>();

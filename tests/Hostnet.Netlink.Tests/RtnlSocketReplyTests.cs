@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Net;
 using Hostnet.Netlink.Tests.Wire;
 using Hostnet.Netlink.Wire;
 
@@ -69,9 +68,9 @@ public class RtnlSocketReplyTests
     {
         RtnlRequest[] requests =
         [
-            new AddProxyNeighbor(2, "eth0", IPAddress.Parse("10.0.0.1")),
-            new AddProxyNeighbor(2, "eth0", IPAddress.Parse("10.0.0.2")),
-            new AddProxyNeighbor(2, "eth0", IPAddress.Parse("10.0.0.3")),
+            new AddProxyNeighbor(2, "eth0", IpAddress.Parse("10.0.0.1")),
+            new AddProxyNeighbor(2, "eth0", IpAddress.Parse("10.0.0.2")),
+            new AddProxyNeighbor(2, "eth0", IpAddress.Parse("10.0.0.3")),
         ];
         var acked = new bool[3];
         var errors = new NetlinkException?[3];

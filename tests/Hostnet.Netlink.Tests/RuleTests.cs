@@ -1,4 +1,3 @@
-using System.Net;
 using Hostnet.TestKit;
 
 namespace Hostnet.Netlink.Tests;
@@ -11,7 +10,7 @@ public class RuleTests
     {
         using var ns = new TestNamespace("rule");
         using var sock = ns.Socket();
-        var rule = new RuleSpec(IPAddress.Parse("192.168.200.204"), 32, Table: 1001, Priority: 1001, Protocol: (RouteProtocol)77);
+        var rule = new RuleSpec(IpAddress.Parse("192.168.200.204"), 32, Table: 1001, Priority: 1001, Protocol: (RouteProtocol)77);
 
         sock.Execute(new AddRule(rule));
 
@@ -19,7 +18,7 @@ public class RuleTests
             .Single(r => r.TryGetProperty("src", out var src) && src.GetString() == "192.168.200.204");
         Assert.Equal("1001", seen.GetProperty("table").GetString());
         Assert.Equal(1001, seen.GetProperty("priority").GetInt32());
-        Assert.Contains(new RuleEntry(IPAddress.Parse("192.168.200.204"), 32, 1001, 1001, (RouteProtocol)77, 1), sock.DumpRules());
+        Assert.Contains(new RuleEntry(IpAddress.Parse("192.168.200.204"), 32, 1001, 1001, (RouteProtocol)77, 1), sock.DumpRules());
 
         var dup = Assert.Throws<NetlinkException>(() => sock.Execute(new AddRule(rule)));
         Assert.StartsWith("add rule from 192.168.200.204/32 lookup 1001 priority 1001 proto 77: File exists (EEXIST)", dup.Message, StringComparison.Ordinal);

@@ -79,5 +79,5 @@ public static class ToDocument
 
     /// <summary>A routed address is printed bare (it is always /32); a bridged one with its prefix.</summary>
     public static string AddressText(Network? network, IpPrefix c) =>
-        network?.Mode == NetworkMode.HostRouted && c.PrefixLength == 32 ? c.Address.ToString() : c.ToString();
+        network?.Mode == NetworkMode.HostRouted && c.IsHost ? c.Address.ToString() : c.ToString();
 }

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Net;
 using Hostnet.Engine;
 using Hostnet.Engine.Observe;
 using Hostnet.Model;
@@ -141,7 +140,7 @@ public static class DemoLab
         s.CreateBatch()
             .Add(new SetLink(lo.Index, "lo") { Up = true })
             .Add(new SetLink(eth.Index, Uplink) { Up = true })
-            .Add(new AddAddress(eth.Index, Uplink, IPAddress.Parse(address), LanPrefixLength))
+            .Add(new AddAddress(eth.Index, Uplink, IpAddress.Parse(address), LanPrefixLength))
             .SendOrThrow();
     }
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using Hostnet.Engine;
 using Hostnet.Model;
@@ -31,7 +30,7 @@ public static class DemoReport
     public static DemoPing Ping(string from, string fromNs, DemoVm to)
     {
         using var ns = NetNamespace.Open(fromNs);
-        var time = Icmp.Ping(ns, IPAddress.Parse(to.Address), PingTimeout);
+        var time = Icmp.Ping(ns, IpAddress.Parse(to.Address), PingTimeout);
         return new DemoPing(from, fromNs, to.Title, to.Address, time);
     }
 
@@ -56,7 +55,7 @@ public static class DemoReport
         var serverMac = LiveNamespace.Mac(server.Link(DemoLab.Uplink)?.Mac);
         foreach (var vm in DemoLab.Vms)
         {
-            var ip = IPAddress.Parse(vm.Address);
+            var ip = IpAddress.Parse(vm.Address);
             var (expected, whose) = vm.Mode == NetworkMode.HostRouted
                 ? (serverMac, "the server's")
                 : (LiveNamespace.Mac(guests[vm.Netns].Link("eth0")?.Mac), "its own");
@@ -148,7 +147,7 @@ public static class DemoReport
         foreach (var vm in vms)
         {
             var vme = HostEnd(vm, guests[vm.Netns], server);
-            var ip = IPAddress.Parse(vm.Address);
+            var ip = IpAddress.Parse(vm.Address);
             var route = server.Routes.FirstOrDefault(r => r.PrefixLength == 32 && r.Destination.Equals(ip));
             var arp = server.Neighbors.FirstOrDefault(n => n.Address.Equals(ip) && n.IfIndex == vme?.Index);
             blocks.Add(

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.NetworkInformation;
 using System.Text;
 using Hostnet.Netlink;
 
@@ -63,6 +62,5 @@ public sealed class LiveNamespace
             return sb.ToString();
         });
 
-    public static string Mac(PhysicalAddress? mac) =>
-        mac is null ? "(none)" : string.Join(':', mac.GetAddressBytes().Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+    public static string Mac(MacAddress? mac) => mac is { } m ? m.ToString() : "(none)";
 }

@@ -37,7 +37,7 @@ internal static class TraceCommands
         {
             var ctx = CliContext.From(parse, output);
             var text = parse.GetValue(destination)!;
-            if (!IpAddress.TryParse(text, out var dest))
+            if (!IpAddress.TryParse(text, out var dest) || !StateRules.TakesFamily(dest))
                 throw new ValidationException($"'{text}' is not an IPv4 address: trace takes one, e.g. 192.168.200.201");
             var trace = ctx.Agent.Kernel.Trace(dest, parse.GetValue(fromVm));
 

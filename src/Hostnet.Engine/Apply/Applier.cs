@@ -169,9 +169,9 @@ public sealed class Applier
         {
             if (step.Object is not BridgeObject b) continue;
             if (step.Change == Change.Add)
-                requests.Add(new CreateBridge(b.Name, NetlinkValues.ToMac(b.Mac), StpOff: true, ForwardDelayCentiseconds: 0, Up: b.Up));
+                requests.Add(new CreateBridge(b.Name, b.Mac, StpOff: true, ForwardDelayCentiseconds: 0, Up: b.Up));
             else if (links.TryGetValue(b.Name, out var l))
-                requests.Add(new SetLink(l.Index, b.Name) { Mac = NetlinkValues.ToMac(b.Mac), Up = b.Up });
+                requests.Add(new SetLink(l.Index, b.Name) { Mac = b.Mac, Up = b.Up });
         }
         Send(_server, requests, tolerateGone: false);
 
@@ -202,7 +202,7 @@ public sealed class Applier
                 {
                     if (!peerNamespaces.TryGetValue(peer.Netns, out var peerNs))
                         peerNamespaces[peer.Netns] = peerNs = NetNamespace.Open(peer.Netns);
-                    veths.Add(new CreateVeth(l.Name, peer.Name, peerNs, NetlinkValues.ToMac(l.Mac), NetlinkValues.ToMac(peer.Mac), l.Alias, Up: false));
+                    veths.Add(new CreateVeth(l.Name, peer.Name, peerNs, l.Mac, peer.Mac, l.Alias, Up: false));
                 }
             }
             Send(_server, veths, tolerateGone: false);
@@ -249,10 +249,10 @@ public sealed class Applier
     private static RtnlRequest? ToDelete(KernelObject o, Dictionary<string, Link> links) => o switch
     {
         HostLink l when links.TryGetValue(l.Name, out var link) => new DeleteLink(link.Index, l.Name),
-        ProxyNeighborObject p when links.TryGetValue(p.Dev, out var dev) => new DeleteProxyNeighbor(dev.Index, p.Dev, NetlinkValues.ToIp(p.Address)),
-        NeighborObject n when links.TryGetValue(n.Dev, out var dev) => new DeleteNeighbor(dev.Index, n.Dev, NetlinkValues.ToIp(n.Address)),
+        ProxyNeighborObject p when links.TryGetValue(p.Dev, out var dev) => new DeleteProxyNeighbor(dev.Index, p.Dev, p.Address),
+        NeighborObject n when links.TryGetValue(n.Dev, out var dev) => new DeleteNeighbor(dev.Index, n.Dev, n.Address),
         RouteObject r => new DeleteRoute(ToRouteSpec(r, links.TryGetValue(r.Dev, out var dev) ? dev.Index : null)),
-        AddressObject a when links.TryGetValue(a.Dev, out var dev) => new DeleteAddress(dev.Index, a.Dev, NetlinkValues.ToIp(a.Address.Address), a.Address.PrefixLength),
+        AddressObject a when links.TryGetValue(a.Dev, out var dev) => new DeleteAddress(dev.Index, a.Dev, a.Address.Address, a.Address.PrefixLength),
         RuleObject r => new DeleteRule(ToRuleSpec(r)),
         _ => null,
     };
@@ -270,7 +270,7 @@ public sealed class Applier
                 return new SetLink(Index(l.Name), l.Name)
                 {
                     Up = l.Up,
-                    Mac = NewMac(links[l.Name], NetlinkValues.ToMac(l.Mac)),
+                    Mac = NewMac(links[l.Name], l.Mac),
                     Alias = l.Alias,
                     MasterIndex = l.Master is null ? (step.Before is HostLink { Master: not null } ? 0 : null) : Index(l.Master),
                 };
@@ -279,13 +279,13 @@ public sealed class Applier
             case GuestLinkState g:
                 return new SetLink(Index(g.Name), g.Name) { Up = g.Up };
             case AddressObject a:
-                return new AddAddress(Index(a.Dev), a.Dev, NetlinkValues.ToIp(a.Address.Address), a.Address.PrefixLength, RouteScope.Universe);
+                return new AddAddress(Index(a.Dev), a.Dev, a.Address.Address, a.Address.PrefixLength, RouteScope.Universe);
             case RouteObject r:
                 return new AddRoute(ToRouteSpec(r, Index(r.Dev)), Replace: replace);
             case NeighborObject n:
-                return new AddNeighbor(Index(n.Dev), n.Dev, NetlinkValues.ToIp(n.Address), NetlinkValues.ToMac(n.Mac), Replace: replace);
+                return new AddNeighbor(Index(n.Dev), n.Dev, n.Address, n.Mac, Replace: replace);
             case ProxyNeighborObject p:
-                return new AddProxyNeighbor(Index(p.Dev), p.Dev, NetlinkValues.ToIp(p.Address));
+                return new AddProxyNeighbor(Index(p.Dev), p.Dev, p.Address);
             case RuleObject r:
                 return new AddRule(ToRuleSpec(r));
             default:
@@ -298,8 +298,8 @@ public sealed class Applier
     /// flushes the link's neighbour entries, permanent ones included (a link change — brought up again,
     /// its alias mended — cost a routed VM its ARP entry).
     /// </summary>
-    private static System.Net.NetworkInformation.PhysicalAddress? NewMac(Link link, System.Net.NetworkInformation.PhysicalAddress wanted) =>
-        wanted.Equals(link.Mac) ? null : wanted;
+    private static MacAddress? NewMac(Link link, MacAddress wanted) =>
+        wanted == link.Mac ? null : wanted;
 
     internal void Send(RtnlSocket sock, List<RtnlRequest> requests, bool tolerateGone)
     {
@@ -335,11 +335,11 @@ public sealed class Applier
     }
 
     private static RuleSpec ToRuleSpec(RuleObject r) =>
-        new(NetlinkValues.ToIp(r.Source), 32, r.Table, r.Priority, HostnetMarks.RouteProtocol);
+        new(r.Source, IpPrefix.Host(r.Source).PrefixLength, r.Table, r.Priority, HostnetMarks.RouteProtocol);
 
     private static RouteSpec ToRouteSpec(RouteObject r, int? ifIndex) =>
-        new(NetlinkValues.ToIp(r.Destination.Network), r.Destination.PrefixLength, ifIndex, r.Dev,
-            r.Gateway is { } gw ? NetlinkValues.ToIp(gw) : null, r.Table, HostnetMarks.RouteProtocol,
+        new(r.Destination.Network, r.Destination.PrefixLength, ifIndex, r.Dev,
+            r.Gateway, r.Table, HostnetMarks.RouteProtocol,
             r.Gateway is null ? RouteScope.Link : RouteScope.Universe);
 
     private static Dictionary<string, Link> IndexLinks(IReadOnlyList<Link> links) =>

@@ -60,7 +60,7 @@ public static class IntentBuilder
 
     /// <summary>The neighbour-table thresholds, in the order gc_thresh1, 2, 3.</summary>
     public static IReadOnlyList<string> NeighborGcThresholdPaths { get; } =
-        ["net/ipv4/neigh/default/gc_thresh1", "net/ipv4/neigh/default/gc_thresh2", "net/ipv4/neigh/default/gc_thresh3"];
+        [SysctlPaths.Neigh(IpFamily.Ipv4, "default", "gc_thresh1"), SysctlPaths.Neigh(IpFamily.Ipv4, "default", "gc_thresh2"), SysctlPaths.Neigh(IpFamily.Ipv4, "default", "gc_thresh3")];
 
     /// <summary>
     /// Room in the neighbour table for the permanent entries of every routed
@@ -126,23 +126,25 @@ public static class IntentBuilder
         string vme, string? guestNs, string eth, ServerFacts facts)
     {
         var gateway = network.Gateway ?? IpAddress.DefaultRoutedGateway;
+        var family = gateway.Family;
 
         // Forwarding and proxy_delay=0 on the uplink come before any proxy entry (Rank.Sysctl < Rank.ProxyNeighbor):
         // the kernel delays proxy answers by up to 800 ms otherwise.
+        // ip_forward, send_redirects, proxy_arp and rp_filter are IPv4's own (IPv6 has proxy_ndp, no rp_filter).
         want(new SysctlObject("net/ipv4/ip_forward", "1", PerLink: false));
         want(new SysctlObject("net/ipv4/conf/all/send_redirects", "0", PerLink: false));
         want(new SysctlObject($"net/ipv4/conf/{uplink}/send_redirects", "0", PerLink: false));
-        want(new SysctlObject($"net/ipv4/conf/{uplink}/forwarding", "1", PerLink: false));
-        want(new SysctlObject($"net/ipv4/neigh/{uplink}/proxy_delay", "0", PerLink: false));
+        want(new SysctlObject(SysctlPaths.Conf(family, uplink, "forwarding"), "1", PerLink: false));
+        want(new SysctlObject(SysctlPaths.Neigh(family, uplink, "proxy_delay"), "0", PerLink: false));
 
         want(new SysctlObject($"net/ipv4/conf/{vme}/proxy_arp", "1", PerLink: true));
         want(new SysctlObject($"net/ipv4/conf/{vme}/rp_filter", "1", PerLink: true));
-        if (facts.HasIpv6) want(new SysctlObject($"net/ipv6/conf/{vme}/accept_ra", "0", PerLink: true));
+        if (facts.HasIpv6) want(new SysctlObject(SysctlPaths.Conf(IpFamily.Ipv6, vme, "accept_ra"), "0", PerLink: true));
 
-        want(new AddressObject(KernelObject.Server, vme, new IpPrefix(gateway, 32)));
+        want(new AddressObject(KernelObject.Server, vme, IpPrefix.Host(gateway)));
         foreach (var a in adapter.Addresses)
         {
-            var host = new IpPrefix(a.Address, 32);
+            var host = IpPrefix.Host(a.Address);
             want(new RouteObject(KernelObject.Server, host, vme, Gateway: null));
             want(new NeighborObject(vme, a.Address, adapter.Mac));
             want(new ProxyNeighborObject(uplink, a.Address));
@@ -152,15 +154,15 @@ public static class IntentBuilder
         if (guestNs is not null)
         {
             // The first routed adapter of a guest holds its main routes (the first wanted wins).
-            want(new RouteObject(guestNs, new IpPrefix(gateway, 32), eth, Gateway: null));
-            want(new RouteObject(guestNs, new IpPrefix(IpAddress.Any, 0), eth, gateway));
+            want(new RouteObject(guestNs, IpPrefix.Host(gateway), eth, Gateway: null));
+            want(new RouteObject(guestNs, IpPrefix.Default(gateway.Family), eth, gateway));
             if (adapter.Index > 0)
             {
                 // Every other adapter answers from its own addresses through its own table: without it
                 // the replies would leave by the main default route, into a vme whose rp_filter drops them.
                 var table = Naming.GuestRoutingTable(adapter.Index);
-                want(new RouteObject(guestNs, new IpPrefix(gateway, 32), eth, Gateway: null, table));
-                want(new RouteObject(guestNs, new IpPrefix(IpAddress.Any, 0), eth, gateway, table));
+                want(new RouteObject(guestNs, IpPrefix.Host(gateway), eth, Gateway: null, table));
+                want(new RouteObject(guestNs, IpPrefix.Default(gateway.Family), eth, gateway, table));
                 foreach (var a in adapter.Addresses) want(new RuleObject(guestNs, a.Address, table, table));
             }
         }
@@ -170,7 +172,7 @@ public static class IntentBuilder
     {
         if (guestNs is null) return;
         foreach (var a in adapter.Addresses) want(new AddressObject(guestNs, eth, a));
-        if (adapter.Gateway is { } gw) want(new RouteObject(guestNs, new IpPrefix(IpAddress.Any, 0), eth, gw));
+        if (adapter.Gateway is { } gw) want(new RouteObject(guestNs, IpPrefix.Default(gw.Family), eth, gw));
     }
 }
 

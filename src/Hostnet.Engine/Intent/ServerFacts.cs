@@ -1,5 +1,3 @@
-using Hostnet.Model;
-
 namespace Hostnet.Engine.Intent;
 
 /// <summary>

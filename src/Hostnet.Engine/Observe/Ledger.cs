@@ -40,7 +40,7 @@ public enum LedgerKind
 public readonly record struct LedgerEntry(LedgerKind Kind, string Key)
 {
     public static LedgerEntry Link(string name) => new(LedgerKind.Link, name);
-    public static LedgerEntry Proxy(string dev, Model.IpAddress address) => new(LedgerKind.Proxy, $"{dev} {address}");
+    public static LedgerEntry Proxy(string dev, IpAddress address) => new(LedgerKind.Proxy, $"{dev} {address}");
     public static LedgerEntry Namespace(string name) => new(LedgerKind.Namespace, name);
     public static LedgerEntry Bridge(string name) => new(LedgerKind.Bridge, name);
     public static LedgerEntry Uplink(string uplink, string bridge) => new(LedgerKind.Uplink, $"{uplink} {bridge}");

@@ -1,6 +1,5 @@
 using Hostnet.Engine.Intent;
 using Hostnet.Engine.Kernel;
-using Hostnet.Model;
 using Hostnet.Netlink;
 
 namespace Hostnet.Engine.Observe;
@@ -31,7 +30,7 @@ public sealed class Observer
         foreach (var l in links)
         {
             masters[l.Name] = l.MasterIndex is { } m && byIndex.TryGetValue(m, out var master) ? master.Name : null;
-            if (l.Mac is { } mac && mac.GetAddressBytes().Length == 6) macs[l.Name] = NetlinkValues.ToMac(mac);
+            if (l.Mac is { } mac) macs[l.Name] = mac;
         }
         var hasIpv6 = _serverNs.Invoke(() => Directory.Exists("/proc/sys/net/ipv6/conf"));
         var thresholds = _serverNs.Invoke(ReadGcThresholds);
@@ -55,27 +54,26 @@ public sealed class Observer
             if (!HostnetMarks.IsHostInterfaceName(l.Name)) continue;
             if (HostnetMarks.ParseAlias(l.Alias) is null && !ledger.Has(LedgerEntry.Link(l.Name))) continue;
             owned[l.Index] = l;
-            result.Add(new HostLink(l.Name, l.Kind == "veth" ? LinkKind.Veth : LinkKind.Tap, NetlinkValues.ToMac(l.Mac),
+            result.Add(new HostLink(l.Name, l.Kind == "veth" ? LinkKind.Veth : LinkKind.Tap, l.Mac ?? default,
                 l.Alias ?? "", NameOf(l.MasterIndex), l.AdminUp));
         }
 
         foreach (var a in _server.DumpAddresses())
         {
             if (owned.TryGetValue(a.IfIndex, out var l))
-                result.Add(new AddressObject(KernelObject.Server, l.Name, new IpPrefix(NetlinkValues.ToIp(a.Address), a.PrefixLength)));
+                result.Add(new AddressObject(KernelObject.Server, l.Name, new IpPrefix(a.Address, a.PrefixLength)));
         }
 
         foreach (var r in _server.DumpRoutes())
         {
             if (r.Protocol != HostnetMarks.RouteProtocol || NameOf(r.OutIfIndex) is not { } dev) continue;
-            result.Add(new RouteObject(KernelObject.Server, new IpPrefix(NetlinkValues.ToIp(r.Destination), r.PrefixLength), dev,
-                r.Gateway is null ? null : NetlinkValues.ToIp(r.Gateway)));
+            result.Add(new RouteObject(KernelObject.Server, new IpPrefix(r.Destination, r.PrefixLength), dev, r.Gateway));
         }
 
         foreach (var n in _server.DumpNeighbors())
         {
             if (owned.TryGetValue(n.IfIndex, out var l) && n.State.HasFlag(NeighborState.Permanent) && n.Mac is not null)
-                result.Add(new NeighborObject(l.Name, NetlinkValues.ToIp(n.Address), NetlinkValues.ToMac(n.Mac)));
+                result.Add(new NeighborObject(l.Name, n.Address, n.Mac ?? default));
         }
 
         var wantedBridges = intent.Objects.OfType<BridgeObject>().Select(b => b.Name).ToHashSet(StringComparer.Ordinal);
@@ -83,7 +81,7 @@ public sealed class Observer
         foreach (var l in snapshot.Links)
         {
             if (l.Kind == "bridge" && wantedBridges.Contains(l.Name))
-                result.Add(new BridgeObject(l.Name, NetlinkValues.ToMac(l.Mac), l.AdminUp));
+                result.Add(new BridgeObject(l.Name, l.Mac ?? default, l.AdminUp));
         }
         var ports = intent.Objects.OfType<UplinkPort>().Select(u => u.Uplink + " " + u.Bridge).ToHashSet(StringComparer.Ordinal);
         ports.UnionWith(ledger.Keys(LedgerKind.Uplink));
@@ -98,7 +96,7 @@ public sealed class Observer
         foreach (var p in _server.DumpProxyNeighbors())
         {
             if (NameOf(p.IfIndex) is not { } dev) continue;
-            var o = new ProxyNeighborObject(dev, NetlinkValues.ToIp(p.Address));
+            var o = new ProxyNeighborObject(dev, p.Address);
             if (wantedProxies.Contains(o) || ledger.Has(LedgerEntry.Proxy(dev, o.Address))) result.Add(o);
         }
 
@@ -212,17 +210,17 @@ public sealed class Observer
         foreach (var a in sock.DumpAddresses())
         {
             if (links.TryGetValue(a.IfIndex, out var l) && l.Name != "lo")
-                result.Add(new AddressObject(netns, l.Name, new IpPrefix(NetlinkValues.ToIp(a.Address), a.PrefixLength)));
+                result.Add(new AddressObject(netns, l.Name, new IpPrefix(a.Address, a.PrefixLength)));
         }
         foreach (var r in sock.DumpRoutes(RouteTable.Unspec))
         {
             if (r.Protocol == HostnetMarks.RouteProtocol && r.OutIfIndex is { } i && links.TryGetValue(i, out var l))
-                result.Add(new RouteObject(netns, new IpPrefix(NetlinkValues.ToIp(r.Destination), r.PrefixLength), l.Name, r.Gateway is null ? null : NetlinkValues.ToIp(r.Gateway), r.Table));
+                result.Add(new RouteObject(netns, new IpPrefix(r.Destination, r.PrefixLength), l.Name, r.Gateway, r.Table));
         }
         foreach (var r in sock.DumpRules())
         {
-            if (r.Protocol == HostnetMarks.RouteProtocol && r.Source is not null && r.SourcePrefix == 32)
-                result.Add(new RuleObject(netns, NetlinkValues.ToIp(r.Source), r.Table, r.Priority));
+            if (r.Protocol == HostnetMarks.RouteProtocol && r.Source is { } source && r.SourcePrefix == IpPrefix.Host(source).PrefixLength)
+                result.Add(new RuleObject(netns, source, r.Table, r.Priority));
         }
         return result;
     }

@@ -121,7 +121,7 @@ public sealed class ClaimIndex
         if (step.Change != Change.Add) return null;
         var found = step.Object switch
         {
-            RouteObject { Netns: KernelObject.Server } r when r.Destination.PrefixLength == 32 => _published.GetValueOrDefault(r.Destination.Address),
+            RouteObject { Netns: KernelObject.Server } r when r.Destination.IsHost => _published.GetValueOrDefault(r.Destination.Address),
             RouteObject r => _guestDevs.GetValueOrDefault((r.Netns, r.Dev)),
             var o => _holders.GetValueOrDefault(o),
         };

@@ -1,6 +1,4 @@
 using System.Globalization;
-using Hostnet.Engine.Kernel;
-using Hostnet.Model;
 using Hostnet.Netlink;
 
 namespace Hostnet.Engine.Trace;
@@ -62,7 +60,7 @@ internal sealed class LiveServer
 
     public IEnumerable<AddressEntry> AddressesOn(Link link) => Addresses.Where(a => a.IfIndex == link.Index);
 
-    public bool IsLocal(IpAddress address) => Addresses.Any(a => NetlinkValues.ToIp(a.Address) == address);
+    public bool IsLocal(IpAddress address) => Addresses.Any(a => a.Address == address);
 
     /// <summary>A sysctl under /proc/sys, or null when the kernel has no such file (the interface is gone).</summary>
     public string? Sysctl(string path)
@@ -82,7 +80,7 @@ internal sealed class LiveServer
     {
         try
         {
-            return (Socket.GetRoute(NetlinkValues.ToIp(destination), input?.Index, source is { } s ? NetlinkValues.ToIp(s) : null), null);
+            return (Socket.GetRoute(destination, input?.Index, source is { } s ? s : null), null);
         }
         catch (NetlinkException e)
         {
@@ -98,8 +96,7 @@ internal sealed class LiveServer
         return null;
     }
 
-    public static string Mac(System.Net.NetworkInformation.PhysicalAddress? mac) =>
-        mac is null ? "(none)" : MacAddress.FromBytes(mac.GetAddressBytes()).ToString();
+    public static string Mac(MacAddress? mac) => mac is { } m ? m.ToString() : "(none)";
 
 
     /// <summary>A neighbour state as <c>ip neigh</c> names it.</summary>

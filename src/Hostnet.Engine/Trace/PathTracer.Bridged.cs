@@ -1,4 +1,3 @@
-using Hostnet.Engine.Kernel;
 using Hostnet.Model;
 using Hostnet.Netlink;
 
@@ -20,7 +19,7 @@ public sealed partial class PathTracer
         if (BridgeStep(owner, entry) is not { } bridge) return;
 
         // A bridged VM speaks for itself: a proxy entry of the server for its address would answer too.
-        var published = _server.Proxies.Where(p => NetlinkValues.ToIp(p.Address) == destination).ToList();
+        var published = _server.Proxies.Where(p => p.Address == destination).ToList();
         if (published.Count == 0)
         {
             Add("arp", true, $"{asker} asks who has {destination}; VM {owner.Vm.Name} answers itself with its own MAC {owner.Adapter.Mac} "
@@ -145,7 +144,7 @@ public sealed partial class PathTracer
             IntoRoutedFromLan(target, hop, source, $"VM {sender.Vm.Name}", sender.HostInterface);
             return;
         }
-        if (_server.AddressesOn(bridge).Any(a => NetlinkValues.ToIp(a.Address) == hop))
+        if (_server.AddressesOn(bridge).Any(a => a.Address == hop))
         {
             Add("out", true, $"{hop} is the server's own address on {bridge.Name}: the bridge passes the frame up to the server");
             if (hop == destination) return;

@@ -1,4 +1,3 @@
-using Hostnet.Engine.Kernel;
 using Hostnet.Model;
 using Hostnet.Netlink;
 
@@ -30,7 +29,7 @@ public sealed partial class PathTracer
         var mac = LiveServer.Mac(l3.Mac);
 
         // Who answers ARP: the published entry on the L3 uplink.
-        var published = _server.Proxies.Where(p => NetlinkValues.ToIp(p.Address) == destination).ToList();
+        var published = _server.Proxies.Where(p => p.Address == destination).ToList();
         if (published.Any(p => p.IfIndex == l3.Index))
         {
             Add("arp", true, $"{sender} asks who has {destination}; {l3.Name} answers with the server's MAC {mac} "
@@ -103,7 +102,7 @@ public sealed partial class PathTracer
     /// <summary>The "neighbour" step: the server holds the VM's ARP entry, permanent, with the VM's MAC.</summary>
     private void NeighborStep(Endpoint owner, IpAddress destination, Link vme)
     {
-        var entry = _server.Neighbors.FirstOrDefault(n => n.IfIndex == vme.Index && NetlinkValues.ToIp(n.Address) == destination);
+        var entry = _server.Neighbors.FirstOrDefault(n => n.IfIndex == vme.Index && n.Address == destination);
         var want = owner.Adapter.Mac.ToString();
         if (entry is null)
         {
@@ -146,7 +145,7 @@ public sealed partial class PathTracer
         }
         else
         {
-            var holds = vme is not null && _server.AddressesOn(vme).Any(a => NetlinkValues.ToIp(a.Address) == gateway);
+            var holds = vme is not null && _server.AddressesOn(vme).Any(a => a.Address == gateway);
             var said = departure.Guest is { } g ? g.Said + ": " : $"{destination} is off-link for {eth} (its addresses are /32): ";
             var gwDetail = destination == gateway
                 ? $"{said}{destination} is VM {sender.Vm.Name}'s gateway, on-link via {eth}"
@@ -212,7 +211,7 @@ public sealed partial class PathTracer
             IntoBridged(target, destination, $"the server (on {outLink?.Name})", $"the server sends the frame out by {outLink?.Name}, into the bridge");
             return;
         }
-        NextHopStep(outLink, route.Gateway is { } gw ? NetlinkValues.ToIp(gw) : destination);
+        NextHopStep(outLink, route.Gateway is { } gw ? gw : destination);
     }
 
     /// <summary>The "next-hop" step: what the server knows of the next hop on the outgoing interface.</summary>
@@ -224,7 +223,7 @@ public sealed partial class PathTracer
             Add("next-hop", false, $"{down}: nothing leaves by it");
             return;
         }
-        var n = _server.Neighbors.FirstOrDefault(x => x.IfIndex == outLink.Index && NetlinkValues.ToIp(x.Address) == hop);
+        var n = _server.Neighbors.FirstOrDefault(x => x.IfIndex == outLink.Index && x.Address == hop);
         var known = n is not null && n.Mac is not null && (n.State & (NeighborState.Failed | NeighborState.Incomplete)) == 0
             ? $"the server's ARP table has {hop} lladdr {LiveServer.Mac(n.Mac)} {LiveServer.State(n.State)} dev {outLink.Name}"
             : $"{hop} is not in the server's ARP table yet: the server asks for it on {outLink.Name}";
@@ -257,10 +256,10 @@ public sealed partial class PathTracer
         foreach (var a in _server.AddressesOn(l3))
         {
             if (a.PrefixLength is < 8 or > 30) continue;
-            var net = new IpPrefix(NetlinkValues.ToIp(a.Address), a.PrefixLength);
+            var net = new IpPrefix(a.Address, a.PrefixLength);
             for (var v = net.Network.Value + 1; v < net.Broadcast.Value && v < net.Network.Value + 256; v++)
             {
-                var candidate = new IpAddress(v);
+                var candidate = new IpAddress(net.Family, v);
                 if (!_server.IsLocal(candidate) && _state.FindAddressHolder(candidate) is null) return candidate;
             }
         }

@@ -1,5 +1,4 @@
 using Hostnet.Engine.Intent;
-using Hostnet.Engine.Kernel;
 using Hostnet.Model;
 using Hostnet.Netlink;
 
@@ -165,7 +164,7 @@ public sealed partial class PathTracer
         string? refusal = null;
         try
         {
-            route = guest.GetRoute(NetlinkValues.ToIp(destination));
+            route = guest.GetRoute(destination);
         }
         catch (NetlinkException e)
         {
@@ -190,10 +189,10 @@ public sealed partial class PathTracer
             Add("vm", false, $"{lookup}: it leaves by {dev?.Name ?? "?"}, which is none of VM {vm.Name}'s adapters");
             return false;
         }
-        var source = route.PreferredSource is { } src ? NetlinkValues.ToIp(src)
+        var source = route.PreferredSource is { } src ? src
             : adapter.Addresses.Count > 0 ? adapter.Addresses[0].Address
             : IpAddress.Any;
-        var via = route.Gateway is { } gw ? NetlinkValues.ToIp(gw) : (IpAddress?)null;
+        var via = route.Gateway;
         var who = new Endpoint(vm, adapter, network);
         Add("vm", true, $"VM {vm.Name} sends from {source} on {dev.Name} (adapter {adapter.Name}, network {network.Name}, {Network.ModeName(network.Mode)}, MAC {adapter.Mac})");
         departure = new Departure(who, source, new GuestRoute(via, $"{lookup}: {destination}" + (via is { } v ? $" via {v}" : "") + $" dev {dev.Name} src {source}"));
@@ -252,7 +251,7 @@ public sealed partial class PathTracer
 
     /// <summary>The /32 route Hostnet made for <paramref name="address"/> (with its protocol), if the main table has it; another owner's is not it.</summary>
     private RouteEntry? OwnedRoute(IpAddress address) =>
-        _server.Routes.FirstOrDefault(r => r.PrefixLength == 32 && r.Protocol == HostnetMarks.RouteProtocol && NetlinkValues.ToIp(r.Destination) == address);
+        _server.Routes.FirstOrDefault(r => r.PrefixLength == IpPrefix.Host(address).PrefixLength && r.Protocol == HostnetMarks.RouteProtocol && r.Destination == address);
 
     /// <summary>The "guest" step: inside a netns guest, the adapter's interface is up and holds its address.</summary>
     private void GuestStep(Endpoint who, IpAddress? address, bool checkDefaultRoute)
@@ -278,7 +277,7 @@ public sealed partial class PathTracer
         }
         var problems = new List<string>();
         if (!eth.AdminUp) problems.Add($"{eth.Name} is down");
-        if (address is { } a && !guest.DumpAddresses().Any(x => x.IfIndex == eth.Index && NetlinkValues.ToIp(x.Address) == a))
+        if (address is { } a && !guest.DumpAddresses().Any(x => x.IfIndex == eth.Index && x.Address == a))
             problems.Add($"{eth.Name} does not hold {a}");
         string? gatewayText = null;
         if (checkDefaultRoute)
@@ -287,7 +286,7 @@ public sealed partial class PathTracer
             var expected = who.Network.Mode == NetworkMode.HostRouted ? who.Gateway : who.Adapter.Gateway;
             if (expected is { } gw)
             {
-                if (!defaults.Any(r => r.Gateway is { } g && NetlinkValues.ToIp(g) == gw && r.OutIfIndex == eth.Index))
+                if (!defaults.Any(r => r.Gateway is { } g && g == gw && r.OutIfIndex == eth.Index))
                     problems.Add($"it has no default route via {gw} dev {eth.Name}");
                 else gatewayText = $", default via {gw} dev {eth.Name}";
             }

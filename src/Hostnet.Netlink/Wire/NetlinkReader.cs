@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using System.Net;
-using System.Net.NetworkInformation;
 using System.Text;
 
 namespace Hostnet.Netlink.Wire;
@@ -118,12 +116,12 @@ internal static class Decode
         return result;
     }
 
-    public static IPAddress IPv4(ReadOnlySpan<byte> v) =>
-        v.Length == 4 ? new IPAddress(v) : ThrowHelper.ThrowRead<IPAddress>($"IPv4 attribute of {v.Length} bytes");
+    public static IpAddress IPv4(ReadOnlySpan<byte> v) =>
+        v.Length == 4 ? IpAddress.FromBytes(v) : ThrowHelper.ThrowRead<IpAddress>($"IPv4 attribute of {v.Length} bytes");
 
     /// <summary>An IPv4 (4 bytes) or IPv6 (16 bytes) address.</summary>
-    public static IPAddress IP(ReadOnlySpan<byte> v) =>
-        v.Length is 4 or 16 ? new IPAddress(v) : ThrowHelper.ThrowRead<IPAddress>($"address attribute of {v.Length} bytes");
+    public static IpAddress IP(ReadOnlySpan<byte> v) =>
+        v.Length is 4 or 16 ? IpAddress.FromBytes(v) : ThrowHelper.ThrowRead<IpAddress>($"address attribute of {v.Length} bytes");
 
     /// <summary>A NUL-terminated (or not) string.</summary>
     public static string String(ReadOnlySpan<byte> v)
@@ -132,5 +130,6 @@ internal static class Decode
         return Encoding.UTF8.GetString(nul >= 0 ? v[..nul] : v);
     }
 
-    public static PhysicalAddress Mac(ReadOnlySpan<byte> v) => new(v.ToArray());
+    /// <summary>An Ethernet address; null for a link-layer address of another length (a tunnel's, say).</summary>
+    public static MacAddress? Mac(ReadOnlySpan<byte> v) => v.Length == MacAddress.Length ? MacAddress.FromBytes(v) : null;
 }

@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using System.Net;
-using System.Net.NetworkInformation;
 using System.Text;
 
 namespace Hostnet.Netlink.Wire;
@@ -165,19 +163,17 @@ internal ref struct NetlinkWriter
         Pad();
     }
 
-    /// <summary>An IPv4 address in network byte order (4 bytes).</summary>
-    public void WriteAttributeIPv4(ushort type, IPAddress address)
+    /// <summary>An address in network byte order: 4 bytes for IPv4, 16 for IPv6.</summary>
+    public void WriteAttributeAddress(ushort type, IpAddress address)
     {
-        var s = BeginAttribute(type, 4);
-        if (!address.TryWriteBytes(s, out int written) || written != 4)
-            throw new ArgumentException($"{address} is not an IPv4 address", nameof(address));
+        address.WriteBytes(BeginAttribute(type, address.ByteLength));
         Pad();
     }
 
-    public void WriteAttributeMac(ushort type, PhysicalAddress mac)
+    public void WriteAttributeMac(ushort type, MacAddress mac)
     {
-        var bytes = mac.GetAddressBytes();
-        WriteAttribute(type, bytes);
+        mac.WriteBytes(BeginAttribute(type, MacAddress.Length));
+        Pad();
     }
 
     /// <summary>Starts a nested attribute; <see cref="EndNested"/> patches its length.</summary>

@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using System.Net;
-using System.Net.NetworkInformation;
 
 namespace Hostnet.Netlink.Wire;
 
@@ -16,7 +14,7 @@ internal static class RtnlCodec
         string name = "";
         string? kind = null, alias = null;
         int mtu = 0;
-        PhysicalAddress? mac = null;
+        MacAddress? mac = null;
         int? master = null, link = null, netnsId = null;
         byte operState = 0;
         int[]? ipv4Conf = null, ipv6Conf = null;
@@ -98,7 +96,7 @@ internal static class RtnlCodec
         var h = Decode.Header(payload, Native.SizeOfIfaddrmsg, "ifaddrmsg");
         byte family = h[0], prefix = h[1], scope = h[3];
         int index = BinaryPrimitives.ReadInt32LittleEndian(h[4..]);
-        IPAddress? local = null, address = null;
+        IpAddress? local = null, address = null;
         var attrs = new AttributeReader(Decode.AfterHeader(payload, Native.SizeOfIfaddrmsg));
         while (attrs.TryRead(out ushort type, out var value))
         {
@@ -108,7 +106,7 @@ internal static class RtnlCodec
         }
         if (family != Interop.Libc.AF_INET) return null;
         var a = local ?? address;
-        return a is null ? null : new AddressEntry(index, a, prefix, (RouteScope)scope);
+        return a is { } found ? new AddressEntry(index, found, prefix, (RouteScope)scope) : null;
     }
 
     /// <summary>Null for a non-IPv4 route.</summary>
@@ -117,7 +115,7 @@ internal static class RtnlCodec
         var h = Decode.Header(payload, Native.SizeOfRtmsg, "rtmsg");
         byte family = h[0], dstLen = h[1], table8 = h[4], protocol = h[5], scope = h[6], type = h[7];
         uint table = table8;
-        IPAddress? dst = null, gw = null, prefsrc = null;
+        IpAddress? dst = null, gw = null, prefsrc = null;
         int? oif = null, iif = null;
         uint? metric = null;
         var attrs = new AttributeReader(Decode.AfterHeader(payload, Native.SizeOfRtmsg));
@@ -137,7 +135,7 @@ internal static class RtnlCodec
         }
         if (family != Interop.Libc.AF_INET) return null;
         if (dstLen > 32) ThrowHelper.ThrowRead($"IPv4 route prefix length {dstLen}");
-        return new RouteEntry(dst ?? IPAddress.Any, dstLen, oif, gw, table, (RouteProtocol)protocol, (RouteScope)scope, (RouteType)type, prefsrc, metric, iif);
+        return new RouteEntry(dst ?? IpAddress.Any, dstLen, oif, gw, table, (RouteProtocol)protocol, (RouteScope)scope, (RouteType)type, prefsrc, metric, iif);
     }
 
     /// <summary>The fixed part of an ndmsg: family, ifindex, state, flags.</summary>
@@ -151,8 +149,8 @@ internal static class RtnlCodec
     public static NeighborEntry? DecodeNeighbor(ReadOnlySpan<byte> payload)
     {
         var (family, index, state, flags) = NdmsgHeader(payload);
-        IPAddress? dst = null;
-        PhysicalAddress? mac = null;
+        IpAddress? dst = null;
+        MacAddress? mac = null;
         var attrs = new AttributeReader(Decode.AfterHeader(payload, Native.SizeOfNdmsg));
         while (attrs.TryRead(out ushort type, out var value))
         {
@@ -160,27 +158,27 @@ internal static class RtnlCodec
             if (type == Native.NDA_DST) dst = Decode.IPv4(value);
             else if (type == Native.NDA_LLADDR) mac = Decode.Mac(value);
         }
-        if (family != Interop.Libc.AF_INET || dst is null || (flags & Native.NTF_PROXY) != 0) return null;
-        return new NeighborEntry(index, dst, mac, (NeighborState)state, (NeighborFlags)flags);
+        if (family != Interop.Libc.AF_INET || dst is not { } address || (flags & Native.NTF_PROXY) != 0) return null;
+        return new NeighborEntry(index, address, mac, (NeighborState)state, (NeighborFlags)flags);
     }
 
     public static ProxyNeighborEntry? DecodeProxyNeighbor(ReadOnlySpan<byte> payload)
     {
         var (family, index, _, flags) = NdmsgHeader(payload);
-        IPAddress? dst = null;
+        IpAddress? dst = null;
         var attrs = new AttributeReader(Decode.AfterHeader(payload, Native.SizeOfNdmsg));
         while (attrs.TryRead(out ushort type, out var value))
         {
             if (family == Interop.Libc.AF_INET && type == Native.NDA_DST) dst = Decode.IPv4(value);
         }
-        if (family != Interop.Libc.AF_INET || dst is null || (flags & Native.NTF_PROXY) == 0) return null;
-        return new ProxyNeighborEntry(index, dst);
+        if (family != Interop.Libc.AF_INET || dst is not { } address || (flags & Native.NTF_PROXY) == 0) return null;
+        return new ProxyNeighborEntry(index, address);
     }
 
     public static FdbEntry? DecodeFdb(ReadOnlySpan<byte> payload)
     {
         var (family, index, state, _) = NdmsgHeader(payload);
-        PhysicalAddress? mac = null;
+        MacAddress? mac = null;
         int? master = null;
         ushort? vlan = null;
         var attrs = new AttributeReader(Decode.AfterHeader(payload, Native.SizeOfNdmsg));
@@ -193,8 +191,8 @@ internal static class RtnlCodec
                 case Native.NDA_VLAN: vlan = Decode.U16(value); break;
             }
         }
-        if (family != Interop.Libc.AF_BRIDGE || mac is null) return null;
-        return new FdbEntry(index, mac, master, (NeighborState)state, vlan);
+        if (family != Interop.Libc.AF_BRIDGE || mac is not { } found) return null;
+        return new FdbEntry(index, found, master, (NeighborState)state, vlan);
     }
 
     /// <summary>

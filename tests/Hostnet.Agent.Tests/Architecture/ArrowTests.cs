@@ -3,12 +3,13 @@ using System.Reflection;
 namespace Hostnet.Agent.Tests.Architecture;
 
 /// <summary>
-/// The dependency arrows point one way: front ends → application layer → engine → model, netlink, store.
+/// The dependency arrows point one way: front ends → application layer → engine → model, netlink, store → addressing.
 /// Read from the built assemblies' own references (what their code uses), so that an arrow that runs the
 /// wrong way fails here whatever the project files say.
 /// </summary>
 public class ArrowTests
 {
+    private const string Addressing = "Hostnet.Addressing";
     private const string Model = "Hostnet.Model";
     private const string Netlink = "Hostnet.Netlink";
     private const string Store = "Hostnet.Store";
@@ -20,6 +21,8 @@ public class ArrowTests
     /// <summary>Each layer and the layers its code must never use.</summary>
     public static TheoryData<string, string> WrongWays() => new()
     {
+        // Addresses and MACs are the house's vocabulary: they know nothing of it.
+        { Addressing, Model }, { Addressing, Netlink }, { Addressing, Store }, { Addressing, Engine }, { Addressing, Agent }, { Addressing, Cli },
         { Model, Netlink }, { Model, Store }, { Model, Engine }, { Model, Agent }, { Model, Cli },
         { Netlink, Model }, { Netlink, Store }, { Netlink, Engine }, { Netlink, Agent }, { Netlink, Cli },
         { Store, Netlink }, { Store, Engine }, { Store, Agent }, { Store, Cli },
@@ -35,6 +38,8 @@ public class ArrowTests
     public static TheoryData<string, string> RightWays() => new()
     {
         { Cli, Agent }, { Agent, Engine }, { Agent, Store }, { Agent, Netlink }, { Engine, Netlink }, { Engine, Store }, { Engine, Model }, { Store, Model }, { Store, Sqlite },
+        // The model and the netlink client speak the same addresses: no conversion between them.
+        { Model, Addressing }, { Netlink, Addressing },
     };
 
     [Theory]
@@ -46,6 +51,10 @@ public class ArrowTests
     [MemberData(nameof(RightWays))]
     public void The_arrows_that_should_exist_are_seen(string from, string to) =>
         Assert.Contains(to, References(from));
+
+    [Fact]
+    public void Addressing_uses_nothing_of_Hostnet() =>
+        Assert.DoesNotContain(References(Addressing), name => name?.StartsWith("Hostnet", StringComparison.Ordinal) == true);
 
     private static List<string?> References(string assembly) =>
         Assembly.Load(new AssemblyName(assembly)).GetReferencedAssemblies().Select(a => a.Name).ToList();

@@ -150,7 +150,7 @@ public class BridgedTests
         HostnetCli.Ok(lab, "adapter", "add", "vm97", "--network", "Bridged", "--ip", Vm3Ip + "/24", "--gateway", Lab.ServerAddress);
         using (var store = Store.StateStore.Open(lab.StateDir))
         {
-            store.Write(tx => tx.SaveAdapter("vm97", tx.Load().GetAdapter("vm97", 0) with { Mac = Model.MacAddress.Parse("fe:1e:b7:92:67:7a") }));
+            store.Write(tx => tx.SaveAdapter("vm97", tx.Load().GetAdapter("vm97", 0) with { Mac = Addressing.MacAddress.Parse("fe:1e:b7:92:67:7a") }));
         }
         HostnetCli.Ok(lab, "vm", "start", "vm97");
         Assert.Equal("fe:1e:b7:92:67:7a", Lab.Mac(lab.Guest("vm97"), "eth0"));

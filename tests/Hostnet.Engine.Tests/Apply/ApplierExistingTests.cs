@@ -4,7 +4,6 @@ using Hostnet.Engine.Intent;
 using Hostnet.Engine.Kernel;
 using Hostnet.Engine.Observe;
 using Hostnet.Engine.Planning;
-using Hostnet.Model;
 using Hostnet.Netlink;
 using Hostnet.TestKit;
 

@@ -1,6 +1,5 @@
 using Hostnet.Engine.Apply;
 using Hostnet.Engine.Observe;
-using Hostnet.Model;
 using Hostnet.Netlink;
 using Hostnet.Store;
 

@@ -1,7 +1,5 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Net;
-using System.Net.NetworkInformation;
 using Hostnet.Netlink.Wire;
 
 namespace Hostnet.Netlink.Tests.Wire;
@@ -20,13 +18,13 @@ public class DecoderFuzzTests
         var buffer = new byte[4096];
         RtnlRequest[] requests =
         [
-            new CreateVeth("vme7b9a73a1.0", "eth0", Mac: PhysicalAddress.Parse("FE-00-00-00-00-01"), Alias: "vm 7b9a73a1 nic 0", Up: true),
-            new CreateBridge("br1", PhysicalAddress.Parse("52-54-00-00-00-01")),
+            new CreateVeth("vme7b9a73a1.0", "eth0", Mac: MacAddress.Parse("FE-00-00-00-00-01"), Alias: "vm 7b9a73a1 nic 0", Up: true),
+            new CreateBridge("br1", MacAddress.Parse("52-54-00-00-00-01")),
             new SetLink(4, "x") { Up = true, Mtu = 9000, MasterIndex = 7, Alias = "a" },
-            new AddAddress(3, "d0", IPAddress.Parse("169.255.30.1"), 32),
-            new AddRoute(new RouteSpec(IPAddress.Parse("192.168.200.201"), 32, 3, "d0", IPAddress.Parse("10.0.0.1"), 1000, (RouteProtocol)77, RouteScope.Link, IPAddress.Parse("10.0.0.2"), 5)),
-            new AddNeighbor(3, "d0", IPAddress.Parse("192.168.200.201"), PhysicalAddress.Parse("52-54-00-12-34-56")),
-            new AddProxyNeighbor(3, "d0", IPAddress.Parse("192.168.200.201")),
+            new AddAddress(3, "d0", IpAddress.Parse("169.255.30.1"), 32),
+            new AddRoute(new RouteSpec(IpAddress.Parse("192.168.200.201"), 32, 3, "d0", IpAddress.Parse("10.0.0.1"), 1000, (RouteProtocol)77, RouteScope.Link, IpAddress.Parse("10.0.0.2"), 5)),
+            new AddNeighbor(3, "d0", IpAddress.Parse("192.168.200.201"), MacAddress.Parse("52-54-00-12-34-56")),
+            new AddProxyNeighbor(3, "d0", IpAddress.Parse("192.168.200.201")),
         ];
         foreach (var r in requests)
         {

@@ -1,4 +1,3 @@
-using System.Net.NetworkInformation;
 using Hostnet.Netlink.Wire;
 
 namespace Hostnet.Netlink.Tests.Wire;
@@ -44,7 +43,7 @@ public class LinkMessageTests
         Assert.False(reader.TryRead(out _));
         var link = RtnlCodec.DecodeLink(m.Payload);
         Assert.Equal(
-            new Link(2, "vme7b9a73a1.0", "veth", AdminUp: true, OperUp: false, 1400, PhysicalAddress.Parse("FE-54-00-7B-9A-73"),
+            new Link(2, "vme7b9a73a1.0", "veth", AdminUp: true, OperUp: false, 1400, MacAddress.Parse("FE-54-00-7B-9A-73"),
                 MasterIndex: null, "vm 7b9a73a1 nic 0", LinkIndex: 2, LinkNetnsId: 0),
             link with { Ipv4Conf = null, Ipv6Conf = null });
         // The capture carries IFLA_AF_SPEC: the link's /proc/sys/net/ipv4/conf and ipv6/conf values.

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.NetworkInformation;
 using Hostnet.Netlink.Wire;
 
 namespace Hostnet.Netlink.Tests.Wire;
@@ -63,7 +61,7 @@ public class NetlinkReaderTests
         var m = Single(Hex.Parse(NewAddr), out int count);
         Assert.Equal(1, count);
         Assert.Equal(Native.RTM_NEWADDR, m.Type);
-        Assert.Equal(new AddressEntry(3, IPAddress.Parse("169.255.30.1"), 32, 0), RtnlCodec.DecodeAddress(m.Payload));
+        Assert.Equal(new AddressEntry(3, IpAddress.Parse("169.255.30.1"), 32, 0), RtnlCodec.DecodeAddress(m.Payload));
     }
 
     [Fact]
@@ -71,7 +69,7 @@ public class NetlinkReaderTests
     {
         var m = Single(Hex.Parse(NewRoute), out _);
         Assert.Equal(
-            new RouteEntry(IPAddress.Parse("192.168.200.201"), 32, 3, null, RouteTable.Main, RouteProtocol.Boot, RouteScope.Link, RouteType.Unicast, null, null, null),
+            new RouteEntry(IpAddress.Parse("192.168.200.201"), 32, 3, null, RouteTable.Main, RouteProtocol.Boot, RouteScope.Link, RouteType.Unicast, null, null, null),
             RtnlCodec.DecodeRoute(m.Payload));
     }
 
@@ -80,7 +78,7 @@ public class NetlinkReaderTests
     {
         var reader = new NetlinkReader(Hex.Parse(ProxyDumpWithDone));
         Assert.True(reader.TryRead(out var m));
-        Assert.Equal(new ProxyNeighborEntry(3, IPAddress.Parse("192.168.200.201")), RtnlCodec.DecodeProxyNeighbor(m.Payload));
+        Assert.Equal(new ProxyNeighborEntry(3, IpAddress.Parse("192.168.200.201")), RtnlCodec.DecodeProxyNeighbor(m.Payload));
         Assert.Null(RtnlCodec.DecodeNeighbor(m.Payload));
         Assert.True(reader.TryRead(out var done));
         Assert.Equal(Native.NLMSG_DONE, done.Type);
@@ -92,7 +90,7 @@ public class NetlinkReaderTests
     {
         var m = Single(Hex.Parse(NewNeigh), out _);
         Assert.Equal(
-            new NeighborEntry(3, IPAddress.Parse("192.168.200.202"), PhysicalAddress.Parse("52-54-00-12-34-56"), NeighborState.Permanent, NeighborFlags.None),
+            new NeighborEntry(3, IpAddress.Parse("192.168.200.202"), MacAddress.Parse("52-54-00-12-34-56"), NeighborState.Permanent, NeighborFlags.None),
             RtnlCodec.DecodeNeighbor(m.Payload));
     }
 

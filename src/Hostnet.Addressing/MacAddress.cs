@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Hostnet.Model;
+namespace Hostnet.Addressing;
 
 /// <summary>A 48-bit Ethernet address held in the low bits of a number.</summary>
 public readonly record struct MacAddress(ulong Value)
@@ -32,11 +32,14 @@ public readonly record struct MacAddress(ulong Value)
         return true;
     }
 
-    public byte[] GetBytes()
+    /// <summary>The number of bytes of an Ethernet address.</summary>
+    public const int Length = 6;
+
+    /// <summary>The six bytes in wire order into <paramref name="destination"/> (at least <see cref="Length"/> long).</summary>
+    public void WriteBytes(Span<byte> destination)
     {
-        var b = new byte[6];
-        for (var i = 0; i < 6; i++) b[i] = (byte)(Value >> (40 - 8 * i));
-        return b;
+        if (destination.Length < Length) throw new ArgumentException("a MAC address needs 6 bytes", nameof(destination));
+        for (var i = 0; i < Length; i++) destination[i] = (byte)(Value >> (40 - 8 * i));
     }
 
     public static MacAddress FromBytes(ReadOnlySpan<byte> bytes)

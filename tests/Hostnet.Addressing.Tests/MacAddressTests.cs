@@ -2,10 +2,14 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Hostnet.Model.Tests;
+namespace Hostnet.Addressing.Tests;
 
 public class MacAddressTests
 {
+    /// <summary>The seed's VM #1 and VM #2.</summary>
+    private static readonly Guid Vm1Uuid = Guid.Parse("7b9a73a1-5c2e-4d1a-9f3b-000000000001");
+    private static readonly Guid Vm2Uuid = Guid.Parse("4980d06a-0000-4000-8000-000000000002");
+
     [Fact]
     public void Generated_MACs_are_locally_administered_unicast_and_stable()
     {
@@ -23,9 +27,9 @@ public class MacAddressTests
     [Fact]
     public void Generated_MACs_differ_by_VM_and_adapter()
     {
-        var a = MacAddress.Generate(Seed.Vm1Uuid, 0);
-        Assert.NotEqual(a, MacAddress.Generate(Seed.Vm1Uuid, 1));
-        Assert.NotEqual(a, MacAddress.Generate(Seed.Vm2Uuid, 0));
+        var a = MacAddress.Generate(Vm1Uuid, 0);
+        Assert.NotEqual(a, MacAddress.Generate(Vm1Uuid, 1));
+        Assert.NotEqual(a, MacAddress.Generate(Vm2Uuid, 0));
         // Stable across releases too: a VM keeps its MAC when Hostnet is upgraded.
         Assert.Equal("92:43:91:09:ad:87", a.ToString());
     }
@@ -84,8 +88,8 @@ public class MacAddressTests
     [Fact]
     public void Later_attempts_give_other_MACs_with_other_host_sides()
     {
-        var macs = Enumerable.Range(0, 50).Select(n => MacAddress.Generate(Seed.Vm1Uuid, 0, n)).ToList();
-        Assert.Equal(MacAddress.Generate(Seed.Vm1Uuid, 0), macs[0]);
+        var macs = Enumerable.Range(0, 50).Select(n => MacAddress.Generate(Vm1Uuid, 0, n)).ToList();
+        Assert.Equal(MacAddress.Generate(Vm1Uuid, 0), macs[0]);
         Assert.Equal(50, macs.Select(m => m.HostSide()).Distinct().Count());
         Assert.DoesNotContain(macs, m => m.IsHostSide);
     }
