@@ -9,13 +9,13 @@ using Hostnet.Store;
 namespace Hostnet.Agent;
 
 /// <summary>What <c>apply</c> did, and the guest MACs of the state that the rules now refuse (said, never changed behind the guest's back).</summary>
-public sealed record ApplyResult(Plan Done, IReadOnlyList<string> MacProblems);
+public sealed record ApplyResult(Plan Done, IReadOnlyList<Problem> MacProblems);
 
 /// <summary>
 /// What <c>plan</c> found: the plan, and the problems it met (VMs left out, MACs the rules now refuse).
 /// <paramref name="HasState"/> is false when there is no state database yet: planned against an empty state.
 /// </summary>
-public sealed record PlanResult(bool HasState, Plan Plan, IReadOnlyList<string> Problems);
+public sealed record PlanResult(bool HasState, Plan Plan, IReadOnlyList<Problem> Problems);
 
 /// <summary>
 /// The use cases of the kernel as a whole: apply, plan, and the read models of the live server (its

@@ -38,16 +38,16 @@ public static partial class StateRules
     public static MacAddress ParseMac(string text)
     {
         if (MacAddress.TryParse(text, out var mac)) return mac;
-        throw new ValidationException(
-            $"'{text}' is not a MAC address: give six hex bytes as 02:00:00:00:00:01, or leave --mac out to generate one");
+        throw new ValidationException("not-a-mac",
+            $"'{text}' is not a MAC address: give six hex bytes as 02:00:00:00:00:01", new Remedy.GenerateMac(), ("text", text));
     }
 
     /// <summary>A VM UUID: 32 hex digits, with or without the dashes of 7b9a73a1-5c2e-4d1a-9f3b-000000000001.</summary>
     public static Guid ParseUuid(string text)
     {
         if (Guid.TryParseExact(text, "D", out var g) || Guid.TryParseExact(text, "N", out g)) return g;
-        throw new ValidationException(
-            $"'{text}' is not a UUID: give one as 7b9a73a1-5c2e-4d1a-9f3b-000000000001, or leave --uuid out to generate one");
+        throw new ValidationException("not-a-uuid",
+            $"'{text}' is not a UUID: give one as 7b9a73a1-5c2e-4d1a-9f3b-000000000001", new Remedy.GenerateUuid(), ("text", text));
     }
 
     /// <summary><c>tap</c> (also when null), <c>netns</c> (the namespace named after the VM) or <c>netns:NAME</c>.</summary>

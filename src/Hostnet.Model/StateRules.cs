@@ -112,20 +112,21 @@ public static partial class StateRules
     {
         if (mac.IsZero)
         {
-            throw new ValidationException(
-                $"{mac} cannot be an adapter's MAC address: give another, or leave --mac out to generate one");
+            throw new ValidationException("mac-not-an-adapters",
+                $"{mac} cannot be an adapter's MAC address: give another", new Remedy.GenerateMac(), ("mac", mac.ToString()));
         }
         if (mac.IsMulticast)
         {
-            throw new ValidationException(
-                $"{mac} is a multicast MAC address: give a unicast one (even first byte, e.g. 02:00:00:00:00:01), or leave --mac out to generate one");
+            throw new ValidationException("mac-multicast",
+                $"{mac} is a multicast MAC address: give a unicast one (even first byte, e.g. 02:00:00:00:00:01)", new Remedy.GenerateMac(), ("mac", mac.ToString()));
         }
         if (mac.IsHostSide)
         {
             // The server side of every adapter is the guest MAC with first byte fe: a guest MAC that begins
             // with fe is some adapter's server side — its own, for one — and a bridge keeps frames for it.
-            throw new ValidationException(
-                $"{mac} begins with fe, which Hostnet keeps for the server side of VM adapters: give a MAC with another first byte (e.g. 02), or leave --mac out to generate one");
+            throw new ValidationException("mac-host-side",
+                $"{mac} begins with fe, which Hostnet keeps for the server side of VM adapters: give a MAC with another first byte (e.g. 02)", new Remedy.GenerateMac(),
+                ("mac", mac.ToString()));
         }
     }
 
@@ -189,8 +190,8 @@ public static partial class StateRules
         }
         if (adapterGateway == a)
         {
-            throw new ValidationException(
-                $"{a} is the adapter's own gateway and cannot also be its address: choose another address or --gateway");
+            throw new ValidationException("address-is-gateway",
+                $"{a} is the adapter's own gateway and cannot also be its address: choose another address", new Remedy.OtherAdapterGateway(), ("address", a.ToString()));
         }
     }
 
@@ -211,13 +212,14 @@ public static partial class StateRules
         {
             if (adapter.Addresses.Count == 0)
             {
-                throw new ValidationException(
-                    $"an adapter on host-routed network {network.Name} needs an address: give --ip ADDR");
+                throw new ValidationException("address-missing",
+                    $"an adapter on host-routed network {network.Name} needs an address", new Remedy.GiveIp(), ("network", network.Name));
             }
             if (adapter.Gateway is { } gw)
             {
-                throw new ValidationException(
-                    $"an adapter on host-routed network {network.Name} routes through the network's gateway {network.Gateway}, so --gateway {gw} cannot be given: leave --gateway out");
+                throw new ValidationException("adapter-gateway-on-host-routed",
+                    $"an adapter on host-routed network {network.Name} routes through the network's gateway {network.Gateway}", new Remedy.OmitAdapterGateway(gw),
+                    ("network", network.Name), ("gateway", gw.ToString()));
             }
         }
         var seen = new HashSet<IpAddress>();
@@ -233,8 +235,8 @@ public static partial class StateRules
         {
             if (adapter.Addresses.Count == 0)
             {
-                throw new ValidationException(
-                    $"gateway {gateway} needs an address of the adapter in its subnet: give --ip ADDR/PREFIX too");
+                throw new ValidationException("gateway-off-subnet",
+                    $"gateway {gateway} needs an address of the adapter in its subnet", new Remedy.GiveIpWithPrefix(), ("gateway", gateway.ToString()));
             }
             if (!adapter.Addresses.Any(c => c.Contains(gateway)))
             {

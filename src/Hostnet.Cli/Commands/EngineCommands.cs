@@ -30,7 +30,7 @@ internal static class EngineCommands
             var ctx = CliContext.From(parse, output);
             var (done, macProblems) = ctx.Agent.Kernel.Apply(probe: !parse.GetValue(NoProbe));
             ctx.Out.WriteLine(done.IsEmpty ? "Nothing to do: the kernel matches the state." : Summary(done, "Applied"));
-            foreach (var p in macProblems) CliContext.Warn(p);
+            foreach (var p in macProblems) CliContext.Warn(RemedyText.Line(p));
             return 0;
         });
 
@@ -46,12 +46,12 @@ internal static class EngineCommands
             // Reads only: no state directory is made, and without a state the plan is against none.
             var (_, plannedPlan, problems) = ctx.Agent.Kernel.Plan(withoutState: () =>
                 CliContext.Warn($"no state in {ctx.StateDir} yet: planned against a state without networks or VMs"));
-            if (ctx.Json) Json.Write(ctx.Out, ToDocument.Plan(plannedPlan, problems), Json.Types.PlanDocument);
+            if (ctx.Json) Json.Write(ctx.Out, ToDocument.Plan(plannedPlan, problems.Select(RemedyText.Line).ToList()), Json.Types.PlanDocument);
             else
             {
                 foreach (var step in plannedPlan.Steps) ctx.Out.WriteLine(step.ToString());
                 ctx.Out.WriteLine(plannedPlan.IsEmpty ? "Nothing to do: the kernel matches the state." : Summary(plannedPlan, "Plan"));
-                foreach (var p in problems) CliContext.Warn(p);
+                foreach (var p in problems) CliContext.Warn(RemedyText.Line(p));
             }
             return parse.GetValue(exitCode) && !plannedPlan.IsEmpty ? PlanHasChanges : 0;
         });
