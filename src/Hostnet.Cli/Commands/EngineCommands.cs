@@ -1,8 +1,7 @@
 using System.CommandLine;
+using Hostnet.Agent;
 using Hostnet.Agent.Contracts;
 using Hostnet.Cli.Output;
-using Hostnet.Engine;
-using Hostnet.Engine.Planning;
 
 namespace Hostnet.Cli.Commands;
 
@@ -61,8 +60,8 @@ internal static class EngineCommands
         {
             var ctx = CliContext.From(parse, output);
             var rows = ctx.Agent.Kernel.Arp();
-            if (ctx.Json) Json.Write(ctx.Out, ToDocument.Arp(rows), Json.Types.IReadOnlyListArpRowDocument);
-            else ctx.Out.Write(Views.FormatArp(rows));
+            if (ctx.Json) Json.Write(ctx.Out, rows, Json.Types.IReadOnlyListArpRowDocument);
+            else ctx.Out.Write(KernelTables.Arp(rows));
             return 0;
         });
 
@@ -71,8 +70,8 @@ internal static class EngineCommands
         {
             var ctx = CliContext.From(parse, output);
             var routes = ctx.Agent.Kernel.Routes();
-            if (ctx.Json) Json.Write(ctx.Out, ToDocument.Routes(routes), Json.Types.IReadOnlyListRouteDocument);
-            else ctx.Out.Write(Views.FormatRoutes(routes));
+            if (ctx.Json) Json.Write(ctx.Out, routes, Json.Types.IReadOnlyListRouteDocument);
+            else ctx.Out.Write(KernelTables.Routes(routes));
             return 0;
         });
 
@@ -100,6 +99,6 @@ internal static class EngineCommands
         return command;
     }
 
-    private static string Summary(Plan plan, string what) =>
-        $"{what}: {plan.Count(Change.Add)} to add, {plan.Count(Change.Change)} to change, {plan.Count(Change.Remove)} to remove.";
+    private static string Summary(PlannedChanges plan, string what) =>
+        $"{what}: {plan.Count(PlanChange.Add)} to add, {plan.Count(PlanChange.Change)} to change, {plan.Count(PlanChange.Remove)} to remove.";
 }

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Hostnet.Agent;
 using Hostnet.Agent.Contracts;
 using Hostnet.Cli.Output;
-using Hostnet.Engine.Trace;
 using Hostnet.Model;
 
 namespace Hostnet.Cli.Commands;
@@ -64,10 +64,10 @@ internal static class TraceCommands
     }
 
     /// <summary>What a step says: the core's detail, and where to look further in the CLI's words.</summary>
-    private static string Detail(TraceStep step) => step.Detail + RemedyText.Tail(step.Hint);
+    private static string Detail(TracedStep step) => step.Detail + RemedyText.Tail(step.Hint);
 
     /// <summary>The text a user reads: one line per step, the fix under a missing one, then the verdict.</summary>
-    internal static string Format(PathTrace trace, Func<Remedy, string> fix)
+    internal static string Format(TracedPath trace, Func<Remedy, string> fix)
     {
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"trace {trace.Destination} from {trace.From}\n");
@@ -91,7 +91,7 @@ internal static class TraceCommands
         return sb.ToString();
     }
 
-    private static void WriteJson(TextWriter output, PathTrace trace, Func<Remedy, string> fix) =>
+    private static void WriteJson(TextWriter output, TracedPath trace, Func<Remedy, string> fix) =>
         Json.Write(output, trace.Steps.Select(s => new TraceStepDocument(s.Step, s.Ok, Detail(s), s.Fix is { } f ? fix(f) : null)).ToList(),
             HostnetJsonContext.Readable.IReadOnlyListTraceStepDocument);
 }

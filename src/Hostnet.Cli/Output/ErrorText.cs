@@ -1,5 +1,4 @@
 using Hostnet.Agent;
-using Hostnet.Engine;
 using Hostnet.Model;
 
 namespace Hostnet.Cli.Output;
@@ -15,8 +14,7 @@ internal static class ErrorText
     {
         AgentException a => Render(a),
         ValidationException v => Render(v),
-        EngineException x => RemedyText.Line(x.Problems),
-        _ => e.Message,
+        _ => Failures.Problems(e) is { } problems ? RemedyText.Line(problems) : e.Message,
     };
 
     private static string Render(ValidationException e) => e.Code switch

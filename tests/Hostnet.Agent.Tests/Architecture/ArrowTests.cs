@@ -24,8 +24,8 @@ public class ArrowTests
         { Store, Netlink }, { Store, Engine }, { Store, Agent }, { Store, Cli },
         { Engine, Agent }, { Engine, Cli },
         { Agent, Cli },
-        // The CLI parses, calls the application layer and renders: the kernel and the database are the core's.
-        { Cli, Netlink }, { Cli, Store },
+        // The CLI parses, calls the application layer and renders: the kernel, the database and the engine are the core's.
+        { Cli, Netlink }, { Cli, Store }, { Cli, Engine },
     };
 
     /// <summary>The arrows the house stands on: if these were not seen, the test above would pass for nothing.</summary>
