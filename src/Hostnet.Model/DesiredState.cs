@@ -129,7 +129,7 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
             if (network.Bridge == network.Uplink)
             {
                 throw new ValidationException(
-                    $"the bridge and the uplink of network {network.Name} are both {network.Uplink}: give the bridge a name of its own, e.g. br1");
+                    "bridge-is-uplink", $"the bridge and the uplink of network {network.Name} are both {network.Uplink}: give the bridge a name of its own, e.g. br1");
             }
             if (network.Gateway is not null)
             {
@@ -140,13 +140,13 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
                 if (other.Mode == NetworkMode.Bridged && other.Bridge == network.Bridge && other.Uplink != network.Uplink)
                 {
                     throw new ValidationException(
-                        $"bridge {network.Bridge} already joins uplink {other.Uplink} (network {other.Name}): give network {network.Name} another bridge, or uplink {other.Uplink}");
+                        "bridge-joins-other-uplink", $"bridge {network.Bridge} already joins uplink {other.Uplink} (network {other.Name}): give network {network.Name} another bridge, or uplink {other.Uplink}");
                 }
                 if (other.Mode == NetworkMode.Bridged && other.Uplink == network.Uplink && other.Bridge != network.Bridge)
                 {
                     // An uplink is a port of one bridge: the second would never be made.
                     throw new ValidationException(
-                        $"uplink {network.Uplink} is already a port of bridge {other.Bridge} (network {other.Name}): give network {network.Name} bridge {other.Bridge} too, or another uplink");
+                        "uplink-in-other-bridge", $"uplink {network.Uplink} is already a port of bridge {other.Bridge} (network {other.Name}): give network {network.Name} bridge {other.Bridge} too, or another uplink");
                 }
                 if (other.Mode == NetworkMode.Bridged && other.Bridge == network.Uplink)
                 {
@@ -232,7 +232,7 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
         {
             if (i > 0 && adapters[i].Index == adapters[i - 1].Index)
             {
-                throw new ValidationException($"VM {vm.Name} has two adapters net{adapters[i].Index}: give each adapter its own index");
+                throw new ValidationException("adapter-index-twice", $"VM {vm.Name} has two adapters net{adapters[i].Index}: give each adapter its own index");
             }
             index = CheckAdapter(index, new AdapterId(vm.Name, adapters[i].Index), adapters[i], null);
         }
@@ -385,12 +385,12 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
             if (addresses.TryGetValue(cidr.Address, out var holder))
             {
                 throw new ValidationException(
-                    $"{cidr.Address} is already held by {holder}: choose another address, or remove it there first");
+                    "address-held", $"{cidr.Address} is already held by {holder}: choose another address, or remove it there first");
             }
             if (Networks.FirstOrDefault(n => n.Mode == NetworkMode.HostRouted && n.Gateway == cidr.Address) is { } gwOf)
             {
                 throw new ValidationException(
-                    $"{cidr.Address} is the gateway of network {gwOf.Name} and cannot be a VM address: choose another address");
+                    "address-is-network-gateway", $"{cidr.Address} is the gateway of network {gwOf.Name} and cannot be a VM address: choose another address");
             }
             addresses = addresses.Add(cidr.Address, id);
         }

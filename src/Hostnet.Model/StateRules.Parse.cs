@@ -26,11 +26,11 @@ public static partial class StateRules
         {
             if (network.Mode == NetworkMode.HostRouted) return new IpPrefix(address, 32);
             throw new ValidationException(
-                $"{text}: an address on bridged network {network.Name} needs its prefix length: give it as {text}/24 (or whatever the LAN's prefix is)");
+                "prefix-length-missing", $"{text}: an address on bridged network {network.Name} needs its prefix length: give it as {text}/24 (or whatever the LAN's prefix is)");
         }
         if (!IpPrefix.TryParse(text, null, out var cidr))
         {
-            throw new ValidationException($"'{text}' has a bad prefix length: give /0 to /32 after the address, e.g. {address}/24");
+            throw new ValidationException("prefix-length-invalid", $"'{text}' has a bad prefix length: give /0 to /32 after the address, e.g. {address}/24");
         }
         return cidr;
     }
@@ -61,7 +61,7 @@ public static partial class StateRules
             CheckNetnsName(name);
             return Guest.Netns(name);
         }
-        throw new ValidationException($"'{text}' is not a guest kind: give tap (a QEMU/KVM guest), netns or netns:NAME");
+        throw new ValidationException("not-a-guest-kind", $"'{text}' is not a guest kind: give tap (a QEMU/KVM guest), netns or netns:NAME");
     }
 
     /// <summary>An adapter reference: <c>net0</c> or <c>0</c>.</summary>
@@ -73,9 +73,9 @@ public static partial class StateRules
         {
             return int.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture);
         }
-        throw new ValidationException($"'{text}' is not an adapter: give net0, net1, ... or 0, 1, ...");
+        throw new ValidationException("not-an-adapter", $"'{text}' is not an adapter: give net0, net1, ... or 0, 1, ...");
     }
 
     private static ValidationException NotAnAddress(string text) =>
-        new($"'{text}' is not an IPv4 address: give four numbers 0-255 as A.B.C.D, e.g. 192.168.200.201");
+        new("not-an-address", $"'{text}' is not an IPv4 address: give four numbers 0-255 as A.B.C.D, e.g. 192.168.200.201");
 }

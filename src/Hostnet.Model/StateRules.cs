@@ -65,7 +65,7 @@ public static partial class StateRules
         if (!IsValidName(name))
         {
             throw new ValidationException(
-                $"'{name}' is not a valid {what} name: use 1-63 letters, digits, '_', '.' or '-', beginning with a letter or digit");
+                "name-invalid", $"'{name}' is not a valid {what} name: use 1-63 letters, digits, '_', '.' or '-', beginning with a letter or digit");
         }
     }
 
@@ -76,25 +76,25 @@ public static partial class StateRules
     {
         if (name.Length > Naming.MaxInterfaceName)
         {
-            throw new ValidationException(string.Create(CultureInfo.InvariantCulture,
+            throw new ValidationException("interface-name-too-long", string.Create(CultureInfo.InvariantCulture,
                 $"{role} name '{name}' is {name.Length} characters long, but the kernel takes at most 15: choose a shorter name"));
         }
         if (!IsValidInterfaceName(name))
         {
             throw new ValidationException(
-                $"'{name}' cannot be an interface name ({role}): use 1-15 characters without '/', ':' or spaces");
+                "interface-name-invalid", $"'{name}' cannot be an interface name ({role}): use 1-15 characters without '/', ':' or spaces");
         }
         if (name is "all" or "default")
         {
             // /proc/sys/net/ipv4/conf/{all,default}: what Hostnet sets for this "interface" would change every
             // interface (all) or every one made from now on (default).
             throw new ValidationException(
-                $"{role} name '{name}' is the kernel's name for the settings of {(name == "all" ? "every interface" : "every new interface")} (net.ipv4.conf.{name}), not an interface: give the interface's own name");
+                "interface-name-reserved", $"{role} name '{name}' is the kernel's name for the settings of {(name == "all" ? "every interface" : "every new interface")} (net.ipv4.conf.{name}), not an interface: give the interface's own name");
         }
         if (name.StartsWith("vme", StringComparison.Ordinal))
         {
             throw new ValidationException(
-                $"{role} name '{name}' begins with 'vme', which Hostnet keeps for VM adapters: choose another name");
+                "interface-name-vme", $"{role} name '{name}' begins with 'vme', which Hostnet keeps for VM adapters: choose another name");
         }
     }
 
@@ -103,7 +103,7 @@ public static partial class StateRules
         if (!IsValidNetnsName(name))
         {
             throw new ValidationException(
-                $"'{name}' is not a valid network namespace name: use 1-255 letters, digits, '_', '.' or '-', beginning with a letter or digit");
+                "netns-name-invalid", $"'{name}' is not a valid network namespace name: use 1-255 letters, digits, '_', '.' or '-', beginning with a letter or digit");
         }
     }
 
@@ -139,7 +139,7 @@ public static partial class StateRules
         if (!gateway.IsLinkLocal && SpecialRange(gateway) is { } range)
         {
             throw new ValidationException(
-                $"{gateway} is {range} and cannot be a gateway: give a unicast address such as {IpAddress.DefaultRoutedGateway}");
+                "gateway-not-unicast", $"{gateway} is {range} and cannot be a gateway: give a unicast address such as {IpAddress.DefaultRoutedGateway}");
         }
     }
 
@@ -153,26 +153,26 @@ public static partial class StateRules
         var a = cidr.Address;
         if (SpecialRange(a) is { } range)
         {
-            throw new ValidationException($"{a} is {range} and cannot be a VM address: choose another address");
+            throw new ValidationException("address-not-unicast", $"{a} is {range} and cannot be a VM address: choose another address");
         }
         if (network.Mode == NetworkMode.HostRouted)
         {
             if (network.Gateway == a)
             {
                 throw new ValidationException(
-                    $"{a} is the gateway of network {network.Name} and cannot be a VM address: choose another address");
+                    "address-is-network-gateway", $"{a} is the gateway of network {network.Name} and cannot be a VM address: choose another address");
             }
             if (cidr.PrefixLength != 32)
             {
                 throw new ValidationException(
-                    $"{cidr}: an address on host-routed network {network.Name} is a single host (/32): give it as {a} or {a}/32");
+                    "routed-address-not-host", $"{cidr}: an address on host-routed network {network.Name} is a single host (/32): give it as {a} or {a}/32");
             }
             return;
         }
         if (cidr.PrefixLength == 0)
         {
             throw new ValidationException(
-                $"{cidr}: /0 would put every address on the LAN of bridged network {network.Name}: give the LAN's prefix length, e.g. {a}/24");
+                "bridged-prefix-zero", $"{cidr}: /0 would put every address on the LAN of bridged network {network.Name}: give the LAN's prefix length, e.g. {a}/24");
         }
         if (cidr.PrefixLength <= 30)
         {
@@ -180,12 +180,12 @@ public static partial class StateRules
             if (a == cidr.Network)
             {
                 throw new ValidationException(
-                    $"{a} is the network address of {subnet} and cannot be a VM address: choose a host address in the subnet");
+                    "address-is-subnet", $"{a} is the network address of {subnet} and cannot be a VM address: choose a host address in the subnet");
             }
             if (a == cidr.Broadcast)
             {
                 throw new ValidationException(
-                    $"{a} is the broadcast address of {subnet} and cannot be a VM address: choose a host address in the subnet");
+                    "address-is-broadcast", $"{a} is the broadcast address of {subnet} and cannot be a VM address: choose a host address in the subnet");
             }
         }
         if (adapterGateway == a)
@@ -200,7 +200,7 @@ public static partial class StateRules
     {
         if (adapter.Index is < 0 or > MaxAdapterIndex)
         {
-            throw new ValidationException(string.Create(CultureInfo.InvariantCulture,
+            throw new ValidationException("adapter-index-out-of-range", string.Create(CultureInfo.InvariantCulture,
                 $"adapter index {adapter.Index} is out of range: use 0 to {MaxAdapterIndex} (the host interface name has at most 15 characters)"));
         }
         if (adapter.Network != network.Name)
@@ -228,7 +228,7 @@ public static partial class StateRules
             CheckVmAddress(network, cidr, adapter.Gateway);
             if (!seen.Add(cidr.Address))
             {
-                throw new ValidationException($"{cidr.Address} is given twice: give each address once");
+                throw new ValidationException("address-twice", $"{cidr.Address} is given twice: give each address once");
             }
         }
         if (network.Mode == NetworkMode.Bridged && adapter.Gateway is { } gateway)
@@ -243,7 +243,7 @@ public static partial class StateRules
                 var first = adapter.Addresses[0];
                 var subnet = new IpPrefix(first.Network, first.PrefixLength);
                 throw new ValidationException(
-                    $"gateway {gateway} is outside the subnet of {first}: give a gateway in {subnet}");
+                    "gateway-outside-subnet", $"gateway {gateway} is outside the subnet of {first}: give a gateway in {subnet}");
             }
             foreach (var c in adapter.Addresses)
             {
@@ -252,7 +252,7 @@ public static partial class StateRules
                 if (gateway == c.Network || gateway == c.Broadcast)
                 {
                     throw new ValidationException(
-                        $"gateway {gateway} is the {(gateway == c.Network ? "network" : "broadcast")} address of {subnet}, not a host: give the LAN router's address");
+                        "gateway-not-a-host", $"gateway {gateway} is the {(gateway == c.Network ? "network" : "broadcast")} address of {subnet}, not a host: give the LAN router's address");
                 }
             }
         }

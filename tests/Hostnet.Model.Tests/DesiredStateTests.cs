@@ -257,6 +257,19 @@ public class DesiredStateTests
     }
 
     [Fact]
+    public void A_refusal_carries_its_code_and_the_values_its_words_need()
+    {
+        var s = State();
+        var network = Assert.Throws<ValidationException>(() => s.RemoveNetwork("Nope"));
+        Assert.Equal("network-not-found", network.Code);
+        Assert.Equal(new Dictionary<string, string> { ["network"] = "Nope" }, network.Arguments);
+        var adapter = Assert.Throws<ValidationException>(() => s.RemoveAdapter("vm1", 3));
+        Assert.Equal("adapter-not-found", adapter.Code);
+        Assert.Equal(new Dictionary<string, string> { ["vm"] = "vm1", ["adapter"] = "net3" }, adapter.Arguments);
+        Assert.Equal(new Remedy.ShowVm("vm1"), adapter.Remedy);
+    }
+
+    [Fact]
     public void Removing_a_network_adapters_use_is_refused()
     {
         var s = WithVm2();

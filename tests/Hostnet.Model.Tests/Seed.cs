@@ -22,6 +22,9 @@ internal static class Seed
     public static string Refusal(Func<object?> edit)
     {
         var e = Assert.Throws<ValidationException>(() => edit());
+        // Every refusal of the model says what it is as a code, for a front end to key its words on.
+        Assert.NotEqual(ValidationException.Unspecified, e.Code);
+        Assert.Matches("^[a-z]+(-[a-z]+)*$", e.Code);
         return e.Remedy is null ? e.Message : $"{e.Message} | {e.Remedy}";
     }
 }
