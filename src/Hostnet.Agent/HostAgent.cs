@@ -21,9 +21,9 @@ public sealed class HostAgent
 
     /// <param name="stateDir">The state directory of this server.</param>
     /// <param name="netns">The network namespace that is the server, or null for this host.</param>
-    /// <param name="warn">Where the lines go that say something went less than well without failing (a VM left out of an apply).</param>
+    /// <param name="warn">Where the problems go that say something went less than well without failing (a VM left out of an apply); a front end says them in its words.</param>
     /// <param name="stores">Where the desired state and the ledger are kept; null: the SQLite database in <paramref name="stateDir"/>.</param>
-    public HostAgent(string stateDir, string? netns, Action<string>? warn = null, IStoreOpener? stores = null)
+    public HostAgent(string stateDir, string? netns, Action<Problem>? warn = null, IStoreOpener? stores = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(stateDir);
         StateDir = stateDir;
@@ -41,7 +41,7 @@ public sealed class HostAgent
     /// The agent of the server that <paramref name="netns"/> names (checked), with its state where
     /// <paramref name="stateDirOption"/> says, else <see cref="StateDirVariable"/>, else the default for that server.
     /// </summary>
-    public static HostAgent For(string? stateDirOption, string? netns, Action<string>? warn = null)
+    public static HostAgent For(string? stateDirOption, string? netns, Action<Problem>? warn = null)
     {
         if (netns is not null) StateRules.CheckNetnsName(netns);
         return new HostAgent(StateStore.ResolveStateDir(stateDirOption, netns), netns, warn);
@@ -58,7 +58,7 @@ public sealed class HostAgent
     /// <summary>The network namespace that is the server, or null for this host.</summary>
     public string? Netns { get; }
 
-    internal Action<string> Warn { get; }
+    internal Action<Problem> Warn { get; }
 
     public NetworkService Networks { get; }
 

@@ -1,3 +1,4 @@
+using Hostnet.Agent.Contracts;
 using Hostnet.Engine;
 using Hostnet.Engine.Observe;
 using Hostnet.Engine.Planning;
@@ -9,13 +10,13 @@ using Hostnet.Store;
 namespace Hostnet.Agent;
 
 /// <summary>What <c>apply</c> did, and the guest MACs of the state that the rules now refuse (said, never changed behind the guest's back).</summary>
-public sealed record ApplyResult(Plan Done, IReadOnlyList<string> MacProblems);
+public sealed record ApplyResult(PlannedChanges Done, IReadOnlyList<Problem> MacProblems);
 
 /// <summary>
 /// What <c>plan</c> found: the plan, and the problems it met (VMs left out, MACs the rules now refuse).
 /// <paramref name="HasState"/> is false when there is no state database yet: planned against an empty state.
 /// </summary>
-public sealed record PlanResult(bool HasState, Plan Plan, IReadOnlyList<string> Problems);
+public sealed record PlanResult(bool HasState, PlannedChanges Plan, IReadOnlyList<Problem> Problems);
 
 /// <summary>
 /// The use cases of the kernel as a whole: apply, plan, and the read models of the live server (its
@@ -34,7 +35,7 @@ public sealed class KernelService
         using var store = _agent.OpenStore();
         using var engine = _agent.OpenEngine(store);
         var done = ConvergeAll(engine, store.State, new ApplyOptions { Probe = probe });
-        return new ApplyResult(done, store.State.Load().MacProblems().ToList());
+        return new ApplyResult(PlannedChanges.Of(done), store.State.Load().MacProblems().ToList());
     }
 
     /// <summary>What apply would change; changes nothing, creates nothing, and never waits for the kernel lock.</summary>
@@ -47,32 +48,32 @@ public sealed class KernelService
         var state = store?.State.Load() ?? DesiredState.Empty;
         var prepared = engine.Prepare(state);
         // Guest MACs an older release accepted and the rules now refuse: said, never changed behind the guest's back.
-        return new PlanResult(store is not null, prepared.Plan, prepared.Problems.Concat(state.MacProblems()).ToList());
+        return new PlanResult(store is not null, PlannedChanges.Of(prepared.Plan), prepared.Problems.Concat(state.MacProblems()).ToList());
     }
 
     /// <summary>The server's neighbour table, as <c>arp -n</c> shows it, proxy rows included.</summary>
-    public IReadOnlyList<ArpRow> Arp()
+    public IReadOnlyList<ArpRowDocument> Arp()
     {
         using var engine = _agent.OpenReader(new MemoryLedger());
-        return Views.Arp(engine.ServerSocket);
+        return ToDocument.Arp(Views.Arp(engine.ServerSocket));
     }
 
     /// <summary>The routes Hostnet owns, with the VM adapter behind each.</summary>
-    public IReadOnlyList<OwnedRoute> Routes()
+    public IReadOnlyList<RouteDocument> Routes()
     {
         using var engine = _agent.OpenReader(new MemoryLedger());
-        return Views.Routes(engine.ServerSocket);
+        return ToDocument.Routes(Views.Routes(engine.ServerSocket));
     }
 
     /// <summary>A packet's way to <paramref name="destination"/> from the LAN, or from VM <paramref name="fromVm"/>.</summary>
-    public PathTrace Trace(IpAddress destination, string? fromVm)
+    public TracedPath Trace(IpAddress destination, string? fromVm)
     {
         var state = _agent.Load();
         if (fromVm is not null) state.GetVm(fromVm);
         using var ns = OpenServer();
         using var socket = RtnlSocket.Open(ns);
         var tracer = new PathTracer(ns, socket, state);
-        return fromVm is null ? tracer.FromLan(destination) : tracer.FromVm(fromVm, destination);
+        return TracedPath.Of(fromVm is null ? tracer.FromLan(destination) : tracer.FromVm(fromVm, destination));
     }
 
     private NetNamespace OpenServer() =>

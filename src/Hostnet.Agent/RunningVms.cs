@@ -53,7 +53,7 @@ internal static class RunningVms
         if (others.Count > 0) prepared = prepared with { Problems = prepared.Problems.Except(others).ToList() };
         work.OnCommitted(() =>
         {
-            foreach (var line in others) agent.Warn(line);
+            foreach (var problem in others) agent.Warn(problem);
             try
             {
                 using (engine)

@@ -42,7 +42,7 @@ public sealed class Watcher
     public event Action? Watching;
 
     /// <summary>A cycle changed the kernel: why it ran (start, kernel change, periodic, retry) and what it did.</summary>
-    public event Action<string, Plan>? Applied;
+    public event Action<string, PlannedChanges>? Applied;
 
     /// <summary>A cycle failed: why it ran, the failure, and the wait before the next try.</summary>
     public event Action<string, Exception, TimeSpan>? CycleFailed;
@@ -168,7 +168,7 @@ public sealed class Watcher
             Plan plan;
             using (_agent.TakeKernelLock())
                 plan = KernelService.ConvergeAll(engine, store, new ApplyOptions());
-            if (!plan.IsEmpty) Applied?.Invoke(why, plan);
+            if (!plan.IsEmpty) Applied?.Invoke(why, PlannedChanges.Of(plan));
             backoff.Reset();
             return null;
         }

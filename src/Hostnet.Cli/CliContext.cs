@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Hostnet.Agent;
+using Hostnet.Cli.Output;
 using Hostnet.Model;
 
 namespace Hostnet.Cli;
@@ -59,7 +60,7 @@ internal sealed class CliContext
         // or none at all, which the next apply would take for "no VMs".
         if (option is not null && string.IsNullOrWhiteSpace(option))
             throw new ValidationException("--state-dir is empty: give the state directory, or leave the option out");
-        return new CliContext(HostAgent.For(option, netns, Warn), parse.GetValue(GlobalOptions.Json), output);
+        return new CliContext(HostAgent.For(option, netns, p => Warn(RemedyText.Line(p))), parse.GetValue(GlobalOptions.Json), output);
     }
 
     /// <summary>A line that says something went less than well without failing the command.</summary>

@@ -56,10 +56,10 @@ public static class HostnetCli
             error.WriteLine("hostnet: error: " + OneLine(ErrorText.Of(e)));
             return Error;
         }
-        catch (Engine.Apply.InterruptedBySignalException e)
+        catch (Exception e) when (Failures.InterruptedExitCode(e) is { } exitCode)
         {
             error.WriteLine("hostnet: error: " + OneLine(e.Message) + "; run `hostnet apply` to finish");
-            return e.ExitCode;
+            return exitCode;
         }
         catch (Exception e)
         {

@@ -26,7 +26,7 @@ public sealed record ApplyOptions
 /// <param name="Problems">What could not be planned (an uplink that does not exist), said after the rest is done.</param>
 /// <param name="OwnMacs">Each VM address with its adapter's MAC: the VM itself answering a probe is no conflict (a bridged VM switching to routed).</param>
 /// <param name="State">The desired state it was made for.</param>
-public sealed record PreparedApply(Plan Plan, IReadOnlyList<string> Problems, IReadOnlyDictionary<IpAddress, MacAddress> OwnMacs, DesiredState State)
+public sealed record PreparedApply(Plan Plan, IReadOnlyList<Problem> Problems, IReadOnlyDictionary<IpAddress, MacAddress> OwnMacs, DesiredState State)
 {
     /// <summary>A move of the server's own network was left half-way: apply finishes it, then plans again.</summary>
     public bool HasInterruptedMoves => Plan.Steps.Any(s => s.Object is InterruptedMove);
@@ -35,7 +35,7 @@ public sealed record PreparedApply(Plan Plan, IReadOnlyList<string> Problems, IR
     public IReadOnlyList<string> GoneNamespaces { get; init; } = [];
 
     /// <summary>The VMs left out of this plan (their namespace is a stale file Hostnet did not make), each with its line in <see cref="Problems"/>.</summary>
-    public IReadOnlyDictionary<string, string> LeftOutVms { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, Problem> LeftOutVms { get; init; } = new Dictionary<string, Problem>();
 
     /// <summary>
     /// The addresses about to appear on the LAN, each with where to probe for it: routed addresses
@@ -71,7 +71,7 @@ public sealed class HostEngine : IDisposable
     private static NetNamespace OpenServer(string name) =>
         NetNamespace.Exists(name)
             ? NetNamespace.Open(name)
-            : throw new EngineException($"network namespace {name} does not exist (--netns names one under /run/netns)");
+            : throw new EngineException(new Problem("netns-not-found", $"network namespace {name} does not exist", new Remedy.NetnsUnderRunNetns()));
 
     /// <summary>What apply would do, against the live kernel; changes nothing.</summary>
     public PreparedApply Prepare(DesiredState state)
@@ -80,9 +80,9 @@ public sealed class HostEngine : IDisposable
         var observer = new Observer(_serverNs, _server);
         var ledger = _ledger.Load();
         var snapshot = observer.Snapshot(ledger);
-        var problems = new List<string>();
+        var problems = new List<Problem>();
         var (orphans, gone) = OrphanNamespaces(state, ledger);
-        var leftOut = new Dictionary<string, string>(StringComparer.Ordinal);
+        var leftOut = new Dictionary<string, Problem>(StringComparer.Ordinal);
         state = LeaveOutStaleNamespaces(state, ledger, leftOut);
         problems.AddRange(leftOut.Values);
         var intent = IntentBuilder.Build(state, snapshot.Facts);
@@ -147,15 +147,16 @@ public sealed class HostEngine : IDisposable
     /// that Hostnet did not create is left out, with a line that says so; the rest goes on. One that Hostnet
     /// created stays in: the apply replaces the file with a namespace.
     /// </summary>
-    private static DesiredState LeaveOutStaleNamespaces(DesiredState state, LedgerContents ledger, Dictionary<string, string> leftOut)
+    private static DesiredState LeaveOutStaleNamespaces(DesiredState state, LedgerContents ledger, Dictionary<string, Problem> leftOut)
     {
         foreach (var vm in state.Vms)
         {
             if (!vm.Running || vm.Guest.Kind != GuestKind.Netns) continue;
             var ns = vm.Guest.NetnsName ?? Naming.DefaultNetns(vm.Name);
             if (ledger.Has(LedgerEntry.Namespace(ns)) || !NetNamespace.IsStale(ns)) continue;
-            leftOut.Add(vm.Name, $"VM {vm.Name}: {NetNamespace.RunDirectory}/{ns} is a file left half-made, not a network namespace, and Hostnet did not create it: "
-                + $"VM {vm.Name} is left out; remove the file (`ip netns del {ns}`), then run `hostnet apply`");
+            leftOut.Add(vm.Name, new Problem("netns-stale",
+                $"VM {vm.Name}: {NetNamespace.RunDirectory}/{ns} is a file left half-made, not a network namespace, and Hostnet did not create it: "
+                + $"VM {vm.Name} is left out; remove the file (`ip netns del {ns}`)", new Remedy.ApplyAfter()));
             state = state.SetRunning(vm.Name, false);
         }
         return state;
@@ -218,8 +219,8 @@ public sealed class HostEngine : IDisposable
 
         if (options.Announce) Announce(added);
         var problems = prepared.Problems.ToList();
-        if (refused.Count > 0) problems.Add(RefusalMessage(refused, published: false));
-        if (problems.Count > 0) throw new EngineException(string.Join("; ", problems));
+        if (refused.Count > 0) problems.Add(Refusal(refused, published: false));
+        if (problems.Count > 0) throw new EngineException(problems);
         return plan;
     }
 
@@ -246,13 +247,13 @@ public sealed class HostEngine : IDisposable
     {
         ArgumentNullException.ThrowIfNull(prepared);
         var conflicts = FindConflicts(prepared, prepared.Claims, window);
-        if (conflicts.Count > 0) throw new EngineException(RefusalMessage(conflicts.Select(c => c.Message).ToList(), published: true));
+        if (conflicts.Count > 0) throw new EngineException(Refusal(conflicts.Select(c => c.Message).ToList(), published: true));
     }
 
-    private static string RefusalMessage(IReadOnlyList<string> conflicts, bool published) =>
-        string.Join("; ", conflicts)
-        + (published ? ": choose another address, or free it on the LAN; --no-probe skips this check"
-                     : ": not routed nor published, nor given to its VM (the rest is applied); choose another address, or free it on the LAN, then run `hostnet apply`; --no-probe skips this check");
+    private static Problem Refusal(IReadOnlyList<string> conflicts, bool published) => published
+        ? new Problem("address-answers", string.Join("; ", conflicts) + ": choose another address, or free it on the LAN", new Remedy.SkipProbe())
+        : new Problem("address-answers", string.Join("; ", conflicts)
+            + ": not routed nor published, nor given to its VM (the rest is applied); choose another address, or free it on the LAN", new Remedy.ApplyOrSkipProbe());
 
     /// <summary>The claimed addresses that something on the LAN already answers for, with a line for each.</summary>
     private List<(IpAddress Address, string Message)> FindConflicts(PreparedApply prepared, IReadOnlyList<LanClaim> claims, TimeSpan window)
@@ -273,7 +274,7 @@ public sealed class HostEngine : IDisposable
     }
 
     /// <summary>Leaves out what hangs off an uplink that does not exist, and says so.</summary>
-    private static KernelIntent DropUnreachable(KernelIntent intent, ServerSnapshot snapshot, List<string> problems)
+    private static KernelIntent DropUnreachable(KernelIntent intent, ServerSnapshot snapshot, List<Problem> problems)
     {
         var names = snapshot.Links.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
         var missing = new SortedSet<string>(StringComparer.Ordinal);
@@ -298,7 +299,7 @@ public sealed class HostEngine : IDisposable
         }
         if (missing.Count == 0) return intent;
         foreach (var m in missing)
-            problems.Add($"interface {m} does not exist on the server: VMs on it are not reachable from the LAN until it does; then run `hostnet apply`");
+            problems.Add(new Problem("interface-missing", $"interface {m} does not exist on the server: VMs on it are not reachable from the LAN until it does", new Remedy.Apply()));
         return new KernelIntent(intent.Objects.Where(o => o switch
         {
             ProxyNeighborObject p => names.Contains(p.Dev),

@@ -1,3 +1,4 @@
+using Hostnet.Model;
 using Hostnet.Netlink;
 
 namespace Hostnet.Engine;
@@ -28,7 +29,7 @@ public static class KernelLock
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new EngineException($"cannot create the state directory {stateDir}: {e.Message} (run as root, or give --state-dir DIR)", e);
+            throw new EngineException(new Problem("state-dir-not-created", $"cannot create the state directory {stateDir}: {e.Message}", new Remedy.RootOrStateDir()), e);
         }
         return FileLock.Acquire(Path.Combine(stateDir, FileName));
     }

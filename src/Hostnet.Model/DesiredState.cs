@@ -20,16 +20,17 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
 
     /// <summary>The network named <paramref name="name"/>, or a refusal that says how to list them.</summary>
     public Network GetNetwork(string name) =>
-        FindNetwork(name) ?? throw new ValidationException($"there is no network named '{name}': see 'hostnet network list'");
+        FindNetwork(name) ?? throw new ValidationException("network-not-found", $"there is no network named '{name}'", new Remedy.ListNetworks(), ("network", name));
 
     /// <summary>The VM named <paramref name="name"/>, or a refusal that says how to list them.</summary>
     public Vm GetVm(string name) =>
-        FindVm(name) ?? throw new ValidationException($"there is no VM named '{name}': see 'hostnet vm list'");
+        FindVm(name) ?? throw new ValidationException("vm-not-found", $"there is no VM named '{name}'", new Remedy.ListVms(), ("vm", name));
 
     /// <summary>Adapter <paramref name="index"/> of VM <paramref name="vmName"/>, or a refusal.</summary>
     public Adapter GetAdapter(string vmName, int index) =>
         GetVm(vmName).FindAdapter(index)
-        ?? throw new ValidationException($"VM {vmName} has no adapter net{index}: see 'hostnet vm show {vmName}'");
+        ?? throw new ValidationException("adapter-not-found", $"VM {vmName} has no adapter net{index}", new Remedy.ShowVm(vmName),
+            ("vm", vmName), ("adapter", $"net{index}"));
 
     /// <summary>The adapter that holds <paramref name="address"/> on this server, if any.</summary>
     public AdapterId? FindAddressHolder(IpAddress address) =>
@@ -60,7 +61,7 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
     /// that share one host side. Nothing is changed for them — a guest's MAC is part of its configuration —
     /// but each is one line that says which new MAC to give.
     /// </summary>
-    public IEnumerable<string> MacProblems()
+    public IEnumerable<Problem> MacProblems()
     {
         var byHostSide = new Dictionary<MacAddress, AdapterId>();
         foreach (var vm in Vms)
@@ -70,18 +71,17 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
                 var id = new AdapterId(vm.Name, a.Index);
                 if (a.Mac.IsHostSide)
                 {
-                    yield return $"{id} has MAC {a.Mac}, which begins with fe like the server side of every VM adapter: its own {vm.HostInterface(a.Index)} has that MAC too, so it is unreachable through a bridge; {Fix(vm, a)}";
+                    yield return new Problem("mac-host-side", $"{id} has MAC {a.Mac}, which begins with fe like the server side of every VM adapter: its own {vm.HostInterface(a.Index)} has that MAC too, so it is unreachable through a bridge", Fix(vm, a));
                 }
                 else if (byHostSide.TryGetValue(a.Mac.HostSide(), out var other))
                 {
-                    yield return $"{id} has MAC {a.Mac}, which differs from {other}'s only in its first byte: both server sides get {a.Mac.HostSide()}; {Fix(vm, a)}";
+                    yield return new Problem("mac-host-side-clash", $"{id} has MAC {a.Mac}, which differs from {other}'s only in its first byte: both server sides get {a.Mac.HostSide()}", Fix(vm, a));
                 }
                 byHostSide.TryAdd(a.Mac.HostSide(), id);
             }
         }
 
-        string Fix(Vm vm, Adapter a) =>
-            $"give it another with 'hostnet adapter set {vm.Name} {a.Name} --mac {RemoveAdapter(vm.Name, a.Index).NewMac(vm.Uuid, a.Index)}' and restart the guest with it";
+        Remedy Fix(Vm vm, Adapter a) => new Remedy.SetAdapterMac(vm.Name, a.Name, RemoveAdapter(vm.Name, a.Index).NewMac(vm.Uuid, a.Index));
     }
 
     /// <summary>Every adapter connected to network <paramref name="network"/>, with its VM.</summary>
@@ -115,44 +115,44 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
         StateRules.CheckNetworkName(network.Name);
         if (FindNetwork(network.Name) is not null)
         {
-            throw new ValidationException(
-                $"a network named {network.Name} already exists: choose another name, or remove it first with 'hostnet network rm {network.Name}'");
+            throw new ValidationException("network-exists",
+                $"a network named {network.Name} already exists: choose another name", new Remedy.RemoveNetwork(network.Name), ("network", network.Name));
         }
         StateRules.CheckInterfaceName(network.Uplink, "uplink");
         if (network.Mode == NetworkMode.Bridged)
         {
             if (network.Bridge is null)
             {
-                throw new ValidationException($"bridged network {network.Name} needs a bridge: give --bridge BR (e.g. br1)");
+                throw new ValidationException("bridge-missing", $"bridged network {network.Name} needs a bridge", new Remedy.GiveBridge(), ("network", network.Name));
             }
             StateRules.CheckInterfaceName(network.Bridge, "bridge");
             if (network.Bridge == network.Uplink)
             {
                 throw new ValidationException(
-                    $"the bridge and the uplink of network {network.Name} are both {network.Uplink}: give the bridge a name of its own, e.g. br1");
+                    "bridge-is-uplink", $"the bridge and the uplink of network {network.Name} are both {network.Uplink}: give the bridge a name of its own, e.g. br1");
             }
             if (network.Gateway is not null)
             {
-                throw new ValidationException(
-                    "a bridged network has no gateway of its own: leave --gateway out and give each adapter its --gateway");
+                throw new ValidationException("bridged-network-gateway", "a bridged network has no gateway of its own", new Remedy.AdapterGateways());
             }
             foreach (var other in Networks)
             {
                 if (other.Mode == NetworkMode.Bridged && other.Bridge == network.Bridge && other.Uplink != network.Uplink)
                 {
                     throw new ValidationException(
-                        $"bridge {network.Bridge} already joins uplink {other.Uplink} (network {other.Name}): give network {network.Name} another bridge, or uplink {other.Uplink}");
+                        "bridge-joins-other-uplink", $"bridge {network.Bridge} already joins uplink {other.Uplink} (network {other.Name}): give network {network.Name} another bridge, or uplink {other.Uplink}");
                 }
                 if (other.Mode == NetworkMode.Bridged && other.Uplink == network.Uplink && other.Bridge != network.Bridge)
                 {
                     // An uplink is a port of one bridge: the second would never be made.
                     throw new ValidationException(
-                        $"uplink {network.Uplink} is already a port of bridge {other.Bridge} (network {other.Name}): give network {network.Name} bridge {other.Bridge} too, or another uplink");
+                        "uplink-in-other-bridge", $"uplink {network.Uplink} is already a port of bridge {other.Bridge} (network {other.Name}): give network {network.Name} bridge {other.Bridge} too, or another uplink");
                 }
                 if (other.Mode == NetworkMode.Bridged && other.Bridge == network.Uplink)
                 {
-                    throw new ValidationException(
-                        $"{network.Uplink} is the bridge of network {other.Name} and cannot be an uplink to another bridge: give the physical interface as --uplink");
+                    throw new ValidationException("uplink-is-a-bridge",
+                        $"{network.Uplink} is the bridge of network {other.Name} and cannot be an uplink to another bridge", new Remedy.PhysicalUplink(),
+                        ("uplink", network.Uplink), ("network", other.Name));
                 }
             }
         }
@@ -160,7 +160,7 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
         {
             if (network.Bridge is not null)
             {
-                throw new ValidationException("a host-routed network has no bridge: leave --bridge out");
+                throw new ValidationException("host-routed-network-bridge", "a host-routed network has no bridge", new Remedy.OmitBridge());
             }
             if (network.Gateway is null)
             {
@@ -169,8 +169,9 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
             StateRules.CheckRoutedGateway(network.Gateway.Value);
             if (FindAddressHolder(network.Gateway.Value) is { } holder)
             {
-                throw new ValidationException(
-                    $"{network.Gateway} is held by {holder} and cannot be the gateway of network {network.Name}: give another --gateway");
+                throw new ValidationException("gateway-held",
+                    $"{network.Gateway} is held by {holder} and cannot be the gateway of network {network.Name}", new Remedy.OtherNetworkGateway(),
+                    ("gateway", network.Gateway.ToString()!), ("holder", holder.ToString()), ("network", network.Name));
             }
         }
         var index = Index;
@@ -185,8 +186,8 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
         if (users.Count > 0)
         {
             var more = users.Count == 1 ? "" : $" and {users.Count - 1} more";
-            throw new ValidationException(
-                $"network {name} is still used by {users[0]}{more}: remove those adapters or move them with 'hostnet adapter set' first");
+            throw new ValidationException("network-in-use",
+                $"network {name} is still used by {users[0]}{more}", new Remedy.MoveAdapters(), ("network", name));
         }
         var index = Index;
         var networks = AsImmutable(Networks).Remove(network, ReferenceEqualityComparer.Instance);
@@ -200,18 +201,19 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
         StateRules.CheckVmName(vm.Name);
         if (FindVm(vm.Name) is not null)
         {
-            throw new ValidationException(
-                $"a VM named {vm.Name} already exists: choose another name, or remove it first with 'hostnet vm rm {vm.Name}'");
+            throw new ValidationException("vm-exists",
+                $"a VM named {vm.Name} already exists: choose another name", new Remedy.RemoveVm(vm.Name), ("vm", vm.Name));
         }
         if (vm.Uuid == Guid.Empty)
         {
-            throw new ValidationException("the all-zero UUID cannot be a VM's: give another --uuid, or leave it out to generate one");
+            throw new ValidationException("uuid-zero", "the all-zero UUID cannot be a VM's", new Remedy.OtherUuid());
         }
         var prefix = Naming.HostInterfacePrefix(vm.Uuid);
         if (Index.HostPrefixes.TryGetValue(prefix, out var clash))
         {
-            throw new ValidationException(
-                $"VM {vm.Name}'s host interfaces would have the names of VM {clash}'s ({Naming.HostInterface(vm.Uuid, 0)}, ...): their UUIDs begin alike (bit 31 aside); give {vm.Name} another --uuid");
+            throw new ValidationException("host-interface-names-clash",
+                $"VM {vm.Name}'s host interfaces would have the names of VM {clash}'s ({Naming.HostInterface(vm.Uuid, 0)}, ...): their UUIDs begin alike (bit 31 aside)",
+                new Remedy.OtherVmUuid(vm.Name), ("vm", vm.Name), ("other", clash));
         }
         if (vm.Guest.Kind == GuestKind.Netns)
         {
@@ -219,8 +221,9 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
             StateRules.CheckNetnsName(vm.Guest.NetnsName);
             if (Index.Netns.TryGetValue(vm.Guest.NetnsName, out var owner))
             {
-                throw new ValidationException(
-                    $"network namespace {vm.Guest.NetnsName} is already the guest of VM {owner}: give --guest netns:OTHERNAME");
+                throw new ValidationException("guest-netns-taken",
+                    $"network namespace {vm.Guest.NetnsName} is already the guest of VM {owner}", new Remedy.OtherGuestNetns(),
+                    ("netns", vm.Guest.NetnsName!), ("vm", owner));
             }
         }
         var index = Index;
@@ -229,7 +232,7 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
         {
             if (i > 0 && adapters[i].Index == adapters[i - 1].Index)
             {
-                throw new ValidationException($"VM {vm.Name} has two adapters net{adapters[i].Index}: give each adapter its own index");
+                throw new ValidationException("adapter-index-twice", $"VM {vm.Name} has two adapters net{adapters[i].Index}: give each adapter its own index");
             }
             index = CheckAdapter(index, new AdapterId(vm.Name, adapters[i].Index), adapters[i], null);
         }
@@ -276,8 +279,9 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
         var vm = GetVm(vmName);
         if (vm.FindAdapter(adapter.Index) is not null)
         {
-            throw new ValidationException(
-                $"VM {vmName} already has an adapter net{adapter.Index}: change it with 'hostnet adapter set {vmName} net{adapter.Index}'");
+            throw new ValidationException("adapter-exists",
+                $"VM {vmName} already has an adapter net{adapter.Index}", new Remedy.SetAdapter(vmName, $"net{adapter.Index}"),
+                ("vm", vmName), ("adapter", $"net{adapter.Index}"));
         }
         var id = new AdapterId(vmName, adapter.Index);
         var index = CheckAdapter(Index, id, adapter, null);
@@ -338,8 +342,8 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
     {
         var old = GetAdapter(vmName, StateRules.ParseAdapterIndex(adapterRef));
         var net = GetNetwork(network ?? old.Network);
-        if (clearAddresses && ips is { Count: > 0 }) throw new ValidationException("give --ip or --no-ip, not both");
-        if (clearGateway && gateway is not null) throw new ValidationException("give --gateway or --no-gateway, not both");
+        if (clearAddresses && ips is { Count: > 0 }) throw new ValidationException(RefusalCodes.AddressesGivenAndCleared, "addresses cannot be given and cleared at once");
+        if (clearGateway && gateway is not null) throw new ValidationException(RefusalCodes.GatewayGivenAndCleared, "a gateway cannot be given and cleared at once");
         var addresses = clearAddresses ? ImmutableList<IpPrefix>.Empty
             : ips is { Count: > 0 } ? ips.Select(ip => StateRules.ParseVmAddress(net, ip)).ToImmutableList()
             : old.Addresses;
@@ -369,21 +373,24 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
         }
         if (macs.TryGetValue(adapter.Mac.HostSide(), out var macHolder))
         {
-            throw new ValidationException(macHolder.Mac == adapter.Mac
-                ? $"MAC {adapter.Mac} is already used by {macHolder.Id}: give another --mac, or leave --mac out to generate one"
-                : $"MAC {adapter.Mac} differs from {macHolder.Id}'s {macHolder.Mac} only in its first byte, so both server sides would get {adapter.Mac.HostSide()}: give another --mac, or leave --mac out to generate one");
+            throw macHolder.Mac == adapter.Mac
+                ? new ValidationException("mac-taken", $"MAC {adapter.Mac} is already used by {macHolder.Id}", new Remedy.OtherMac(),
+                    ("mac", adapter.Mac.ToString()), ("holder", macHolder.Id.ToString()))
+                : new ValidationException("mac-host-side-clash",
+                    $"MAC {adapter.Mac} differs from {macHolder.Id}'s {macHolder.Mac} only in its first byte, so both server sides would get {adapter.Mac.HostSide()}",
+                    new Remedy.OtherMac(), ("mac", adapter.Mac.ToString()), ("holder", macHolder.Id.ToString()));
         }
         foreach (var cidr in adapter.Addresses)
         {
             if (addresses.TryGetValue(cidr.Address, out var holder))
             {
                 throw new ValidationException(
-                    $"{cidr.Address} is already held by {holder}: choose another address, or remove it there first");
+                    "address-held", $"{cidr.Address} is already held by {holder}: choose another address, or remove it there first");
             }
             if (Networks.FirstOrDefault(n => n.Mode == NetworkMode.HostRouted && n.Gateway == cidr.Address) is { } gwOf)
             {
                 throw new ValidationException(
-                    $"{cidr.Address} is the gateway of network {gwOf.Name} and cannot be a VM address: choose another address");
+                    "address-is-network-gateway", $"{cidr.Address} is the gateway of network {gwOf.Name} and cannot be a VM address: choose another address");
             }
             addresses = addresses.Add(cidr.Address, id);
         }

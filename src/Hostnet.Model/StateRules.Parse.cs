@@ -33,11 +33,11 @@ public static partial class StateRules
         {
             if (network.Mode == NetworkMode.HostRouted) return IpPrefix.Host(address);
             throw new ValidationException(
-                $"{text}: an address on bridged network {network.Name} needs its prefix length: give it as {text}/24 (or whatever the LAN's prefix is)");
+                "prefix-length-missing", $"{text}: an address on bridged network {network.Name} needs its prefix length: give it as {text}/24 (or whatever the LAN's prefix is)");
         }
         if (!IpPrefix.TryParse(text, null, out var cidr))
         {
-            throw new ValidationException($"'{text}' has a bad prefix length: give /0 to /{IpPrefix.Host(address).PrefixLength} after the address, e.g. {address}/24");
+            throw new ValidationException("prefix-length-invalid", $"'{text}' has a bad prefix length: give /0 to /{IpPrefix.Host(address).PrefixLength} after the address, e.g. {address}/24");
         }
         return cidr;
     }
@@ -45,16 +45,16 @@ public static partial class StateRules
     public static MacAddress ParseMac(string text)
     {
         if (MacAddress.TryParse(text, out var mac)) return mac;
-        throw new ValidationException(
-            $"'{text}' is not a MAC address: give six hex bytes as 02:00:00:00:00:01, or leave --mac out to generate one");
+        throw new ValidationException("not-a-mac",
+            $"'{text}' is not a MAC address: give six hex bytes as 02:00:00:00:00:01", new Remedy.GenerateMac(), ("text", text));
     }
 
     /// <summary>A VM UUID: 32 hex digits, with or without the dashes of 7b9a73a1-5c2e-4d1a-9f3b-000000000001.</summary>
     public static Guid ParseUuid(string text)
     {
         if (Guid.TryParseExact(text, "D", out var g) || Guid.TryParseExact(text, "N", out g)) return g;
-        throw new ValidationException(
-            $"'{text}' is not a UUID: give one as 7b9a73a1-5c2e-4d1a-9f3b-000000000001, or leave --uuid out to generate one");
+        throw new ValidationException("not-a-uuid",
+            $"'{text}' is not a UUID: give one as 7b9a73a1-5c2e-4d1a-9f3b-000000000001", new Remedy.GenerateUuid(), ("text", text));
     }
 
     /// <summary><c>tap</c> (also when null), <c>netns</c> (the namespace named after the VM) or <c>netns:NAME</c>.</summary>
@@ -68,7 +68,7 @@ public static partial class StateRules
             CheckNetnsName(name);
             return Guest.Netns(name);
         }
-        throw new ValidationException($"'{text}' is not a guest kind: give tap (a QEMU/KVM guest), netns or netns:NAME");
+        throw new ValidationException("not-a-guest-kind", $"'{text}' is not a guest kind: give tap (a QEMU/KVM guest), netns or netns:NAME");
     }
 
     /// <summary>An adapter reference: <c>net0</c> or <c>0</c>.</summary>
@@ -80,9 +80,9 @@ public static partial class StateRules
         {
             return int.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture);
         }
-        throw new ValidationException($"'{text}' is not an adapter: give net0, net1, ... or 0, 1, ...");
+        throw new ValidationException("not-an-adapter", $"'{text}' is not an adapter: give net0, net1, ... or 0, 1, ...");
     }
 
     private static ValidationException NotAnAddress(string text) =>
-        new($"'{text}' is not an IPv4 address: give four numbers 0-255 as A.B.C.D, e.g. 192.168.200.201");
+        new("not-an-address", $"'{text}' is not an IPv4 address: give four numbers 0-255 as A.B.C.D, e.g. 192.168.200.201");
 }

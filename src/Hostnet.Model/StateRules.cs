@@ -65,7 +65,7 @@ public static partial class StateRules
         if (!IsValidName(name))
         {
             throw new ValidationException(
-                $"'{name}' is not a valid {what} name: use 1-63 letters, digits, '_', '.' or '-', beginning with a letter or digit");
+                "name-invalid", $"'{name}' is not a valid {what} name: use 1-63 letters, digits, '_', '.' or '-', beginning with a letter or digit");
         }
     }
 
@@ -76,25 +76,25 @@ public static partial class StateRules
     {
         if (name.Length > Naming.MaxInterfaceName)
         {
-            throw new ValidationException(string.Create(CultureInfo.InvariantCulture,
+            throw new ValidationException("interface-name-too-long", string.Create(CultureInfo.InvariantCulture,
                 $"{role} name '{name}' is {name.Length} characters long, but the kernel takes at most 15: choose a shorter name"));
         }
         if (!IsValidInterfaceName(name))
         {
             throw new ValidationException(
-                $"'{name}' cannot be an interface name ({role}): use 1-15 characters without '/', ':' or spaces");
+                "interface-name-invalid", $"'{name}' cannot be an interface name ({role}): use 1-15 characters without '/', ':' or spaces");
         }
         if (name is "all" or "default")
         {
             // /proc/sys/net/ipv4/conf/{all,default}: what Hostnet sets for this "interface" would change every
             // interface (all) or every one made from now on (default).
             throw new ValidationException(
-                $"{role} name '{name}' is the kernel's name for the settings of {(name == "all" ? "every interface" : "every new interface")} (net.ipv4.conf.{name}), not an interface: give the interface's own name");
+                "interface-name-reserved", $"{role} name '{name}' is the kernel's name for the settings of {(name == "all" ? "every interface" : "every new interface")} (net.ipv4.conf.{name}), not an interface: give the interface's own name");
         }
         if (name.StartsWith("vme", StringComparison.Ordinal))
         {
             throw new ValidationException(
-                $"{role} name '{name}' begins with 'vme', which Hostnet keeps for VM adapters: choose another name");
+                "interface-name-vme", $"{role} name '{name}' begins with 'vme', which Hostnet keeps for VM adapters: choose another name");
         }
     }
 
@@ -103,7 +103,7 @@ public static partial class StateRules
         if (!IsValidNetnsName(name))
         {
             throw new ValidationException(
-                $"'{name}' is not a valid network namespace name: use 1-255 letters, digits, '_', '.' or '-', beginning with a letter or digit");
+                "netns-name-invalid", $"'{name}' is not a valid network namespace name: use 1-255 letters, digits, '_', '.' or '-', beginning with a letter or digit");
         }
     }
 
@@ -112,20 +112,21 @@ public static partial class StateRules
     {
         if (mac.IsZero)
         {
-            throw new ValidationException(
-                $"{mac} cannot be an adapter's MAC address: give another, or leave --mac out to generate one");
+            throw new ValidationException("mac-not-an-adapters",
+                $"{mac} cannot be an adapter's MAC address: give another", new Remedy.GenerateMac(), ("mac", mac.ToString()));
         }
         if (mac.IsMulticast)
         {
-            throw new ValidationException(
-                $"{mac} is a multicast MAC address: give a unicast one (even first byte, e.g. 02:00:00:00:00:01), or leave --mac out to generate one");
+            throw new ValidationException("mac-multicast",
+                $"{mac} is a multicast MAC address: give a unicast one (even first byte, e.g. 02:00:00:00:00:01)", new Remedy.GenerateMac(), ("mac", mac.ToString()));
         }
         if (mac.IsHostSide)
         {
             // The server side of every adapter is the guest MAC with first byte fe: a guest MAC that begins
             // with fe is some adapter's server side — its own, for one — and a bridge keeps frames for it.
-            throw new ValidationException(
-                $"{mac} begins with fe, which Hostnet keeps for the server side of VM adapters: give a MAC with another first byte (e.g. 02), or leave --mac out to generate one");
+            throw new ValidationException("mac-host-side",
+                $"{mac} begins with fe, which Hostnet keeps for the server side of VM adapters: give a MAC with another first byte (e.g. 02)", new Remedy.GenerateMac(),
+                ("mac", mac.ToString()));
         }
     }
 
@@ -138,7 +139,7 @@ public static partial class StateRules
         if (!gateway.IsLinkLocal && SpecialRange(gateway) is { } range)
         {
             throw new ValidationException(
-                $"{gateway} is {range} and cannot be a gateway: give a unicast address such as {IpAddress.DefaultRoutedGateway}");
+                "gateway-not-unicast", $"{gateway} is {range} and cannot be a gateway: give a unicast address such as {IpAddress.DefaultRoutedGateway}");
         }
     }
 
@@ -152,27 +153,27 @@ public static partial class StateRules
         var a = cidr.Address;
         if (SpecialRange(a) is { } range)
         {
-            throw new ValidationException($"{a} is {range} and cannot be a VM address: choose another address");
+            throw new ValidationException("address-not-unicast", $"{a} is {range} and cannot be a VM address: choose another address");
         }
         if (network.Mode == NetworkMode.HostRouted)
         {
             if (network.Gateway == a)
             {
                 throw new ValidationException(
-                    $"{a} is the gateway of network {network.Name} and cannot be a VM address: choose another address");
+                    "address-is-network-gateway", $"{a} is the gateway of network {network.Name} and cannot be a VM address: choose another address");
             }
             if (!cidr.IsHost)
             {
                 var host = IpPrefix.Host(a);
                 throw new ValidationException(
-                    $"{cidr}: an address on host-routed network {network.Name} is a single host (/{host.PrefixLength}): give it as {a} or {host}");
+                    "routed-address-not-host", $"{cidr}: an address on host-routed network {network.Name} is a single host (/{host.PrefixLength}): give it as {a} or {host}");
             }
             return;
         }
         if (cidr.PrefixLength == 0)
         {
             throw new ValidationException(
-                $"{cidr}: /0 would put every address on the LAN of bridged network {network.Name}: give the LAN's prefix length, e.g. {a}/24");
+                "bridged-prefix-zero", $"{cidr}: /0 would put every address on the LAN of bridged network {network.Name}: give the LAN's prefix length, e.g. {a}/24");
         }
         if (cidr.PrefixLength <= 30)
         {
@@ -180,18 +181,18 @@ public static partial class StateRules
             if (a == cidr.Network)
             {
                 throw new ValidationException(
-                    $"{a} is the network address of {subnet} and cannot be a VM address: choose a host address in the subnet");
+                    "address-is-subnet", $"{a} is the network address of {subnet} and cannot be a VM address: choose a host address in the subnet");
             }
             if (a == cidr.Broadcast)
             {
                 throw new ValidationException(
-                    $"{a} is the broadcast address of {subnet} and cannot be a VM address: choose a host address in the subnet");
+                    "address-is-broadcast", $"{a} is the broadcast address of {subnet} and cannot be a VM address: choose a host address in the subnet");
             }
         }
         if (adapterGateway == a)
         {
-            throw new ValidationException(
-                $"{a} is the adapter's own gateway and cannot also be its address: choose another address or --gateway");
+            throw new ValidationException("address-is-gateway",
+                $"{a} is the adapter's own gateway and cannot also be its address: choose another address", new Remedy.OtherAdapterGateway(), ("address", a.ToString()));
         }
     }
 
@@ -200,7 +201,7 @@ public static partial class StateRules
     {
         if (adapter.Index is < 0 or > MaxAdapterIndex)
         {
-            throw new ValidationException(string.Create(CultureInfo.InvariantCulture,
+            throw new ValidationException("adapter-index-out-of-range", string.Create(CultureInfo.InvariantCulture,
                 $"adapter index {adapter.Index} is out of range: use 0 to {MaxAdapterIndex} (the host interface name has at most 15 characters)"));
         }
         if (adapter.Network != network.Name)
@@ -212,13 +213,14 @@ public static partial class StateRules
         {
             if (adapter.Addresses.Count == 0)
             {
-                throw new ValidationException(
-                    $"an adapter on host-routed network {network.Name} needs an address: give --ip ADDR");
+                throw new ValidationException("address-missing",
+                    $"an adapter on host-routed network {network.Name} needs an address", new Remedy.GiveIp(), ("network", network.Name));
             }
             if (adapter.Gateway is { } gw)
             {
-                throw new ValidationException(
-                    $"an adapter on host-routed network {network.Name} routes through the network's gateway {network.Gateway}, so --gateway {gw} cannot be given: leave --gateway out");
+                throw new ValidationException("adapter-gateway-on-host-routed",
+                    $"an adapter on host-routed network {network.Name} routes through the network's gateway {network.Gateway}", new Remedy.OmitAdapterGateway(gw),
+                    ("network", network.Name), ("gateway", gw.ToString()));
             }
         }
         var seen = new HashSet<IpAddress>();
@@ -227,22 +229,22 @@ public static partial class StateRules
             CheckVmAddress(network, cidr, adapter.Gateway);
             if (!seen.Add(cidr.Address))
             {
-                throw new ValidationException($"{cidr.Address} is given twice: give each address once");
+                throw new ValidationException("address-twice", $"{cidr.Address} is given twice: give each address once");
             }
         }
         if (network.Mode == NetworkMode.Bridged && adapter.Gateway is { } gateway)
         {
             if (adapter.Addresses.Count == 0)
             {
-                throw new ValidationException(
-                    $"gateway {gateway} needs an address of the adapter in its subnet: give --ip ADDR/PREFIX too");
+                throw new ValidationException("gateway-off-subnet",
+                    $"gateway {gateway} needs an address of the adapter in its subnet", new Remedy.GiveIpWithPrefix(), ("gateway", gateway.ToString()));
             }
             if (!adapter.Addresses.Any(c => c.Contains(gateway)))
             {
                 var first = adapter.Addresses[0];
                 var subnet = new IpPrefix(first.Network, first.PrefixLength);
                 throw new ValidationException(
-                    $"gateway {gateway} is outside the subnet of {first}: give a gateway in {subnet}");
+                    "gateway-outside-subnet", $"gateway {gateway} is outside the subnet of {first}: give a gateway in {subnet}");
             }
             foreach (var c in adapter.Addresses)
             {
@@ -251,7 +253,7 @@ public static partial class StateRules
                 if (gateway == c.Network || gateway == c.Broadcast)
                 {
                     throw new ValidationException(
-                        $"gateway {gateway} is the {(gateway == c.Network ? "network" : "broadcast")} address of {subnet}, not a host: give the LAN router's address");
+                        "gateway-not-a-host", $"gateway {gateway} is the {(gateway == c.Network ? "network" : "broadcast")} address of {subnet}, not a host: give the LAN router's address");
                 }
             }
         }

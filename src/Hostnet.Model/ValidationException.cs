@@ -1,12 +1,17 @@
 namespace Hostnet.Model;
 
 /// <summary>
-/// A user mistake: the request was refused and nothing was changed. The message
-/// is one line that says what is wrong and what to do; the CLI prints it after
-/// <c>hostnet: error: </c>. A retry without a change cannot succeed.
+/// A user mistake: the request was refused and nothing was changed. It carries a stable
+/// <see cref="Code"/>, the values the words need (<see cref="Arguments"/>), the core's sentence
+/// (<see cref="Exception.Message"/>, which names no front end's commands or options) and, when an
+/// action mends it, the <see cref="Remedy"/>: a front end says that action in its own words (the CLI
+/// prints the line after <c>hostnet: error: </c>). A retry without a change cannot succeed.
 /// </summary>
 public sealed class ValidationException : Exception
 {
+    /// <summary>The code of a refusal made without one.</summary>
+    public const string Unspecified = "invalid";
+
     public ValidationException()
     {
     }
@@ -18,4 +23,34 @@ public sealed class ValidationException : Exception
     public ValidationException(string message, Exception innerException) : base(message, innerException)
     {
     }
+
+    /// <param name="code">What is wrong, as a stable machine word.</param>
+    /// <param name="message">What is wrong, in the core's words.</param>
+    /// <param name="remedy">What mends it, when something does.</param>
+    /// <param name="arguments">The values the words need.</param>
+    public ValidationException(string code, string message, Remedy? remedy = null, params (string Name, string Value)[] arguments) : base(message)
+    {
+        Code = code;
+        Remedy = remedy;
+        Arguments = arguments.ToDictionary(a => a.Name, a => a.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>What is wrong, as a stable machine word (<c>network-not-found</c>).</summary>
+    public string Code { get; } = Unspecified;
+
+    /// <summary>The values the words need: names, addresses.</summary>
+    public IReadOnlyDictionary<string, string> Arguments { get; } = new Dictionary<string, string>();
+
+    /// <summary>What mends it, when something does; a front end says it in its own words.</summary>
+    public Remedy? Remedy { get; }
+}
+
+/// <summary>The codes of <see cref="ValidationException"/> whose words are a front end's alone: it names its own options for them.</summary>
+public static class RefusalCodes
+{
+    /// <summary>An adapter's addresses were given and cleared in one change.</summary>
+    public const string AddressesGivenAndCleared = "addresses-given-and-cleared";
+
+    /// <summary>An adapter's gateway was given and cleared in one change.</summary>
+    public const string GatewayGivenAndCleared = "gateway-given-and-cleared";
 }

@@ -115,14 +115,14 @@ public class DesiredStateTests
 
     [Fact]
     public void A_routed_adapter_needs_an_address() =>
-        Assert.Equal("an adapter on host-routed network Routed needs an address: give --ip ADDR",
+        Assert.Equal("an adapter on host-routed network Routed needs an address | GiveIp { }",
             Refusal(() => WithVm2().AddAdapter("vm2", WithVm2().NewAdapter("vm2", "Routed", [], null, null))));
 
     [Fact]
     public void A_routed_adapter_takes_no_gateway()
     {
         var s = WithVm2();
-        Assert.Equal("an adapter on host-routed network Routed routes through the network's gateway 169.255.30.1, so --gateway 192.168.200.1 cannot be given: leave --gateway out",
+        Assert.Equal("an adapter on host-routed network Routed routes through the network's gateway 169.255.30.1 | OmitAdapterGateway { Gateway = 192.168.200.1 }",
             Refusal(() => s.AddAdapter("vm2", Routed(s, "vm2", "192.168.200.202", "192.168.200.1"))));
     }
 
@@ -146,7 +146,7 @@ public class DesiredStateTests
     public void A_bridged_gateway_needs_an_address()
     {
         var s = WithVm2();
-        Assert.Equal("gateway 192.168.200.1 needs an address of the adapter in its subnet: give --ip ADDR/PREFIX too",
+        Assert.Equal("gateway 192.168.200.1 needs an address of the adapter in its subnet | GiveIpWithPrefix { }",
             Refusal(() => s.AddAdapter("vm2", s.NewAdapter("vm2", "Bridged", [], "192.168.200.1", null))));
     }
 
@@ -162,7 +162,7 @@ public class DesiredStateTests
     public void A_bridged_address_that_is_its_own_gateway_is_refused()
     {
         var s = WithVm2();
-        Assert.Equal("192.168.200.1 is the adapter's own gateway and cannot also be its address: choose another address or --gateway",
+        Assert.Equal("192.168.200.1 is the adapter's own gateway and cannot also be its address: choose another address | OtherAdapterGateway { }",
             Refusal(() => s.AddAdapter("vm2", s.NewAdapter("vm2", "Bridged", ["192.168.200.1/24"], "192.168.200.1", null))));
     }
 
@@ -171,7 +171,7 @@ public class DesiredStateTests
     {
         // fb9a73a1 and 7b9a73a1 differ only in bit 31, which the name drops.
         var s = State();
-        Assert.Equal("VM vm9's host interfaces would have the names of VM vm1's (vme7b9a73a1.0, ...): their UUIDs begin alike (bit 31 aside); give vm9 another --uuid",
+        Assert.Equal("VM vm9's host interfaces would have the names of VM vm1's (vme7b9a73a1.0, ...): their UUIDs begin alike (bit 31 aside) | OtherVmUuid { Vm = vm9 }",
             Refusal(() => s.AddVm(new Vm("vm9", Guid.Parse("fb9a73a1-0000-4000-8000-000000000009"), Guest.Tap, false, []))));
     }
 
@@ -184,12 +184,12 @@ public class DesiredStateTests
 
     [Fact]
     public void A_duplicate_VM_name_is_refused() =>
-        Assert.Equal("a VM named vm1 already exists: choose another name, or remove it first with 'hostnet vm rm vm1'",
+        Assert.Equal("a VM named vm1 already exists: choose another name | RemoveVm { Name = vm1 }",
             Refusal(() => State().AddVm(new Vm("vm1", Vm2Uuid, Guest.Tap, false, []))));
 
     [Fact]
     public void A_duplicate_network_name_is_refused() =>
-        Assert.Equal("a network named Routed already exists: choose another name, or remove it first with 'hostnet network rm Routed'",
+        Assert.Equal("a network named Routed already exists: choose another name | RemoveNetwork { Name = Routed }",
             Refusal(() => State().AddNetwork(Network.HostRouted("Routed", "eth1"))));
 
     [Fact]
@@ -219,7 +219,7 @@ public class DesiredStateTests
 
     [Fact]
     public void A_bridged_network_needs_a_bridge() =>
-        Assert.Equal("bridged network B2 needs a bridge: give --bridge BR (e.g. br1)",
+        Assert.Equal("bridged network B2 needs a bridge | GiveBridge { }",
             Refusal(() => State().AddNetwork(new Network("B2", NetworkMode.Bridged, "eth1", null, null))));
 
     [Fact]
@@ -229,31 +229,44 @@ public class DesiredStateTests
 
     [Fact]
     public void A_bridged_network_has_no_gateway() =>
-        Assert.Equal("a bridged network has no gateway of its own: leave --gateway out and give each adapter its --gateway",
+        Assert.Equal("a bridged network has no gateway of its own | AdapterGateways { }",
             Refusal(() => State().AddNetwork(new Network("B2", NetworkMode.Bridged, "eth1", "br2", IpAddress.Parse("10.0.0.1")))));
 
     [Fact]
     public void A_routed_network_has_no_bridge() =>
-        Assert.Equal("a host-routed network has no bridge: leave --bridge out",
+        Assert.Equal("a host-routed network has no bridge | OmitBridge { }",
             Refusal(() => State().AddNetwork(new Network("R2", NetworkMode.HostRouted, "eth1", "br2", IpAddress.DefaultRoutedGateway))));
 
     [Fact]
     public void A_routed_gateway_a_VM_holds_is_refused() =>
-        Assert.Equal("192.168.200.201 is held by vm1 net0 and cannot be the gateway of network R2: give another --gateway",
+        Assert.Equal("192.168.200.201 is held by vm1 net0 and cannot be the gateway of network R2 | OtherNetworkGateway { }",
             Refusal(() => State().AddNetwork(Network.HostRouted("R2", "eth1", IpAddress.Parse("192.168.200.201")))));
 
     [Fact]
     public void Unknown_network_VM_and_adapter_are_refused()
     {
         var s = State();
-        Assert.Equal("there is no network named 'Nope': see 'hostnet network list'", Refusal(() => s.NewAdapter("vm1", "Nope", [], null, null)));
-        Assert.Equal("there is no network named 'Nope': see 'hostnet network list'", Refusal(() => s.RemoveNetwork("Nope")));
-        Assert.Equal("there is no VM named 'vm7': see 'hostnet vm list'", Refusal(() => s.NewAdapter("vm7", "Routed", [], null, null)));
-        Assert.Equal("there is no VM named 'vm7': see 'hostnet vm list'", Refusal(() => s.RemoveVm("vm7")));
-        Assert.Equal("there is no VM named 'vm7': see 'hostnet vm list'", Refusal(() => s.SetRunning("vm7", true)));
-        Assert.Equal("VM vm1 has no adapter net3: see 'hostnet vm show vm1'", Refusal(() => s.RemoveAdapter("vm1", 3)));
-        Assert.Equal("VM vm1 has no adapter net3: see 'hostnet vm show vm1'", Refusal(() => s.ChangedAdapter("vm1", "net3", null, null, null, null)));
-        Assert.Equal("there is no network named 'Nope': see 'hostnet network list'", Refusal(() => s.ChangedAdapter("vm1", "net0", "Nope", null, null, null)));
+        Assert.Equal("there is no network named 'Nope' | ListNetworks { }", Refusal(() => s.NewAdapter("vm1", "Nope", [], null, null)));
+        Assert.Equal("there is no network named 'Nope' | ListNetworks { }", Refusal(() => s.RemoveNetwork("Nope")));
+        Assert.Equal("there is no VM named 'vm7' | ListVms { }", Refusal(() => s.NewAdapter("vm7", "Routed", [], null, null)));
+        Assert.Equal("there is no VM named 'vm7' | ListVms { }", Refusal(() => s.RemoveVm("vm7")));
+        Assert.Equal("there is no VM named 'vm7' | ListVms { }", Refusal(() => s.SetRunning("vm7", true)));
+        Assert.Equal("VM vm1 has no adapter net3 | ShowVm { Vm = vm1 }", Refusal(() => s.RemoveAdapter("vm1", 3)));
+        Assert.Equal("VM vm1 has no adapter net3 | ShowVm { Vm = vm1 }", Refusal(() => s.ChangedAdapter("vm1", "net3", null, null, null, null)));
+        Assert.Equal("there is no network named 'Nope' | ListNetworks { }", Refusal(() => s.ChangedAdapter("vm1", "net0", "Nope", null, null, null)));
+    }
+
+    [Fact]
+    public void A_refusal_carries_its_code_and_the_values_its_words_need()
+    {
+        var s = State();
+        var network = Assert.Throws<ValidationException>(() => s.RemoveNetwork("Nope"));
+        Assert.Equal("network-not-found", network.Code);
+        Assert.Equal(new Dictionary<string, string> { ["network"] = "Nope" }, network.Arguments);
+        var adapter = Assert.Throws<ValidationException>(() => s.RemoveAdapter("vm1", 3));
+        Assert.Equal("adapter-not-found", adapter.Code);
+        Assert.Equal(new Dictionary<string, string> { ["vm"] = "vm1", ["adapter"] = "net3" }, adapter.Arguments);
+        Assert.Equal(new Remedy.ShowVm("vm1"), adapter.Remedy);
     }
 
     [Fact]
@@ -261,7 +274,7 @@ public class DesiredStateTests
     {
         var s = WithVm2();
         s = s.AddAdapter("vm2", Routed(s, "vm2", "192.168.200.202"));
-        Assert.Equal("network Routed is still used by vm1 net0 and 1 more: remove those adapters or move them with 'hostnet adapter set' first",
+        Assert.Equal("network Routed is still used by vm1 net0 and 1 more | MoveAdapters { }",
             Refusal(() => s.RemoveNetwork("Routed")));
         Assert.Equal(["Routed"], s.RemoveNetwork("Bridged").Networks.Select(n => n.Name));
     }
@@ -271,7 +284,7 @@ public class DesiredStateTests
     {
         var s = WithVm2();
         var mac = s.GetAdapter("vm1", 0).Mac.ToString();
-        Assert.Equal($"MAC {mac} is already used by vm1 net0: give another --mac, or leave --mac out to generate one",
+        Assert.Equal($"MAC {mac} is already used by vm1 net0 | OtherMac {{ }}",
             Refusal(() => s.AddAdapter("vm2", Routed(s, "vm2", "192.168.200.202", mac: mac))));
     }
 
@@ -280,7 +293,7 @@ public class DesiredStateTests
     {
         // vm1 net0 is 92:43:91:09:ad:87: both would have the server side fe:43:91:09:ad:87.
         var s = WithVm2();
-        const string Refused = "MAC 06:43:91:09:ad:87 differs from vm1 net0's 92:43:91:09:ad:87 only in its first byte, so both server sides would get fe:43:91:09:ad:87: give another --mac, or leave --mac out to generate one";
+        const string Refused = "MAC 06:43:91:09:ad:87 differs from vm1 net0's 92:43:91:09:ad:87 only in its first byte, so both server sides would get fe:43:91:09:ad:87 | OtherMac { }";
         Assert.Equal(Refused, Refusal(() => s.AddAdapter("vm2", Routed(s, "vm2", "192.168.200.202", mac: "06:43:91:09:ad:87"))));
         s = s.AddAdapter("vm2", Routed(s, "vm2", "192.168.200.202", mac: "02:00:00:00:00:02"));
         Assert.Equal(Refused, Refusal(() => s.SetAdapter("vm2", s.ChangedAdapter("vm2", "net0", null, null, null, "06:43:91:09:ad:87"))));
@@ -294,7 +307,7 @@ public class DesiredStateTests
     public void A_MAC_beginning_with_fe_is_refused_by_the_edits()
     {
         var s = WithVm2();
-        const string Refused = "fe:1e:b7:92:67:7a begins with fe, which Hostnet keeps for the server side of VM adapters: give a MAC with another first byte (e.g. 02), or leave --mac out to generate one";
+        const string Refused = "fe:1e:b7:92:67:7a begins with fe, which Hostnet keeps for the server side of VM adapters: give a MAC with another first byte (e.g. 02) | GenerateMac { }";
         Assert.Equal(Refused, Refusal(() => s.AddAdapter("vm2", s.NewAdapter("vm2", "Bridged", [], null, "fe:1e:b7:92:67:7a"))));
         Assert.Equal(Refused, Refusal(() => s.SetAdapter("vm1", s.ChangedAdapter("vm1", "net0", null, null, null, "fe:1e:b7:92:67:7a"))));
         Assert.Equal(Refused, Refusal(() => s.AddVm(new Vm("vm3", Guid.Parse("33333333-0000-4000-8000-000000000003"), Guest.Tap, false,
@@ -373,8 +386,12 @@ public class DesiredStateTests
         var fix5 = s.RemoveAdapter("vm5", 0).NewMac(Vm2Uuid, 0);
         Assert.Equal(
         [
-            $"vm97 net0 has MAC fe:1e:b7:92:67:7a, which begins with fe like the server side of every VM adapter: its own vme5e1ec7ed.0 has that MAC too, so it is unreachable through a bridge; give it another with 'hostnet adapter set vm97 net0 --mac {fix97}' and restart the guest with it",
-            $"vm5 net0 has MAC 06:43:91:09:ad:87, which differs from vm1 net0's only in its first byte: both server sides get fe:43:91:09:ad:87; give it another with 'hostnet adapter set vm5 net0 --mac {fix5}' and restart the guest with it",
+            new Problem("mac-host-side",
+                "vm97 net0 has MAC fe:1e:b7:92:67:7a, which begins with fe like the server side of every VM adapter: its own vme5e1ec7ed.0 has that MAC too, so it is unreachable through a bridge",
+                new Remedy.SetAdapterMac("vm97", "net0", fix97)),
+            new Problem("mac-host-side-clash",
+                "vm5 net0 has MAC 06:43:91:09:ad:87, which differs from vm1 net0's only in its first byte: both server sides get fe:43:91:09:ad:87",
+                new Remedy.SetAdapterMac("vm5", "net0", fix5)),
         ], s.MacProblems());
         // The same guest keeps bytes 2-6 of its MAC: only the first byte moves off fe.
         Assert.Equal("1e:b7:92:67:7a", fix97.ToString()[3..]);
@@ -389,9 +406,9 @@ public class DesiredStateTests
     public void Multicast_and_zero_MACs_are_refused_by_the_edit()
     {
         var s = WithVm2();
-        Assert.Equal("01:00:5e:00:00:01 is a multicast MAC address: give a unicast one (even first byte, e.g. 02:00:00:00:00:01), or leave --mac out to generate one",
+        Assert.Equal("01:00:5e:00:00:01 is a multicast MAC address: give a unicast one (even first byte, e.g. 02:00:00:00:00:01) | GenerateMac { }",
             Refusal(() => s.AddAdapter("vm2", Routed(s, "vm2", "192.168.200.202", mac: "01:00:5e:00:00:01"))));
-        Assert.Equal("00:00:00:00:00:00 cannot be an adapter's MAC address: give another, or leave --mac out to generate one",
+        Assert.Equal("00:00:00:00:00:00 cannot be an adapter's MAC address: give another | GenerateMac { }",
             Refusal(() => s.AddAdapter("vm2", Routed(s, "vm2", "192.168.200.202", mac: "00:00:00:00:00:00"))));
     }
 
@@ -408,7 +425,7 @@ public class DesiredStateTests
     public void Two_netns_guests_cannot_share_a_namespace()
     {
         var s = State().AddVm(new Vm("vm2", Vm2Uuid, Guest.Netns("lab"), false, []));
-        Assert.Equal("network namespace lab is already the guest of VM vm2: give --guest netns:OTHERNAME",
+        Assert.Equal("network namespace lab is already the guest of VM vm2 | OtherGuestNetns { }",
             Refusal(() => s.AddVm(new Vm("vm3", Guid.Parse("11111111-0000-4000-8000-000000000003"), Guest.Netns("lab"), false, []))));
     }
 
@@ -439,7 +456,7 @@ public class DesiredStateTests
 
     [Fact]
     public void The_all_zero_UUID_is_refused() =>
-        Assert.Equal("the all-zero UUID cannot be a VM's: give another --uuid, or leave it out to generate one",
+        Assert.Equal("the all-zero UUID cannot be a VM's | OtherUuid { }",
             Refusal(() => State().AddVm(new Vm("vm2", Guid.Empty, Guest.Tap, false, []))));
 
     [Fact]
@@ -447,7 +464,7 @@ public class DesiredStateTests
     {
         var s = WithVm2();
         var a = Routed(s, "vm1", "192.168.200.250") with { Index = 0 };
-        Assert.Equal("VM vm1 already has an adapter net0: change it with 'hostnet adapter set vm1 net0'", Refusal(() => s.AddAdapter("vm1", a)));
+        Assert.Equal("VM vm1 already has an adapter net0 | SetAdapter { Vm = vm1, Adapter = net0 }", Refusal(() => s.AddAdapter("vm1", a)));
         var net = s.GetNetwork("Bridged");
         var b0 = new Adapter(0, "Bridged", MacAddress.Generate(Vm2Uuid, 0), [], null);
         Assert.Equal("VM vm3 has two adapters net0: give each adapter its own index",
@@ -457,7 +474,7 @@ public class DesiredStateTests
 
     [Fact]
     public void A_bridged_network_cannot_use_another_network_s_bridge_as_uplink() =>
-        Assert.Equal("br1 is the bridge of network Bridged and cannot be an uplink to another bridge: give the physical interface as --uplink",
+        Assert.Equal("br1 is the bridge of network Bridged and cannot be an uplink to another bridge | PhysicalUplink { }",
             Refusal(() => State().AddNetwork(Network.Bridged("B2", "br2", "br1"))));
 
     [Fact]

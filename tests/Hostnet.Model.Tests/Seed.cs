@@ -18,9 +18,13 @@ internal static class Seed
     /// <summary>The state with vm2 (no adapters) added.</summary>
     public static DesiredState WithVm2() => State().AddVm(new Vm("vm2", Vm2Uuid, Guest.Tap, false, []));
 
+    /// <summary>The refusal an edit meets: the core's sentence, then <c>| </c> and the remedy when there is one.</summary>
     public static string Refusal(Func<object?> edit)
     {
         var e = Assert.Throws<ValidationException>(() => edit());
-        return e.Message;
+        // Every refusal of the model says what it is as a code, for a front end to key its words on.
+        Assert.NotEqual(ValidationException.Unspecified, e.Code);
+        Assert.Matches("^[a-z]+(-[a-z]+)*$", e.Code);
+        return e.Remedy is null ? e.Message : $"{e.Message} | {e.Remedy}";
     }
 }

@@ -58,7 +58,7 @@ public class StateRulesTests
     [InlineData("zz:00:00:00:00:01")]
     [InlineData("")]
     public void A_malformed_MAC_is_refused(string text) =>
-        Assert.Equal($"'{text}' is not a MAC address: give six hex bytes as 02:00:00:00:00:01, or leave --mac out to generate one",
+        Assert.Equal($"'{text}' is not a MAC address: give six hex bytes as 02:00:00:00:00:01 | GenerateMac {{ }}",
             Refusal(() => StateRules.ParseMac(text)));
 
     [Theory]
@@ -66,7 +66,7 @@ public class StateRulesTests
     [InlineData("not-a-uuid")]
     [InlineData("{7b9a73a1-5c2e-4d1a-9f3b-000000000001}")]
     public void A_malformed_UUID_is_refused(string text) =>
-        Assert.Equal($"'{text}' is not a UUID: give one as 7b9a73a1-5c2e-4d1a-9f3b-000000000001, or leave --uuid out to generate one",
+        Assert.Equal($"'{text}' is not a UUID: give one as 7b9a73a1-5c2e-4d1a-9f3b-000000000001 | GenerateUuid {{ }}",
             Refusal(() => StateRules.ParseUuid(text)));
 
     [Fact]
@@ -195,19 +195,19 @@ public class StateRulesTests
 
     [Fact]
     public void A_multicast_MAC_is_refused() =>
-        Assert.Equal("01:00:5e:00:00:01 is a multicast MAC address: give a unicast one (even first byte, e.g. 02:00:00:00:00:01), or leave --mac out to generate one",
+        Assert.Equal("01:00:5e:00:00:01 is a multicast MAC address: give a unicast one (even first byte, e.g. 02:00:00:00:00:01) | GenerateMac { }",
             Refusal(() => { StateRules.CheckMac(MacAddress.Parse("01:00:5e:00:00:01")); return null; }));
 
     [Fact]
     public void An_all_zero_MAC_is_refused() =>
-        Assert.Equal("00:00:00:00:00:00 cannot be an adapter's MAC address: give another, or leave --mac out to generate one",
+        Assert.Equal("00:00:00:00:00:00 cannot be an adapter's MAC address: give another | GenerateMac { }",
             Refusal(() => { StateRules.CheckMac(MacAddress.Parse("00:00:00:00:00:00")); return null; }));
 
     [Theory]
     [InlineData("fe:1e:b7:92:67:7a")]
     [InlineData("fe:00:00:00:00:01")]
     public void A_MAC_that_is_a_host_side_is_refused(string mac) =>
-        Assert.Equal($"{mac} begins with fe, which Hostnet keeps for the server side of VM adapters: give a MAC with another first byte (e.g. 02), or leave --mac out to generate one",
+        Assert.Equal($"{mac} begins with fe, which Hostnet keeps for the server side of VM adapters: give a MAC with another first byte (e.g. 02) | GenerateMac {{ }}",
             Refusal(() => { StateRules.CheckMac(MacAddress.Parse(mac)); return null; }));
 
     [Theory]

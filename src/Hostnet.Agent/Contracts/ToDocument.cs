@@ -1,5 +1,4 @@
 using Hostnet.Engine;
-using Hostnet.Engine.Planning;
 using Hostnet.Model;
 
 namespace Hostnet.Agent.Contracts;
@@ -52,12 +51,13 @@ public static class ToDocument
         return new StateDocument(state.Networks.Select(Network).ToList(), state.Vms.Select(vm => Vm(vm, state, details: false)).ToList());
     }
 
-    public static PlanDocument Plan(Plan plan, IReadOnlyList<string> problems)
+    /// <param name="plan">The steps.</param>
+    /// <param name="problems">The problems the plan met, each as one line in the front end's words.</param>
+    public static PlanDocument Plan(PlannedChanges plan, IReadOnlyList<string> problems)
     {
         ArgumentNullException.ThrowIfNull(plan);
         return new PlanDocument(plan.IsEmpty,
-            plan.Steps.Select(s => new PlanStepDocument(s.Change.ToString().ToLowerInvariant(), s.Object.Netns, s.Object.Describe(),
-                s.Change == Change.Change ? s.Before?.Describe() : null)).ToList(),
+            plan.Steps.Select(s => new PlanStepDocument(s.Change.ToString().ToLowerInvariant(), s.Netns, s.Object, s.Now)).ToList(),
             problems);
     }
 

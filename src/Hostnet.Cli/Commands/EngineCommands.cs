@@ -1,8 +1,7 @@
 using System.CommandLine;
+using Hostnet.Agent;
 using Hostnet.Agent.Contracts;
 using Hostnet.Cli.Output;
-using Hostnet.Engine;
-using Hostnet.Engine.Planning;
 
 namespace Hostnet.Cli.Commands;
 
@@ -30,7 +29,7 @@ internal static class EngineCommands
             var ctx = CliContext.From(parse, output);
             var (done, macProblems) = ctx.Agent.Kernel.Apply(probe: !parse.GetValue(NoProbe));
             ctx.Out.WriteLine(done.IsEmpty ? "Nothing to do: the kernel matches the state." : Summary(done, "Applied"));
-            foreach (var p in macProblems) CliContext.Warn(p);
+            foreach (var p in macProblems) CliContext.Warn(RemedyText.Line(p));
             return 0;
         });
 
@@ -46,12 +45,12 @@ internal static class EngineCommands
             // Reads only: no state directory is made, and without a state the plan is against none.
             var (_, plannedPlan, problems) = ctx.Agent.Kernel.Plan(withoutState: () =>
                 CliContext.Warn($"no state in {ctx.StateDir} yet: planned against a state without networks or VMs"));
-            if (ctx.Json) Json.Write(ctx.Out, ToDocument.Plan(plannedPlan, problems), Json.Types.PlanDocument);
+            if (ctx.Json) Json.Write(ctx.Out, ToDocument.Plan(plannedPlan, problems.Select(RemedyText.Line).ToList()), Json.Types.PlanDocument);
             else
             {
                 foreach (var step in plannedPlan.Steps) ctx.Out.WriteLine(step.ToString());
                 ctx.Out.WriteLine(plannedPlan.IsEmpty ? "Nothing to do: the kernel matches the state." : Summary(plannedPlan, "Plan"));
-                foreach (var p in problems) CliContext.Warn(p);
+                foreach (var p in problems) CliContext.Warn(RemedyText.Line(p));
             }
             return parse.GetValue(exitCode) && !plannedPlan.IsEmpty ? PlanHasChanges : 0;
         });
@@ -61,8 +60,8 @@ internal static class EngineCommands
         {
             var ctx = CliContext.From(parse, output);
             var rows = ctx.Agent.Kernel.Arp();
-            if (ctx.Json) Json.Write(ctx.Out, ToDocument.Arp(rows), Json.Types.IReadOnlyListArpRowDocument);
-            else ctx.Out.Write(Views.FormatArp(rows));
+            if (ctx.Json) Json.Write(ctx.Out, rows, Json.Types.IReadOnlyListArpRowDocument);
+            else ctx.Out.Write(KernelTables.Arp(rows));
             return 0;
         });
 
@@ -71,8 +70,8 @@ internal static class EngineCommands
         {
             var ctx = CliContext.From(parse, output);
             var routes = ctx.Agent.Kernel.Routes();
-            if (ctx.Json) Json.Write(ctx.Out, ToDocument.Routes(routes), Json.Types.IReadOnlyListRouteDocument);
-            else ctx.Out.Write(Views.FormatRoutes(routes));
+            if (ctx.Json) Json.Write(ctx.Out, routes, Json.Types.IReadOnlyListRouteDocument);
+            else ctx.Out.Write(KernelTables.Routes(routes));
             return 0;
         });
 
@@ -100,6 +99,6 @@ internal static class EngineCommands
         return command;
     }
 
-    private static string Summary(Plan plan, string what) =>
-        $"{what}: {plan.Count(Change.Add)} to add, {plan.Count(Change.Change)} to change, {plan.Count(Change.Remove)} to remove.";
+    private static string Summary(PlannedChanges plan, string what) =>
+        $"{what}: {plan.Count(PlanChange.Add)} to add, {plan.Count(PlanChange.Change)} to change, {plan.Count(PlanChange.Remove)} to remove.";
 }

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Hostnet.Agent;
 using Hostnet.Agent.Contracts;
 using Hostnet.Cli.Output;
-using Hostnet.Engine.Trace;
 using Hostnet.Model;
 
 namespace Hostnet.Cli.Commands;
@@ -54,28 +54,26 @@ internal static class TraceCommands
     /// a hostnet command with the global options it ran with (<c>hostnet --netns SRV apply</c>),
     /// an iproute2 one with <c>-n SRV</c>.
     /// </summary>
-    private static Func<string, string> FixRenderer(ParseResult parse, CliContext ctx)
+    private static Func<Remedy, string> FixRenderer(ParseResult parse, CliContext ctx)
     {
-        var globals = new StringBuilder();
+        var globals = new StringBuilder("hostnet");
         if (parse.GetValue(GlobalOptions.StateDir) is { } dir) globals.Append(" --state-dir ").Append(dir);
         if (ctx.Netns is { } ns) globals.Append(" --netns ").Append(ns);
-        var prefix = "hostnet" + globals;
-        var netns = ctx.Netns is { } n ? " -n " + n : "";
-        return fix =>
-            fix.StartsWith("hostnet ", StringComparison.Ordinal) ? prefix + fix["hostnet".Length..]
-            : fix.StartsWith("ip ", StringComparison.Ordinal) ? "ip" + netns + fix["ip".Length..]
-            : fix.StartsWith("bridge ", StringComparison.Ordinal) ? "bridge" + netns + fix["bridge".Length..]
-            : fix;
+        var server = new RemedyText.Globals(globals.ToString(), ctx.Netns is { } n ? " -n " + n : "");
+        return fix => RemedyText.Command(fix, server);
     }
 
+    /// <summary>What a step says: the core's detail, and where to look further in the CLI's words.</summary>
+    private static string Detail(TracedStep step) => step.Detail + RemedyText.Tail(step.Hint);
+
     /// <summary>The text a user reads: one line per step, the fix under a missing one, then the verdict.</summary>
-    internal static string Format(PathTrace trace, Func<string, string> fix)
+    internal static string Format(TracedPath trace, Func<Remedy, string> fix)
     {
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"trace {trace.Destination} from {trace.From}\n");
         foreach (var s in trace.Steps)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"  {(s.Ok ? "ok" : "FAIL"),-5} {s.Step,-12} {s.Detail}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"  {(s.Ok ? "ok" : "FAIL"),-5} {s.Step,-12} {Detail(s)}\n");
             if (s.Fix is { } f) sb.Append(CultureInfo.InvariantCulture, $"  {"",-5} {"",-12} fix: {fix(f)}\n");
         }
         if (trace.Complete)
@@ -86,14 +84,14 @@ internal static class TraceCommands
         {
             var broken = trace.Broken.ToList();
             sb.Append(CultureInfo.InvariantCulture, $"path broken: {string.Join(", ", broken.Select(s => s.Step).Distinct(StringComparer.Ordinal))}");
-            var fixes = broken.Select(s => s.Fix).OfType<string>().Select(fix).Distinct(StringComparer.Ordinal).ToList();
+            var fixes = broken.Select(s => s.Fix).OfType<Remedy>().Select(fix).Distinct(StringComparer.Ordinal).ToList();
             if (fixes.Count > 0) sb.Append(CultureInfo.InvariantCulture, $"; run `{string.Join("`, then `", fixes)}`");
             sb.Append('\n');
         }
         return sb.ToString();
     }
 
-    private static void WriteJson(TextWriter output, PathTrace trace, Func<string, string> fix) =>
-        Json.Write(output, trace.Steps.Select(s => new TraceStepDocument(s.Step, s.Ok, s.Detail, s.Fix is { } f ? fix(f) : null)).ToList(),
+    private static void WriteJson(TextWriter output, TracedPath trace, Func<Remedy, string> fix) =>
+        Json.Write(output, trace.Steps.Select(s => new TraceStepDocument(s.Step, s.Ok, Detail(s), s.Fix is { } f ? fix(f) : null)).ToList(),
             HostnetJsonContext.Readable.IReadOnlyListTraceStepDocument);
 }

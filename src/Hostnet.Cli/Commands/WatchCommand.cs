@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Hostnet.Agent;
 using Hostnet.Cli.Output;
-using Hostnet.Engine.Planning;
 
 namespace Hostnet.Cli.Commands;
 
@@ -45,7 +45,7 @@ internal static class WatchCommand
         watcher.Watching += () => ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"watching {(ctx.Netns is null ? "this server" : "server " + ctx.Netns)}: resync on kernel changes and every {watcher.Every.TotalSeconds:0} s (Ctrl-C stops)"));
         watcher.Applied += (why, plan) => ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{DateTime.Now:HH:mm:ss} {why}: applied {plan.Count(Change.Add)} to add, {plan.Count(Change.Change)} to change, {plan.Count(Change.Remove)} to remove"));
+            $"{DateTime.Now:HH:mm:ss} {why}: applied {plan.Count(PlanChange.Add)} to add, {plan.Count(PlanChange.Change)} to change, {plan.Count(PlanChange.Remove)} to remove"));
         watcher.CycleFailed += (why, e, delay) =>
         {
             CliContext.Warn($"{why}: {OneLine(e)}; retrying in {Seconds(delay)}");

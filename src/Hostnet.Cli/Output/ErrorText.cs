@@ -1,14 +1,28 @@
 using Hostnet.Agent;
+using Hostnet.Model;
 
 namespace Hostnet.Cli.Output;
 
 /// <summary>
-/// The words a person reads for the application layer's errors: each code with its arguments becomes the
-/// CLI's one line, with the command or option that mends it. Any other exception says its own message.
+/// The words a person reads for the errors of the application layer and the core: each code with its
+/// arguments becomes the CLI's one line, and a remedy the command or option that mends it
+/// (<see cref="RemedyText"/>). Any other exception says its own message.
 /// </summary>
 internal static class ErrorText
 {
-    public static string Of(Exception e) => e is AgentException a ? Render(a) : e.Message;
+    public static string Of(Exception e) => e switch
+    {
+        AgentException a => Render(a),
+        ValidationException v => Render(v),
+        _ => Failures.Problems(e) is { } problems ? RemedyText.Line(problems) : e.Message,
+    };
+
+    private static string Render(ValidationException e) => e.Code switch
+    {
+        RefusalCodes.AddressesGivenAndCleared => "give --ip or --no-ip, not both",
+        RefusalCodes.GatewayGivenAndCleared => "give --gateway or --no-gateway, not both",
+        _ => e.Message + RemedyText.Tail(e.Remedy),
+    };
 
     private static string Render(AgentException e) => e.Code switch
     {

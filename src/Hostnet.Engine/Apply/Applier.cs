@@ -2,6 +2,7 @@ using Hostnet.Engine.Intent;
 using Hostnet.Engine.Kernel;
 using Hostnet.Engine.Observe;
 using Hostnet.Engine.Planning;
+using Hostnet.Model;
 using Hostnet.Netlink;
 
 namespace Hostnet.Engine.Apply;
@@ -261,7 +262,7 @@ public sealed class Applier
     {
         int Index(string dev) => links.TryGetValue(dev, out var l)
             ? l.Index
-            : throw new InvalidOperationException($"interface {dev} is missing; run `hostnet apply` again");
+            : throw new EngineException(new Problem("interface-gone", $"interface {dev} is missing", new Remedy.ApplyAgain()));
         var replace = step.Change == Change.Change;
         switch (step.Object)
         {

@@ -1,4 +1,5 @@
 using Hostnet.Engine.Observe;
+using Hostnet.Model;
 using Hostnet.Netlink;
 
 namespace Hostnet.Engine.Apply;
@@ -52,12 +53,12 @@ internal sealed class UplinkMover
             catch (NetlinkException)
             {
                 // The journal keeps the move: the next apply finishes it.
-                throw new EngineException(
-                    $"moving the server's addresses from {move.From} to {move.To} failed ({e.Message}), and so did putting them back; run `hostnet apply` to finish the move", e);
+                throw new EngineException(new Problem("uplink-move-failed",
+                    $"moving the server's addresses from {move.From} to {move.To} failed ({e.Message}), and so did putting them back", new Remedy.ApplyToFinishMove()), e);
             }
             _ledger.EndMove(move);
-            throw new EngineException(
-                $"moving the server's addresses from {move.From} to {move.To} failed ({e.Message}); undone: {move.From} keeps them. Fix the cause, then run `hostnet apply`", e);
+            throw new EngineException(new Problem("uplink-move-undone",
+                $"moving the server's addresses from {move.From} to {move.To} failed ({e.Message}); undone: {move.From} keeps them", new Remedy.MendThenApply()), e);
         }
         _ledger.EndMove(move);
     }

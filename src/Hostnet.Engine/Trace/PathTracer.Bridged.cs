@@ -30,7 +30,7 @@ public sealed partial class PathTracer
             var where = string.Join(", ", published.Select(p => _server.Name(p.IfIndex)));
             Add("arp", false, $"VM {owner.Vm.Name} answers ARP for {destination} with {owner.Adapter.Mac}, but the server also publishes it on {where} "
                 + "and answers with its own MAC: two answers, the LAN takes whichever comes last",
-                $"ip neigh del proxy {destination} dev {_server.Name(published[0].IfIndex)}");
+                new Remedy.SystemCommand($"ip neigh del proxy {destination} dev {_server.Name(published[0].IfIndex)}"));
         }
 
         HostLinkStep(owner, bridge.Name);
@@ -88,7 +88,7 @@ public sealed partial class PathTracer
             ? "a static entry: it stays until deleted"
             : "learned before the VM moved? it ages out, or the VM's next frame corrects it";
         Add("fdb", false, $"`bridge fdb`: {mac} dev {port} master {bridge.Name}: {bridge.Name} sends VM {owner.Vm.Name}'s frames to {port}, not {vme} ({how})",
-            $"bridge fdb del {mac} dev {port} master");
+            new Remedy.SystemCommand($"bridge fdb del {mac} dev {port} master"));
     }
 
     /// <summary>Out of a bridged VM: its own routing (on-link or its gateway), its port, then where the bridge sends the frame.</summary>
@@ -119,7 +119,7 @@ public sealed partial class PathTracer
         else
         {
             Add("gateway", false, $"{destination} is off-link for {sender.GuestInterface} and VM {sender.Vm.Name} has no gateway: it cannot send",
-                $"hostnet adapter set {sender.Vm.Name} {sender.Adapter.Name} --gateway ADDR");
+                new Remedy.SetAdapterGateway(sender.Vm.Name, sender.Adapter.Name));
             return;
         }
 

@@ -22,7 +22,7 @@ public sealed partial class PathTracer
         if (_server.Link(uplinkName) is not { } uplink)
         {
             Add("uplink", false, $"the uplink {uplinkName} of network {owner.Network.Name} does not exist on the server: nothing answers for {destination} on the LAN",
-                "create or rename the interface, then hostnet apply");
+                new Remedy.CreateInterfaceThenApply());
             return;
         }
         var l3 = _server.MasterOf(uplink) ?? uplink;
@@ -240,7 +240,7 @@ public sealed partial class PathTracer
         var target = new Endpoint(vm, adapter, network);
         if (!vm.Running)
         {
-            Add("target", false, $"{address} belongs to {target.Describe}, but VM {vm.Name} is stopped", $"hostnet vm start {vm.Name}");
+            Add("target", false, $"{address} belongs to {target.Describe}, but VM {vm.Name} is stopped", new Remedy.StartVm(vm.Name));
             return null;
         }
         Add("target", true, $"{address} belongs to {target.Describe} (network {network.Name}, {Network.ModeName(network.Mode)}, MAC {adapter.Mac})");

@@ -76,8 +76,8 @@ public sealed partial class PathTracer
         return new PathTrace(destination.ToString(), "VM " + vm.Name, _steps.ToList());
     }
 
-    private void Add(string step, bool ok, string detail, string? fix = null) =>
-        _steps.Add(new TraceStep(step, ok, detail, ok ? null : fix));
+    private void Add(string step, bool ok, string detail, Remedy? fix = null, Remedy? hint = null) =>
+        _steps.Add(new TraceStep(step, ok, detail, ok ? null : fix, hint));
 
     /// <summary>A VM adapter with what the desired state knows of it.</summary>
     private sealed record Endpoint(Vm Vm, Adapter Adapter, Network Network)
@@ -96,8 +96,7 @@ public sealed partial class PathTracer
     {
         if (_state.FindAddressHolder(address) is not { } id)
         {
-            Add("owner", false, $"{address} is not the address of any VM here (see `hostnet vm list`); "
-                + "`hostnet trace ADDR --from-vm VM` follows a packet from a VM to any address");
+            Add("owner", false, $"{address} is not the address of any VM here", hint: new Remedy.ListVmsOrTraceFromVm());
             return null;
         }
         var vm = _state.GetVm(id.Vm);
@@ -111,7 +110,7 @@ public sealed partial class PathTracer
         if (!vm.Running)
         {
             Add("owner", false, $"{address} belongs to {who.Describe}, but VM {vm.Name} is stopped: nothing of it is on the server",
-                $"hostnet vm start {vm.Name}");
+                new Remedy.StartVm(vm.Name));
             return null;
         }
         Add("owner", true, $"{address} belongs to {who.Describe} (network {network.Name}, {Network.ModeName(network.Mode)}, MAC {adapter.Mac}, server side {who.HostInterface})");
@@ -132,7 +131,7 @@ public sealed partial class PathTracer
     {
         if (!vm.Running)
         {
-            Add("vm", false, $"VM {vm.Name} is stopped: nothing of it is on the server", $"hostnet vm start {vm.Name}");
+            Add("vm", false, $"VM {vm.Name} is stopped: nothing of it is on the server", new Remedy.StartVm(vm.Name));
             return null;
         }
         if (vm.Guest.Kind == GuestKind.Netns && (vm.Guest.NetnsName ?? Naming.DefaultNetns(vm.Name)) is var ns && NetNamespace.Exists(ns))
@@ -149,7 +148,7 @@ public sealed partial class PathTracer
                 return new Departure(who, source, Guest: null);
             }
         }
-        Add("vm", false, $"VM {vm.Name} has no adapter with an address on a network here", $"hostnet adapter add {vm.Name} --network NET --ip ADDR");
+        Add("vm", false, $"VM {vm.Name} has no adapter with an address on a network here", new Remedy.AddAdapter(vm.Name));
         return null;
     }
 
@@ -221,10 +220,10 @@ public sealed partial class PathTracer
         }
         if (!vme.OperUp)
         {
-            var why = who.Vm.Guest.Kind == GuestKind.Tap
-                ? $"no carrier: QEMU does not hold the tap open (see `hostnet vm show {who.Vm.Name}` for its -netdev)"
-                : $"no carrier: the guest end {who.GuestInterface} is down";
-            Add("vme", false, $"{name} ({who.Describe}) is up but has {why}", who.Vm.Guest.Kind == GuestKind.Tap ? null : TraceStep.Apply);
+            if (who.Vm.Guest.Kind == GuestKind.Tap)
+                Add("vme", false, $"{name} ({who.Describe}) is up but has no carrier: QEMU does not hold the tap open", hint: new Remedy.ShowVmNetdev(who.Vm.Name));
+            else
+                Add("vme", false, $"{name} ({who.Describe}) is up but has no carrier: the guest end {who.GuestInterface} is down", TraceStep.Apply);
             return vme;
         }
         Add("vme", true, $"{name} is up" + (bridge is null ? "" : $", a port of {bridge}") + $", MAC {LiveServer.Mac(vme.Mac)}: {who.Describe}");

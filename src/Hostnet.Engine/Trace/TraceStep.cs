@@ -1,3 +1,5 @@
+using Hostnet.Model;
+
 namespace Hostnet.Engine.Trace;
 
 /// <summary>
@@ -6,11 +8,12 @@ namespace Hostnet.Engine.Trace;
 /// <param name="Step">What the hop is, in the seed's terms: <c>owner</c>, <c>arp</c>, <c>route</c>, <c>fdb</c>…</param>
 /// <param name="Ok">The kernel holds what this hop needs.</param>
 /// <param name="Detail">What the kernel said, or what is missing, in one line.</param>
-/// <param name="Fix">When not ok and something can mend it: the command to run (<c>hostnet apply</c>).</param>
-public sealed record TraceStep(string Step, bool Ok, string Detail, string? Fix = null)
+/// <param name="Fix">When not ok and something can mend it: what to do (<see cref="Remedy.Apply"/>), which a front end says as its own command.</param>
+/// <param name="Hint">When the detail goes on to say where to look further: what a front end adds to it in its own words.</param>
+public sealed record TraceStep(string Step, bool Ok, string Detail, Remedy? Fix = null, Remedy? Hint = null)
 {
-    /// <summary>The command every missing kernel object of a running VM is mended by.</summary>
-    public const string Apply = "hostnet apply";
+    /// <summary>What every missing kernel object of a running VM is mended by.</summary>
+    public static readonly Remedy Apply = new Remedy.Apply();
 }
 
 /// <summary>A packet's way to <paramref name="Destination"/>, step by step, from <paramref name="From"/>.</summary>

@@ -28,8 +28,8 @@ public class ArrowTests
         { Store, Netlink }, { Store, Engine }, { Store, Agent }, { Store, Cli },
         { Engine, Agent }, { Engine, Cli },
         { Agent, Cli },
-        // The CLI parses, calls the application layer and renders: the kernel and the database are the core's.
-        { Cli, Netlink }, { Cli, Store },
+        // The CLI parses, calls the application layer and renders: the kernel, the database and the engine are the core's.
+        { Cli, Netlink }, { Cli, Store }, { Cli, Engine },
         // SQL is the store's: the engine keeps its ledger, and the application layer its state, through the store's interfaces.
         { Engine, Sqlite }, { Agent, Sqlite }, { Cli, Sqlite },
     };
