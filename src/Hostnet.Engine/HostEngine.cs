@@ -277,17 +277,9 @@ public sealed class HostEngine : IDisposable
     /// <summary>Leaves out what hangs off an uplink that does not exist, and says so (each kind's handler says what it hangs off).</summary>
     private static KernelIntent DropUnreachable(KernelIntent intent, ServerSnapshot snapshot, List<string> problems)
     {
-        var names = snapshot.Links.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
-        // A bridge is made only with its uplink; what hangs off a missing one waits.
-        var droppedBridges = intent.Objects.OfType<UplinkPort>().Where(u => !names.Contains(u.Uplink)).Select(u => u.Bridge);
-        var reach = new Reachability(names, intent.Objects.OfType<BridgeObject>().Select(b => b.Name), droppedBridges);
-        var kept = new List<KernelObject>(intent.Objects.Count);
-        foreach (var o in intent.Objects)
-        {
-            if (KernelObjectHandlers.For(o).Reachable(o, reach) is { } r) kept.Add(r);
-        }
-        if (reach.Missing.Count == 0) return intent;
-        foreach (var m in reach.Missing)
+        var (kept, missing) = Reachability.Filter(intent.Objects, snapshot.Links.Select(l => l.Name));
+        if (missing.Count == 0) return intent;
+        foreach (var m in missing)
             problems.Add($"interface {m} does not exist on the server: VMs on it are not reachable from the LAN until it does; then run `hostnet apply`");
         return new KernelIntent(kept);
     }

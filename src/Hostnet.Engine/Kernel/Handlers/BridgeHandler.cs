@@ -52,6 +52,8 @@ internal sealed class BridgeHandler : KernelObjectHandler<BridgeObject>
         context.LinksChanged();
     }
 
+    protected override void Contribute(BridgeObject o, Reachability reach) => reach.AddBridge(o.Name);
+
     /// <summary>A bridge is made only with its uplink.</summary>
     protected override KernelObject? Reachable(BridgeObject o, Reachability reach) => reach.IsDropped(o.Name) ? null : o;
 }

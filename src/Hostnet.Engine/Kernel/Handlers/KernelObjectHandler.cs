@@ -45,6 +45,9 @@ internal interface IKernelObjectHandler
     /// <summary>The interface the object lives on, which takes it along when it goes; null when none does.</summary>
     string? DevOf(KernelObject o);
 
+    /// <summary>Tells <paramref name="reach"/> what the object brings (a bridge) or holds back (a bridge whose uplink is missing), before any <see cref="Reachable"/>.</summary>
+    void Contribute(KernelObject o, Reachability reach);
+
     /// <summary>
     /// The object as it can be made while some server interfaces it needs are missing: itself, a
     /// changed copy, or null when it must wait; a missing interface worth saying is told to <paramref name="reach"/>.
@@ -92,6 +95,12 @@ internal abstract class KernelObjectHandler<T> : IKernelObjectHandler where T : 
 
     protected virtual string? DevOf(T o) => null;
 
+    public void Contribute(KernelObject o, Reachability reach) => Contribute((T)o, reach);
+
+    protected virtual void Contribute(T o, Reachability reach)
+    {
+    }
+
     public KernelObject? Reachable(KernelObject o, Reachability reach) => Reachable((T)o, reach);
 
     protected virtual KernelObject? Reachable(T o, Reachability reach) => o;
@@ -100,38 +109,4 @@ internal abstract class KernelObjectHandler<T> : IKernelObjectHandler where T : 
     protected static int Index(IReadOnlyDictionary<string, Link> links, string dev) => links.TryGetValue(dev, out var l)
         ? l.Index
         : throw new InvalidOperationException($"interface {dev} is missing; run `hostnet apply` again");
-}
-
-/// <summary>
-/// The server interfaces an intent may hang off, while it is planned: those there, and the bridges
-/// about to be made (a bridge is made only with its uplink).
-/// </summary>
-internal sealed class Reachability
-{
-    private readonly HashSet<string> _present;
-    private readonly HashSet<string> _links;
-    private readonly HashSet<string> _droppedBridges;
-
-    public Reachability(IEnumerable<string> links, IEnumerable<string> bridges, IEnumerable<string> droppedBridges)
-    {
-        _links = links.ToHashSet(StringComparer.Ordinal);
-        _droppedBridges = droppedBridges.ToHashSet(StringComparer.Ordinal);
-        _present = new HashSet<string>(_links, StringComparer.Ordinal);
-        _present.UnionWith(bridges.Where(b => !_droppedBridges.Contains(b)));
-    }
-
-    /// <summary>The interfaces said to be missing, in order.</summary>
-    public SortedSet<string> Missing { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>True when the server has the link now.</summary>
-    public bool IsLink(string name) => _links.Contains(name);
-
-    /// <summary>True when the interface is there, or is a bridge this apply makes.</summary>
-    public bool Has(string name) => _present.Contains(name);
-
-    /// <summary>True when a bridge waits for its missing uplink.</summary>
-    public bool IsDropped(string bridge) => _droppedBridges.Contains(bridge);
-
-    /// <summary>Says that the server lacks <paramref name="name"/>.</summary>
-    public void Report(string name) => Missing.Add(name);
 }

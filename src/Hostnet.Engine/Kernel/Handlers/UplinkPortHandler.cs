@@ -44,6 +44,12 @@ internal sealed class UplinkPortHandler : KernelObjectHandler<UplinkPort>
         foreach (var u in objects) context.Mover().Move(u.Uplink, u.Bridge, enslave: false);
     }
 
+    /// <summary>A missing uplink holds its bridge back.</summary>
+    protected override void Contribute(UplinkPort o, Reachability reach)
+    {
+        if (!reach.IsLink(o.Uplink)) reach.DropBridge(o.Bridge);
+    }
+
     protected override KernelObject? Reachable(UplinkPort o, Reachability reach)
     {
         if (reach.IsLink(o.Uplink)) return o;

@@ -49,3 +49,42 @@ public class KernelObjectHandlersTests
         Assert.Null(KernelObjectHandlers.For(proxy).DevOf(proxy));
     }
 }
+
+public class ReachabilityTests
+{
+    private static readonly Model.MacAddress Mac = Model.MacAddress.Parse("52:54:00:12:34:56");
+
+    [Fact]
+    public void What_hangs_off_a_missing_uplink_waits_and_the_missing_interfaces_are_said()
+    {
+        var vme = new HostLink("vme7b9a73a1.0", LinkKind.Tap, Mac, "hostnet:a/net0", "br1", true);
+        var objects = new KernelObject[]
+        {
+            new BridgeObject("br1", Mac, true),
+            new UplinkPort("eth9", "br1"),
+            vme,
+            new ProxyNeighborObject("br1", Model.IpAddress.Parse("192.168.200.201")),
+            new SysctlObject("net/ipv4/conf/br1/forwarding", "1", PerLink: false),
+            new SysctlObject("net/ipv4/ip_forward", "1", PerLink: false),
+        };
+        var (kept, missing) = Reachability.Filter(objects, ["lo", "eth0"]);
+        Assert.Equal(["br1", "eth9"], missing);
+        Assert.Equal([vme with { Master = null }, objects[5]], kept);
+    }
+
+    [Fact]
+    public void A_bridge_made_with_its_uplink_carries_what_hangs_off_it()
+    {
+        var objects = new KernelObject[]
+        {
+            new BridgeObject("br1", Mac, true),
+            new UplinkPort("eth0", "br1"),
+            new HostLink("vme7b9a73a1.0", LinkKind.Tap, Mac, "hostnet:a/net0", "br1", true),
+            new ProxyNeighborObject("br1", Model.IpAddress.Parse("192.168.200.201")),
+            new SysctlObject("net/ipv4/conf/br1/forwarding", "1", PerLink: false),
+        };
+        var (kept, missing) = Reachability.Filter(objects, ["lo", "eth0"]);
+        Assert.Empty(missing);
+        Assert.Equal(objects, kept);
+    }
+}
