@@ -10,6 +10,9 @@ namespace Hostnet.Engine.Apply;
 /// Carries out a plan with as few netlink round trips as its dependencies
 /// allow: removals, then links, then one dump to learn the new interface
 /// indices, then everything that hangs off them in one batch per namespace.
+/// Each object's handler (<see cref="KernelObjectHandlers"/>) says what it is
+/// recorded as, what is made apart from the batches and the requests that make
+/// or remove it; the applier keeps the order, the batches and the ledger.
 /// A failure stops the apply and leaves a state the next apply completes: the
 /// ledger holds every link and proxy entry before it is made.
 /// </summary>
