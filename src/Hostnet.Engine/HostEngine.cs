@@ -1,6 +1,7 @@
 using Hostnet.Engine.Apply;
 using Hostnet.Engine.Intent;
 using Hostnet.Engine.Kernel;
+using Hostnet.Engine.Kernel.Handlers;
 using Hostnet.Engine.Observe;
 using Hostnet.Engine.Planning;
 using Hostnet.Model;
@@ -273,47 +274,14 @@ public sealed class HostEngine : IDisposable
         return conflicts;
     }
 
-    /// <summary>Leaves out what hangs off an uplink that does not exist, and says so.</summary>
+    /// <summary>Leaves out what hangs off an uplink that does not exist, and says so (each kind's handler says what it hangs off).</summary>
     private static KernelIntent DropUnreachable(KernelIntent intent, ServerSnapshot snapshot, List<Problem> problems)
     {
-        var names = snapshot.Links.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
-        var missing = new SortedSet<string>(StringComparer.Ordinal);
-        var droppedBridges = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var o in intent.Objects)
-        {
-            if (o is UplinkPort u && !names.Contains(u.Uplink))
-            {
-                missing.Add(u.Uplink);
-                droppedBridges.Add(u.Bridge);
-            }
-        }
-        // A bridge is made only with its uplink; what hangs off a missing one waits.
-        foreach (var o in intent.Objects)
-        {
-            if (o is BridgeObject b && !droppedBridges.Contains(b.Name)) names.Add(b.Name);
-        }
-        foreach (var o in intent.Objects)
-        {
-            if (o is ProxyNeighborObject p && !names.Contains(p.Dev)) missing.Add(p.Dev);
-            if (o is HostLink { Master: { } m } && !names.Contains(m)) missing.Add(m);
-        }
+        var (kept, missing) = Reachability.Filter(intent.Objects, snapshot.Links.Select(l => l.Name));
         if (missing.Count == 0) return intent;
         foreach (var m in missing)
             problems.Add(new Problem("interface-missing", $"interface {m} does not exist on the server: VMs on it are not reachable from the LAN until it does", new Remedy.Apply()));
-        return new KernelIntent(intent.Objects.Where(o => o switch
-        {
-            ProxyNeighborObject p => names.Contains(p.Dev),
-            SysctlObject s when !s.PerLink => SysctlDev(s.Path) is not { } dev || names.Contains(dev),
-            UplinkPort u => names.Contains(u.Uplink),
-            BridgeObject b => !droppedBridges.Contains(b.Name),
-            _ => true,
-        }).Select(o => o is HostLink { Master: { } m } l && !names.Contains(m) ? l with { Master = null } : o).ToList());
-    }
-
-    private static string? SysctlDev(string path)
-    {
-        var parts = path.Split('/');
-        return parts.Length == 5 && parts[3] is not ("all" or "default") ? parts[3] : null;
+        return new KernelIntent(kept);
     }
 
     /// <summary>Closes the server's socket and namespace, and the ledger when it is disposable.</summary>

@@ -1,4 +1,5 @@
 using Hostnet.Engine.Kernel;
+using Hostnet.Engine.Kernel.Handlers;
 
 namespace Hostnet.Engine.Planning;
 
@@ -78,12 +79,6 @@ public static class Planner
     private static bool NeedsRecreate(KernelObject desired, KernelObject observed) =>
         desired is HostLink d && observed is HostLink o && d.Kind != o.Kind;
 
-    private static string? DevOf(KernelObject o) => o switch
-    {
-        AddressObject a => a.Dev,
-        RouteObject r => r.Dev,
-        NeighborObject n => n.Dev,
-        SysctlObject { PerLink: true } s => s.Path.Split('/')[3],
-        _ => null,
-    };
+    /// <summary>The link whose removal takes the object along (its handler says).</summary>
+    private static string? DevOf(KernelObject o) => KernelObjectHandlers.For(o).DevOf(o);
 }

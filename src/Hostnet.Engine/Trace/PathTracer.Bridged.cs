@@ -4,7 +4,7 @@ using Hostnet.Netlink;
 namespace Hostnet.Engine.Trace;
 
 /// <summary>The bridged figure: the VM is a port of the bridge with the uplink and answers ARP itself.</summary>
-public sealed partial class PathTracer
+internal sealed partial class TraceRun
 {
     /// <summary>
     /// Into a bridged VM: the bridge that holds the uplink, the VM answering ARP with its own MAC,

@@ -4,7 +4,7 @@ using Hostnet.Netlink;
 namespace Hostnet.Engine.Trace;
 
 /// <summary>The host-routed figure: the server answers ARP for the VM and routes to its vme.</summary>
-public sealed partial class PathTracer
+internal sealed partial class TraceRun
 {
     /// <summary>
     /// Into a host-routed VM from a LAN segment: the L3 uplink answers ARP with the server's MAC

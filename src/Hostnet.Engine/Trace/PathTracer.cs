@@ -9,22 +9,14 @@ namespace Hostnet.Engine.Trace;
 /// answers — the route lookup (RTM_GETROUTE as if the packet came in on an interface),
 /// the neighbour and proxy tables, the bridge ports and forwarding database — held
 /// against the desired state, which says which VM and adapter own the destination.
-/// Reads only; changes nothing. Traces on one tracer may run at once: each has its own state.
+/// Reads only; changes nothing. It holds no trace: each is a <see cref="TraceRun"/> of its
+/// own, so traces on one tracer may run at once.
 /// </summary>
-public sealed partial class PathTracer
+public sealed class PathTracer
 {
-    /// <summary>A source for a LAN lookup when the uplink has no address to take one from (TEST-NET-1, RFC 5737).</summary>
-    private static readonly IpAddress DocumentationSource = new(0xC0000201);
-
     private readonly NetNamespace _serverNs;
     private readonly RtnlSocket _socket;
     private readonly DesiredState _state;
-
-    // The state of one trace: its steps, its own look at the server, and what an earlier step found.
-    // Each trace runs on an instance of its own (OneTrace), so that no two traces share it.
-    private readonly List<TraceStep> _steps = [];
-    private readonly LiveServer _server;
-    private bool _forwardingOff;
 
     /// <param name="serverNs">The server's network namespace (sysctls are read there).</param>
     /// <param name="server">An rtnetlink socket opened in <paramref name="serverNs"/>.</param>
@@ -37,25 +29,42 @@ public sealed partial class PathTracer
         _serverNs = serverNs;
         _socket = server;
         _state = state;
-        _server = new LiveServer(serverNs, server);
     }
-
-    /// <summary>A tracer for one trace: the same server and desired state, a fresh look at the server, no steps yet.</summary>
-    private PathTracer OneTrace() => new(_serverNs, _socket, _state);
 
     /// <summary>
     /// A packet from computer X on the LAN to <paramref name="destination"/>: who answers
     /// ARP for it, where it comes in, and how the server hands it to the VM.
     /// </summary>
-    public PathTrace FromLan(IpAddress destination) => OneTrace().TraceFromLan(destination);
+    public PathTrace FromLan(IpAddress destination) => new TraceRun(_serverNs, _socket, _state).TraceFromLan(destination);
 
     /// <summary>
     /// A packet that VM <paramref name="vmName"/> sends to <paramref name="destination"/>: its
     /// gateway, the server's route out, and the way into the VM that owns the destination, if one does.
     /// </summary>
-    public PathTrace FromVm(string vmName, IpAddress destination) => OneTrace().TraceFromVm(vmName, destination);
+    public PathTrace FromVm(string vmName, IpAddress destination) => new TraceRun(_serverNs, _socket, _state).TraceFromVm(vmName, destination);
+}
 
-    private PathTrace TraceFromLan(IpAddress destination)
+/// <summary>
+/// One trace: its steps, its own look at the server (<see cref="LiveServer"/>), and what an earlier
+/// step found. Made for one trace and dropped after it, so that no two traces share it.
+/// </summary>
+internal sealed partial class TraceRun
+{
+    /// <summary>A source for a LAN lookup when the uplink has no address to take one from (TEST-NET-1, RFC 5737).</summary>
+    private static readonly IpAddress DocumentationSource = new(0xC0000201);
+
+    private readonly DesiredState _state;
+    private readonly List<TraceStep> _steps = [];
+    private readonly LiveServer _server;
+    private bool _forwardingOff;
+
+    public TraceRun(NetNamespace serverNs, RtnlSocket server, DesiredState state)
+    {
+        _state = state;
+        _server = new LiveServer(serverNs, server);
+    }
+
+    public PathTrace TraceFromLan(IpAddress destination)
     {
         if (Owner(destination) is { } owner)
         {
@@ -65,7 +74,7 @@ public sealed partial class PathTracer
         return new PathTrace(destination.ToString(), "the LAN", _steps.ToList());
     }
 
-    private PathTrace TraceFromVm(string vmName, IpAddress destination)
+    public PathTrace TraceFromVm(string vmName, IpAddress destination)
     {
         var vm = _state.GetVm(vmName);
         if (Depart(vm, destination) is { } departure)
