@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Hostnet.Engine.Intent;
 using Hostnet.Netlink;
 
@@ -38,20 +37,6 @@ public static class Views
         return rows;
     }
 
-    /// <summary>Formats rows in <c>arp -n</c>'s columns.</summary>
-    public static string FormatArp(IEnumerable<ArpRow> rows)
-    {
-        var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"{"Address",-25}{"HWtype",-8}{"HWaddress",-20}{"Flags",-6}{"Mask",-16}Iface\n");
-        foreach (var r in rows)
-        {
-            if (r.HwAddress == "(incomplete)")
-                sb.Append(CultureInfo.InvariantCulture, $"{r.Address,-25}{"",-8}{r.HwAddress,-20}{r.Flags,-6}{r.Mask,-16}{r.Iface}\n");
-            else
-                sb.Append(CultureInfo.InvariantCulture, $"{r.Address,-25}{r.HwType,-8}{r.HwAddress,-20}{r.Flags,-6}{r.Mask,-16}{r.Iface}\n");
-        }
-        return sb.ToString();
-    }
 
     /// <summary>The routes with Hostnet's protocol number, each with the VM and adapter its interface serves.</summary>
     public static IReadOnlyList<OwnedRoute> Routes(RtnlSocket server)
@@ -63,26 +48,10 @@ public static class Views
             if (r.Protocol != HostnetMarks.RouteProtocol) continue;
             var link = r.OutIfIndex is { } i && links.TryGetValue(i, out var l) ? l : null;
             var owner = HostnetMarks.ParseAlias(link?.Alias);
-            var dest = r.PrefixLength == 0 ? "default" : r.PrefixLength == 32 ? r.Destination.ToString() : $"{r.Destination}/{r.PrefixLength}";
+            var dest = r.PrefixLength == 0 ? "default" : r.PrefixLength == IpPrefix.Host(r.Destination).PrefixLength ? r.Destination.ToString() : $"{r.Destination}/{r.PrefixLength}";
             result.Add(new OwnedRoute(dest, link?.Name ?? "?", r.Gateway?.ToString(), r.Scope == RouteScope.Link ? "link" : "global",
                 owner?.Vm, owner is { } o ? $"net{o.Adapter}" : null));
         }
         return result;
-    }
-
-    /// <summary>Formats routes as <c>ip route</c> does, with the VM adapter behind each.</summary>
-    public static string FormatRoutes(IEnumerable<OwnedRoute> routes)
-    {
-        var sb = new StringBuilder();
-        foreach (var r in routes)
-        {
-            sb.Append(r.Destination);
-            if (r.Gateway is { } gw) sb.Append(" via ").Append(gw);
-            sb.Append(" dev ").Append(r.Dev).Append(" proto hostnet");
-            if (r.Scope == "link") sb.Append(" scope link");
-            if (r.Vm is not null) sb.Append("    # ").Append(r.Vm).Append('/').Append(r.Adapter);
-            sb.Append('\n');
-        }
-        return sb.ToString();
     }
 }

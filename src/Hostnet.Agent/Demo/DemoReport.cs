@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Hostnet.Agent.Contracts;
 using Hostnet.Engine;
 using Hostnet.Model;
 using Hostnet.Netlink;
@@ -74,18 +75,18 @@ public static class DemoReport
     {
         using var ns = NetNamespace.Open(DemoLab.ServerNs);
         using var s = RtnlSocket.Open(ns);
-        return Indent(Views.FormatArp(Views.Arp(s)));
+        return Indent(KernelTables.Arp(ToDocument.Arp(Views.Arp(s))));
     }
 
     /// <summary>Computer X's ARP cache, each VM row marked with whose MAC it is.</summary>
     public static string ComputerXArp(LiveNamespace server, IReadOnlyDictionary<string, LiveNamespace> guests)
     {
-        IReadOnlyList<ArpRow> rows;
+        IReadOnlyList<ArpRowDocument> rows;
         using (var ns = NetNamespace.Open(DemoLab.ComputerXNs))
         using (var s = RtnlSocket.Open(ns))
-            rows = Views.Arp(s);
+            rows = ToDocument.Arp(Views.Arp(s));
         var serverMac = LiveNamespace.Mac(server.Link(DemoLab.Uplink)?.Mac);
-        var lines = Views.FormatArp(rows).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var lines = KernelTables.Arp(rows).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var sb = new StringBuilder().Append("  ").Append(lines[0]).Append('\n');
         for (var i = 0; i < rows.Count; i++)
         {
@@ -112,7 +113,7 @@ public static class DemoReport
         sb.Append(CultureInfo.InvariantCulture, $"  the server, its routes to the VMs (hostnet route --netns {DemoLab.ServerNs}):\n");
         using var ns = NetNamespace.Open(DemoLab.ServerNs);
         using var s = RtnlSocket.Open(ns);
-        foreach (var line in Views.FormatRoutes(Views.Routes(s)).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var line in KernelTables.Routes(ToDocument.Routes(Views.Routes(s))).Split('\n', StringSplitOptions.RemoveEmptyEntries))
             sb.Append("    ").Append(line).Append('\n');
         return sb.ToString();
     }

@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Text;
-using Hostnet.Agent.Contracts;
+namespace Hostnet.Agent.Contracts;
 
-namespace Hostnet.Cli.Output;
-
-/// <summary>The live server's read models as the tools people know print them: <c>arp -n</c>, <c>ip route</c>.</summary>
-internal static class KernelTables
+/// <summary>
+/// The live server's tables as the tools people know print them (<c>arp -n</c>, <c>ip route</c>), from the
+/// documents <c>--json</c> prints: one layout for every front end (the CLI, the demo).
+/// </summary>
+public static class KernelTables
 {
     /// <summary>The neighbour table in <c>arp -n</c>'s columns (the mask column is always empty).</summary>
     public static string Arp(IEnumerable<ArpRowDocument> rows)
