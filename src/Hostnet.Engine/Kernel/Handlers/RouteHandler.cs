@@ -28,7 +28,7 @@ internal sealed class RouteHandler : KernelObjectHandler<RouteObject>
                 dev = l.Name;
             }
             into.Add(new RouteObject(view.Netns, new IpPrefix(r.Destination, r.PrefixLength), dev,
-                r.Gateway is null ? null : r.Gateway, r.Table));
+                r.Gateway, r.Table));
         }
     }
 
@@ -42,6 +42,6 @@ internal sealed class RouteHandler : KernelObjectHandler<RouteObject>
 
     private static RouteSpec ToRouteSpec(RouteObject r, int? ifIndex) =>
         new(r.Destination.Network, r.Destination.PrefixLength, ifIndex, r.Dev,
-            r.Gateway is { } gw ? gw : null, r.Table, HostnetMarks.RouteProtocol,
+            r.Gateway, r.Table, HostnetMarks.RouteProtocol,
             r.Gateway is null ? RouteScope.Link : RouteScope.Universe);
 }
