@@ -9,11 +9,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export BENCH_RESULTS; BENCH_RESULTS=$(mktemp)
 trap 'rm -f "$BENCH_RESULTS"' EXIT
 
-if [ "${1:-}" = quick ]; then
-  runs=("routed-start.sh 200 20" "scale.sh 1000" "netns-start.sh 100" "bridged-start.sh 200" "first-packet.sh 4" "dataplane.sh 3")
-else
-  runs=("routed-start.sh 1000 100" "scale.sh 1000 10000" "netns-start.sh 100 1000" "bridged-start.sh 1000" "first-packet.sh 8" "dataplane.sh 10")
-fi
+# shellcheck source=runs.sh
+. "$here/runs.sh"
+mapfile -t runs < <(bench_runs "${1:-}")
 failed=0
 for r in "${runs[@]}"; do
   echo "== $r"
