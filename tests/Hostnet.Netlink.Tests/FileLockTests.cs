@@ -115,7 +115,7 @@ public sealed class FileLockTests : IDisposable
         try
         {
             var clock = Stopwatch.StartNew();
-            while (new FileInfo(LockFile).Length == 0)
+            while (!File.Exists(LockFile) || new FileInfo(LockFile).Length == 0)
             {
                 Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the holder never said its pid");
                 Thread.Sleep(20);

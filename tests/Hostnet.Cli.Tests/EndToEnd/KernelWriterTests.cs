@@ -222,7 +222,7 @@ public sealed class KernelWriterTests(KernelWriterLab fixture) : IClassFixture<K
         try
         {
             var clock = Stopwatch.StartNew();
-            while (new FileInfo(lockFile).Length == 0)
+            while (!File.Exists(lockFile) || new FileInfo(lockFile).Length == 0)
             {
                 Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the holder never said its pid");
                 Thread.Sleep(20);
