@@ -102,7 +102,10 @@ public sealed class FileLock : IDisposable
         }
     }
 
-    /// <summary>The pid the holder wrote into the file; null when it says none (a holder that is not a <see cref="FileLock"/>, or one that has not written yet).</summary>
+    /// <summary>
+    /// The pid the holder wrote into the file; null when it says none (a holder that is not a <see cref="FileLock"/>,
+    /// or one that has not written yet), or names a process that is gone (a holder killed before it emptied the file).
+    /// </summary>
     private static unsafe int? HolderOf(SafeFdHandle fd)
     {
         Span<byte> buffer = stackalloc byte[32];
@@ -114,7 +117,8 @@ public sealed class FileLock : IDisposable
         }
         if (n <= 0) return null;
         var text = Encoding.ASCII.GetString(buffer[..(int)n]).Trim();
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0 ? pid : null;
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0
+            && Directory.Exists("/proc/" + pid.ToString(CultureInfo.InvariantCulture)) ? pid : null;
     }
 
     /// <summary>Releases the lock (closing the descriptor releases the flock), the file emptied first while it is still held.</summary>

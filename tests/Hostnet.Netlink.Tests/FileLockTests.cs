@@ -148,4 +148,29 @@ public sealed class FileLockTests : IDisposable
         Assert.NotNull(taken);
         Assert.Empty(quiet);
     }
+
+    [Fact]
+    public void A_pid_left_by_a_holder_that_is_gone_names_nobody()
+    {
+        using var gone = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        gone.WaitForExit();
+        // A holder that says nothing of itself, over the pid a killed one left in the file.
+        using var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", LockFile, "sh", "-c", $"echo {gone.Id} > {LockFile}; exec sleep 60"]) { UseShellExecute = false })!;
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            while (!File.Exists(LockFile) || new FileInfo(LockFile).Length == 0)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the holder never wrote the file");
+                Thread.Sleep(20);
+            }
+            Assert.Null(FileLock.Acquire(LockFile, TimeSpan.Zero, TimeSpan.Zero, null, out var holderPid));
+            Assert.Null(holderPid);
+        }
+        finally
+        {
+            holder.Kill(entireProcessTree: true);
+            holder.WaitForExit();
+        }
+    }
 }
