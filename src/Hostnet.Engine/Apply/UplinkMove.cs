@@ -7,9 +7,8 @@ namespace Hostnet.Engine.Apply;
 /// One move of the server's own network between an uplink and its bridge, with its complete
 /// before-state: every address (both families) of the interface it leaves, every route of every
 /// table that leaves by it, the nexthop objects on it and the policy rules that name it, each kept
-/// whole. Recorded in the
-/// journal before the first step, so that whatever kills the process the next apply can finish
-/// the move, or put everything back where it was.
+/// whole. Recorded in the journal before the first step, so that whatever kills the process the
+/// next apply can finish the move, or put everything back where it was.
 /// </summary>
 /// <param name="Uplink">The uplink (<c>eth0</c>).</param>
 /// <param name="Bridge">Its bridge (<c>br1</c>).</param>

@@ -10,8 +10,9 @@ namespace Hostnet.Engine.Apply;
 /// old still has them, the uplink joins (or leaves) the bridge, the nexthop objects and the routes
 /// follow — each one replaced onto the new side, host and link routes first so that every
 /// gateway is reachable when its route is added — then the policy rules that name the old side are
-/// made naming the new one, and only then do those rules and the addresses leave the old side. Every step is idempotent, so the same steps from the journal finish a move that was
-/// killed anywhere; one that fails is put back the other way.
+/// made naming the new one, and only then do those rules and the addresses leave the old side.
+/// Every step is idempotent, so the same steps from the journal finish a move that was killed
+/// anywhere; one that fails is put back the other way.
 /// </summary>
 internal sealed class UplinkMover
 {
