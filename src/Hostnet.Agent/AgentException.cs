@@ -58,6 +58,19 @@ public sealed class KernelNotFollowedException : AgentException
     public SavedAs Saved { get; }
 }
 
+/// <summary>
+/// Another <c>hostnet</c> held the server's kernel lock for longer than the wait (hung, or very slow): nothing was
+/// changed, and a retry once it is done may succeed. <c>pid</c> is the holder's, empty when unknown.
+/// </summary>
+public sealed class KernelLockHeldException : AgentException
+{
+    public KernelLockHeldException(int? holderPid, Exception cause)
+        : base(ErrorCodes.KernelLockHeld, Args(("pid", holderPid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "")), cause) =>
+        HolderPid = holderPid;
+
+    public int? HolderPid { get; }
+}
+
 /// <summary>How a change whose kernel side failed stands in the state.</summary>
 public enum SavedAs
 {
@@ -69,6 +82,9 @@ public enum SavedAs
 /// <summary>The codes of <see cref="AgentException"/>, and the arguments each carries.</summary>
 public static class ErrorCodes
 {
+    /// <summary><c>pid</c> (empty when unknown): another hostnet held the kernel lock for longer than the wait; see <see cref="KernelLockHeldException"/>.</summary>
+    public const string KernelLockHeld = "kernel-lock-held";
+
     /// <summary><c>netns</c>: the server's network namespace does not exist.</summary>
     public const string NetnsNotFound = "netns-not-found";
 

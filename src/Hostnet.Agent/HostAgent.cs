@@ -111,7 +111,25 @@ public sealed class HostAgent
     /// This server's <see cref="KernelLock"/>, for a use case that may program the kernel: taken before its
     /// database transaction and held (<c>using</c>) until its apply is done.
     /// </summary>
-    internal IDisposable TakeKernelLock() => KernelLock.Take(StateDir);
+    /// <param name="tell">Whether <see cref="WaitingForKernelLock"/> hears of a wait (the watch waits without a word).</param>
+    /// <exception cref="KernelLockHeldException">(<see cref="ErrorCodes.KernelLockHeld"/>) another writer held it for longer than the wait.</exception>
+    internal IDisposable TakeKernelLock(bool tell = true)
+    {
+        try
+        {
+            return KernelLock.Take(StateDir, tell ? WaitingForKernelLock : null);
+        }
+        catch (KernelLockTimeoutException e)
+        {
+            throw new KernelLockHeldException(e.HolderPid, e);
+        }
+    }
+
+    /// <summary>
+    /// Told once, with the holder's pid when known, when a use case has waited a moment for another writer's
+    /// kernel lock (<see cref="KernelLock.NoticeAfter"/>), so that the front end can say whom it waits for.
+    /// </summary>
+    public Action<int?>? WaitingForKernelLock { get; set; }
 
     /// <summary>An engine for the server, with the ledger in a store of its own opening (closed with the engine).</summary>
     internal HostEngine OpenEngine()

@@ -166,7 +166,7 @@ public sealed class Watcher
         try
         {
             Plan plan;
-            using (_agent.TakeKernelLock())
+            using (_agent.TakeKernelLock(tell: false))
                 plan = KernelService.ConvergeAll(engine, store, new ApplyOptions());
             if (!plan.IsEmpty) Applied?.Invoke(why, PlannedChanges.Of(plan));
             backoff.Reset();

@@ -60,8 +60,14 @@ internal sealed class CliContext
         // or none at all, which the next apply would take for "no VMs".
         if (option is not null && string.IsNullOrWhiteSpace(option))
             throw new ValidationException("--state-dir is empty: give the state directory, or leave the option out");
-        return new CliContext(HostAgent.For(option, netns, p => Warn(RemedyText.Line(p))), parse.GetValue(GlobalOptions.Json), output);
+        var agent = HostAgent.For(option, netns, p => Warn(RemedyText.Line(p)));
+        agent.WaitingForKernelLock = Waiting;
+        return new CliContext(agent, parse.GetValue(GlobalOptions.Json), output);
     }
+
+    /// <summary>Said once on stderr when a command waits a moment for another hostnet's kernel lock.</summary>
+    public static void Waiting(int? holderPid) =>
+        Console.Error.WriteLine($"hostnet: waiting for another hostnet{ErrorText.Pid(holderPid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "")} that is changing this server…");
 
     /// <summary>A line that says something went less than well without failing the command.</summary>
     public static void Warn(string line) => Console.Error.WriteLine("hostnet: warning: " + line);

@@ -426,6 +426,18 @@ public sealed partial class RtnlSocket : IDisposable
             if (!r.Cloned) into.Add(r);
         });
 
+    /// <summary>Every policy-routing rule of both families (<c>ip rule</c>, <c>ip -6 rule</c>), each kept whole.</summary>
+    public IReadOnlyList<RuleRecord> DumpRuleRecords() =>
+        Dump<RuleRecord>("dump rules", static (ref NetlinkWriter w, uint seq) =>
+        {
+            int msg = w.BeginMessage(Native.RTM_GETRULE, Native.NLM_F_REQUEST | Native.NLM_F_DUMP, seq);
+            w.WriteRtmsg(Interop.Libc.AF_UNSPEC, 0, 0, 0, 0, 0, 0);
+            w.EndMessage(msg);
+        }, static (in NetlinkMessage m, List<RuleRecord> into) =>
+        {
+            if (m.Type == Native.RTM_NEWRULE && IsInet(m.Payload)) into.Add(RuleRecord.Parse(m.Payload));
+        });
+
     private static bool IsInet(ReadOnlySpan<byte> payload) =>
         payload.Length >= 1 && (payload[0] == Interop.Libc.AF_INET || payload[0] == Native.AF_INET6);
 

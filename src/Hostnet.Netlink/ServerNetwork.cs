@@ -244,3 +244,106 @@ public sealed record NexthopRecord
 
     public static NexthopRecord FromHex(string hex) => Parse(Convert.FromHexString(hex));
 }
+
+/// <summary>
+/// A policy-routing rule (RTM_NEWRULE, <c>ip rule</c>) as the kernel reported it, kept whole: every
+/// selector (from, to, iif, oif, fwmark, …), its action and table, its priority and protocol. Both families.
+/// </summary>
+public sealed record RuleRecord
+{
+    private RuleRecord(byte[] message) => Message = message;
+
+    /// <summary>The payload after the nlmsghdr: fib_rule_hdr and its attributes.</summary>
+    public byte[] Message { get; }
+
+    public byte Family => Message[0];
+
+    /// <summary>fib_rule_hdr.action: FR_ACT_TO_TBL (lookup), goto, blackhole, …</summary>
+    public byte Action => Message[7];
+
+    public uint Table { get; private init; }
+
+    public uint Priority { get; private init; }
+
+    public RouteProtocol Protocol { get; private init; }
+
+    /// <summary>FRA_IIFNAME: the rule matches what arrives on this interface.</summary>
+    public string? InName { get; private init; }
+
+    /// <summary>FRA_OIFNAME: the rule matches what leaves by this interface.</summary>
+    public string? OutName { get; private init; }
+
+    public IpAddress? Source { get; private init; }
+
+    public IpAddress? Destination { get; private init; }
+
+    /// <summary>Whether the rule names <paramref name="dev"/> as its iif or its oif.</summary>
+    public bool Names(string dev) => InName == dev || OutName == dev;
+
+    public static RuleRecord Parse(ReadOnlySpan<byte> payload)
+    {
+        var h = Decode.Header(payload, Native.SizeOfRtmsg, "fib_rule_hdr");
+        uint table = h[4], priority = 0;
+        byte protocol = 0;
+        string? iif = null, oif = null;
+        IpAddress? src = null, dst = null;
+        var attrs = new AttributeReader(Decode.AfterHeader(payload, Native.SizeOfRtmsg));
+        while (attrs.TryRead(out ushort type, out var value))
+        {
+            switch (type)
+            {
+                case Native.FRA_TABLE: table = Decode.U32(value); break;
+                case Native.FRA_PRIORITY: priority = Decode.U32(value); break;
+                case Native.FRA_PROTOCOL when value.Length >= 1: protocol = value[0]; break;
+                case Native.FRA_IIFNAME: iif = Decode.String(value); break;
+                case Native.FRA_OIFNAME: oif = Decode.String(value); break;
+                case Native.FRA_SRC: src = Decode.IP(value); break;
+                case Native.FRA_DST: dst = Decode.IP(value); break;
+            }
+        }
+        return new RuleRecord(payload.ToArray())
+        {
+            Table = table,
+            Priority = priority,
+            Protocol = (RouteProtocol)protocol,
+            InName = iif,
+            OutName = oif,
+            Source = src,
+            Destination = dst,
+        };
+    }
+
+    /// <summary>"iif eth0 lookup 100 priority 1000", "-6 from 2001:db8::/64 oif eth0 lookup 200 priority 1001": close to <c>ip rule add</c>.</summary>
+    public override string ToString() => Show(null, null);
+
+    /// <summary>As <see cref="ToString"/>, with <paramref name="fromName"/> shown as <paramref name="devName"/> where the rule names it.</summary>
+    internal string Show(string? fromName, string? devName)
+    {
+        string Dev(string name) => name == fromName ? devName! : name;
+        var s = new StringBuilder(Family == Native.AF_INET6 ? "-6 " : "");
+        if (Source is not null) s.Append("from ").Append(Source).Append('/').Append(Format.Num(Message[2])).Append(' ');
+        if (Destination is not null) s.Append("to ").Append(Destination).Append('/').Append(Format.Num(Message[1])).Append(' ');
+        if (InName is not null) s.Append("iif ").Append(Dev(InName)).Append(' ');
+        if (OutName is not null) s.Append("oif ").Append(Dev(OutName)).Append(' ');
+        s.Append(Action switch
+        {
+            Native.FR_ACT_TO_TBL => "lookup " + Format.Num(Table),
+            Native.FR_ACT_GOTO => "goto",
+            Native.FR_ACT_NOP => "nop",
+            Native.FR_ACT_BLACKHOLE => "blackhole",
+            Native.FR_ACT_UNREACHABLE => "unreachable",
+            Native.FR_ACT_PROHIBIT => "prohibit",
+            _ => "action " + Format.Num(Action),
+        });
+        s.Append(" priority ").Append(Format.Num(Priority));
+        return s.ToString();
+    }
+
+    public bool Equals(RuleRecord? other) => other is not null && Message.AsSpan().SequenceEqual(other.Message);
+
+    public override int GetHashCode() => HashCode.Combine(Priority, Table, InName, OutName);
+
+    public string ToHex() => Convert.ToHexString(Message);
+
+    public static RuleRecord FromHex(string hex) => Parse(Convert.FromHexString(hex));
+}

@@ -147,3 +147,54 @@ public sealed record PutNexthop(NexthopRecord Nexthop, int IfIndex, string DevNa
         w.EndMessage(msg);
     }
 }
+
+/// <summary>
+/// Adds a recorded rule, every attribute as recorded, with <paramref name="FromName"/> replaced by
+/// <paramref name="DevName"/> where it is the rule's iif or oif (<c>ip rule add … iif DEV</c>). The same
+/// rule there already is refused (EEXIST) rather than doubled.
+/// </summary>
+public sealed record PutRule(RuleRecord Rule, string FromName, string DevName) : RtnlRequest
+{
+    public override string Describe() => $"add rule {Rule.Show(FromName, DevName)}";
+
+    internal override void Encode(ref NetlinkWriter w, uint seq) =>
+        RuleRequest.Encode(ref w, Rule, FromName, DevName, Native.RTM_NEWRULE, NewFlags(replace: false), seq);
+}
+
+/// <summary>Deletes a recorded rule, with <paramref name="FromName"/> replaced by <paramref name="DevName"/> where it is the rule's iif or oif.</summary>
+public sealed record TakeRule(RuleRecord Rule, string FromName, string DevName) : RtnlRequest
+{
+    public override string Describe() => $"delete rule {Rule.Show(FromName, DevName)}";
+
+    internal override void Encode(ref NetlinkWriter w, uint seq) =>
+        RuleRequest.Encode(ref w, Rule, FromName, DevName, Native.RTM_DELRULE, ChangeFlags, seq);
+}
+
+internal static class RuleRequest
+{
+    public static void Encode(ref NetlinkWriter w, RuleRecord rule, string fromName, string devName, ushort type, ushort flags, uint seq)
+    {
+        var m = rule.Message;
+        int msg = w.BeginMessage(type, flags, seq);
+        Span<byte> header = stackalloc byte[Native.SizeOfRtmsg];
+        m.AsSpan(0, Native.SizeOfRtmsg).CopyTo(header);
+        // The reported flags carry the kernel's state of the rule (a detached iif or oif, an unresolved goto): not settings.
+        uint state = Native.FIB_RULE_UNRESOLVED | Native.FIB_RULE_IIF_DETACHED | Native.FIB_RULE_OIF_DETACHED;
+        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], BinaryPrimitives.ReadUInt32LittleEndian(header[8..]) & ~state);
+        w.WriteRaw(header);
+        var attrs = new AttributeReader(Decode.AfterHeader(m, Native.SizeOfRtmsg));
+        while (attrs.TryRead(out ushort t, out var value))
+        {
+            if (t is Native.FRA_IIFNAME or Native.FRA_OIFNAME)
+            {
+                var name = Decode.String(value);
+                w.WriteAttributeString(t, name == fromName ? devName : name);
+            }
+            else
+            {
+                w.WriteAttribute(t, value);
+            }
+        }
+        w.EndMessage(msg);
+    }
+}

@@ -15,7 +15,7 @@ public sealed class FileLockTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary><see cref="FileLock.Acquire"/> on a thread of its own; <see cref="Taken"/> is set once it holds the lock.</summary>
+    /// <summary><see cref="FileLock.Acquire(string)"/> on a thread of its own; <see cref="Taken"/> is set once it holds the lock.</summary>
     private sealed class Waiter : IDisposable
     {
         private readonly Thread _thread;
@@ -97,5 +97,80 @@ public sealed class FileLockTests : IDisposable
         }
         using var next = new Waiter(LockFile);
         Assert.True(next.Taken.Wait(TimeSpan.FromSeconds(10)), "the lock of a killed holder was not released");
+    }
+
+    [Fact]
+    public void The_holder_writes_its_pid_into_the_file_and_empties_it_on_release()
+    {
+        using (FileLock.Acquire(LockFile))
+            Assert.Equal($"{Environment.ProcessId}\n", Sh.Run("cat", [LockFile]).EnsureSuccess("cat").Stdout);
+        Assert.Equal(0, new FileInfo(LockFile).Length);
+    }
+
+    [Fact]
+    public void A_bounded_wait_says_once_whom_it_waits_for_then_gives_up_naming_the_holder()
+    {
+        // Another process holds the lock and says its pid, as a FileLock does.
+        using var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", LockFile, "sh", "-c", $"echo $$ > {LockFile}; exec sleep 60"]) { UseShellExecute = false })!;
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            while (!File.Exists(LockFile) || new FileInfo(LockFile).Length == 0)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the holder never said its pid");
+                Thread.Sleep(20);
+            }
+            var pid = int.Parse(Sh.Run("cat", [LockFile]).EnsureSuccess("cat").Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+            var told = new List<int?>();
+            clock.Restart();
+            Assert.Null(FileLock.Acquire(LockFile, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(0.5), told.Add, out var holderPid));
+            Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.4), TimeSpan.FromSeconds(10));
+            Assert.Equal([pid], told);
+            Assert.Equal(pid, holderPid);
+
+            // No wait at all: refused at once, nobody told.
+            told.Clear();
+            clock.Restart();
+            Assert.Null(FileLock.Acquire(LockFile, TimeSpan.Zero, TimeSpan.Zero, told.Add, out holderPid));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"a wait of 0 waited {clock.Elapsed}");
+            Assert.Empty(told);
+            Assert.Equal(pid, holderPid);
+        }
+        finally
+        {
+            holder.Kill(entireProcessTree: true);
+            holder.WaitForExit();
+        }
+        // Released within the wait: taken, without a word.
+        var quiet = new List<int?>();
+        using var taken = FileLock.Acquire(LockFile, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), quiet.Add, out _);
+        Assert.NotNull(taken);
+        Assert.Empty(quiet);
+    }
+
+    [Fact]
+    public void A_pid_left_by_a_holder_that_is_gone_names_nobody()
+    {
+        using var gone = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        gone.WaitForExit();
+        // A holder that says nothing of itself, over the pid a killed one left in the file.
+        using var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", LockFile, "sh", "-c", $"echo {gone.Id} > {LockFile}; exec sleep 60"]) { UseShellExecute = false })!;
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            while (!File.Exists(LockFile) || new FileInfo(LockFile).Length == 0)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the holder never wrote the file");
+                Thread.Sleep(20);
+            }
+            Assert.Null(FileLock.Acquire(LockFile, TimeSpan.Zero, TimeSpan.Zero, null, out var holderPid));
+            Assert.Null(holderPid);
+        }
+        finally
+        {
+            holder.Kill(entireProcessTree: true);
+            holder.WaitForExit();
+        }
     }
 }

@@ -29,4 +29,32 @@ public class RuleTests
         var gone = Assert.Throws<NetlinkException>(() => sock.Execute(new DeleteRule(rule)));
         Assert.Equal(Errno.ENOENT, gone.Errno);
     }
+
+    /// <summary>
+    /// The rules that name an interface, both families, kept whole: made anew naming another interface with every
+    /// other attribute as it was (a second time refused, EEXIST), taken off by the name they had (a second time ENOENT).
+    /// </summary>
+    [PrivilegedFact]
+    public void A_recorded_rule_is_made_anew_naming_another_interface_and_taken_off_by_name()
+    {
+        using var ns = new TestNamespace("rulerec");
+        using var sock = ns.Socket();
+        ns.Ip("-4", "rule", "add", "iif", "eth0", "to", "192.0.2.0/24", "fwmark", "0x10/0xff", "lookup", "100", "pref", "1000");
+        ns.Ip("-6", "rule", "add", "oif", "eth0", "from", "2001:db8::/64", "lookup", "200", "pref", "1001", "proto", "static");
+        ns.Ip("-4", "rule", "add", "iif", "eth1", "lookup", "300", "pref", "1002");
+        string Shown() => ns.Ip("-4", "rule", "show") + ns.Ip("-6", "rule", "show");
+        var before = Shown();
+
+        var records = sock.DumpRuleRecords().Where(r => r.Names("eth0")).ToList();
+        Assert.Equal(
+            ["-6 from 2001:db8::/64 oif eth0 lookup 200 priority 1001", "to 192.0.2.0/24 iif eth0 lookup 100 priority 1000"],
+            records.Select(r => r.ToString()).Order(StringComparer.Ordinal));
+        Assert.Equal(records, records.Select(r => RuleRecord.FromHex(r.ToHex())));
+
+        foreach (var r in records) sock.Execute(new PutRule(r, "eth0", "br1"));
+        foreach (var r in records) Assert.True(Assert.Throws<NetlinkException>(() => sock.Execute(new PutRule(r, "eth0", "br1"))).IsAlreadyExists);
+        foreach (var r in records) sock.Execute(new TakeRule(r, "eth0", "eth0"));
+        foreach (var r in records) Assert.True(Assert.Throws<NetlinkException>(() => sock.Execute(new TakeRule(r, "eth0", "eth0"))).IsNotFound);
+        Assert.Equal(before.Replace("eth0", "br1", StringComparison.Ordinal), Shown());
+    }
 }

@@ -29,6 +29,7 @@ internal static class ErrorText
         ErrorCodes.NetnsNotFound => $"network namespace {e["netns"]} does not exist (--netns names one under /run/netns)",
         ErrorCodes.KernelNotFollowed when e is KernelNotFollowedException k =>
             $"{Of(k.InnerException!).ReplaceLineEndings(" ").TrimEnd('.')} ({Saved(k)})",
+        ErrorCodes.KernelLockHeld => $"another hostnet{Pid(e["pid"])} is changing this server; try again when it is done",
         ErrorCodes.ResyncIntervalTooShort => $"--resync-seconds must be at least {e["minimumSeconds"]}",
         ErrorCodes.NotATapGuest =>
             $"VM {e["vm"]} is a {e["guest"]} guest, not a QEMU guest: its adapters are veth pairs that Hostnet configures itself",
@@ -48,6 +49,9 @@ internal static class ErrorText
         ErrorCodes.ImportUnknownMode => $"{e["where"]}: '{e["mode"]}' is not a mode: give bridged or host-routed",
         _ => e.Message,
     };
+
+    /// <summary>" (pid 1234)", or nothing when the pid is not known.</summary>
+    internal static string Pid(string pid) => pid.Length == 0 ? "" : $" (pid {pid})";
 
     /// <summary>The file an import reads, as a person calls it: <c>-</c> is standard input.</summary>
     private static string Reading(string source) => source == "-" ? "standard input" : source;

@@ -6,9 +6,9 @@ namespace Hostnet.Engine.Apply;
 /// <summary>
 /// One move of the server's own network between an uplink and its bridge, with its complete
 /// before-state: every address (both families) of the interface it leaves, every route of every
-/// table that leaves by it, and the nexthop objects on it, each kept whole. Recorded in the
-/// journal before the first step, so that whatever kills the process the next apply can finish
-/// the move, or put everything back where it was.
+/// table that leaves by it, the nexthop objects on it and the policy rules that name it, each kept
+/// whole. Recorded in the journal before the first step, so that whatever kills the process the
+/// next apply can finish the move, or put everything back where it was.
 /// </summary>
 /// <param name="Uplink">The uplink (<c>eth0</c>).</param>
 /// <param name="Bridge">Its bridge (<c>br1</c>).</param>
@@ -32,13 +32,21 @@ public sealed record UplinkMove(
     /// <summary>The interface it moves to.</summary>
     public string To => Enslave ? Bridge : Uplink;
 
-    public bool IsEmpty => Addresses.Count == 0 && Routes.Count == 0 && Nexthops.Count == 0;
+    /// <summary>
+    /// The policy rules whose iif or oif names the interface left (<c>ip rule add iif eth0 lookup 100</c>): once the
+    /// move is done what they matched arrives and leaves by the other one, so they are made anew naming it. None in
+    /// a move journaled before rules moved with it.
+    /// </summary>
+    public IReadOnlyList<RuleRecord> Rules { get; init; } = [];
+
+    public bool IsEmpty => Addresses.Count == 0 && Routes.Count == 0 && Nexthops.Count == 0 && Rules.Count == 0;
 
     /// <summary>
     /// What would move now: the addresses on <c>from</c> but those the kernel makes itself (IPv6
     /// link-local and temporary ones), the unicast routes of every table that leave by it (a
     /// nexthop of a multipath route counts) but the kernel's own and Hostnet's, the nexthop objects on
-    /// it, the groups that hold them and the routes through those.
+    /// it, the groups that hold them and the routes through those; the rules of both families that name it
+    /// but Hostnet's own.
     /// </summary>
     public static UplinkMove Read(RtnlSocket server, string uplink, string bridge, bool enslave)
     {
@@ -58,12 +66,13 @@ public sealed record UplinkMove(
             .Where(r => r.Type == RouteType.Unicast && r.Table != RouteTable.Local && r.Protocol is not (RouteProtocol.Kernel or HostnetMarks.RouteProtocol)
                 && (r.NexthopId is { } id ? moved.Contains(id) : r.Uses(from.Index)))
             .ToList();
-        return new UplinkMove(uplink, bridge, enslave, from.Index, addresses, routes, nexthops);
+        var rules = server.DumpRuleRecords().Where(r => r.Names(from.Name) && r.Protocol != HostnetMarks.RouteProtocol).ToList();
+        return new UplinkMove(uplink, bridge, enslave, from.Index, addresses, routes, nexthops) { Rules = rules };
     }
 
-    /// <summary>"192.168.200.1/24, route default via 192.168.200.10": what moves, in the words of <c>ip</c>.</summary>
+    /// <summary>"192.168.200.1/24, route default via 192.168.200.10, rule iif eth0 lookup 100 priority 1000": what moves, in the words of <c>ip</c>.</summary>
     public IReadOnlyList<string> Describe() =>
-        [.. Addresses.Select(a => a.ToString()), .. Nexthops.Select(n => n.ToString()), .. Routes.Select(r => "route " + r)];
+        [.. Addresses.Select(a => a.ToString()), .. Nexthops.Select(n => n.ToString()), .. Routes.Select(r => "route " + r), .. Rules.Select(r => "rule " + r)];
 
     /// <summary>The routes in an order where each one's gateway is reachable when it is added: host and link routes before those through a gateway.</summary>
     public IEnumerable<RouteRecord> RoutesInOrder() =>

@@ -10,9 +10,10 @@ namespace Hostnet.Engine.Apply;
 /// journal (<see cref="ILedger.BeginMove"/>). Then: the addresses go on the new side while the
 /// old still has them, the uplink joins (or leaves) the bridge, the nexthop objects and the routes
 /// follow — each one replaced onto the new side, host and link routes first so that every
-/// gateway is reachable when its route is added — and only then do the addresses leave the old
-/// side. Every step is idempotent, so the same steps from the journal finish a move that was
-/// killed anywhere; one that fails is put back the other way.
+/// gateway is reachable when its route is added — then the policy rules that name the old side are
+/// made naming the new one, and only then do those rules and the addresses leave the old side.
+/// Every step is idempotent, so the same steps from the journal finish a move that was killed
+/// anywhere; one that fails is put back the other way.
 /// </summary>
 internal sealed class UplinkMover
 {
@@ -85,22 +86,22 @@ internal sealed class UplinkMover
         _ledger.EndMove(move);
     }
 
-    private void Forward(UplinkMove move) =>
-        Run(move, links => (links.GetValueOrDefault(move.From), links[move.To]), enslave: move.Enslave);
+    private void Forward(UplinkMove move) => Run(move, move.From, move.To, enslave: move.Enslave);
 
     /// <summary>Everything back on the interface it left; the uplink out of (or back into) the bridge as before.</summary>
-    private void Back(UplinkMove move) =>
-        Run(move, links => (links.GetValueOrDefault(move.To), links[move.From]), enslave: !move.Enslave);
+    private void Back(UplinkMove move) => Run(move, move.To, move.From, enslave: !move.Enslave);
 
     /// <summary>
-    /// The steps: addresses onto <c>to</c>, the uplink's master, nexthops, routes (the recorded
-    /// interface swapped for <c>to</c>), then the addresses off <c>from</c> when it is there.
+    /// The steps: addresses onto <paramref name="toName"/>, the uplink's master, nexthops, routes (the recorded
+    /// interface swapped for it), the rules naming it; then the rules naming <paramref name="fromName"/>
+    /// (which outlive the interface they name) and its addresses, when it is there, off it.
     /// </summary>
-    private void Run(UplinkMove move, Func<Dictionary<string, Link>, (Link? From, Link To)> sides, bool enslave)
+    private void Run(UplinkMove move, string fromName, string toName, bool enslave)
     {
         var links = Links();
-        var (from, to) = sides(links);
-        foreach (var a in move.Addresses) Do(new PutAddress(a, to.Index, to.Name, move.From == to.Name ? null : (from?.Name ?? move.From)));
+        var from = links.GetValueOrDefault(fromName);
+        var to = links[toName];
+        foreach (var a in move.Addresses) Do(new PutAddress(a, to.Index, to.Name, move.From == to.Name ? null : fromName));
         if (links.TryGetValue(move.Uplink, out var uplink))
         {
             int master = enslave && links.TryGetValue(move.Bridge, out var bridge) ? bridge.Index : 0;
@@ -109,6 +110,8 @@ internal sealed class UplinkMover
         foreach (var n in move.Nexthops) Do(new PutNexthop(n, to.Index, to.Name));
         var map = new Dictionary<int, int> { [move.FromIndex] = to.Index };
         PutRoutes(move.RoutesInOrder().Select(r => new PutRoute(r, map, to.Name)).ToList());
+        foreach (var r in move.Rules) Do(new PutRule(r, move.From, to.Name), there: true);
+        foreach (var r in move.Rules) Do(new TakeRule(r, move.From, fromName), gone: true);
         if (from is null) return;
         foreach (var a in move.Addresses) Do(new TakeAddress(a, from.Index, from.Name), gone: true);
     }
@@ -140,7 +143,7 @@ internal sealed class UplinkMover
         }
     }
 
-    private void Do(RtnlRequest request, bool gone = false)
+    private void Do(RtnlRequest request, bool gone = false, bool there = false)
     {
         _faults.Step();
         _faults.UplinkStep(++_step);
@@ -148,9 +151,9 @@ internal sealed class UplinkMover
         {
             _server.Execute(request);
         }
-        catch (NetlinkException e) when (gone && e.IsNotFound)
+        catch (NetlinkException e) when ((gone && e.IsNotFound) || (there && e.IsAlreadyExists))
         {
-            // Already off: a finished step of a move that died after it.
+            // Already off, or already on: a finished step of a move that died after it.
         }
     }
 

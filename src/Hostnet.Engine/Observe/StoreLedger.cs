@@ -49,19 +49,24 @@ public sealed class StoreLedger : ILedger, IDisposable
         entries.Select(e => new LedgerRow(e.Kind.ToString(), e.Key)).ToList();
 }
 
-/// <summary>A move's records as text, one per line: <c>A</c>, <c>N</c> or <c>R</c>, then the kernel's message in hex.</summary>
+/// <summary>
+/// A move's records as text, one per line: <c>A</c> (address), <c>N</c> (nexthop), <c>R</c> (route) or <c>P</c>
+/// (policy rule), then the kernel's message in hex. A journal written before rules moved has no <c>P</c> lines.
+/// </summary>
 internal static class JournalText
 {
     public static string Write(Apply.UplinkMove move) => string.Join('\n',
         move.Addresses.Select(a => "A " + a.ToHex())
             .Concat(move.Nexthops.Select(n => "N " + n.ToHex()))
-            .Concat(move.Routes.Select(r => "R " + r.ToHex())));
+            .Concat(move.Routes.Select(r => "R " + r.ToHex()))
+            .Concat(move.Rules.Select(r => "P " + r.ToHex())));
 
     public static Apply.UplinkMove Read(string uplink, string bridge, bool enslave, int fromIndex, string text)
     {
         var addresses = new List<Netlink.AddressRecord>();
         var routes = new List<Netlink.RouteRecord>();
         var nexthops = new List<Netlink.NexthopRecord>();
+        var rules = new List<Netlink.RuleRecord>();
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var hex = line[2..];
@@ -70,8 +75,9 @@ internal static class JournalText
                 case 'A': addresses.Add(Netlink.AddressRecord.FromHex(hex)); break;
                 case 'N': nexthops.Add(Netlink.NexthopRecord.FromHex(hex)); break;
                 case 'R': routes.Add(Netlink.RouteRecord.FromHex(hex)); break;
+                case 'P': rules.Add(Netlink.RuleRecord.FromHex(hex)); break;
             }
         }
-        return new Apply.UplinkMove(uplink, bridge, enslave, fromIndex, addresses, routes, nexthops);
+        return new Apply.UplinkMove(uplink, bridge, enslave, fromIndex, addresses, routes, nexthops) { Rules = rules };
     }
 }

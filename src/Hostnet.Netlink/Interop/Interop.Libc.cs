@@ -43,5 +43,14 @@ internal static partial class Interop
 
         [LibraryImport(LibraryName, EntryPoint = "write", SetLastError = true)]
         internal static unsafe partial nint Write(SafeFdHandle fd, byte* buf, nuint count);
+
+        [LibraryImport(LibraryName, EntryPoint = "pread", SetLastError = true)]
+        internal static unsafe partial nint Pread(SafeFdHandle fd, byte* buf, nuint count, long offset);
+
+        [LibraryImport(LibraryName, EntryPoint = "pwrite", SetLastError = true)]
+        internal static unsafe partial nint Pwrite(SafeFdHandle fd, byte* buf, nuint count, long offset);
+
+        [LibraryImport(LibraryName, EntryPoint = "ftruncate", SetLastError = true)]
+        internal static partial int Ftruncate(SafeFdHandle fd, long length);
     }
 }

@@ -18,6 +18,9 @@ public sealed class StoreLedgerTests : IDisposable
     // ifaddrmsg (AF_INET, /24, ifindex 7) with IFA_LOCAL 192.168.200.1.
     private static readonly AddressRecord Address = AddressRecord.FromHex("021800000700000008000200C0A8C801");
 
+    // fib_rule_hdr (AF_INET, table 100, FR_ACT_TO_TBL) with FRA_IIFNAME eth0, FRA_PRIORITY 1000, FRA_TABLE 100.
+    private static readonly RuleRecord Rule = RuleRecord.FromHex("020000006400000100000000" + "090003006574683000000000" + "08000600E8030000" + "08000F0064000000");
+
     private static readonly LedgerEntry[] Entries =
     [
         LedgerEntry.Link("vme1a2b3c4d0"),
@@ -72,6 +75,25 @@ public sealed class StoreLedgerTests : IDisposable
             ledger.EndMove(back);
             Assert.Empty(ledger.PendingMoves());
         }
+    }
+
+    [Fact]
+    public void A_journaled_move_keeps_its_rules_and_one_journaled_before_rules_moved_reads_without_them()
+    {
+        var move = new UplinkMove("eth0", "br1", Enslave: true, FromIndex: 3, [Address], [], []) { Rules = [Rule] };
+        using var store = StateStore.Open(_dir);
+        var ledger = new StoreLedger(store);
+        ledger.BeginMove(move);
+        var back = Assert.Single(ledger.PendingMoves());
+        Assert.Equal([Rule], back.Rules);
+        Assert.Equal("iif eth0 lookup 100 priority 1000", back.Rules[0].ToString());
+        Assert.Contains("rule iif eth0 lookup 100 priority 1000", back.Describe());
+
+        // What an earlier Hostnet journaled: addresses, nexthops and routes, no rules.
+        store.BeginMove(new JournaledMove("eth0", "br1", Enslave: true, FromIndex: 3, "A " + Address.ToHex()));
+        var old = Assert.Single(ledger.PendingMoves());
+        Assert.Equal([Address], old.Addresses);
+        Assert.Empty(old.Rules);
     }
 
     [Fact]

@@ -6,7 +6,8 @@ namespace Hostnet.Cli.Tests.EndToEnd.ServerShapes;
 
 /// <summary>
 /// The server's own network on the shapes hosters have: a bridged start moves it onto the
-/// bridge whole (every address and route, both families, every attribute), <c>network rm</c>
+/// bridge whole (every address and route, both families, every attribute; the policy rules that name the
+/// uplink name the bridge), <c>network rm</c>
 /// gives it back whole, and a process killed after any kernel operation of either — SIGKILL,
 /// SIGTERM or Ctrl-C — leaves a server that the next apply brings back: reachable beyond its LAN
 /// over IPv4 and IPv6 with cold neighbour caches, and in sync. A SIGTERM or Ctrl-C is held while
@@ -26,6 +27,7 @@ public abstract class CrashMatrix<TShape>(ITestOutputHelper output)
         using var lab = _shape.Build();
         var addresses = ServerShape.Addresses(lab.ServerNs, "eth0");
         var routes = ServerShape.OwnRoutes(lab.ServerNs);
+        var rules = ServerShape.Rules(lab.ServerNs);
         _shape.AssertServerReachable(lab, "before anything");
 
         HostnetCli.Ok(lab, "vm", "start", "b");
@@ -33,6 +35,7 @@ public abstract class CrashMatrix<TShape>(ITestOutputHelper output)
         Assert.Equal(addresses, ServerShape.Addresses(lab.ServerNs, "br1"));
         Assert.Empty(ServerShape.Addresses(lab.ServerNs, "eth0"));
         Assert.Equal(string.Join("\n", routes), string.Join("\n", ServerShape.OwnRoutes(lab.ServerNs)));
+        Assert.Equal(rules.Replace("eth0", "br1", StringComparison.Ordinal), ServerShape.Rules(lab.ServerNs));
         _shape.AssertServerReachable(lab, "after a bridged start");
         Assert.NotNull(Lab.Ping(lab.Guest("rtr"), ServerShape.BridgedVmIp));
 
@@ -41,6 +44,7 @@ public abstract class CrashMatrix<TShape>(ITestOutputHelper output)
         Assert.Equal("", ServerShape.Master(lab.ServerNs, "eth0"));
         Assert.Equal(addresses, ServerShape.Addresses(lab.ServerNs, "eth0"));
         Assert.Equal(string.Join("\n", routes), string.Join("\n", ServerShape.OwnRoutes(lab.ServerNs)));
+        Assert.Equal(rules, ServerShape.Rules(lab.ServerNs));
         _shape.AssertServerReachable(lab, "after network rm");
     }
 
@@ -125,3 +129,44 @@ public sealed class DualStackServerTests(ITestOutputHelper output) : CrashMatrix
 public sealed class HosterServerTests(ITestOutputHelper output) : CrashMatrix<HosterShape>(output);
 
 public sealed class PolicyRoutedServerTests(ITestOutputHelper output) : CrashMatrix<PolicyShape>(output);
+
+public sealed class RuledServerTests(ITestOutputHelper output) : CrashMatrix<RuledShape>(output)
+{
+    /// <summary>
+    /// A bridged start whose move fails at any step (the rules naming br1 half made, those naming eth0 half taken)
+    /// is put back: <c>ip rule</c> is as before and the server reachable; plan names the rules among what will move,
+    /// and the next apply moves them.
+    /// </summary>
+    [PrivilegedFact]
+    public void A_move_that_fails_at_any_step_puts_the_rules_back_and_plan_names_them()
+    {
+        var shape = new RuledShape();
+        for (var step = 1; step <= 40; step++)
+        {
+            using var lab = shape.Build();
+            var rules = ServerShape.Rules(lab.ServerNs);
+            var r = HostnetCli.Run(["--state-dir", lab.StateDir, "--netns", lab.ServerNs, "vm", "start", "b"],
+                new Dictionary<string, string> { ["HOSTNET_FAIL_UPLINK_STEP"] = step.ToString(CultureInfo.InvariantCulture) });
+            if (r.ExitCode == 0)
+            {
+                Assert.True(step > 10, $"the move completed after only {step - 1} steps: the rules were not among them");
+                return;
+            }
+            Assert.StartsWith("hostnet: error: moving the server's addresses from eth0 to br1 failed", r.Stderr, StringComparison.Ordinal);
+            Assert.Equal("", ServerShape.Master(lab.ServerNs, "eth0"));
+            Assert.Equal(rules, ServerShape.Rules(lab.ServerNs));
+            shape.AssertReachesBeyondLan(lab, $"the move failed at step {step}");
+
+            var plan = HostnetCli.OnLab(lab, "plan").Stdout;
+            foreach (var rule in new[] { "rule to 192.0.2.0/24 iif eth0 lookup 100 priority 1000", "rule oif eth0 lookup 200 priority 1001",
+                "rule -6 iif eth0 lookup 100 priority 1000", "rule -6 oif eth0 lookup 200 priority 1001" })
+                Assert.Contains(rule, plan, StringComparison.Ordinal);
+
+            HostnetCli.Ok(lab, "apply");
+            Assert.Equal("br1", ServerShape.Master(lab.ServerNs, "eth0"));
+            Assert.Equal(rules.Replace("eth0", "br1", StringComparison.Ordinal), ServerShape.Rules(lab.ServerNs));
+            shape.AssertServerReachable(lab, $"the move failed at step {step}, then apply");
+        }
+        Assert.Fail("the move did not complete within 40 steps");
+    }
+}

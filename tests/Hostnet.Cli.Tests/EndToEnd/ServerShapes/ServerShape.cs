@@ -57,7 +57,17 @@ public abstract class ServerShape
         AssertReachesBeyondLan(lab, when);
         var plan = HostnetCli.OnLab(lab, "plan", "--exit-code");
         Assert.True(plan.ExitCode == 0, $"{Name}, {when}: plan is not in sync:\n{plan.Stdout}{plan.Stderr}");
+        AssertPolicyRouted(lab, Master(lab.ServerNs, "eth0") == "br1" ? "br1" : "eth0", when);
     }
+
+    /// <summary>What the shape's policy rules route still goes where they say, now that the server's network is on <paramref name="dev"/>.</summary>
+    protected virtual void AssertPolicyRouted(Lab lab, string dev, string when)
+    {
+    }
+
+    /// <summary>The server's policy rules, both families, as <c>ip rule</c> shows them.</summary>
+    public static string Rules(string ns) =>
+        Sh.Ip("-n", ns, "-4", "rule", "show") + Sh.Ip("-n", ns, "-6", "rule", "show");
 
     /// <summary>The server reaches everything beyond its LAN with cold neighbour caches.</summary>
     public void AssertReachesBeyondLan(Lab lab, string when)
@@ -80,7 +90,9 @@ public abstract class ServerShape
         + Sh.Run("ip", ["-n", ns, "-d", "link", "show", "eth0"]).Stdout
         + Sh.Run("ip", ["-n", ns, "-4", "route", "show", "table", "all"]).Stdout
         + Sh.Run("ip", ["-n", ns, "-6", "route", "show", "table", "all"]).Stdout
-        + Sh.Run("ip", ["-n", ns, "nexthop", "show"]).Stdout;
+        + Sh.Run("ip", ["-n", ns, "nexthop", "show"]).Stdout
+        + Sh.Run("ip", ["-n", ns, "-4", "rule", "show"]).Stdout
+        + Sh.Run("ip", ["-n", ns, "-6", "rule", "show"]).Stdout;
 
     /// <summary>
     /// The server's own routes as <c>ip -j -d</c> shows them, with the interface left out,
@@ -195,5 +207,71 @@ public sealed class PolicyShape : ServerShape
         Sh.Ip("-n", ns, "nexthop", "add", "id", "12", "group", "10/11");
         Sh.Ip("-n", ns, "route", "add", "192.0.2.128/25", "nhid", "12");
         Sh.Ip("-n", ns, "-6", "route", "add", "default", "via", "2001:db8:200::254", "dev", "eth0");
+    }
+}
+
+/// <summary>
+/// Policy rules that name the uplink, both families, as a hoster with a second uplink table sets them up:
+/// what arrives on eth0 looks up table 100, what leaves by eth0 (a socket bound to it) table 200; the tables
+/// go through the LAN's other router (192.168.200.253, fe80::1) where main goes through 192.168.200.254 and
+/// 2001:db8:200::254. 203.0.113.0/24 is unreachable in main: only a packet the oif rule sends to table 200 gets
+/// there. The server forwards IPv4 (what arrives for somewhere else is routed, by the iif rule).
+/// </summary>
+public sealed class RuledShape : ServerShape
+{
+    public override string Name => "rules naming eth0 (iif, oif) with their tables";
+
+    public override IReadOnlyList<string> Beyond => ["198.51.100.1", "2001:db8:ff::1"];
+
+    protected override void ConfigureServer(string ns)
+    {
+        Sh.InNetns(ns, "sysctl", "-qw", "net.ipv4.ip_forward=1").EnsureSuccess("sysctl net.ipv4.ip_forward=1");
+        Sh.Ip("-n", ns, "addr", "add", "192.168.200.1/24", "dev", "eth0");
+        Sh.Ip("-n", ns, "addr", "add", "2001:db8:200::1/64", "dev", "eth0", "nodad");
+        Sh.Ip("-n", ns, "route", "add", "default", "via", "192.168.200.254", "dev", "eth0");
+        Sh.Ip("-n", ns, "-6", "route", "add", "default", "via", "2001:db8:200::254", "dev", "eth0");
+        Sh.Ip("-n", ns, "route", "add", "unreachable", "203.0.113.0/24");
+        Sh.Ip("-n", ns, "route", "add", "192.0.2.0/24", "via", "192.168.200.253", "dev", "eth0", "table", "100");
+        Sh.Ip("-n", ns, "route", "add", "203.0.113.0/24", "via", "192.168.200.253", "dev", "eth0", "table", "200");
+        Sh.Ip("-n", ns, "-6", "route", "add", "2001:db8:ff::/64", "via", "fe80::1", "dev", "eth0", "table", "100");
+        Sh.Ip("-n", ns, "-6", "route", "add", "2001:db8:ff::/64", "via", "fe80::1", "dev", "eth0", "table", "200", "metric", "5");
+        Sh.Ip("-n", ns, "rule", "add", "iif", "eth0", "to", "192.0.2.0/24", "lookup", "100", "pref", "1000");
+        Sh.Ip("-n", ns, "rule", "add", "oif", "eth0", "lookup", "200", "pref", "1001");
+        Sh.Ip("-n", ns, "-6", "rule", "add", "iif", "eth0", "lookup", "100", "pref", "1000");
+        Sh.Ip("-n", ns, "-6", "rule", "add", "oif", "eth0", "lookup", "200", "pref", "1001");
+    }
+
+    /// <summary>
+    /// <c>ip rule</c> names <paramref name="dev"/> and only it; a packet arriving on it for 192.0.2.1 or
+    /// 2001:db8:ff::1 is routed by table 100, one bound to it by table 200; a ping bound to it reaches 203.0.113.1
+    /// (table 200's alone) and 2001:db8:ff::1.
+    /// </summary>
+    protected override void AssertPolicyRouted(Lab lab, string dev, string when)
+    {
+        var ns = lab.ServerNs;
+        var other = dev == "br1" ? "eth0" : "br1";
+        var rules = Rules(ns);
+        Assert.True(rules.Contains($"iif {dev} ", StringComparison.Ordinal) && rules.Contains($"oif {dev} ", StringComparison.Ordinal)
+            && !rules.Contains(other, StringComparison.Ordinal), $"{Name}, {when}: the rules do not name {dev} alone:\n{rules}");
+        string[][] lookups =
+        [
+            ["-4", "route", "get", "192.0.2.1", "from", "192.168.200.254", "iif", dev],
+            ["-6", "route", "get", "2001:db8:ff::1", "from", "2001:db8:200::254", "iif", dev],
+        ];
+        foreach (var l in lookups) AssertTable(ns, l, "table 100", when);
+        AssertTable(ns, ["-4", "route", "get", "203.0.113.1", "oif", dev], "table 200", when);
+        AssertTable(ns, ["-6", "route", "get", "2001:db8:ff::1", "oif", dev], "table 200", when);
+        foreach (var target in new[] { "203.0.113.1", "2001:db8:ff::1" })
+        {
+            var reached = Enumerable.Range(0, 3).Any(_ => Sh.InNetns(ns, "ping", "-c", "1", "-W", "2", "-I", dev, target).ExitCode == 0);
+            Assert.True(reached, $"{Name}, {when}: a ping bound to {dev} no longer reaches {target}.\n{Snapshot(ns)}");
+        }
+    }
+
+    private void AssertTable(string ns, string[] lookup, string table, string when)
+    {
+        var r = Sh.Run("ip", ["-n", ns, .. lookup]);
+        Assert.True(r.ExitCode == 0 && r.Stdout.Contains(table, StringComparison.Ordinal),
+            $"{Name}, {when}: ip {string.Join(' ', lookup)} does not go by {table}: {r.Stdout}{r.Stderr}\n{Snapshot(ns)}");
     }
 }
