@@ -28,6 +28,7 @@ public static class HostnetCli
         root.Subcommands.Add(Demo.DemoCommand.Build(output));
         root.Subcommands.Add(TraceCommands.Build(output));
         root.Subcommands.Add(WatchCommand.Build(output));
+        root.Subcommands.Add(DaemonCommand.Build(output));
         return root;
     }
 
