@@ -69,6 +69,9 @@ public static class Failures
     /// <summary>The problems an engine failure carries (code, the core's sentence, remedy), or null for another failure.</summary>
     public static IReadOnlyList<Problem>? Problems(Exception e) => e is EngineException x ? x.Problems : null;
 
+    /// <summary>Whether trying again later may succeed: the state database stayed locked by another writer.</summary>
+    public static bool MayRetry(Exception e) => e is Store.StoreException { IsTransient: true };
+
     /// <summary>For an apply a signal interrupted: what a shell reports for it (128 + the signal); else null.</summary>
     public static int? InterruptedExitCode(Exception e) => e is InterruptedBySignalException i ? i.ExitCode : null;
 }

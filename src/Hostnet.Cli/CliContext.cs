@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Hostnet.Agent;
-using Hostnet.Cli.Output;
+using Hostnet.Frontend;
 using Hostnet.Model;
 
 namespace Hostnet.Cli;

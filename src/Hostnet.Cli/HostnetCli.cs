@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using Hostnet.Agent;
 using Hostnet.Cli.Commands;
-using Hostnet.Cli.Output;
+using Hostnet.Frontend;
 using Hostnet.Model;
 
 namespace Hostnet.Cli;
@@ -28,6 +28,7 @@ public static class HostnetCli
         root.Subcommands.Add(Demo.DemoCommand.Build(output));
         root.Subcommands.Add(TraceCommands.Build(output));
         root.Subcommands.Add(WatchCommand.Build(output));
+        root.Subcommands.Add(DaemonCommand.Build(output));
         return root;
     }
 
@@ -53,7 +54,7 @@ public static class HostnetCli
         }
         catch (Exception e) when (e is ValidationException or RequestRefusedException)
         {
-            error.WriteLine("hostnet: error: " + OneLine(ErrorText.Of(e)));
+            error.WriteLine("hostnet: error: " + ErrorText.Line(e));
             return Error;
         }
         catch (Exception e) when (Failures.InterruptedExitCode(e) is { } exitCode)
@@ -63,7 +64,7 @@ public static class HostnetCli
         }
         catch (Exception e)
         {
-            error.WriteLine("hostnet: error: " + OneLine(ErrorText.Of(e)));
+            error.WriteLine("hostnet: error: " + ErrorText.Line(e));
             if (Environment.GetEnvironmentVariable("HOSTNET_DEBUG") == "1") error.WriteLine(e);
             return Error;
         }

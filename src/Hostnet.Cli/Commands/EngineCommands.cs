@@ -2,6 +2,7 @@ using System.CommandLine;
 using Hostnet.Agent;
 using Hostnet.Agent.Contracts;
 using Hostnet.Cli.Output;
+using Hostnet.Frontend;
 
 namespace Hostnet.Cli.Commands;
 
@@ -43,9 +44,10 @@ internal static class EngineCommands
         {
             var ctx = CliContext.From(parse, output);
             // Reads only: no state directory is made, and without a state the plan is against none.
-            var (_, plannedPlan, problems) = ctx.Agent.Kernel.Plan(withoutState: () =>
+            var planned = ctx.Agent.Kernel.Plan(withoutState: () =>
                 CliContext.Warn($"no state in {ctx.StateDir} yet: planned against a state without networks or VMs"));
-            if (ctx.Json) Json.Write(ctx.Out, ToDocument.Plan(plannedPlan, problems.Select(RemedyText.Line).ToList()), Json.Types.PlanDocument);
+            var (_, plannedPlan, problems) = planned;
+            if (ctx.Json) Json.Write(ctx.Out, Documents.Plan(planned), Json.Types.PlanDocument);
             else
             {
                 foreach (var step in plannedPlan.Steps) ctx.Out.WriteLine(step.ToString());

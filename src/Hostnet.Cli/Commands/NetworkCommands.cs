@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Hostnet.Agent.Contracts;
 using Hostnet.Cli.Output;
+using Hostnet.Frontend;
 using Hostnet.Model;
 
 namespace Hostnet.Cli.Commands;
@@ -56,7 +56,7 @@ internal static class NetworkCommands
             var networks = ctx.Agent.Networks.List();
             if (ctx.Json)
             {
-                Json.Write(output, networks.Select(ToDocument.Network).ToList(), Json.Types.IReadOnlyListNetworkDocument);
+                Json.Write(output, Documents.Networks(networks), Json.Types.IReadOnlyListNetworkDocument);
                 return HostnetCli.Success;
             }
             var table = new Table("NAME", "MODE", "UPLINK", "BRIDGE", "GATEWAY");
@@ -77,10 +77,11 @@ internal static class NetworkCommands
         command.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
-            var (net, users) = ctx.Agent.Networks.Show(parse.GetValue(name)!);
+            var shown = ctx.Agent.Networks.Show(parse.GetValue(name)!);
+            var (net, users) = shown;
             if (ctx.Json)
             {
-                Json.Write(output, ToDocument.NetworkDetails(net, users), Json.Types.NetworkDetailsDocument);
+                Json.Write(output, Documents.Network(shown), Json.Types.NetworkDetailsDocument);
                 return HostnetCli.Success;
             }
             output.WriteLine($"name:     {net.Name}");

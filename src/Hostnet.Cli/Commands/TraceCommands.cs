@@ -4,6 +4,7 @@ using System.Text;
 using Hostnet.Agent;
 using Hostnet.Agent.Contracts;
 using Hostnet.Cli.Output;
+using Hostnet.Frontend;
 using Hostnet.Model;
 
 namespace Hostnet.Cli.Commands;

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Hostnet.Agent.Contracts;
 using Hostnet.Cli.Output;
+using Hostnet.Frontend;
 using Hostnet.Model;
 
 namespace Hostnet.Cli.Commands;
@@ -50,8 +50,7 @@ internal static class VmCommands
             var vms = ctx.Agent.Vms.List();
             if (ctx.Json)
             {
-                Json.Write(output, vms.Select(v => ToDocument.Vm(v.Vm, v.State, details: false, pendingApply: v.PendingApply)).ToList(),
-                    Json.Types.IReadOnlyListVmDocument);
+                Json.Write(output, Documents.Vms(vms), Json.Types.IReadOnlyListVmDocument);
                 return HostnetCli.Success;
             }
             var table = new Table("NAME", "UUID", "GUEST", "STATE", "ADAPTERS");
@@ -74,10 +73,11 @@ internal static class VmCommands
         command.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
-            var (vm, state, isPending) = ctx.Agent.Vms.Show(parse.GetValue(name)!);
+            var shown = ctx.Agent.Vms.Show(parse.GetValue(name)!);
+            var (vm, state, isPending) = shown;
             if (ctx.Json)
             {
-                Json.Write(output, ToDocument.Vm(vm, state, details: true, pendingApply: isPending), Json.Types.VmDocument);
+                Json.Write(output, Documents.Vm(shown), Json.Types.VmDocument);
                 return HostnetCli.Success;
             }
             output.WriteLine($"name:   {vm.Name}");

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Hostnet.Agent;
-using Hostnet.Cli.Output;
+using Hostnet.Frontend;
 
 namespace Hostnet.Cli.Commands;
 
@@ -48,18 +48,16 @@ internal static class WatchCommand
             $"{DateTime.Now:HH:mm:ss} {why}: applied {plan.Count(PlanChange.Add)} to add, {plan.Count(PlanChange.Change)} to change, {plan.Count(PlanChange.Remove)} to remove"));
         watcher.CycleFailed += (why, e, delay) =>
         {
-            CliContext.Warn($"{why}: {OneLine(e)}; retrying in {Seconds(delay)}");
+            CliContext.Warn($"{why}: {ErrorText.Line(e)}; retrying in {Seconds(delay)}");
             if (Environment.GetEnvironmentVariable("HOSTNET_DEBUG") == "1") Console.Error.WriteLine(e);
         };
         watcher.EventsLost += reason => CliContext.Warn($"kernel events: {reason}; resyncing");
-        watcher.MonitorFailed += (e, delay) => CliContext.Warn($"kernel events: {OneLine(e)}; reopening the monitor in {Seconds(delay)}");
+        watcher.MonitorFailed += (e, delay) => CliContext.Warn($"kernel events: {ErrorText.Line(e)}; reopening the monitor in {Seconds(delay)}");
 
         watcher.Run(stop.Token);
         ctx.Out.WriteLine("stopped watching");
         return HostnetCli.Success;
     }
-
-    private static string OneLine(Exception e) => ErrorText.Of(e).ReplaceLineEndings(" ").Trim();
 
     private static string Seconds(TimeSpan t) => string.Create(CultureInfo.InvariantCulture, $"{t.TotalSeconds:0.0} s");
 }

@@ -15,6 +15,8 @@ public class ArrowTests
     private const string Store = "Hostnet.Store";
     private const string Engine = "Hostnet.Engine";
     private const string Agent = "Hostnet.Agent";
+    private const string Frontend = "Hostnet.Frontend";
+    private const string Daemon = "Hostnet.Daemon";
     private const string Cli = "hostnet";
     private const string Sqlite = "Microsoft.Data.Sqlite";
 
@@ -27,17 +29,22 @@ public class ArrowTests
         { Netlink, Model }, { Netlink, Store }, { Netlink, Engine }, { Netlink, Agent }, { Netlink, Cli },
         { Store, Netlink }, { Store, Engine }, { Store, Agent }, { Store, Cli },
         { Engine, Agent }, { Engine, Cli },
-        { Agent, Cli },
+        { Agent, Cli }, { Agent, Frontend },
+        { Frontend, Cli }, { Frontend, Daemon }, { Daemon, Cli },
+        // Nothing but the CLI starts the daemon.
+        { Addressing, Daemon }, { Model, Daemon }, { Netlink, Daemon }, { Store, Daemon }, { Engine, Daemon }, { Agent, Daemon },
         // The CLI parses, calls the application layer and renders: the kernel, the database and the engine are the core's.
         { Cli, Netlink }, { Cli, Store }, { Cli, Engine },
+        // So do the daemon and the front ends' shared words: they reach the core through the application layer only.
+        { Daemon, Netlink }, { Daemon, Store }, { Daemon, Engine }, { Frontend, Netlink }, { Frontend, Store }, { Frontend, Engine },
         // SQL is the store's: the engine keeps its ledger, and the application layer its state, through the store's interfaces.
-        { Engine, Sqlite }, { Agent, Sqlite }, { Cli, Sqlite },
+        { Engine, Sqlite }, { Agent, Sqlite }, { Cli, Sqlite }, { Daemon, Sqlite }, { Frontend, Sqlite },
     };
 
     /// <summary>The arrows the house stands on: if these were not seen, the test above would pass for nothing.</summary>
     public static TheoryData<string, string> RightWays() => new()
     {
-        { Cli, Agent }, { Agent, Engine }, { Agent, Store }, { Agent, Netlink }, { Engine, Netlink }, { Engine, Store }, { Engine, Model }, { Store, Model }, { Store, Sqlite },
+        { Cli, Agent }, { Cli, Daemon }, { Cli, Frontend }, { Daemon, Agent }, { Daemon, Frontend }, { Frontend, Agent }, { Agent, Engine }, { Agent, Store }, { Agent, Netlink }, { Engine, Netlink }, { Engine, Store }, { Engine, Model }, { Store, Model }, { Store, Sqlite },
         // The model and the netlink client speak the same addresses: no conversion between them.
         { Model, Addressing }, { Netlink, Addressing },
     };

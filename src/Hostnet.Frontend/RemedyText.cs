@@ -1,12 +1,12 @@
 using Hostnet.Model;
 
-namespace Hostnet.Cli.Output;
+namespace Hostnet.Frontend;
 
 /// <summary>
 /// The CLI's words for what mends a refusal, a problem or a broken trace step: the command to run or the
 /// option to give. The core names the action (<see cref="Remedy"/>); only here does it become a command line.
 /// </summary>
-internal static class RemedyText
+public static class RemedyText
 {
     /// <summary>A problem as one line: the core's sentence, then what mends it.</summary>
     public static string Line(Problem problem) => problem.Text + Tail(problem.Remedy);

@@ -1,15 +1,27 @@
 using Hostnet.Agent;
 using Hostnet.Model;
 
-namespace Hostnet.Cli.Output;
+namespace Hostnet.Frontend;
 
 /// <summary>
 /// The words a person reads for the errors of the application layer and the core: each code with its
-/// arguments becomes the CLI's one line, and a remedy the command or option that mends it
-/// (<see cref="RemedyText"/>). Any other exception says its own message.
+/// arguments becomes one line — the CLI's after <c>hostnet: error: </c>, the daemon's problem detail — and
+/// a remedy the command or option that mends it (<see cref="RemedyText"/>). Any other exception says its
+/// own message.
 /// </summary>
-internal static class ErrorText
+public static class ErrorText
 {
+    /// <summary>The error as the one line every front end says.</summary>
+    public static string Line(Exception e) => Of(e).ReplaceLineEndings(" ").Trim();
+
+    /// <summary>The error's stable machine word, or null for a failure that carries none.</summary>
+    public static string? Code(Exception e) => e switch
+    {
+        AgentException a => a.Code,
+        ValidationException v => v.Code,
+        _ => Failures.Problems(e) is [var first, ..] ? first.Code : null,
+    };
+
     public static string Of(Exception e) => e switch
     {
         AgentException a => Render(a),

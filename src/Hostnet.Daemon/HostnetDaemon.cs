@@ -1,0 +1,98 @@
+using System.Net.Sockets;
+using Hostnet.Agent;
+using Hostnet.Agent.Contracts;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace Hostnet.Daemon;
+
+/// <summary>
+/// <c>hostnet daemon</c>: the application layer of one server, served over HTTP on a unix socket. Every
+/// answer is a document of the CLI's <c>--json</c>, every error an RFC 9457 problem whose detail is the
+/// CLI's one line. It serves until SIGTERM or SIGINT, then removes its socket.
+/// </summary>
+public static class HostnetDaemon
+{
+    /// <summary>Where the sockets live when <c>--socket</c> does not say.</summary>
+    public const string SocketDirectory = "/run/hostnet";
+
+    /// <summary>The socket of this host's daemon, or of the daemon of lab server <paramref name="netns"/>.</summary>
+    public static string DefaultSocket(string? netns) => Path.Combine(SocketDirectory, (netns ?? "hostnet") + ".sock");
+
+    /// <summary>
+    /// Serves <paramref name="agent"/> on <paramref name="socketPath"/> (mode 0660) until SIGTERM or SIGINT.
+    /// A socket a live daemon answers on is refused (<see cref="DaemonRefusedException"/>); one left by a
+    /// daemon that died is replaced.
+    /// </summary>
+    /// <param name="agent">The application layer of the server to serve.</param>
+    /// <param name="socketPath">The unix socket.</param>
+    /// <param name="serving">Called once the daemon accepts requests.</param>
+    public static void Run(HostAgent agent, string socketPath, Action serving)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        ArgumentException.ThrowIfNullOrWhiteSpace(socketPath);
+        ArgumentNullException.ThrowIfNull(serving);
+        var path = Path.GetFullPath(socketPath);
+        var listener = UnixSocket.Bind(path);
+        try
+        {
+            using var app = Build(agent, path, listener);
+            app.Lifetime.ApplicationStarted.Register(serving);
+            app.Run();
+        }
+        finally
+        {
+            listener.Dispose();
+            UnixSocket.Remove(path);
+        }
+    }
+
+    private static WebApplication Build(HostAgent agent, string path, Socket listener)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        // The daemon is configured by its command line only: no appsettings.json, no ASPNETCORE_URLS reaching past it.
+        builder.Configuration.Sources.Clear();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, HostnetJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(1, DaemonJsonContext.Default);
+        });
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.ListenUnixSocket(path);
+        });
+        // Kestrel listens on the socket bound (and given its mode) here, so that it is never reachable with another mode.
+        builder.WebHost.UseSockets(o => o.CreateBoundListenSocket = endpoint =>
+            endpoint is UnixDomainSocketEndPoint ? listener : SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint));
+
+        var app = builder.Build();
+        app.Use(Problems.Catch);
+        Endpoints.Map(app, agent);
+        return app;
+    }
+}
+
+/// <summary>The daemon cannot start: its message is the one line a person reads.</summary>
+public sealed class DaemonRefusedException : Exception
+{
+    public DaemonRefusedException()
+    {
+    }
+
+    public DaemonRefusedException(string message) : base(message)
+    {
+    }
+
+    public DaemonRefusedException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+}
