@@ -67,7 +67,7 @@ internal sealed class CliContext
 
     /// <summary>Said once on stderr when a command waits a moment for another hostnet's kernel lock.</summary>
     public static void Waiting(int? holderPid) =>
-        Console.Error.WriteLine($"hostnet: waiting for another hostnet{ErrorText.Pid(holderPid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "")} that is changing this server…");
+        Console.Error.WriteLine("hostnet: " + ErrorText.WaitingForKernelLock(holderPid));
 
     /// <summary>A line that says something went less than well without failing the command.</summary>
     public static void Warn(string line) => Console.Error.WriteLine("hostnet: warning: " + line);

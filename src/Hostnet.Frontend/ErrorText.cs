@@ -65,6 +65,10 @@ public static class ErrorText
     /// <summary>" (pid 1234)", or nothing when the pid is not known.</summary>
     internal static string Pid(string pid) => pid.Length == 0 ? "" : $" (pid {pid})";
 
+    /// <summary>What a front end says once while a change waits for another hostnet's kernel lock.</summary>
+    public static string WaitingForKernelLock(int? holderPid) =>
+        $"waiting for another hostnet{Pid(holderPid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "")} that is changing this server…";
+
     /// <summary>The file an import reads, as a person calls it: <c>-</c> is standard input.</summary>
     private static string Reading(string source) => source == "-" ? "standard input" : source;
 
