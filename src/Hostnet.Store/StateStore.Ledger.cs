@@ -11,7 +11,10 @@ public sealed partial class StateStore
 {
     public IReadOnlyList<LedgerRow> Entries() => Read(tx =>
     {
-        var rows = new List<LedgerRow>();
+        // Sized first: a server's ledger holds tens of thousands of rows, and a list grown by doubling
+        // leaves a large array behind at each step (each one a full collection's worth of garbage).
+        using var count = tx.CreateCommand("SELECT count(*) FROM kernel_objects");
+        var rows = new List<LedgerRow>(Convert.ToInt32(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
         using var cmd = tx.CreateCommand("SELECT kind, key FROM kernel_objects");
         using var r = cmd.ExecuteReader();
         while (r.Read()) rows.Add(new LedgerRow(r.GetString(0), r.GetString(1)));

@@ -18,7 +18,8 @@ public static class Interpretation
         ArgumentNullException.ThrowIfNull(intent);
         ArgumentNullException.ThrowIfNull(ledger);
         var scope = new ObserveScope(snapshot, intent, ledger);
-        var result = new List<KernelObject>();
+        // Sized for what is wanted, which is about what is there: no large arrays left behind by growth.
+        var result = new List<KernelObject>(intent.Objects.Count);
         var server = new NamespaceView(snapshot.Server, l => HostLinkHandler.IsOwned(l, ledger));
         foreach (var handler in KernelObjectHandlers.All) handler.Observe(server, scope, result);
 
