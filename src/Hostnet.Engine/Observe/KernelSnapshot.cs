@@ -19,7 +19,7 @@ public sealed record KernelSnapshot(NamespaceDump Server, IReadOnlyDictionary<st
 /// <param name="Netns"><see cref="KernelObject.Server"/>, or the guest namespace's name.</param>
 /// <param name="Links">Its links.</param>
 /// <param name="Addresses">Its IPv4 addresses.</param>
-/// <param name="Routes">The IPv4 routes of every table, cached clones left out.</param>
+/// <param name="Routes">The IPv4 routes, cached clones left out: the server's main table, every table of a guest.</param>
 /// <param name="Rules">Its IPv4 policy-routing rules.</param>
 /// <param name="Neighbors">Its IPv4 neighbour entries.</param>
 /// <param name="ProxyNeighbors">Its IPv4 proxy entries.</param>

@@ -57,7 +57,9 @@ public sealed class Observer
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(intent);
-        var server = new NamespaceDump(KernelObject.Server, snapshot.Links, _server.DumpAddresses(), _server.DumpRoutes(RouteTable.Unspec), [],
+        // The server's main table only: Hostnet's routes live there, and the local table alone holds a route
+        // per vme gateway address — kept in the snapshot, they doubled what a plan at 10,000 adapters held.
+        var server = new NamespaceDump(KernelObject.Server, snapshot.Links, _server.DumpAddresses(), _server.DumpRoutes(RouteTable.Main), [],
             _server.DumpNeighbors(), _server.DumpProxyNeighbors());
 
         var byName = snapshot.Links.ToDictionary(l => l.Name, StringComparer.Ordinal);
