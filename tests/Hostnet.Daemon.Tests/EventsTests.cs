@@ -63,6 +63,29 @@ public sealed class EventsTests : IDisposable
         using var applied = JsonDocument.Parse(data);
         Assert.Contains(applied.RootElement.GetProperty("steps").EnumerateArray(),
             s => s.GetProperty("change").GetString() == "add" && s.GetProperty("object").GetString()!.StartsWith("route " + Vm1Ip, StringComparison.Ordinal));
-        Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(body).RootElement, applied.RootElement), data);
+        using var answered = JsonDocument.Parse(body);
+        Assert.True(JsonElement.DeepEquals(answered.RootElement, applied.RootElement), data);
+    }
+
+    [Fact]
+    public async Task A_failed_apply_is_an_error_event_with_its_problem()
+    {
+        // The server's namespace does not exist: the apply fails before it changes anything.
+        using var daemon = RunningDaemon.Start("hostnet-daemon-test-no-server", Path.Combine(_dir, "state"), Path.Combine(_dir, "h.sock"));
+        using var subscription = await daemon.Http.GetAsync(new Uri("/v1/events", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await subscription.Content.ReadAsStreamAsync());
+        Assert.StartsWith(":", await reader.ReadLineAsync());
+
+        using var response = await daemon.Http.PostAsync(new Uri("/v1/apply", UriKind.Relative), new StringContent("", Encoding.UTF8));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+
+        using var within = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var (name, data) = await NextFrame(reader, within.Token);
+        Assert.Equal("error", name);
+        using var problem = JsonDocument.Parse(data);
+        using var answered = JsonDocument.Parse(body);
+        Assert.Equal(answered.RootElement.GetProperty("detail").GetString(), problem.RootElement.GetProperty("detail").GetString());
+        Assert.Equal(answered.RootElement.GetProperty("code").GetString(), problem.RootElement.GetProperty("code").GetString());
     }
 }
