@@ -75,6 +75,7 @@ public static class HostnetDaemon
             endpoint is UnixDomainSocketEndPoint ? listener : SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint));
 
         var app = builder.Build();
+        app.Use(Metrics.Count);
         app.Use(Problems.Catch);
         Endpoints.Map(app, agent);
         return app;

@@ -37,35 +37,16 @@ internal static class TraceCommands
         command.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
-            var text = parse.GetValue(destination)!;
-            if (!IpAddress.TryParse(text, out var dest) || !StateRules.TakesFamily(dest))
-                throw new ValidationException($"'{text}' is not an IPv4 address: trace takes one, e.g. 192.168.200.201");
+            var dest = TraceText.Destination(parse.GetValue(destination)!);
             var trace = ctx.Agent.Kernel.Trace(dest, parse.GetValue(fromVm));
 
-            var fix = FixRenderer(parse, ctx);
+            var fix = TraceText.FixRenderer(parse.GetValue(GlobalOptions.StateDir), ctx.Netns);
             if (ctx.Json) WriteJson(ctx.Out, trace, fix);
             else ctx.Out.Write(Format(trace, fix));
             return trace.Complete ? HostnetCli.Success : HostnetCli.Error;
         });
         return command;
     }
-
-    /// <summary>
-    /// A fix is shown for the server this trace looked at, so that it can be pasted as it is:
-    /// a hostnet command with the global options it ran with (<c>hostnet --netns SRV apply</c>),
-    /// an iproute2 one with <c>-n SRV</c>.
-    /// </summary>
-    private static Func<Remedy, string> FixRenderer(ParseResult parse, CliContext ctx)
-    {
-        var globals = new StringBuilder("hostnet");
-        if (parse.GetValue(GlobalOptions.StateDir) is { } dir) globals.Append(" --state-dir ").Append(dir);
-        if (ctx.Netns is { } ns) globals.Append(" --netns ").Append(ns);
-        var server = new RemedyText.Globals(globals.ToString(), ctx.Netns is { } n ? " -n " + n : "");
-        return fix => RemedyText.Command(fix, server);
-    }
-
-    /// <summary>What a step says: the core's detail, and where to look further in the CLI's words.</summary>
-    private static string Detail(TracedStep step) => step.Detail + RemedyText.Tail(step.Hint);
 
     /// <summary>The text a user reads: one line per step, the fix under a missing one, then the verdict.</summary>
     internal static string Format(TracedPath trace, Func<Remedy, string> fix)
@@ -74,7 +55,7 @@ internal static class TraceCommands
         sb.Append(CultureInfo.InvariantCulture, $"trace {trace.Destination} from {trace.From}\n");
         foreach (var s in trace.Steps)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"  {(s.Ok ? "ok" : "FAIL"),-5} {s.Step,-12} {Detail(s)}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"  {(s.Ok ? "ok" : "FAIL"),-5} {s.Step,-12} {TraceText.Detail(s)}\n");
             if (s.Fix is { } f) sb.Append(CultureInfo.InvariantCulture, $"  {"",-5} {"",-12} fix: {fix(f)}\n");
         }
         if (trace.Complete)
@@ -93,6 +74,5 @@ internal static class TraceCommands
     }
 
     private static void WriteJson(TextWriter output, TracedPath trace, Func<Remedy, string> fix) =>
-        Json.Write(output, trace.Steps.Select(s => new TraceStepDocument(s.Step, s.Ok, Detail(s), s.Fix is { } f ? fix(f) : null)).ToList(),
-            HostnetJsonContext.Readable.IReadOnlyListTraceStepDocument);
+        Json.Write(output, TraceText.Document(trace, fix), HostnetJsonContext.Readable.IReadOnlyListTraceStepDocument);
 }

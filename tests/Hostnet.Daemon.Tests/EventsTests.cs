@@ -1,0 +1,91 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Hostnet.TestKit;
+
+namespace Hostnet.Daemon.Tests;
+
+/// <summary><c>GET /v1/events</c>: a subscriber reads the <c>applied</c> event of an apply made through the API.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class EventsTests : IDisposable
+{
+    private const string Vm1Ip = "192.168.200.201";
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("hostnet-daemon-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>The next frame of the stream: its event name and its data lines joined.</summary>
+    private static async Task<(string? Event, string Data)> NextFrame(StreamReader reader, CancellationToken cancel)
+    {
+        string? name = null;
+        var data = new StringBuilder();
+        while (true)
+        {
+            var line = await reader.ReadLineAsync(cancel) ?? throw new EndOfStreamException("the event stream ended");
+            if (line.Length == 0)
+            {
+                if (name is null && data.Length == 0) continue; // the end of a comment-only frame
+                return (name, data.ToString());
+            }
+            if (line.StartsWith(':')) continue;
+            if (line.StartsWith("event: ", StringComparison.Ordinal)) name = line["event: ".Length..];
+            else if (line.StartsWith("data: ", StringComparison.Ordinal)) data.Append(data.Length > 0 ? "\n" : "").Append(line["data: ".Length..]);
+        }
+    }
+
+    [PrivilegedFact]
+    public async Task A_subscriber_reads_the_applied_event_with_the_plan_applied()
+    {
+        using var lab = Lab.Create();
+        var state = $$"""
+            {"networks":[{"name":"Routed","mode":"host-routed","uplink":"eth0","gateway":"169.255.30.1"}],
+             "vms":[{"name":"vm1","uuid":"7b9a73a1-5c2e-4d1a-9f3b-000000000001","guest":"netns:{{lab.Guest("vm1")}}","running":true,
+                     "adapters":[{"network":"Routed","ips":["{{Vm1Ip}}"]}]}]}
+            """;
+        HostnetCli.Run(["--netns", lab.ServerNs, "--state-dir", lab.StateDir, "import", "-"], stdin: state).EnsureSuccess("import");
+        using var daemon = RunningDaemon.Start(lab.ServerNs, lab.StateDir, Path.Combine(_dir, "h.sock"));
+
+        using var subscription = await daemon.Http.GetAsync(new Uri("/v1/events", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, subscription.StatusCode);
+        Assert.Equal("text/event-stream", subscription.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await subscription.Content.ReadAsStreamAsync());
+        // The subscription is in place once its first comment has arrived: an apply after it is told.
+        Assert.StartsWith(":", await reader.ReadLineAsync());
+
+        using var response = await daemon.Http.PostAsync(new Uri("/v1/apply?probe=false", UriKind.Relative), new StringContent("", Encoding.UTF8));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+
+        using var within = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var (name, data) = await NextFrame(reader, within.Token);
+        Assert.Equal("applied", name);
+        using var applied = JsonDocument.Parse(data);
+        Assert.Contains(applied.RootElement.GetProperty("steps").EnumerateArray(),
+            s => s.GetProperty("change").GetString() == "add" && s.GetProperty("object").GetString()!.StartsWith("route " + Vm1Ip, StringComparison.Ordinal));
+        using var answered = JsonDocument.Parse(body);
+        Assert.True(JsonElement.DeepEquals(answered.RootElement, applied.RootElement), data);
+    }
+
+    [Fact]
+    public async Task A_failed_apply_is_an_error_event_with_its_problem()
+    {
+        // The server's namespace does not exist: the apply fails before it changes anything.
+        using var daemon = RunningDaemon.Start("hostnet-daemon-test-no-server", Path.Combine(_dir, "state"), Path.Combine(_dir, "h.sock"));
+        using var subscription = await daemon.Http.GetAsync(new Uri("/v1/events", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await subscription.Content.ReadAsStreamAsync());
+        Assert.StartsWith(":", await reader.ReadLineAsync());
+
+        using var response = await daemon.Http.PostAsync(new Uri("/v1/apply", UriKind.Relative), new StringContent("", Encoding.UTF8));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+
+        using var within = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var (name, data) = await NextFrame(reader, within.Token);
+        Assert.Equal("error", name);
+        using var problem = JsonDocument.Parse(data);
+        using var answered = JsonDocument.Parse(body);
+        Assert.Equal(answered.RootElement.GetProperty("detail").GetString(), problem.RootElement.GetProperty("detail").GetString());
+        Assert.Equal(answered.RootElement.GetProperty("code").GetString(), problem.RootElement.GetProperty("code").GetString());
+    }
+}
