@@ -49,6 +49,10 @@ public sealed class HostAgent
 
     public string StateDir { get; }
 
+    /// <summary>Whether the state lives where a command without <c>--state-dir</c> looks for this server's: a fix to paste needs no option then.</summary>
+    public bool HasDefaultStateDir =>
+        string.Equals(Path.GetFullPath(StateDir), Path.GetFullPath(StateStore.ResolveStateDir(null, Netns)), StringComparison.Ordinal);
+
     /// <summary>Opens the server's store: every use case gets its desired state and its ledger from here.</summary>
     internal IStoreOpener Stores { get; }
 

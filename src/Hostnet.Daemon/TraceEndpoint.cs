@@ -2,7 +2,6 @@ using Hostnet.Agent;
 using Hostnet.Agent.Contracts;
 using Hostnet.Frontend;
 using Hostnet.Model;
-using Hostnet.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 
@@ -36,8 +35,5 @@ internal static class TraceEndpoint
     };
 
     /// <summary>The <c>--state-dir</c> a pasted fix needs: none when the daemon's state is where the CLI looks by default.</summary>
-    private static string? StateDirOption(HostAgent agent) =>
-        string.Equals(Path.GetFullPath(agent.StateDir), Path.GetFullPath(StateStore.ResolveStateDir(null, agent.Netns)), StringComparison.Ordinal)
-            ? null
-            : agent.StateDir;
+    private static string? StateDirOption(HostAgent agent) => agent.HasDefaultStateDir ? null : agent.StateDir;
 }
