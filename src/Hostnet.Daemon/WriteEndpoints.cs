@@ -144,6 +144,7 @@ internal static class WriteEndpoints
     {
         var at = e.Path is { Length: > 0 } p ? p : "$";
         if (e.Message.Contains("could not be mapped", StringComparison.Ordinal)) return $"unknown member at {at}";
+        if (e.Message.Contains("could not be converted", StringComparison.Ordinal)) return $"a value of the wrong kind at {at}";
         return e.LineNumber is { } line ? $"malformed JSON at {at} (line {line + 1})" : $"malformed JSON at {at}";
     }
 

@@ -106,7 +106,8 @@ public sealed class WriteTests : IDisposable
         AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Post, "/v1/vms", """{"name":"vm1", """));
         AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Post, "/v1/vms", """{"name":"vm1","nmae":"vm2"}"""),
             "the request body is not a VM as `hostnet export` writes it: unknown member at $.nmae");
-        AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Post, "/v1/vms", """{"name":"vm1","running":"yes"}"""));
+        AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Post, "/v1/vms", """{"name":"vm1","running":"yes"}"""),
+            "the request body is not a VM as `hostnet export` writes it: a value of the wrong kind at $.running");
         var oversized = """{"name":"vm1","guest":"tap","adapters":[""" + string.Join(",", Enumerable.Repeat("""{"network":"Routed"}""", 60_000)) + "]}";
         Assert.True(Encoding.UTF8.GetByteCount(oversized) > WriteEndpointsLimit);
         AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Post, "/v1/vms", oversized),
