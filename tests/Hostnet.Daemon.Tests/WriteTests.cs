@@ -23,6 +23,9 @@ public sealed class WriteTests : IDisposable
 
     private const string RoutedNetwork = """{"name":"Routed","mode":"host-routed","uplink":"eth0","gateway":"169.255.30.1"}""";
 
+    /// <summary>The daemon's body limit, 1 MiB.</summary>
+    private const int WriteEndpointsLimit = 1024 * 1024;
+
     private readonly string _dir = Directory.CreateTempSubdirectory("hostnet-daemon-write-").FullName;
 
     private string StateDir => Path.Combine(_dir, "state");
@@ -42,9 +45,11 @@ public sealed class WriteTests : IDisposable
     private string VmList() => Cli(NoServer, StateDir, "--json", "vm", "list").EnsureSuccess("vm list").Stdout;
 
     private static async Task<(HttpStatusCode Status, string? ContentType, string Body)> Send(RunningDaemon daemon, HttpMethod method, string path,
-        string? body = null)
+        string? body = null, bool chunked = false)
     {
         using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
+        // Chunked: no Content-Length announces the size, the daemon learns it only by reading.
+        if (chunked) request.Headers.TransferEncodingChunked = true;
         if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, "application/json");
         using var response = await daemon.Http.SendAsync(request);
         return (response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsStringAsync());
@@ -112,13 +117,12 @@ public sealed class WriteTests : IDisposable
         Assert.True(Encoding.UTF8.GetByteCount(oversized) > WriteEndpointsLimit);
         AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Post, "/v1/vms", oversized),
             "the request body is larger than 1 MiB");
+        AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Post, "/v1/vms", oversized, chunked: true),
+            "the request body is larger than 1 MiB");
         AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Post, "/v1/vms/vm1/adapters", """{"network":"Routed","ip":["10.0.0.1"]}"""));
 
         Assert.Equal(before, VmList());
     }
-
-    /// <summary>The daemon's body limit, 1 MiB.</summary>
-    private const int WriteEndpointsLimit = 1024 * 1024;
 
     [Fact]
     public async Task Adapters_are_added_changed_and_removed_and_a_deleted_vm_is_gone()
