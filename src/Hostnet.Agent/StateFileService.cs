@@ -46,6 +46,46 @@ public sealed class StateFileService
     }
 
     /// <summary>
+    /// Adds one network given as export writes it, read as import reads a network; the kernel is not touched.
+    /// A refusal of the state (a name taken) is the error itself, as <c>network add</c> says it.
+    /// </summary>
+    public Network ImportNetwork(NetworkDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var el = JsonSerializer.SerializeToElement(document, HostnetJsonContext.Default.NetworkDocument);
+        const string where = "network";
+        var net = ReadNetwork(el, String(el, "name", where, required: true)!, where);
+        return _agent.Write(work =>
+        {
+            work.Tx.Load().AddNetwork(net);
+            work.Tx.AddNetwork(net);
+            return net;
+        });
+    }
+
+    /// <summary>
+    /// Adds one VM given as export writes it, adapters included, read as import reads a VM: the kernel is not
+    /// touched, a running one is pending until <c>apply</c>. A refusal of the state (a name taken) is the error
+    /// itself, as <c>vm add</c> says it.
+    /// </summary>
+    public Vm ImportVm(VmDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var el = JsonSerializer.SerializeToElement(document, HostnetJsonContext.Default.VmDocument);
+        const string where = "vm";
+        var name = String(el, "name", where, required: true)!;
+        return _agent.Write(work =>
+        {
+            var state = work.Tx.Load();
+            var vm = ReadVm(el, name, state, $"{where} ({name})");
+            var added = state.AddVm(vm).GetVm(vm.Name);
+            work.Tx.AddVm(added);
+            if (added.Running) work.Tx.MarkPending(added.Name);
+            return added;
+        });
+    }
+
+    /// <summary>
     /// The document as text, read in chunks up to <see cref="MaxImportBytes"/>: an endless input
     /// (<c>/dev/zero</c>) is refused after that much, never read into memory whole.
     /// </summary>

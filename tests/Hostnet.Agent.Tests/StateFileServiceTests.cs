@@ -107,6 +107,42 @@ public class StateFileServiceTests
     }
 
     [Fact]
+    public void One_network_and_one_vm_import_as_export_wrote_them_and_a_running_vm_is_pending()
+    {
+        using var a = new TempStateDir();
+        using var b = new TempStateDir();
+        var source = new HostAgent(a.Path, netns: null);
+        source.Networks.Add("Routed", NetworkMode.HostRouted, "eth0", null, null);
+        source.Vms.Add("vm1", "7b9a73a1-5c2e-4d1a-9f3b-000000000001", null);
+        source.Adapters.Add("vm1", "Routed", ["192.168.200.201"], null, "02:00:00:00:00:01");
+        var exported = source.StateFile.Export();
+
+        var target = new HostAgent(b.Path, netns: null);
+        target.StateFile.ImportNetwork(exported.Networks[0]);
+        var vm = target.StateFile.ImportVm(exported.Vms[0] with { Running = true });
+
+        Assert.True(vm.Running);
+        Assert.True(target.Vms.Show("vm1").PendingApply);
+        Assert.Equal(HostnetJson.Write(exported with { Vms = [exported.Vms[0] with { Running = true }] }, HostnetJsonContext.Default.StateDocument),
+            HostnetJson.Write(target.StateFile.Export(), HostnetJsonContext.Default.StateDocument));
+    }
+
+    [Fact]
+    public void One_vm_whose_name_is_taken_is_the_model_s_own_refusal_and_changes_nothing()
+    {
+        using var dir = new TempStateDir();
+        var agent = new HostAgent(dir.Path, netns: null);
+        agent.Vms.Add("vm1", null, null);
+        var before = HostnetJson.Write(agent.StateFile.Export(), HostnetJsonContext.Default.StateDocument);
+
+        var e = Assert.Throws<ValidationException>(() =>
+            agent.StateFile.ImportVm(new VmDocument("vm1", "7b9a73a1-5c2e-4d1a-9f3b-000000000009", "tap", false, null, [], null)));
+
+        Assert.Equal("vm-exists", e.Code);
+        Assert.Equal(before, HostnetJson.Write(agent.StateFile.Export(), HostnetJsonContext.Default.StateDocument));
+    }
+
+    [Fact]
     public void An_import_larger_than_the_limit_is_refused_before_it_is_read_whole()
     {
         using var dir = new TempStateDir();

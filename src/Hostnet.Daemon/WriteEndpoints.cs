@@ -1,0 +1,182 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Hostnet.Agent;
+using Hostnet.Agent.Contracts;
+using Hostnet.Frontend;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace Hostnet.Daemon;
+
+/// <summary>What <c>POST /v1/vms/{name}/adapters</c> takes: <c>hostnet adapter add</c>'s options.</summary>
+public sealed record AdapterAddRequest(string Network, IReadOnlyList<string>? Ips, string? Gateway, string? Mac);
+
+/// <summary>
+/// What <c>PATCH /v1/vms/{name}/adapters/{adapter}</c> takes: <c>hostnet adapter set</c>'s options. What is
+/// given replaces what the adapter had (<paramref name="Ips"/> all its addresses), the rest stays;
+/// <paramref name="NoIp"/> and <paramref name="NoGateway"/> are <c>--no-ip</c> and <c>--no-gateway</c>.
+/// </summary>
+public sealed record AdapterSetRequest(string? Network, IReadOnlyList<string>? Ips, string? Gateway, string? Mac, bool? NoIp, bool? NoGateway);
+
+/// <summary>
+/// The request bodies, read by source generation (NativeAOT) and strictly: a member the document does not
+/// have is refused, never ignored, so that a misspelt field cannot pass for a default.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(NetworkDocument))]
+[JsonSerializable(typeof(VmDocument))]
+[JsonSerializable(typeof(AdapterAddRequest))]
+[JsonSerializable(typeof(AdapterSetRequest))]
+internal sealed partial class RequestJsonContext : JsonSerializerContext;
+
+/// <summary>
+/// The routes of API version 1 that change the state: each reads its body, calls the application layer as
+/// the CLI command does, and answers what GET would (or nothing, for a deletion).
+/// </summary>
+internal static class WriteEndpoints
+{
+    /// <summary>The largest body read: a VM with many adapters is a few KiB.</summary>
+    public const int MaxBodyBytes = 1024 * 1024;
+
+    private static HostnetJsonContext Types => HostnetJsonContext.Default;
+
+    private static RequestJsonContext Requests => RequestJsonContext.Default;
+
+    public static void MapWrites(this IEndpointRouteBuilder app, HostAgent agent)
+    {
+        var v1 = app.MapGroup("/v1");
+        v1.MapPost("/networks", (HttpRequest http) => Read(http, Requests.NetworkDocument, "a network as `hostnet export` writes it", doc =>
+        {
+            var net = agent.StateFile.ImportNetwork(doc);
+            return Created($"/v1/networks/{net.Name}", Documents.Network(agent.Networks.Show(net.Name)), Types.NetworkDetailsDocument);
+        }));
+        v1.MapDelete("/networks/{name}", (string name) =>
+        {
+            agent.Networks.Remove(name);
+            return Results.NoContent();
+        });
+
+        v1.MapPost("/vms", (HttpRequest http) => Read(http, Requests.VmDocument, "a VM as `hostnet export` writes it", doc =>
+        {
+            var vm = agent.StateFile.ImportVm(doc);
+            return Created($"/v1/vms/{vm.Name}", Documents.Vm(agent.Vms.Show(vm.Name)), Types.VmDocument);
+        }));
+        v1.MapDelete("/vms/{name}", (string name) =>
+        {
+            agent.Vms.Remove(name);
+            return Results.NoContent();
+        });
+        // ?probe=false is the CLI's --no-probe.
+        v1.MapPost("/vms/{name}/start", (string name, bool? probe) =>
+        {
+            agent.Vms.Start(name, probe ?? true);
+            return Json(Documents.Vm(agent.Vms.Show(name)), Types.VmDocument);
+        });
+        v1.MapPost("/vms/{name}/stop", (string name) =>
+        {
+            agent.Vms.Stop(name);
+            return Json(Documents.Vm(agent.Vms.Show(name)), Types.VmDocument);
+        });
+
+        v1.MapPost("/vms/{name}/adapters", (string name, HttpRequest http) => Read(http, Requests.AdapterAddRequest, "an adapter", body =>
+        {
+            var added = agent.Adapters.Add(name, body.Network, body.Ips ?? [], body.Gateway, body.Mac);
+            return Created($"/v1/vms/{name}/adapters/{added.Adapter.Name}", Adapter(added), Types.AdapterDocument);
+        }));
+        v1.MapPatch("/vms/{name}/adapters/{adapter}", (string name, string adapter, HttpRequest http) =>
+            Read(http, Requests.AdapterSetRequest, "a change of an adapter", body =>
+                Json(Adapter(agent.Adapters.Set(name, adapter, body.Network, body.Ips, body.Gateway, body.Mac,
+                    clearAddresses: body.NoIp ?? false, clearGateway: body.NoGateway ?? false)), Types.AdapterDocument)));
+        v1.MapDelete("/vms/{name}/adapters/{adapter}", (string name, string adapter) =>
+        {
+            agent.Adapters.Remove(name, adapter);
+            return Results.NoContent();
+        });
+    }
+
+    /// <summary>An adapter as <c>GET /v1/vms/{name}</c> lists it.</summary>
+    private static AdapterDocument Adapter(AdapterView view) => ToDocument.Adapter(view.Vm, view.Adapter, view.Network, details: true);
+
+    /// <summary>
+    /// The body as <paramref name="type"/>, handed to <paramref name="change"/>; a body over
+    /// <see cref="MaxBodyBytes"/>, malformed or with a member the document lacks is refused with a 400
+    /// problem before anything changes.
+    /// </summary>
+    private static async Task<IResult> Read<T>(HttpRequest http, JsonTypeInfo<T> type, string what, Func<T, IResult> change)
+    {
+        var body = await ReadBounded(http).ConfigureAwait(false);
+        if (body is null)
+            return BadBody("body-too-large", $"the request body is larger than {MaxBodyBytes / (1024 * 1024)} MiB");
+        T? document;
+        try
+        {
+            document = JsonSerializer.Deserialize(body, type);
+        }
+        catch (JsonException e)
+        {
+            return BadBody("body-malformed", $"the request body is not {what}: {Reason(e)}");
+        }
+        return document is null ? BadBody("body-malformed", $"the request body is not {what}: it is null") : change(document);
+    }
+
+    /// <summary>The body's bytes, or null past the limit: a body is never read whole before it is known to fit.</summary>
+    private static async Task<byte[]?> ReadBounded(HttpRequest http)
+    {
+        if (http.ContentLength > MaxBodyBytes) return null;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int n;
+        while ((n = await http.Body.ReadAsync(chunk, http.HttpContext.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + n > MaxBodyBytes) return null;
+            buffer.Write(chunk, 0, n);
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>Why the body was refused, in one line that names where and never a .NET type.</summary>
+    private static string Reason(JsonException e)
+    {
+        var at = e.Path is { Length: > 0 } p ? p : "$";
+        if (e.Message.Contains("could not be mapped", StringComparison.Ordinal)) return $"unknown member at {at}";
+        if (e.Message.Contains("could not be converted", StringComparison.Ordinal)) return $"a value of the wrong kind at {at}";
+        return e.LineNumber is { } line ? $"malformed JSON at {at} (line {line + 1})" : $"malformed JSON at {at}";
+    }
+
+    private static ProblemResult BadBody(string code, string detail) =>
+        new(new ProblemDocument("about:blank", ReasonPhrases.GetReasonPhrase(StatusCodes.Status400BadRequest), StatusCodes.Status400BadRequest,
+            detail, code));
+
+    private static ContractJson<T> Json<T>(T document, JsonTypeInfo<T> type) => new(document, type);
+
+    private static CreatedJson<T> Created<T>(string location, T document, JsonTypeInfo<T> type) => new(location, new ContractJson<T>(document, type));
+}
+
+/// <summary>201 Created: where the new resource is, and its document as GET answers it.</summary>
+internal sealed class CreatedJson<T>(string location, ContractJson<T> document) : IResult
+{
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        httpContext.Response.StatusCode = StatusCodes.Status201Created;
+        httpContext.Response.Headers.Location = location;
+        return document.ExecuteAsync(httpContext);
+    }
+}
+
+/// <summary>A problem the endpoint itself found (a body it cannot read), written as the middleware writes one.</summary>
+internal sealed class ProblemResult(ProblemDocument problem) : IResult
+{
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        httpContext.Response.StatusCode = problem.Status;
+        httpContext.Response.ContentType = "application/problem+json";
+        return httpContext.Response.WriteAsync(JsonSerializer.Serialize(problem, DaemonJsonContext.Readable.ProblemDocument) + "\n", httpContext.RequestAborted);
+    }
+}

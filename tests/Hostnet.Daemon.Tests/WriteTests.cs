@@ -1,0 +1,183 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Hostnet.TestKit;
+
+namespace Hostnet.Daemon.Tests;
+
+/// <summary>
+/// The routes that change the state, end to end over the unix socket: what they did is seen by the CLI as an
+/// independent observer, refusals are the CLI's lines as problems, a body that cannot be read changes nothing,
+/// and start/stop change the kernel as the CLI's would (seen with <c>ip</c>).
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class WriteTests : IDisposable
+{
+    /// <summary>A namespace that does not exist: a VM that does not run never reaches a kernel.</summary>
+    private const string NoServer = "hostnet-daemon-write-test-no-server";
+
+    private const string Vm1Uuid = "7b9a73a1-5c2e-4d1a-9f3b-000000000001";
+
+    private const string Vm1Ip = "192.168.200.201";
+
+    private const string RoutedNetwork = """{"name":"Routed","mode":"host-routed","uplink":"eth0","gateway":"169.255.30.1"}""";
+
+    /// <summary>The daemon's body limit, 1 MiB.</summary>
+    private const int WriteEndpointsLimit = 1024 * 1024;
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("hostnet-daemon-write-").FullName;
+
+    private string StateDir => Path.Combine(_dir, "state");
+
+    private string SocketPath => Path.Combine(_dir, "h.sock");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string Vm1(string guest = "tap", bool running = false) => $$"""
+        {"name":"vm1","uuid":"{{Vm1Uuid}}","guest":"{{guest}}","running":{{(running ? "true" : "false")}},
+         "adapters":[{"index":0,"network":"Routed","ips":["{{Vm1Ip}}"],"mac":"52:54:00:12:34:56"}]}
+        """;
+
+    private static ShResult Cli(string netns, string stateDir, params string[] args) =>
+        HostnetCli.Run(["--netns", netns, "--state-dir", stateDir, .. args]);
+
+    private string VmList() => Cli(NoServer, StateDir, "--json", "vm", "list").EnsureSuccess("vm list").Stdout;
+
+    private static async Task<(HttpStatusCode Status, string? ContentType, string Body)> Send(RunningDaemon daemon, HttpMethod method, string path,
+        string? body = null, bool chunked = false)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
+        // Chunked: no Content-Length announces the size, the daemon learns it only by reading.
+        if (chunked) request.Headers.TransferEncodingChunked = true;
+        if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await daemon.Http.SendAsync(request);
+        return (response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsStringAsync());
+    }
+
+    private static void AssertSameJson(string expected, string actual) =>
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), JsonNode.Parse(actual)), $"expected\n{expected}\nbut the daemon answered\n{actual}");
+
+    private static void AssertProblem(HttpStatusCode expected, (HttpStatusCode Status, string? ContentType, string Body) answer, string? detail = null)
+    {
+        Assert.True(answer.Status == expected, $"expected {expected}, answered {answer.Status}: {answer.Body}");
+        Assert.Equal("application/problem+json", answer.ContentType);
+        using var problem = JsonDocument.Parse(answer.Body);
+        Assert.Equal((int)expected, problem.RootElement.GetProperty("status").GetInt32());
+        var said = problem.RootElement.GetProperty("detail").GetString()!;
+        Assert.DoesNotContain("\n", said, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", said, StringComparison.Ordinal);
+        if (detail is not null) Assert.Equal(detail, said);
+    }
+
+    [Fact]
+    public async Task A_network_and_a_vm_posted_are_what_the_CLI_then_lists_and_a_second_post_is_the_CLIs_conflict()
+    {
+        using var daemon = RunningDaemon.Start(NoServer, StateDir, SocketPath);
+
+        var network = await Send(daemon, HttpMethod.Post, "/v1/networks", RoutedNetwork);
+        Assert.True(network.Status == HttpStatusCode.Created, network.Body);
+        AssertSameJson(Cli(NoServer, StateDir, "--json", "network", "show", "Routed").EnsureSuccess("network show").Stdout, network.Body);
+
+        var vm = await Send(daemon, HttpMethod.Post, "/v1/vms", Vm1());
+        Assert.True(vm.Status == HttpStatusCode.Created, vm.Body);
+        AssertSameJson(Cli(NoServer, StateDir, "--json", "vm", "show", "vm1").EnsureSuccess("vm show").Stdout, vm.Body);
+        using (var listed = JsonDocument.Parse(VmList()))
+        {
+            var only = Assert.Single(listed.RootElement.EnumerateArray());
+            Assert.Equal("vm1", only.GetProperty("name").GetString());
+            Assert.Equal(Vm1Uuid, only.GetProperty("uuid").GetString());
+            var adapter = Assert.Single(only.GetProperty("adapters").EnumerateArray());
+            Assert.Equal(Vm1Ip, Assert.Single(adapter.GetProperty("ips").EnumerateArray()).GetString());
+            Assert.Equal("52:54:00:12:34:56", adapter.GetProperty("mac").GetString());
+        }
+
+        // The CLI's own refusal of the same name, as the independent measure of the problem's line.
+        var cliVm = Cli(NoServer, StateDir, "vm", "add", "vm1");
+        Assert.Equal(1, cliVm.ExitCode);
+        AssertProblem(HttpStatusCode.Conflict, await Send(daemon, HttpMethod.Post, "/v1/vms", Vm1()), cliVm.Stderr.Trim()["hostnet: error: ".Length..]);
+        var cliNet = Cli(NoServer, StateDir, "network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0");
+        Assert.Equal(1, cliNet.ExitCode);
+        AssertProblem(HttpStatusCode.Conflict, await Send(daemon, HttpMethod.Post, "/v1/networks", RoutedNetwork), cliNet.Stderr.Trim()["hostnet: error: ".Length..]);
+    }
+
+    [Fact]
+    public async Task Malformed_json_an_unknown_member_or_an_oversized_body_is_a_400_and_changes_nothing()
+    {
+        using var daemon = RunningDaemon.Start(NoServer, StateDir, SocketPath);
+        Assert.Equal(HttpStatusCode.Created, (await Send(daemon, HttpMethod.Post, "/v1/networks", RoutedNetwork)).Status);
+        var before = VmList();
+
+        AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Post, "/v1/vms", """{"name":"vm1", """));
+        AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Post, "/v1/vms", """{"name":"vm1","nmae":"vm2"}"""),
+            "the request body is not a VM as `hostnet export` writes it: unknown member at $.nmae");
+        AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Post, "/v1/vms", """{"name":"vm1","running":"yes"}"""),
+            "the request body is not a VM as `hostnet export` writes it: a value of the wrong kind at $.running");
+        var oversized = """{"name":"vm1","guest":"tap","adapters":[""" + string.Join(",", Enumerable.Repeat("""{"network":"Routed"}""", 60_000)) + "]}";
+        Assert.True(Encoding.UTF8.GetByteCount(oversized) > WriteEndpointsLimit);
+        AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Post, "/v1/vms", oversized),
+            "the request body is larger than 1 MiB");
+        AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Post, "/v1/vms", oversized, chunked: true),
+            "the request body is larger than 1 MiB");
+        AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Post, "/v1/vms/vm1/adapters", """{"network":"Routed","ip":["10.0.0.1"]}"""));
+
+        Assert.Equal(before, VmList());
+    }
+
+    [Fact]
+    public async Task Adapters_are_added_changed_and_removed_and_a_deleted_vm_is_gone()
+    {
+        using var daemon = RunningDaemon.Start(NoServer, StateDir, SocketPath);
+        Assert.Equal(HttpStatusCode.Created, (await Send(daemon, HttpMethod.Post, "/v1/networks", RoutedNetwork)).Status);
+        Assert.Equal(HttpStatusCode.Created, (await Send(daemon, HttpMethod.Post, "/v1/vms", Vm1())).Status);
+
+        var added = await Send(daemon, HttpMethod.Post, "/v1/vms/vm1/adapters", """{"network":"Routed","ips":["192.168.200.202"]}""");
+        Assert.True(added.Status == HttpStatusCode.Created, added.Body);
+        using (var doc = JsonDocument.Parse(added.Body))
+        {
+            Assert.Equal(1, doc.RootElement.GetProperty("index").GetInt32());
+            Assert.Equal("net1", doc.RootElement.GetProperty("name").GetString());
+        }
+        var changed = await Send(daemon, HttpMethod.Patch, "/v1/vms/vm1/adapters/net1", """{"ips":["192.168.200.203"]}""");
+        Assert.True(changed.Status == HttpStatusCode.OK, changed.Body);
+        using (var shown = JsonDocument.Parse(Cli(NoServer, StateDir, "--json", "vm", "show", "vm1").EnsureSuccess("vm show").Stdout))
+        {
+            var net1 = shown.RootElement.GetProperty("adapters")[1];
+            Assert.Equal("192.168.200.203", Assert.Single(net1.GetProperty("ips").EnumerateArray()).GetString());
+            AssertSameJson(net1.GetRawText(), changed.Body);
+        }
+        AssertProblem(HttpStatusCode.NotFound, await Send(daemon, HttpMethod.Patch, "/v1/vms/vm1/adapters/net7", """{"ips":["192.168.200.204"]}"""));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await Send(daemon, HttpMethod.Delete, "/v1/vms/vm1/adapters/net1")).Status);
+        using (var shown = JsonDocument.Parse(Cli(NoServer, StateDir, "--json", "vm", "show", "vm1").EnsureSuccess("vm show").Stdout))
+            Assert.Single(shown.RootElement.GetProperty("adapters").EnumerateArray());
+
+        var deleted = await Send(daemon, HttpMethod.Delete, "/v1/vms/vm1");
+        Assert.True(deleted.Status == HttpStatusCode.NoContent, deleted.Body);
+        Assert.Equal("", deleted.Body);
+        Assert.Equal("[]", VmList().Trim());
+        AssertProblem(HttpStatusCode.NotFound, await Send(daemon, HttpMethod.Delete, "/v1/vms/vm1"));
+        Assert.Equal(HttpStatusCode.NoContent, (await Send(daemon, HttpMethod.Delete, "/v1/networks/Routed")).Status);
+        Assert.Equal("[]", Cli(NoServer, StateDir, "--json", "network", "list").EnsureSuccess("network list").Stdout.Trim());
+    }
+
+    [PrivilegedFact]
+    public async Task Start_and_stop_make_and_remove_a_routed_vms_route()
+    {
+        using var lab = Lab.Create();
+        using var daemon = RunningDaemon.Start(lab.ServerNs, lab.StateDir, SocketPath);
+        Assert.Equal(HttpStatusCode.Created, (await Send(daemon, HttpMethod.Post, "/v1/networks", RoutedNetwork)).Status);
+        Assert.Equal(HttpStatusCode.Created, (await Send(daemon, HttpMethod.Post, "/v1/vms", Vm1(guest: "netns:" + lab.Guest("vm1")))).Status);
+        Assert.Equal("", Sh.Ip("-n", lab.ServerNs, "route", "show", "proto", "77").Trim());
+
+        var started = await Send(daemon, HttpMethod.Post, "/v1/vms/vm1/start?probe=false");
+        Assert.True(started.Status == HttpStatusCode.OK, started.Body);
+        using (var doc = JsonDocument.Parse(started.Body)) Assert.True(doc.RootElement.GetProperty("running").GetBoolean());
+        Assert.Contains($"{Vm1Ip} dev vme7b9a73a1.0", Sh.Ip("-n", lab.ServerNs, "route", "show", "proto", "77"));
+
+        var stopped = await Send(daemon, HttpMethod.Post, "/v1/vms/vm1/stop");
+        Assert.True(stopped.Status == HttpStatusCode.OK, stopped.Body);
+        using (var doc = JsonDocument.Parse(stopped.Body)) Assert.False(doc.RootElement.GetProperty("running").GetBoolean());
+        Assert.Equal("", Sh.Ip("-n", lab.ServerNs, "route", "show", "proto", "77").Trim());
+    }
+}
