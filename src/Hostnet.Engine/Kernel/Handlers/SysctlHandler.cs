@@ -68,15 +68,30 @@ internal sealed class SysctlHandler : KernelObjectHandler<SysctlObject>
     /// </summary>
     internal static string? FromLinkDump(string path, IReadOnlyDictionary<string, Link> links)
     {
-        var parts = path.Split('/');
-        if (parts.Length != 5 || parts[0] != "net" || parts[2] != "conf" || !links.TryGetValue(parts[3], out var link)) return null;
-        int? value = (parts[1], parts[4]) switch
+        // "net/ipv4/conf/DEV/NAME", read in place: a plan asks this of every per-link value (30,000 at
+        // 10,000 adapters), twice, and a Split each time was a sixth of what an observation allocated.
+        var p = path.AsSpan();
+        if (!p.StartsWith("net/")) return null;
+        p = p[4..];
+        var f = p.IndexOf('/');
+        if (f <= 0 || !p[(f + 1)..].StartsWith("conf/")) return null;
+        var family = p[..f];
+        p = p[(f + 6)..];
+        var slash = p.IndexOf('/');
+        if (slash <= 0 || p[(slash + 1)..].Contains('/')) return null;
+        var name = p[(slash + 1)..];
+        if (!links.TryGetValue(p[..slash].ToString(), out var link)) return null;
+        int? value = family switch
         {
-            ("ipv4", "forwarding") => At(link.Ipv4Conf, IPV4_DEVCONF_FORWARDING - 1),
-            ("ipv4", "proxy_arp") => At(link.Ipv4Conf, IPV4_DEVCONF_PROXY_ARP - 1),
-            ("ipv4", "send_redirects") => At(link.Ipv4Conf, IPV4_DEVCONF_SEND_REDIRECTS - 1),
-            ("ipv4", "rp_filter") => At(link.Ipv4Conf, IPV4_DEVCONF_RP_FILTER - 1),
-            ("ipv6", "accept_ra") => At(link.Ipv6Conf, DEVCONF_ACCEPT_RA),
+            "ipv4" => name switch
+            {
+                "forwarding" => At(link.Ipv4Conf, IPV4_DEVCONF_FORWARDING - 1),
+                "proxy_arp" => At(link.Ipv4Conf, IPV4_DEVCONF_PROXY_ARP - 1),
+                "send_redirects" => At(link.Ipv4Conf, IPV4_DEVCONF_SEND_REDIRECTS - 1),
+                "rp_filter" => At(link.Ipv4Conf, IPV4_DEVCONF_RP_FILTER - 1),
+                _ => null,
+            },
+            "ipv6" => name is "accept_ra" ? At(link.Ipv6Conf, DEVCONF_ACCEPT_RA) : null,
             _ => null,
         };
         return value?.ToString(System.Globalization.CultureInfo.InvariantCulture);
