@@ -17,7 +17,7 @@ public sealed class DaemonTests : IDisposable
     /// <summary>A namespace that does not exist: a test that only reads the state never reaches a kernel.</summary>
     private const string NoServer = "hostnet-daemon-test-no-server";
 
-    private const string Vm1Ip = "192.168.200.201";
+    private const string Vm1Ip = RoutedLab.Vm1Ip;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("hostnet-daemon-").FullName;
 
@@ -150,12 +150,7 @@ public sealed class DaemonTests : IDisposable
     public async Task Apply_makes_a_routed_vms_route_as_the_CLI_would()
     {
         using var lab = Lab.Create();
-        var state = $$"""
-            {"networks":[{"name":"Routed","mode":"host-routed","uplink":"eth0","gateway":"169.255.30.1"}],
-             "vms":[{"name":"vm1","uuid":"7b9a73a1-5c2e-4d1a-9f3b-000000000001","guest":"netns:{{lab.Guest("vm1")}}","running":true,
-                     "adapters":[{"network":"Routed","ips":["{{Vm1Ip}}"]}]}]}
-            """;
-        HostnetCli.Run(["--netns", lab.ServerNs, "--state-dir", lab.StateDir, "import", "-"], stdin: state).EnsureSuccess("import");
+        RoutedLab.ImportRunningVm1(lab);
         Assert.Equal("", Sh.Ip("-n", lab.ServerNs, "route", "show", "proto", "77").Trim());
         using var daemon = RunningDaemon.Start(lab.ServerNs, lab.StateDir, SocketPath);
 

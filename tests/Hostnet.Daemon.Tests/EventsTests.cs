@@ -9,7 +9,7 @@ namespace Hostnet.Daemon.Tests;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class EventsTests : IDisposable
 {
-    private const string Vm1Ip = "192.168.200.201";
+    private const string Vm1Ip = RoutedLab.Vm1Ip;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("hostnet-daemon-").FullName;
 
@@ -38,12 +38,7 @@ public sealed class EventsTests : IDisposable
     public async Task A_subscriber_reads_the_applied_event_with_the_plan_applied()
     {
         using var lab = Lab.Create();
-        var state = $$"""
-            {"networks":[{"name":"Routed","mode":"host-routed","uplink":"eth0","gateway":"169.255.30.1"}],
-             "vms":[{"name":"vm1","uuid":"7b9a73a1-5c2e-4d1a-9f3b-000000000001","guest":"netns:{{lab.Guest("vm1")}}","running":true,
-                     "adapters":[{"network":"Routed","ips":["{{Vm1Ip}}"]}]}]}
-            """;
-        HostnetCli.Run(["--netns", lab.ServerNs, "--state-dir", lab.StateDir, "import", "-"], stdin: state).EnsureSuccess("import");
+        RoutedLab.ImportRunningVm1(lab);
         using var daemon = RunningDaemon.Start(lab.ServerNs, lab.StateDir, Path.Combine(_dir, "h.sock"));
 
         using var subscription = await daemon.Http.GetAsync(new Uri("/v1/events", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);

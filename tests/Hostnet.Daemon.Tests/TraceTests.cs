@@ -10,7 +10,7 @@ namespace Hostnet.Daemon.Tests;
 public sealed class TraceTests : IDisposable
 {
     private const string NoServer = "hostnet-daemon-test-no-server";
-    private const string Vm1Ip = "192.168.200.201";
+    private const string Vm1Ip = RoutedLab.Vm1Ip;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("hostnet-daemon-").FullName;
 
@@ -48,12 +48,7 @@ public sealed class TraceTests : IDisposable
     public async Task Trace_answers_what_the_CLIs_json_prints_from_the_lan_and_from_a_vm()
     {
         using var lab = Lab.Create();
-        var state = $$"""
-            {"networks":[{"name":"Routed","mode":"host-routed","uplink":"eth0","gateway":"169.255.30.1"}],
-             "vms":[{"name":"vm1","uuid":"7b9a73a1-5c2e-4d1a-9f3b-000000000001","guest":"netns:{{lab.Guest("vm1")}}","running":true,
-                     "adapters":[{"network":"Routed","ips":["{{Vm1Ip}}"]}]}]}
-            """;
-        HostnetCli.Run(["--netns", lab.ServerNs, "--state-dir", lab.StateDir, "import", "-"], stdin: state).EnsureSuccess("import");
+        RoutedLab.ImportRunningVm1(lab);
         using var daemon = RunningDaemon.Start(lab.ServerNs, lab.StateDir, SocketPath);
 
         // Before apply the path is broken: the fixes are commands for this server, as the CLI writes them.

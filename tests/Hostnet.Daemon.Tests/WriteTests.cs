@@ -19,7 +19,7 @@ public sealed class WriteTests : IDisposable
 
     private const string Vm1Uuid = "7b9a73a1-5c2e-4d1a-9f3b-000000000001";
 
-    private const string Vm1Ip = "192.168.200.201";
+    private const string Vm1Ip = RoutedLab.Vm1Ip;
 
     private const string RoutedNetwork = """{"name":"Routed","mode":"host-routed","uplink":"eth0","gateway":"169.255.30.1"}""";
 
