@@ -1,7 +1,7 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Hostnet.Agent;
+using Hostnet.Agent.Contracts;
 using Hostnet.Frontend;
 using Hostnet.Model;
 using Microsoft.AspNetCore.Http;
@@ -26,13 +26,7 @@ public sealed record ProblemDocument(string Type, string Title, int Status, stri
 public sealed partial class DaemonJsonContext : JsonSerializerContext
 {
     /// <summary>Prose left readable: a detail holds commands in quotes and backticks, as the CLI prints them.</summary>
-    public static DaemonJsonContext Readable { get; } = new(new JsonSerializerOptions
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    });
+    public static DaemonJsonContext Readable { get; } = new(HostnetJson.ReadableOptions());
 }
 
 /// <summary>Turns what a request threw into a problem: the status says whose the fault is, the detail what to do.</summary>
@@ -66,10 +60,15 @@ internal static partial class Problems
             problem = Unanswered(context.Response.StatusCode, context.Request.Method, context.Request.Path);
         if (problem is null) return;
         context.Response.Clear();
+        await Write(context, problem).ConfigureAwait(false);
+    }
+
+    /// <summary>Answers <paramref name="problem"/> as <c>application/problem+json</c>, with its status.</summary>
+    public static Task Write(HttpContext context, ProblemDocument problem)
+    {
         context.Response.StatusCode = problem.Status;
         context.Response.ContentType = "application/problem+json";
-        await context.Response.WriteAsync(JsonSerializer.Serialize(problem, DaemonJsonContext.Readable.ProblemDocument) + "\n", context.RequestAborted)
-            .ConfigureAwait(false);
+        return context.Response.WriteAsync(JsonSerializer.Serialize(problem, DaemonJsonContext.Readable.ProblemDocument) + "\n", context.RequestAborted);
     }
 
     /// <summary>A request the API itself refused before any handler ran: the daemon's own words.</summary>

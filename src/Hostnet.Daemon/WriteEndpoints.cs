@@ -175,8 +175,6 @@ internal sealed class ProblemResult(ProblemDocument problem) : IResult
     public Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
-        httpContext.Response.StatusCode = problem.Status;
-        httpContext.Response.ContentType = "application/problem+json";
-        return httpContext.Response.WriteAsync(JsonSerializer.Serialize(problem, DaemonJsonContext.Readable.ProblemDocument) + "\n", httpContext.RequestAborted);
+        return Problems.Write(httpContext, problem);
     }
 }

@@ -29,17 +29,23 @@ public sealed partial class HostnetJsonContext : JsonSerializerContext
     /// The same contract with prose values left readable: quotes, backticks and arrows as they are instead
     /// of escaped (a trace's details and fixes are sentences with commands in them).
     /// </summary>
-    public static HostnetJsonContext Readable { get; } = new(new JsonSerializerOptions
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    });
+    public static HostnetJsonContext Readable { get; } = new(HostnetJson.ReadableOptions());
 }
 
 /// <summary>One JSON document as text, without a final newline.</summary>
 public static class HostnetJson
 {
+    /// <summary>
+    /// The contract's options with prose left readable (quotes, backticks and arrows as they are), for a
+    /// front end's own documents to be written as the contract's are.
+    /// </summary>
+    public static JsonSerializerOptions ReadableOptions() => new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     public static string Write<T>(T document, JsonTypeInfo<T> type) => JsonSerializer.Serialize(document, type);
 }
