@@ -13,7 +13,7 @@ public sealed record ImportResult(int Networks, int Vms);
 /// <c>{"networks":[…],"vms":[…]}</c>). Import takes all of a document in one transaction, through the same
 /// rules as the other use cases, or none of it, naming the first entry it refused.
 /// </summary>
-public sealed class StateFileService
+public sealed partial class StateFileService
 {
     private readonly HostAgent _agent;
 

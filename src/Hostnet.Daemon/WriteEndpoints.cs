@@ -55,6 +55,10 @@ internal static class WriteEndpoints
             var net = agent.StateFile.ImportNetwork(doc);
             return Created($"/v1/networks/{net.Name}", Documents.Network(agent.Networks.Show(net.Name)), Types.NetworkDetailsDocument);
         }));
+        // PUT: create or replace with POST's body; the same body again answers 200 and changes nothing.
+        v1.MapPut("/networks/{name}", (string name, HttpRequest http) => Read(http, Requests.NetworkDocument, "a network as `hostnet export` writes it", doc =>
+            Named(doc.Name, name, "network") ?? Put(agent.StateFile.PutNetwork(doc with { Name = name }).Outcome, $"/v1/networks/{name}",
+                Documents.Network(agent.Networks.Show(name)), Types.NetworkDetailsDocument)));
         v1.MapDelete("/networks/{name}", (string name) =>
         {
             agent.Networks.Remove(name);
@@ -66,6 +70,9 @@ internal static class WriteEndpoints
             var vm = agent.StateFile.ImportVm(doc);
             return Created($"/v1/vms/{vm.Name}", Documents.Vm(agent.Vms.Show(vm.Name)), Types.VmDocument);
         }));
+        v1.MapPut("/vms/{name}", (string name, HttpRequest http) => Read(http, Requests.VmDocument, "a VM as `hostnet export` writes it", doc =>
+            Named(doc.Name, name, "VM") ?? Put(agent.StateFile.PutVm(doc with { Name = name }).Outcome, $"/v1/vms/{name}",
+                Documents.Vm(agent.Vms.Show(name)), Types.VmDocument)));
         v1.MapDelete("/vms/{name}", (string name) =>
         {
             agent.Vms.Remove(name);
@@ -98,6 +105,16 @@ internal static class WriteEndpoints
             return Results.NoContent();
         });
     }
+
+    /// <summary>A body that names another resource than the URL does is refused; one that names none is the URL's.</summary>
+    private static ProblemResult? Named(string? inBody, string inUrl, string what) =>
+        inBody is null || string.Equals(inBody, inUrl, StringComparison.Ordinal)
+            ? null
+            : BadBody("name-mismatch", $"the body names {what} {inBody} but the URL {inUrl}: PUT a {what} to its own URL");
+
+    /// <summary>201 with the location when PUT created it, 200 when it replaced it or found it the same.</summary>
+    private static IResult Put<T>(PutOutcome outcome, string location, T document, JsonTypeInfo<T> type) =>
+        outcome == PutOutcome.Created ? Created(location, document, type) : Json(document, type);
 
     /// <summary>An adapter as <c>GET /v1/vms/{name}</c> lists it.</summary>
     private static AdapterDocument Adapter(AdapterView view) => ToDocument.Adapter(view.Vm, view.Adapter, view.Network, details: true);

@@ -12,8 +12,8 @@ public sealed class OpenApiTests : IDisposable
     /// <summary>The routes of issue 15's contract (method and path); those the daemon answers must be in the document.</summary>
     private static readonly (string Method, string Path)[] Contract =
     [
-        ("get", "/v1/networks"), ("post", "/v1/networks"), ("get", "/v1/networks/{name}"), ("delete", "/v1/networks/{name}"),
-        ("get", "/v1/vms"), ("post", "/v1/vms"), ("get", "/v1/vms/{name}"), ("delete", "/v1/vms/{name}"),
+        ("get", "/v1/networks"), ("post", "/v1/networks"), ("get", "/v1/networks/{name}"), ("put", "/v1/networks/{name}"), ("delete", "/v1/networks/{name}"),
+        ("get", "/v1/vms"), ("post", "/v1/vms"), ("get", "/v1/vms/{name}"), ("put", "/v1/vms/{name}"), ("delete", "/v1/vms/{name}"),
         ("post", "/v1/vms/{name}/start"), ("post", "/v1/vms/{name}/stop"), ("post", "/v1/vms/{name}/adapters"),
         ("patch", "/v1/vms/{name}/adapters/{adapter}"), ("delete", "/v1/vms/{name}/adapters/{adapter}"),
         ("get", "/v1/plan"), ("post", "/v1/apply"), ("get", "/v1/arp"), ("get", "/v1/routes"), ("get", "/v1/trace"),
@@ -70,5 +70,7 @@ public sealed class OpenApiTests : IDisposable
         Assert.True(served >= 12, $"only {served} routes of the contract are served");
         foreach (var path in new[] { "/v1/vms/{name}", "/v1/apply", "/v1/trace", "/v1/events", "/metrics", "/openapi/v1.json" })
             Assert.True(paths.TryGetProperty(path, out _), path);
+        foreach (var path in new[] { "/v1/vms/{name}", "/v1/networks/{name}" })
+            Assert.True(paths.GetProperty(path).TryGetProperty("put", out _), "PUT " + path);
     }
 }
