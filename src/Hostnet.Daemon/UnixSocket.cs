@@ -3,11 +3,20 @@ using System.Runtime.InteropServices;
 
 namespace Hostnet.Daemon;
 
-/// <summary>The daemon's unix socket: bound with its mode, a stale one replaced, a live one refused.</summary>
+/// <summary>
+/// The daemon's unix socket: bound with its mode and group, a stale one replaced, a live one refused.
+/// </summary>
 internal static partial class UnixSocket
 {
     /// <summary>0660: root and the socket's group may talk to the daemon, nobody else.</summary>
     private const UnixFileMode Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
+
+    /// <summary>The group given the socket when it exists (<c>groupadd --system hostnet</c>): its members may use the API.</summary>
+    public const string Group = "hostnet";
+
+    /// <summary>0755: a directory the daemon makes for its socket lets everyone reach the socket, whose own mode decides.</summary>
+    private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
 
     /// <summary>A socket bound to <paramref name="path"/> with mode 0660, not yet listening.</summary>
     public static Socket Bind(string path)
@@ -15,7 +24,9 @@ internal static partial class UnixSocket
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("the daemon's socket is a Linux unix socket");
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var directory = Path.GetDirectoryName(path)!;
+            // Made here, it is 0755 whatever the umask; one that exists keeps its mode.
+            if (!Directory.Exists(directory)) File.SetUnixFileMode(Directory.CreateDirectory(directory, DirectoryMode).FullName, DirectoryMode);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -27,6 +38,7 @@ internal static partial class UnixSocket
         {
             socket.Bind(new UnixDomainSocketEndPoint(path));
             File.SetUnixFileMode(path, Mode);
+            GiveToGroup(path);
             return socket;
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
@@ -39,6 +51,17 @@ internal static partial class UnixSocket
             socket.Dispose();
             throw new DaemonRefusedException($"cannot listen on {path}: {e.Message}", e);
         }
+    }
+
+    /// <summary>The socket's group becomes <see cref="Group"/> when that group exists; otherwise it stays the daemon's (root's).</summary>
+    private static void GiveToGroup(string path)
+    {
+        var group = Interop.Getgrnam(Group);
+        if (group == 0) return;
+        // struct group { char *gr_name; char *gr_passwd; gid_t gr_gid; char **gr_mem; }
+        var gid = (uint)Marshal.ReadInt32(group, 2 * IntPtr.Size);
+        if (Interop.Chown(path, uint.MaxValue, gid) != 0)
+            throw new DaemonRefusedException($"cannot give {path} to group {Group}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
     }
 
     /// <summary>Removes the socket file once the daemon has stopped listening on it.</summary>
@@ -114,6 +137,14 @@ internal static partial class UnixSocket
 
         // errno.h
         public const int ENOENT = 2;
+
+        /// <summary>The group named <paramref name="name"/> (a pointer to libc's static struct group), or 0 when there is none.</summary>
+        [LibraryImport("libc", EntryPoint = "getgrnam", StringMarshalling = StringMarshalling.Utf8)]
+        public static partial nint Getgrnam(string name);
+
+        /// <summary>uid <c>(uid_t)-1</c> keeps the owner.</summary>
+        [LibraryImport("libc", EntryPoint = "chown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        public static partial int Chown(string path, uint uid, uint gid);
 
         [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         public static partial int Statx(int dirfd, string path, int flags, uint mask, ref byte buffer);
