@@ -31,28 +31,35 @@ public static class HostnetDaemon
     /// </summary>
     /// <param name="agent">The application layer of the server to serve.</param>
     /// <param name="socketPath">The unix socket.</param>
-    /// <param name="serving">Called once the daemon accepts requests.</param>
-    public static void Run(HostAgent agent, string socketPath, Action serving)
+    /// <param name="serving">Called once the daemon accepts requests (then systemd is told READY=1).</param>
+    /// <param name="tcp">Also serve on TCP with TLS and a bearer token, when given.</param>
+    public static void Run(HostAgent agent, string socketPath, Action serving, TcpEndpoint? tcp = null)
     {
         ArgumentNullException.ThrowIfNull(agent);
         ArgumentException.ThrowIfNullOrWhiteSpace(socketPath);
         ArgumentNullException.ThrowIfNull(serving);
+        serving = Systemd.Ready(serving);
         var path = Path.GetFullPath(socketPath);
         var listener = UnixSocket.Bind(path);
+        Socket? tcpListener = null;
         try
         {
-            using var app = Build(agent, path, listener);
+            tcpListener = tcp?.Bind();
+            using var watchdog = Systemd.Watchdog();
+            using var app = Build(agent, path, listener, tcp, tcpListener);
             app.Lifetime.ApplicationStarted.Register(serving);
+            app.Lifetime.ApplicationStopping.Register(() => Systemd.Notify("STOPPING=1"));
             app.Run();
         }
         finally
         {
+            tcpListener?.Dispose();
             listener.Dispose();
             UnixSocket.Remove(path);
         }
     }
 
-    private static WebApplication Build(HostAgent agent, string path, Socket listener)
+    private static WebApplication Build(HostAgent agent, string path, Socket listener, TcpEndpoint? tcp, Socket? tcpListener)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         // The daemon is configured by its command line only: no appsettings.json, no ASPNETCORE_URLS reaching past it.
@@ -60,6 +67,12 @@ public static class HostnetDaemon
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        // Under systemd, with stderr the journal's stream: entries with structured fields instead of lines.
+        if (JournalLoggerProvider.WhenStderrIsJournal() is { } journal)
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddProvider(journal);
+        }
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, HostnetJsonContext.Default);
@@ -69,14 +82,22 @@ public static class HostnetDaemon
         {
             k.AddServerHeader = false;
             k.ListenUnixSocket(path);
+            if (tcp is not null) k.Listen(tcp.EndPoint, l => l.UseHttps(tcp.Certificate));
         });
-        // Kestrel listens on the socket bound (and given its mode) here, so that it is never reachable with another mode.
-        builder.WebHost.UseSockets(o => o.CreateBoundListenSocket = endpoint =>
-            endpoint is UnixDomainSocketEndPoint ? listener : SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint));
+        if (tcp is not null) builder.WebHost.UseKestrelHttpsConfiguration();
+        // Kestrel listens on the sockets bound here: the unix one never reachable with another mode, the TCP one
+        // bound before anything else starts, so that a port taken is one line.
+        builder.WebHost.UseSockets(o => o.CreateBoundListenSocket = endpoint => endpoint switch
+        {
+            UnixDomainSocketEndPoint => listener,
+            System.Net.IPEndPoint when tcpListener is not null => tcpListener,
+            _ => SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint),
+        });
 
         var app = builder.Build();
         app.Use(Metrics.Count);
         app.Use(Problems.Catch);
+        if (tcp is not null) app.Use(tcp.Authorize);
         Endpoints.Map(app, agent);
         return app;
     }

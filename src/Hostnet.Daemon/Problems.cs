@@ -105,6 +105,6 @@ internal static partial class Problems
         _ => StatusCodes.Status500InternalServerError,
     };
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed")]
+    [LoggerMessage(EventId = 1, EventName = "request-failed", Level = LogLevel.Error, Message = "{Method} {Path} failed")]
     private static partial void Failed(ILogger logger, string method, string path, Exception e);
 }

@@ -51,17 +51,25 @@ internal sealed class RunningDaemon : IDisposable
     public int Pid => _process.Id;
 
     /// <summary>Starts the daemon of <paramref name="netns"/> with its state in <paramref name="stateDir"/>; returns once it answers.</summary>
-    public static RunningDaemon Start(string netns, string stateDir, string socket)
+    public static RunningDaemon Start(string netns, string stateDir, string socket) =>
+        Launch(HostnetCli.Launcher, ["--netns", netns, "--state-dir", stateDir, "daemon", "--socket", socket], socket);
+
+    /// <summary>
+    /// Starts <paramref name="file"/> <paramref name="args"/> (the launcher, or a command that execs it, such as
+    /// <c>ip netns exec NS</c>) with <paramref name="env"/> added; returns once <paramref name="socket"/> answers.
+    /// </summary>
+    public static RunningDaemon Launch(string file, IEnumerable<string> args, string socket, IDictionary<string, string>? env = null)
     {
         // Build first (once, or after a source change): the launcher then execs the binary, whose pid is the process's.
         HostnetCli.Run(["--version"], timeout: TimeSpan.FromMinutes(15)).EnsureSuccess("build the CLI");
-        var psi = new ProcessStartInfo(HostnetCli.Launcher)
+        var psi = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "--netns", netns, "--state-dir", stateDir, "daemon", "--socket", socket }) psi.ArgumentList.Add(a);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
         var daemon = new RunningDaemon(Process.Start(psi) ?? throw new InvalidOperationException("cannot start hostnet daemon"), socket);
         try
         {
