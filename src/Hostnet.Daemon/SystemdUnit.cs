@@ -23,7 +23,9 @@ public static class SystemdUnit
             ?? throw new InvalidOperationException("the unit hostnetd.service is not built into this binary");
         using var reader = new StreamReader(stream);
         var text = reader.ReadToEnd();
-        return text.Replace("ExecStart=" + RepositoryBinary + " ", "ExecStart=" + binary + " ", StringComparison.Ordinal);
+        // systemd splits ExecStart= at spaces: a path with one is quoted.
+        var command = binary.Any(char.IsWhiteSpace) ? "\"" + binary.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"" : binary;
+        return text.Replace("ExecStart=" + RepositoryBinary + " ", "ExecStart=" + command + " ", StringComparison.Ordinal);
     }
 
     /// <summary>Writes the unit into <paramref name="directory"/> (made if missing), mode 0644; returns its path.</summary>
