@@ -73,6 +73,25 @@ public sealed class SystemdTests : IDisposable
     }
 
     [Fact]
+    public void A_watchdog_meant_for_another_process_is_not_fed()
+    {
+        var path = Path.Combine(_dir, "notify");
+        using var systemd = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        systemd.Bind(new UnixDomainSocketEndPoint(path));
+        var socket = Path.Combine(_dir, "h.sock");
+        var env = new Dictionary<string, string> { ["NOTIFY_SOCKET"] = path, ["WATCHDOG_USEC"] = "200000", ["WATCHDOG_PID"] = "1" };
+        using var daemon = RunningDaemon.Launch(HostnetCli.Launcher, ["--netns", NoServer, "--state-dir", Path.Combine(_dir, "state"), "daemon", "--socket", socket], socket, env);
+
+        var told = Receive(systemd, "READY=1");
+        daemon.Terminate();
+        told.AddRange(Receive(systemd, "STOPPING=1"));
+
+        Assert.Contains(told, s => s.Split('\n').Contains("READY=1"));
+        Assert.Contains("STOPPING=1", told);
+        Assert.DoesNotContain("WATCHDOG=1", told);
+    }
+
+    [Fact]
     public void Install_writes_the_repositorys_unit_running_this_binary_and_says_what_to_run()
     {
         var units = Path.Combine(_dir, "units");

@@ -144,6 +144,33 @@ public sealed class TcpTests : IDisposable
     }
 
     [Fact]
+    public void A_key_that_is_not_the_certificates_or_an_address_without_a_port_is_one_line_and_nothing_listens()
+    {
+        using (var other = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+        using (var key = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+        {
+            using var cert = new CertificateRequest("CN=hostnet test daemon", key, HashAlgorithmName.SHA256)
+                .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            File.WriteAllText(CertFile, cert.ExportCertificatePem());
+            File.WriteAllText(KeyFile, other.ExportPkcs8PrivateKeyPem());
+        }
+        File.WriteAllText(TokenFile, _token);
+        File.SetUnixFileMode(TokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        string[] Daemon(string listen) =>
+            ["--state-dir", StateDir, "daemon", "--socket", SocketPath, "--listen", listen, "--tls-cert", CertFile, "--tls-key", KeyFile, "--token-file", TokenFile];
+
+        var mismatched = HostnetCli.Run(Daemon($"{Address}:{Port}"));
+        Assert.Equal(1, mismatched.ExitCode);
+        Assert.StartsWith($"hostnet: error: cannot read the TLS certificate {CertFile} with its key {KeyFile}: ", mismatched.Stderr, StringComparison.Ordinal);
+        Assert.Single(mismatched.Stderr.Trim().Split('\n'));
+
+        var noPort = HostnetCli.Run(Daemon(Address));
+        Assert.Equal(1, noPort.ExitCode);
+        Assert.Equal($"hostnet: error: --listen {Address} is not ADDR:PORT: give an address and a port, as 0.0.0.0:8443 or [::1]:8443", noPort.Stderr.Trim());
+        Assert.False(File.Exists(SocketPath));
+    }
+
+    [Fact]
     public void The_four_tcp_options_go_together_a_missing_one_is_a_usage_error()
     {
         var run = HostnetCli.Run(["--state-dir", StateDir, "daemon", "--socket", SocketPath, "--listen", $"{Address}:{Port}", "--tls-cert", CertFile]);
