@@ -124,6 +124,7 @@ function mend(steps, onlyDrifted) {
 
 const context = {
   mark,
+  changeOf: (key) => state.marks.get(key)?.[0]?.split(' ')[0] ?? null,
   open: (name) => navigate(`/vms/${encodeURIComponent(name)}`),
   l3Uplink: (net) => {
     // The interface that holds the server's LAN address: the bridge when a bridged network enslaves this uplink.

@@ -4,7 +4,7 @@
 // where the gateway 169.255.30.1 sits, and holds the VM's own ARP entry (permanent).
 
 const NS = 'http://www.w3.org/2000/svg';
-const COL = 212;
+const COL = 236;
 const MARGIN = 16;
 const ROW = 15;
 
@@ -27,8 +27,12 @@ function clip(s, n) {
 
 /** A row of a vme box: a rect that turns red when the plan names the row's object, and its text. */
 function row(parent, ctx, x, y, w, key, content, cls = 'mono') {
-  const r = el('rect', { x, y: y - 11, width: w, height: ROW, class: `row ${ctx.mark(key)}`.trim(), 'data-mark': key }, parent);
-  const t = text(parent, x + 6, y, content, `${cls} ${ctx.mark(key)}`.trim());
+  const mark = ctx.mark(key);
+  // What the plan would do to the row's object says how the kernel differs: it lacks it, has it extra, or otherwise.
+  const change = mark === 'drift' ? ctx.changeOf(key) : null;
+  const suffix = { add: ' (missing)', remove: ' (extra)', change: ' (differs)' }[change] ?? '';
+  const r = el('rect', { x, y: y - 11, width: w, height: ROW, class: `row ${mark}`.trim(), 'data-mark': key }, parent);
+  const t = text(parent, x + 6, y, content + suffix, `${cls} ${mark}`.trim());
   return [r, t];
 }
 

@@ -66,7 +66,7 @@ export function renderVmPage(root, name, ctx) {
     h('h2', {}, 'QEMU and libvirt'),
     h('div', { id: 'vm-snippets' }, h('p', { class: 'note' }, 'reading…')),
     h('h2', {}, 'Trace'),
-    h('p', { class: 'note' }, 'Follows a packet to the destination hop by hop and stops at the first that fails.'),
+    h('p', { class: 'note' }, 'Follows a packet hop by hop, as `hostnet trace` does; the first hop that fails is marked, with the command that mends it.'),
     form, path);
   root.dataset.details = '';
   loadSnippets(root, name);
@@ -118,6 +118,8 @@ export async function updateVmPage(root, name, ctx) {
   const state = root.querySelector('#vm-state');
   state.textContent = `${doc.running ? 'running' : 'stopped'} · guest ${doc.guest}${doc.pendingApply ? ' · waiting for apply' : ''}`;
   state.className = `state ${doc.running ? 'running' : 'stopped'}`;
+  root.querySelector('#vm-start').disabled = doc.running;
+  root.querySelector('#vm-stop').disabled = !doc.running;
   const dest = root.querySelector('#trace-dest');
   if (!dest.value && doc.adapters[0]?.ips[0]) dest.value = doc.adapters[0].ips[0].split('/')[0];
 
