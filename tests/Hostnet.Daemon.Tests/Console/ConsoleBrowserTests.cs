@@ -220,4 +220,34 @@ public sealed class ConsoleBrowserTests : IDisposable
         Assert.Equal(cli.Stderr.Trim()["hostnet: error: ".Length..], shown);
         Assert.Equal("alert", (await b.Eval("document.getElementById('alert').getAttribute('role')"))!.GetValue<string>());
     }
+
+    [PrivilegedFact]
+    public async Task At_a_thousand_VMs_each_network_draws_a_page_of_them_and_a_search_finds_one()
+    {
+        using var open = await OpenConsole();
+        var b = open.Browser;
+        // 1,000 more VMs, stopped tap guests (state only): two in three host-routed, one in three bridged.
+        var vms = string.Join(",\n", Enumerable.Range(0, 1000).Select(i =>
+        {
+            var routed = i % 3 != 0;
+            var ip = $"10.9.{i / 250}.{(i % 250) + 2}";
+            var adapter = routed ? $$"""{"network":"Routed","ips":["{{ip}}"]}""" : $$"""{"network":"Bridged","ips":["{{ip}}/16"],"gateway":"10.9.0.1"}""";
+            return $$"""{"name":"load{{i:D4}}","uuid":"{{0x10000000 + i:x8}}-0000-4000-8000-{{i:x12}}","guest":"tap","running":false,"adapters":[{{adapter}}]}""";
+        }));
+        HostnetCli.Run(["--netns", open.Lab.ServerNs, "--state-dir", open.Lab.StateDir, "import", "-"], stdin: $"{{\"networks\":[],\"vms\":[{vms}]}}")
+            .EnsureSuccess("import 1,000 VMs");
+
+        await b.Navigate(open.Url("/"));
+        await b.WaitFor("document.getElementById('count').textContent === '1003 of 1003 adapters shown'", "the page counts every adapter");
+        // 60 drawn per network, the rest a button away.
+        Assert.Equal(120, (await b.Eval("document.querySelectorAll('g.vm').length"))!.GetValue<int>());
+        Assert.Equal(2, (await b.Eval("document.querySelectorAll('details.group button.more').length"))!.GetValue<int>());
+        await b.Eval("document.querySelector('details[data-network=\"Bridged\"] button.more').click()");
+        await b.WaitFor("document.querySelectorAll('details[data-network=\"Bridged\"] g.vm').length === 180", "a click draws 120 more bridged VMs");
+        await b.Screenshot(Path.Combine(Artifacts, "thousand.png"));
+
+        await b.Eval("(() => { const q = document.getElementById('search'); q.value = '10.9.3.79'; q.dispatchEvent(new Event('input')); })()");
+        await b.WaitFor("[...document.querySelectorAll('g.vm')].map(g => g.dataset.vm).join() === 'load0827'", "a search for one address among 1,003 draws its VM alone");
+        Assert.Empty(b.PageErrors);
+    }
 }

@@ -4,7 +4,7 @@
 // where the gateway 169.255.30.1 sits, and holds the VM's own ARP entry (permanent).
 
 const NS = 'http://www.w3.org/2000/svg';
-const COL = 236;
+const COL = 252;
 const MARGIN = 16;
 const ROW = 15;
 
