@@ -30,7 +30,7 @@ function row(parent, ctx, x, y, w, key, content, cls = 'mono') {
   const mark = ctx.mark(key);
   // What the plan would do to the row's object says how the kernel differs: it lacks it, has it extra, or otherwise.
   const change = mark === 'drift' ? ctx.changeOf(key) : null;
-  const suffix = { add: ' (missing)', remove: ' (extra)', change: ' (differs)' }[change] ?? '';
+  const suffix = { add: ' missing', remove: ' extra', change: ' differs' }[change] ?? '';
   const r = el('rect', { x, y: y - 11, width: w, height: ROW, class: `row ${mark}`.trim(), 'data-mark': key }, parent);
   const t = text(parent, x + 6, y, content + suffix, `${cls} ${mark}`.trim());
   return [r, t];
