@@ -5,9 +5,10 @@
 # guest (its kernel and busybox are fetched with apt-get download by
 # tests/guest/build-guest.sh); libvirt-clients and libxml2-utils:
 # virt-xml-validate (the schemas come with libvirt0, so --no-install-recommends
-# is enough).
+# is enough); chromium: the console's tests drive it headless over the DevTools
+# protocol, fonts-dejavu-core gives its pages a font.
 set -euo pipefail
-packages=(iproute2 iputils-ping net-tools procps qemu-system-x86 cpio libvirt-clients libxml2-utils)
+packages=(iproute2 iputils-ping net-tools procps qemu-system-x86 cpio libvirt-clients libxml2-utils chromium fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

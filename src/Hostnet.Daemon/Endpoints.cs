@@ -33,6 +33,8 @@ internal static class Endpoints
         Events.Map(app);
         Metrics.Map(app, agent);
         OpenApi.Map(app);
+        QemuEndpoint.Map(app, agent);
+        Console.ConsoleAssets.Map(app);
     }
 
     private static ContractJson<T> Json<T>(T document, JsonTypeInfo<T> type) => new(document, type);

@@ -192,6 +192,12 @@ internal static class DemoCommand
         output.WriteLine("Point hostnet at it:");
         output.WriteLine($"  sudo ./hostnet --netns {DemoLab.ServerNs} --state-dir {DemoLab.StateDir} vm list");
         output.WriteLine($"  sudo ./hostnet --netns {DemoLab.ServerNs} --state-dir {DemoLab.StateDir} arp");
+        // The demo runs no daemon: the console is one command away, and a browser reaches its unix socket through a forward.
+        var socket = Daemon.HostnetDaemon.DefaultSocket(DemoLab.ServerNs);
+        output.WriteLine("Open the console (the page the daemon serves), then http://localhost:8080/ in a browser:");
+        output.WriteLine($"  sudo ./hostnet --netns {DemoLab.ServerNs} --state-dir {DemoLab.StateDir} daemon &   # serves {socket}");
+        output.WriteLine($"  sudo socat TCP-LISTEN:8080,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:{socket}   # on this machine");
+        output.WriteLine($"  ssh -N -L 8080:{socket} root@THIS-SERVER   # or from your desk");
         output.WriteLine("Remove it:");
         output.WriteLine("  sudo ./hostnet demo down");
     }
