@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Hostnet.Daemon.Console;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 
@@ -19,11 +20,15 @@ public sealed partial class TcpEndpoint : IDisposable
     /// <summary>The SHA-256 of the token: compared in constant time with the SHA-256 of what a request presents.</summary>
     private readonly byte[] _tokenHash;
 
+    /// <summary>The console's sign-in for browsers, which cannot send the bearer header.</summary>
+    private readonly ConsoleLogin _login;
+
     private TcpEndpoint(IPEndPoint endPoint, X509Certificate2 certificate, byte[] tokenHash)
     {
         EndPoint = endPoint;
         Certificate = certificate;
         _tokenHash = tokenHash;
+        _login = new ConsoleLogin(tokenHash);
     }
 
     /// <summary>The address and port listened on.</summary>
@@ -101,22 +106,41 @@ public sealed partial class TcpEndpoint : IDisposable
 
     /// <summary>
     /// The middleware: a request that came over TCP without the right bearer token is answered 401 with a
-    /// problem and <c>WWW-Authenticate: Bearer</c>, and goes no further; one over the unix socket passes.
+    /// problem and <c>WWW-Authenticate: Bearer</c>, and goes no further; one over the unix socket passes. A
+    /// browser signs in at <c>/login</c> and is then admitted by its session cookie (its writes only from the
+    /// console's own origin); a browser opening a page without either is sent to <c>/login</c>.
     /// </summary>
     public Task Authorize(HttpContext context, RequestDelegate next)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         if (context.Connection.LocalIpAddress is null) return next(context);
-        var header = context.Request.Headers.Authorization.ToString();
+        var request = context.Request;
+        if (request.Path.Equals(ConsoleLogin.LoginPath, StringComparison.Ordinal)) return _login.Handle(context, IsToken);
+        // The sign-in form's style sheet, nothing else, is served to whoever asks.
+        if (HttpMethods.IsGet(request.Method) && request.Path.Equals("/console/console.css", StringComparison.Ordinal)) return next(context);
+        var header = request.Headers.Authorization.ToString();
         const string scheme = "Bearer ";
         if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            if (_login.HasSession(request))
+            {
+                return ConsoleLogin.SameOrigin(request)
+                    ? next(context)
+                    : Problems.Write(context, new ProblemDocument("about:blank", ReasonPhrases.GetReasonPhrase(StatusCodes.Status403Forbidden),
+                        StatusCodes.Status403Forbidden, "a write signed in by the console's cookie must come from the console's own page", "origin-refused"));
+            }
+            if (ConsoleLogin.IsPageLoad(request)) return ConsoleLogin.RedirectToLogin(context);
             return Unauthorized(context, "Bearer realm=\"hostnet\"", "token-missing", "this API needs a bearer token: send `Authorization: Bearer TOKEN`");
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()));
-        if (!CryptographicOperations.FixedTimeEquals(presented, _tokenHash))
+        }
+        if (!IsToken(header[scheme.Length..].Trim()))
             return Unauthorized(context, "Bearer realm=\"hostnet\", error=\"invalid_token\"", "token-wrong", "the bearer token is not this daemon's");
         return next(context);
     }
+
+    /// <summary>Whether <paramref name="presented"/> is the token, compared in constant time.</summary>
+    private bool IsToken(string presented) =>
+        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), _tokenHash);
 
     private static Task Unauthorized(HttpContext context, string challenge, string code, string detail)
     {

@@ -130,6 +130,56 @@ public sealed class TcpTests : IDisposable
     }
 
     [PrivilegedFact]
+    public async Task A_browser_signs_in_with_the_token_once_and_its_cookie_admits_reads_and_same_origin_writes()
+    {
+        Prepare();
+        using var daemon = StartDaemon();
+        var jar = Path.Combine(_dir, "cookies");
+
+        // A page opened without a session goes to the sign-in form; an API client still gets its 401.
+        var page = Curl(Url("/"), "-H", "Accept: text/html");
+        Assert.Equal(303, page.Status);
+        Assert.Matches("(?im)^location: /login\\r?$", page.Headers);
+        var form = Curl(Url("/login"));
+        Assert.Equal(200, form.Status);
+        Assert.Contains("name=\"token\"", form.Body, StringComparison.Ordinal);
+
+        // A wrong token: the form again with a 401, and no cookie.
+        var wrong = Curl(Url("/login"), "-c", jar, "--data-urlencode", "token=" + _token[..^1] + "0");
+        Assert.Equal(401, wrong.Status);
+        Assert.Contains("role=\"alert\"", wrong.Body, StringComparison.Ordinal);
+        Assert.DoesNotMatch("(?im)^set-cookie:", wrong.Headers);
+
+        // The right one: a session cookie that is not the token itself.
+        var signedIn = Curl(Url("/login"), "-c", jar, "--data-urlencode", "token=" + _token);
+        Assert.Equal(303, signedIn.Status);
+        var cookie = Assert.Single(signedIn.Headers.Split('\n'), l => l.StartsWith("set-cookie:", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("secure", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(_token, cookie, StringComparison.Ordinal);
+
+        // The cookie admits the page and the API's reads, as the socket answers them.
+        Assert.Equal(200, Curl(Url("/"), "-b", jar, "-H", "Accept: text/html").Status);
+        var expected = await daemon.Http.GetStringAsync(new Uri("/v1/vms", UriKind.Relative));
+        var read = Curl(Url("/v1/vms"), "-b", jar);
+        Assert.Equal(200, read.Status);
+        Assert.Equal(expected, read.Body);
+
+        // A write by the cookie from another origin (or none) is refused and changes nothing; from the console's own it runs.
+        var forged = Curl(Url("/v1/vms/vm1"), "-b", jar, "-X", "DELETE", "-H", "Origin: https://elsewhere.example");
+        Assert.Equal(403, forged.Status);
+        Assert.Equal(403, Curl(Url("/v1/vms/vm1"), "-b", jar, "-X", "DELETE").Status);
+        Assert.Contains("\"vm1\"", await daemon.Http.GetStringAsync(new Uri("/v1/vms", UriKind.Relative)), StringComparison.Ordinal);
+        var own = Curl(Url("/v1/vms/vm1"), "-b", jar, "-X", "DELETE", "-H", $"Origin: https://{Address}:{Port}");
+        Assert.True(own.Status == 204, $"answered {own.Status}: {own.Body}");
+        Assert.DoesNotContain("\"vm1\"", await daemon.Http.GetStringAsync(new Uri("/v1/vms", UriKind.Relative)), StringComparison.Ordinal);
+
+        // A cookie made up without the token admits nothing.
+        AssertUnauthorized(Curl(Url("/v1/vms"), "-H", "Cookie: hostnet-console=" + new string('0', 64)), "token-missing");
+    }
+
+    [PrivilegedFact]
     public void A_token_file_others_may_read_is_refused_in_one_line_and_nothing_listens()
     {
         Prepare(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
