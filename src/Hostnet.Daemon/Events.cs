@@ -38,6 +38,14 @@ internal static class Events
     public const string RefusedEvent = "refused";
     public const string ErrorEvent = "error";
 
+    /// <summary>The stream as the OpenAPI document describes it.</summary>
+    public const string Description =
+        "text/event-stream. applied: an apply a request ran (POST /v1/apply, or a write a running VM follows); data: the plan document of its steps. "
+        + "repaired: the watch loop put the kernel back to the state; data: {why: start|kernel change|state change|periodic|retry, steps}. "
+        + "changed: the state differs from what the watch loop saw before; data: {networks, vms} (names added, changed or removed). "
+        + "refused: a write refused because an address answers on the LAN; data: its problem. "
+        + "error: a write, apply or watch cycle that failed; data: its problem.";
+
     /// <summary>Events a subscriber may fall behind by before the oldest are dropped.</summary>
     private const int Backlog = 256;
 

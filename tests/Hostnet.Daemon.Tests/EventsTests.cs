@@ -35,31 +35,29 @@ public sealed class EventsTests : IDisposable
     }
 
     [PrivilegedFact]
-    public async Task A_subscriber_reads_the_applied_event_with_the_plan_applied()
+    public async Task A_subscriber_reads_the_applied_events_of_a_write_and_of_an_apply()
     {
         using var lab = Lab.Create();
         RoutedLab.ImportRunningVm1(lab);
         using var daemon = RunningDaemon.Start(lab.ServerNs, lab.StateDir, Path.Combine(_dir, "h.sock"));
+        using var events = await EventStream.Subscribe(daemon);
 
-        using var subscription = await daemon.Http.GetAsync(new Uri("/v1/events", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
-        Assert.Equal(HttpStatusCode.OK, subscription.StatusCode);
-        Assert.Equal("text/event-stream", subscription.Content.Headers.ContentType?.MediaType);
-        using var reader = new StreamReader(await subscription.Content.ReadAsStreamAsync());
-        // The subscription is in place once its first comment has arrived: an apply after it is told.
-        Assert.StartsWith(":", await reader.ReadLineAsync());
+        // A write the running VM follows: its steps.
+        using (var stop = await daemon.Http.PostAsync(new Uri("/v1/vms/vm1/stop", UriKind.Relative), new StringContent("", Encoding.UTF8)))
+            Assert.True(stop.StatusCode == HttpStatusCode.OK, await stop.Content.ReadAsStringAsync());
+        var (stopped, _) = await events.Until("applied", _ => true);
+        using (stopped)
+            Assert.Contains(stopped.RootElement.GetProperty("steps").EnumerateArray(),
+                s => s.GetProperty("change").GetString() == "remove" && s.GetProperty("object").GetString()!.StartsWith("route " + Vm1Ip, StringComparison.Ordinal));
 
+        // An apply: the document it answers.
         using var response = await daemon.Http.PostAsync(new Uri("/v1/apply?probe=false", UriKind.Relative), new StringContent("", Encoding.UTF8));
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
-
-        using var within = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        var (name, data) = await NextFrame(reader, within.Token);
-        Assert.Equal("applied", name);
-        using var applied = JsonDocument.Parse(data);
-        Assert.Contains(applied.RootElement.GetProperty("steps").EnumerateArray(),
-            s => s.GetProperty("change").GetString() == "add" && s.GetProperty("object").GetString()!.StartsWith("route " + Vm1Ip, StringComparison.Ordinal));
-        using var answered = JsonDocument.Parse(body);
-        Assert.True(JsonElement.DeepEquals(answered.RootElement, applied.RootElement), data);
+        var (applied, _) = await events.Until("applied", _ => true);
+        using (applied)
+        using (var answered = JsonDocument.Parse(body))
+            Assert.True(JsonElement.DeepEquals(answered.RootElement, applied.RootElement), applied.RootElement.ToString());
     }
 
     [Fact]

@@ -51,18 +51,12 @@ internal sealed class RunningDaemon : IDisposable
     public int Pid => _process.Id;
 
     /// <summary>Starts the daemon of <paramref name="netns"/> with its state in <paramref name="stateDir"/>; returns once it answers.</summary>
-    public static RunningDaemon Start(string netns, string stateDir, string socket)
+    public static RunningDaemon Start(string netns, string stateDir, string socket) => Start(netns, stateDir, socket, null);
+
+    /// <summary>As <see cref="Start(string, string, string)"/>, with variables added to the daemon's environment.</summary>
+    public static RunningDaemon Start(string netns, string stateDir, string socket, IDictionary<string, string>? env)
     {
-        // Build first (once, or after a source change): the launcher then execs the binary, whose pid is the process's.
-        HostnetCli.Run(["--version"], timeout: TimeSpan.FromMinutes(15)).EnsureSuccess("build the CLI");
-        var psi = new ProcessStartInfo(HostnetCli.Launcher)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { "--netns", netns, "--state-dir", stateDir, "daemon", "--socket", socket }) psi.ArgumentList.Add(a);
-        var daemon = new RunningDaemon(Process.Start(psi) ?? throw new InvalidOperationException("cannot start hostnet daemon"), socket);
+        var daemon = new RunningDaemon(Launch(netns, stateDir, socket, env), socket);
         try
         {
             daemon.WaitUntilServing();
@@ -73,6 +67,22 @@ internal sealed class RunningDaemon : IDisposable
             daemon.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The daemon's process, started and not waited for (it may die before it serves).</summary>
+    public static Process Launch(string netns, string stateDir, string socket, IDictionary<string, string>? env)
+    {
+        // Build first (once, or after a source change): the launcher then execs the binary, whose pid is the process's.
+        HostnetCli.Run(["--version"], timeout: TimeSpan.FromMinutes(15)).EnsureSuccess("build the CLI");
+        var psi = new ProcessStartInfo(HostnetCli.Launcher)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { "--netns", netns, "--state-dir", stateDir, "daemon", "--socket", socket }) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        return Process.Start(psi) ?? throw new InvalidOperationException("cannot start hostnet daemon");
     }
 
     private void WaitUntilServing()
