@@ -48,7 +48,7 @@ public sealed class EventsTests : IDisposable
         var (stopped, _) = await events.Until("applied", _ => true);
         using (stopped)
             Assert.Contains(stopped.RootElement.GetProperty("steps").EnumerateArray(),
-                s => s.GetProperty("change").GetString() == "remove" && s.GetProperty("object").GetString()!.StartsWith("route " + Vm1Ip, StringComparison.Ordinal));
+                s => s.GetProperty("change").GetString() == "remove" && s.GetProperty("object").GetString() == "proxy " + Vm1Ip + " dev eth0");
 
         // An apply: the document it answers.
         using var response = await daemon.Http.PostAsync(new Uri("/v1/apply?probe=false", UriKind.Relative), new StringContent("", Encoding.UTF8));
