@@ -36,3 +36,15 @@ public static class ApplyCauses
     /// <summary>A cycle after a failed one.</summary>
     public const string Retry = "retry";
 }
+
+/// <summary>What kind of failure a front end counts.</summary>
+public static class KernelErrors
+{
+    /// <summary>Whether <paramref name="e"/> is, or was caused by, an error the kernel answered on netlink.</summary>
+    public static bool IsNetlink(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is Netlink.NetlinkException) return true;
+        return false;
+    }
+}

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Hostnet.Agent;
 using Hostnet.Frontend;
-using Hostnet.Netlink;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -74,7 +73,7 @@ internal static class Metrics
             if (report.Failure is not null)
             {
                 ErrorsBy[report.Cause] = ErrorsBy.GetValueOrDefault(report.Cause) + 1;
-                if (IsNetlink(report.Failure)) _netlinkErrors++;
+                if (KernelErrors.IsNetlink(report.Failure)) _netlinkErrors++;
             }
             else if (report.ByWatch)
             {
@@ -93,15 +92,8 @@ internal static class Metrics
     /// <summary>The kernel event socket failed.</summary>
     public static void MonitorFailed(Exception e)
     {
-        if (!IsNetlink(e)) return;
+        if (!KernelErrors.IsNetlink(e)) return;
         lock (Gate) _netlinkErrors++;
-    }
-
-    private static bool IsNetlink(Exception? e)
-    {
-        for (; e is not null; e = e.InnerException)
-            if (e is NetlinkException) return true;
-        return false;
     }
 
     internal static string Write(HostAgent agent)
