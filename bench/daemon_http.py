@@ -4,7 +4,7 @@
   daemon_http.py SOCKET post-vms FILE                 POST /v1/vms for each VM of an import file (one connection)
   daemon_http.py SOCKET post PATH                     POST with an empty body, print the body
   daemon_http.py SOCKET adapters VM COUNT FIRST_IP    COUNT x (POST an adapter, DELETE it): p50/p99 of each, in ms
-  daemon_http.py SOCKET applies                       the sum of hostnet_applies_total over its causes
+  daemon_http.py SOCKET applies|repairs               the sum of hostnet_applies_total (hostnet_repairs_total) over its causes
 """
 import http.client, json, socket, sys, time
 
@@ -55,9 +55,10 @@ def main():
             t = time.perf_counter(); added = json.loads(call(conn, "POST", f"/v1/vms/{vm}/adapters", body)); adds.append(time.perf_counter() - t)
             t = time.perf_counter(); call(conn, "DELETE", f"/v1/vms/{vm}/adapters/{added['name']}"); rms.append(time.perf_counter() - t)
         print("%.1f %.1f %.1f %.1f" % (pct(adds, 50) * 1000, pct(adds, 99) * 1000, pct(rms, 50) * 1000, pct(rms, 99) * 1000))
-    elif what == "applies":
+    elif what in ("applies", "repairs"):
         text = call(conn, "GET", "/metrics")
-        print(int(sum(float(l.split()[-1]) for l in text.splitlines() if l.startswith("hostnet_applies_total{"))))
+        prefix = "hostnet_applies_total{" if what == "applies" else "hostnet_repairs_total{"
+        print(int(sum(float(l.split()[-1]) for l in text.splitlines() if l.startswith(prefix))))
     else:
         sys.exit(__doc__)
 
