@@ -104,8 +104,11 @@ public sealed class Watcher
                 }
                 else if (wake.Wait(Every, stop))
                 {
-                    // The first event after a quiet spell: applied at once.
-                    why = Why(wake.Take());
+                    // The first kernel event after a quiet spell: applied at once. A write to the state is no
+                    // repair, and writers come in runs (an import, a panel's requests): it settles first.
+                    var reasons = wake.Take();
+                    if (reasons == Wakeups.State) reasons |= Gather(wake, stop);
+                    why = Why(reasons);
                     if (why.Length == 0) continue;
                 }
                 else
@@ -122,14 +125,14 @@ public sealed class Watcher
 
             // The burst behind it: what came during that apply (its own changes' echoes among it) and until it
             // settles, taken together into one more apply.
-            if (retryIn is null && wake.IsRaised && Gather(wake, stop) is { Length: > 0 } burst && !stop.IsCancellationRequested)
+            if (retryIn is null && wake.IsRaised && Why(Gather(wake, stop)) is { Length: > 0 } burst && !stop.IsCancellationRequested)
                 retryIn = Resync(engine, store.State, burst, backoff, stop);
         }
         reader.Join(TimeSpan.FromSeconds(1));
     }
 
-    /// <summary>Waits until <see cref="Settle"/> passes without an event (at most <see cref="MaxGather"/>); why the gathered apply runs.</summary>
-    private static string Gather(Wakeups wake, CancellationToken stop)
+    /// <summary>Waits until <see cref="Settle"/> passes without an event (at most <see cref="MaxGather"/>); the reasons gathered (0: stopped).</summary>
+    private static int Gather(Wakeups wake, CancellationToken stop)
     {
         var gathering = System.Diagnostics.Stopwatch.StartNew();
         var reasons = wake.Take();
@@ -139,9 +142,9 @@ public sealed class Watcher
         }
         catch (OperationCanceledException)
         {
-            return "";
+            return 0;
         }
-        return Why(reasons);
+        return reasons;
     }
 
     private static string Why(int reasons) =>
