@@ -13,7 +13,8 @@ namespace Hostnet.Agent;
 /// a change that can touch what Hostnet owns — a link going down or away (which flushes its proxy entries),
 /// an address, one of Hostnet's routes, a permanent neighbour — or the state database changes (another
 /// process wrote it), and every <see cref="Every"/> for what the kernel does not report (this kernel sends no
-/// event when a proxy entry is deleted). The first event after a quiet spell is applied at once; what comes
+/// event when a proxy entry is deleted). The first kernel event after a quiet spell is applied at once (a write
+/// to the state, no repair, settles first, as a burst does); what comes
 /// during that apply and until <see cref="Settle"/> passes without another event (at most <see cref="MaxGather"/>)
 /// is taken together into one more apply: a single deletion is repaired without waiting, a burst (an uplink
 /// flap) costs about two applies. Hostnet's own changes come back as events too: they are that one more apply,

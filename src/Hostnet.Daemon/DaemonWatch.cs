@@ -87,7 +87,9 @@ internal sealed partial class DaemonWatch : IDisposable
     public void Dispose()
     {
         _stop.Cancel();
-        _thread?.Join(TimeSpan.FromSeconds(5));
+        // Every wait of the loop ends on the stop; an apply under way is let finish rather than cut (and what the
+        // loop holds is disposed only once it is done with it).
+        _thread?.Join();
         _stop.Dispose();
         _firstCycle.Dispose();
     }
