@@ -135,6 +135,31 @@ public sealed class HostAgent
     /// </summary>
     public Action<int?>? WaitingForKernelLock { get; set; }
 
+    /// <summary>
+    /// Told of every apply this agent runs, whoever asked (a use case, <c>apply</c>, each cycle of its watch
+    /// loop), once it is done or has failed: a daemon counts and tells them from one place. Called on the
+    /// thread that applied; it must not throw.
+    /// </summary>
+    public event Action<ApplyReport>? Applied;
+
+    /// <summary>Runs <paramref name="apply"/> and tells <see cref="Applied"/> of it, failed or not.</summary>
+    internal Engine.Planning.Plan Report(string cause, Func<Engine.Planning.Plan> apply)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Engine.Planning.Plan done;
+        try
+        {
+            done = apply();
+        }
+        catch (Exception e)
+        {
+            Applied?.Invoke(new ApplyReport(cause, new PlannedChanges([]), clock.Elapsed, e));
+            throw;
+        }
+        Applied?.Invoke(new ApplyReport(cause, PlannedChanges.Of(done), clock.Elapsed, null));
+        return done;
+    }
+
     /// <summary>An engine for the server, with the ledger in a store of its own opening (closed with the engine).</summary>
     internal HostEngine OpenEngine()
     {

@@ -34,7 +34,7 @@ public sealed class KernelService
         using var kernel = _agent.TakeKernelLock();
         using var store = _agent.OpenStore();
         using var engine = _agent.OpenEngine(store);
-        var done = ConvergeAll(engine, store.State, new ApplyOptions { Probe = probe });
+        var done = _agent.Report(ApplyCauses.Apply, () => ConvergeAll(engine, store.State, new ApplyOptions { Probe = probe }));
         return new ApplyResult(PlannedChanges.Of(done), store.State.Load().MacProblems().ToList());
     }
 
@@ -89,7 +89,7 @@ public sealed class KernelService
         var ledger = new StoreLedger(store.Ledger);
         if (!ledger.Load().Has(LedgerEntry.Uplink(removed.Uplink, removed.Bridge!))) return;
         using var engine = _agent.OpenEngine(store);
-        ConvergeAll(engine, store.State, new ApplyOptions());
+        _agent.Report(ApplyCauses.Change, () => ConvergeAll(engine, store.State, new ApplyOptions()));
     }
 
     /// <summary>When a VM is removed: removes its guest namespace if Hostnet created it; leaves others alone.</summary>
@@ -106,11 +106,13 @@ public sealed class KernelService
     /// <summary>
     /// Makes the kernel match the whole state (apply, each resync of watch) and, when it has, clears the
     /// pending marks of the VM changes it saw: read in one snapshot with the state, so a change committed
-    /// meanwhile stays pending.
+    /// meanwhile stays pending. <paramref name="loaded"/> is told the state it applies (the watch compares
+    /// it with the one before).
     /// </summary>
-    internal static Plan ConvergeAll(HostEngine engine, IStateStore store, ApplyOptions options)
+    internal static Plan ConvergeAll(HostEngine engine, IStateStore store, ApplyOptions options, Action<DesiredState>? loaded = null)
     {
         var (state, pending) = store.Read(tx => (tx.Load(), tx.PendingVms()));
+        loaded?.Invoke(state);
         var plan = engine.Apply(engine.Prepare(state), options);
         if (pending.Count > 0) store.Write(tx => tx.ClearPending(pending));
         return plan;

@@ -58,7 +58,7 @@ internal static class RunningVms
             {
                 using (engine)
                 {
-                    engine.Apply(prepared, new ApplyOptions { Probe = false });
+                    agent.Report(ApplyCauses.Change, () => engine.Apply(prepared, new ApplyOptions { Probe = false }));
                 }
                 if (removedNetns is not null) agent.Kernel.RemoveCreatedNamespace(removedNetns);
             }

@@ -2,28 +2,39 @@ using System.Globalization;
 using Hostnet.Engine;
 using Hostnet.Engine.Intent;
 using Hostnet.Engine.Planning;
+using Hostnet.Model;
 using Hostnet.Netlink;
 using Hostnet.Store;
 
 namespace Hostnet.Agent;
 
 /// <summary>
-/// The host agent's loop (<c>watch</c>). Applies once, then again whenever the kernel reports a change that
-/// can touch what Hostnet owns — a link going down or away (which flushes its proxy entries), an address,
-/// one of Hostnet's routes, a permanent neighbour — and every <see cref="Every"/> for what the kernel does
-/// not report (this kernel sends no event when a proxy entry is deleted). Bursts of events are taken
-/// together (150 ms), the way the runtime debounces address changes. Once it runs only its stop token ends
-/// it: a failed cycle is raised as <see cref="CycleFailed"/> and tried again after a backoff. A front end
-/// subscribes to the events to say what happens.
+/// The host agent's loop (<c>watch</c>, and the daemon's). Applies once, then again whenever the kernel reports
+/// a change that can touch what Hostnet owns — a link going down or away (which flushes its proxy entries),
+/// an address, one of Hostnet's routes, a permanent neighbour — or the state database changes (another
+/// process wrote it), and every <see cref="Every"/> for what the kernel does not report (this kernel sends no
+/// event when a proxy entry is deleted). The first kernel event after a quiet spell is applied at once (a write
+/// to the state, no repair, settles first, as a burst does); what comes
+/// during that apply and until <see cref="Settle"/> passes without another event (at most <see cref="MaxGather"/>)
+/// is taken together into one more apply: a single deletion is repaired without waiting, a burst (an uplink
+/// flap) costs about two applies. Hostnet's own changes come back as events too: they are that one more apply,
+/// which finds nothing left to do and makes no event, so the loop comes to rest. Once it runs only its stop
+/// token ends it: a failed cycle is raised as <see cref="CycleFailed"/> and tried again after a backoff. A front
+/// end subscribes to the events to say what happens.
 /// </summary>
 public sealed class Watcher
 {
-    private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(150);
+    /// <summary>The quiet that ends a burst gathered behind an apply.</summary>
+    public static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The longest a burst is gathered before it is applied, however long it goes on.</summary>
+    public static readonly TimeSpan MaxGather = TimeSpan.FromSeconds(1);
 
     /// <summary>The shortest resync interval.</summary>
     public static readonly TimeSpan MinimumEvery = TimeSpan.FromSeconds(1);
 
     private readonly HostAgent _agent;
+    private DesiredState? _seen;
 
     internal Watcher(HostAgent agent, TimeSpan every)
     {
@@ -41,11 +52,17 @@ public sealed class Watcher
     /// <summary>The state and the server are open, the kernel's events followed: the loop begins.</summary>
     public event Action? Watching;
 
-    /// <summary>A cycle changed the kernel: why it ran (start, kernel change, periodic, retry) and what it did.</summary>
+    /// <summary>A cycle changed the kernel: why it ran (<see cref="ApplyCauses"/>) and what it did.</summary>
     public event Action<string, PlannedChanges>? Applied;
 
     /// <summary>A cycle failed: why it ran, the failure, and the wait before the next try.</summary>
     public event Action<string, Exception, TimeSpan>? CycleFailed;
+
+    /// <summary>
+    /// A cycle found the state changed since the one before (whoever changed it: a request, the CLI, an
+    /// import): the networks and the VMs added, changed or removed, by name.
+    /// </summary>
+    public event Action<IReadOnlyList<string>, IReadOnlyList<string>>? StateChanged;
 
     /// <summary>The kernel dropped events (or sent some the reader cannot read): the reason; a resync follows.</summary>
     public event Action<string>? EventsLost;
@@ -62,37 +79,42 @@ public sealed class Watcher
     {
         using var store = _agent.OpenStore();
         using var engine = _agent.OpenEngine(store);
-        using var wake = new SemaphoreSlim(0);
+        using var wake = new Wakeups();
         var reader = new Thread(() => FollowKernel(engine.ServerNamespace, wake, stop))
         {
             IsBackground = true,
             Name = "hostnet watch: kernel events",
         };
         reader.Start();
+        using var stateFiles = FollowStateFiles(wake);
         Watching?.Invoke();
 
         var backoff = new RetryBackoff();
-        TimeSpan? retryIn = Resync(engine, store.State, "start", backoff, stop);
+        TimeSpan? retryIn = Resync(engine, store.State, ApplyCauses.Start, backoff, stop);
         while (!stop.IsCancellationRequested)
         {
-            bool woken = false;
+            string why;
             try
             {
                 if (retryIn is { } delay)
                 {
                     // Not at the next kernel event: a fault that stays must not be retried at the rate events come.
                     stop.WaitHandle.WaitOne(delay);
-                    while (wake.Wait(0)) { }
+                    wake.Take();
+                    why = ApplyCauses.Retry;
+                }
+                else if (wake.Wait(Every, stop))
+                {
+                    // The first kernel event after a quiet spell: applied at once. A write to the state is no
+                    // repair, and writers come in runs (an import, a panel's requests): it settles first.
+                    var reasons = wake.Take();
+                    if (reasons == Wakeups.State) reasons |= Gather(wake, stop);
+                    why = Why(reasons);
+                    if (why.Length == 0) continue;
                 }
                 else
                 {
-                    woken = wake.Wait(Every, stop);
-                    if (woken)
-                    {
-                        // Take the rest of the burst with it; our own changes come back as events too.
-                        stop.WaitHandle.WaitOne(Debounce);
-                        while (wake.Wait(0)) { }
-                    }
+                    why = ApplyCauses.Periodic;
                 }
             }
             catch (OperationCanceledException)
@@ -100,9 +122,65 @@ public sealed class Watcher
                 break;
             }
             if (stop.IsCancellationRequested) break;
-            retryIn = Resync(engine, store.State, retryIn is not null ? "retry" : woken ? "kernel change" : "periodic", backoff, stop);
+            retryIn = Resync(engine, store.State, why, backoff, stop);
+
+            // The burst behind it: what came during that apply (its own changes' echoes among it) and until it
+            // settles, taken together into one more apply.
+            if (retryIn is null && wake.IsRaised && Why(Gather(wake, stop)) is { Length: > 0 } burst && !stop.IsCancellationRequested)
+                retryIn = Resync(engine, store.State, burst, backoff, stop);
         }
         reader.Join(TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>Waits until <see cref="Settle"/> passes without an event (at most <see cref="MaxGather"/>); the reasons gathered (0: stopped).</summary>
+    private static int Gather(Wakeups wake, CancellationToken stop)
+    {
+        var gathering = System.Diagnostics.Stopwatch.StartNew();
+        var reasons = wake.Take();
+        try
+        {
+            while (gathering.Elapsed < MaxGather && wake.Wait(Settle, stop)) reasons |= wake.Take();
+        }
+        catch (OperationCanceledException)
+        {
+            return 0;
+        }
+        return reasons;
+    }
+
+    private static string Why(int reasons) =>
+        (reasons & Wakeups.Kernel) != 0 ? ApplyCauses.KernelChange : (reasons & Wakeups.State) != 0 ? ApplyCauses.StateChange : "";
+
+    /// <summary>
+    /// The state database's files: a write to them (another process's change, an import, a request of the
+    /// daemon) wakes the loop, which compares the state with the one it saw before.
+    /// </summary>
+    private FileSystemWatcher? FollowStateFiles(Wakeups wake)
+    {
+        try
+        {
+            var files = new FileSystemWatcher(_agent.StateDir)
+            {
+                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size,
+                IncludeSubdirectories = false,
+            };
+            // The database and its write-ahead log: not the shared-memory index, which readers touch too.
+            void Changed(object? sender, FileSystemEventArgs e)
+            {
+                if (e.Name is StateStore.DatabaseFileName or StateStore.DatabaseFileName + "-wal") wake.Raise(Wakeups.State);
+            }
+            files.Changed += Changed;
+            files.Created += Changed;
+            files.Deleted += Changed;
+            files.Renamed += (s, e) => Changed(s, e);
+            files.EnableRaisingEvents = true;
+            return files;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException)
+        {
+            // Without inotify (watches exhausted) a change of the state is seen at the periodic resync.
+            return null;
+        }
     }
 
     /// <summary>
@@ -110,7 +188,7 @@ public sealed class Watcher
     /// socket that fails is closed and opened again after a backoff, and the loop is woken once it is
     /// back, since what changed meanwhile is unknown.
     /// </summary>
-    private void FollowKernel(NetNamespace server, SemaphoreSlim wake, CancellationToken stop)
+    private void FollowKernel(NetNamespace server, Wakeups wake, CancellationToken stop)
     {
         var backoff = new RetryBackoff();
         bool reopened = false;
@@ -119,12 +197,12 @@ public sealed class Watcher
             try
             {
                 using var monitor = RtnlMonitor.Open(server, MonitorGroups.All);
-                if (reopened) wake.Release();
+                if (reopened) wake.Raise(Wakeups.Kernel);
                 foreach (var e in monitor.Read(stop))
                 {
                     backoff.Reset();
                     if (e is ResyncNeeded lost) EventsLost?.Invoke(lost.Reason);
-                    if (Touches(e)) wake.Release();
+                    if (Touches(e)) wake.Raise(Wakeups.Kernel);
                 }
             }
             catch (Exception e) when (!stop.IsCancellationRequested)
@@ -166,9 +244,11 @@ public sealed class Watcher
         try
         {
             Plan plan;
+            DesiredState? loaded = null;
             using (_agent.TakeKernelLock(tell: false))
-                plan = KernelService.ConvergeAll(engine, store, new ApplyOptions());
+                plan = _agent.Report(why, () => KernelService.ConvergeAll(engine, store, new ApplyOptions(), s => loaded = s));
             if (!plan.IsEmpty) Applied?.Invoke(why, PlannedChanges.Of(plan));
+            if (loaded is not null) Compare(loaded);
             backoff.Reset();
             return null;
         }
@@ -180,11 +260,67 @@ public sealed class Watcher
         }
     }
 
+    /// <summary>Raises <see cref="StateChanged"/> when <paramref name="now"/> differs from the state the cycle before saw.</summary>
+    private void Compare(DesiredState now)
+    {
+        var before = _seen;
+        _seen = now;
+        if (before is null || before.Equals(now)) return;
+        var networks = Differences(before.Networks, now.Networks, n => n.Name);
+        var vms = Differences(before.Vms, now.Vms, v => v.Name);
+        if (networks.Count > 0 || vms.Count > 0) StateChanged?.Invoke(networks, vms);
+    }
+
+    /// <summary>The names added, removed, or whose value differs, in order.</summary>
+    private static List<string> Differences<T>(IReadOnlyList<T> before, IReadOnlyList<T> after, Func<T, string> name)
+    {
+        var old = before.ToDictionary(name, StringComparer.Ordinal);
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var item in after)
+        {
+            if (!old.Remove(name(item), out var was) || !EqualityComparer<T>.Default.Equals(was, item)) names.Add(name(item));
+        }
+        names.UnionWith(old.Keys);
+        return [.. names];
+    }
+
+    /// <summary>
+    /// Why the loop is woken, as bits that a burst gathers: set from the event reader's thread and the
+    /// state files' watcher, taken by the loop.
+    /// </summary>
+    private sealed class Wakeups : IDisposable
+    {
+        public const int Kernel = 1;
+        public const int State = 2;
+
+        private readonly ManualResetEventSlim _raised = new(false);
+        private int _reasons;
+
+        public bool IsRaised => Volatile.Read(ref _reasons) != 0;
+
+        public void Raise(int reason)
+        {
+            Interlocked.Or(ref _reasons, reason);
+            _raised.Set();
+        }
+
+        /// <summary>The reasons raised since the last take (0 when a raise was taken by the take before).</summary>
+        public int Take()
+        {
+            _raised.Reset();
+            return Interlocked.Exchange(ref _reasons, 0);
+        }
+
+        public bool Wait(TimeSpan timeout, CancellationToken stop) => _raised.Wait(timeout, stop);
+
+        public void Dispose() => _raised.Dispose();
+    }
+
     /// <summary>Whether a failed cycle says the state can never be Hostnet's, so that no retry can cure it.</summary>
     private static bool CannotBeHostnetState(Exception e) => e switch
     {
         // Rows the model refuses, a database that is not (or no longer) Hostnet's schema.
-        Model.ValidationException => true,
+        ValidationException => true,
         StoreException s => !s.IsTransient,
         _ => false,
     };

@@ -25,7 +25,7 @@ internal static class Endpoints
         v1.MapGet("/vms/{name}", (string name) => Json(Documents.Vm(agent.Vms.Show(name)), Types.VmDocument));
         v1.MapGet("/plan", () => Json(Documents.Plan(agent.Kernel.Plan()), Types.PlanDocument));
         // ?probe=false is the CLI's --no-probe.
-        v1.MapPost("/apply", (bool? probe) => Json(Applies.Observe(() => Documents.Applied(agent.Kernel.Apply(probe ?? true))), Types.PlanDocument));
+        v1.MapPost("/apply", (bool? probe) => Json(Documents.Applied(agent.Kernel.Apply(probe ?? true)), Types.PlanDocument));
         v1.MapGet("/arp", () => Json(agent.Kernel.Arp(), Types.IReadOnlyListArpRowDocument));
         v1.MapGet("/routes", () => Json(agent.Kernel.Routes(), Types.IReadOnlyListRouteDocument));
         app.MapWrites(agent);

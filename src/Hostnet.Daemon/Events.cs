@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
+using Hostnet.Agent;
 using Hostnet.Agent.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -9,13 +9,43 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Hostnet.Daemon;
 
+/// <summary>What a <c>repaired</c> event carries: why the watch loop applied, and the steps it carried out.</summary>
+public sealed record RepairedDocument(string Why, IReadOnlyList<PlanStepDocument> Steps);
+
+/// <summary>What a <c>changed</c> event carries: the networks and VMs of the state added, changed or removed, by name.</summary>
+public sealed record ChangedDocument(IReadOnlyList<string> Networks, IReadOnlyList<string> Vms);
+
 /// <summary>
-/// <c>GET /v1/events</c>: a Server-Sent Events stream of what this daemon does: <c>applied</c> (the plan
-/// document of what an apply carried out) and <c>error</c> (the problem of a write that failed). Each
-/// subscriber has a bounded queue; one that does not keep up loses its oldest events, never slows a write.
+/// <c>GET /v1/events</c>: a Server-Sent Events stream of what this daemon does. The event names and their
+/// data are a contract (a console reads them):
+/// <list type="bullet">
+/// <item><c>applied</c>: an apply a request ran (<c>POST /v1/apply</c>, or a write a running VM follows:
+/// start, stop, an adapter added…) carried out; data: the plan document of its steps.</item>
+/// <item><c>repaired</c>: the watch loop found the kernel apart from the state and put it back (a kernel
+/// change, the periodic resync, the state restored at start); data: <see cref="RepairedDocument"/>.</item>
+/// <item><c>changed</c>: the state differs from what the watch loop saw before (a request, the CLI);
+/// data: <see cref="ChangedDocument"/>.</item>
+/// <item><c>refused</c>: a write refused because an address answers on the LAN (the probe); data: its problem.</item>
+/// <item><c>error</c>: a write, an apply or a watch cycle that failed; data: its problem.</item>
+/// </list>
+/// Each subscriber has a bounded queue; one that does not keep up loses its oldest events, never slows a write.
 /// </summary>
 internal static class Events
 {
+    public const string AppliedEvent = "applied";
+    public const string RepairedEvent = "repaired";
+    public const string ChangedEvent = "changed";
+    public const string RefusedEvent = "refused";
+    public const string ErrorEvent = "error";
+
+    /// <summary>The stream as the OpenAPI document describes it.</summary>
+    public const string Description =
+        "text/event-stream. applied: an apply a request ran (POST /v1/apply, or a write a running VM follows); data: the plan document of its steps. "
+        + "repaired: the watch loop put the kernel back to the state; data: {why: start|kernel change|state change|periodic|retry, steps}. "
+        + "changed: the state differs from what the watch loop saw before; data: {networks, vms} (names added, changed or removed). "
+        + "refused: a write refused because an address answers on the LAN; data: its problem. "
+        + "error: a write, apply or watch cycle that failed; data: its problem.";
+
     /// <summary>Events a subscriber may fall behind by before the oldest are dropped.</summary>
     private const int Backlog = 256;
 
@@ -32,6 +62,31 @@ internal static class Events
         var text = frame.Append('\n').ToString();
         lock (Gate)
             foreach (var s in Subscribers) s.Writer.TryWrite(text);
+    }
+
+    /// <summary>An apply done: <c>applied</c> for a request's, <c>repaired</c> for a watch cycle that changed something.</summary>
+    public static void Applied(ApplyReport report)
+    {
+        if (report.Failure is not null) return;
+        if (!report.ByWatch)
+            Publish(AppliedEvent, HostnetJson.Write(ToDocument.Plan(report.Done, []), HostnetJsonContext.Default.PlanDocument));
+        else if (!report.Done.IsEmpty)
+            Publish(RepairedEvent, JsonSerializer.Serialize(new RepairedDocument(report.Cause, ToDocument.Plan(report.Done, []).Steps),
+                DaemonJsonContext.Readable.RepairedDocument));
+    }
+
+    public static void Changed(IReadOnlyList<string> networks, IReadOnlyList<string> vms) =>
+        Publish(ChangedEvent, JsonSerializer.Serialize(new ChangedDocument(networks, vms), DaemonJsonContext.Readable.ChangedDocument));
+
+    /// <summary>A failure: <c>refused</c> when the probe refused an address, <c>error</c> otherwise.</summary>
+    public static void Failed(ProblemDocument problem) =>
+        Publish(problem.Code == Problems.AddressAnswers ? RefusedEvent : ErrorEvent, JsonSerializer.Serialize(problem, DaemonJsonContext.Readable.ProblemDocument));
+
+    /// <summary>A failure of the watch loop (<paramref name="why"/>: the cycle's cause), as a problem.</summary>
+    public static void Failed(Exception e, string why)
+    {
+        var problem = Problems.Of(e);
+        Failed(problem with { Detail = why + ": " + problem.Detail });
     }
 
     private static async Task Stream(HttpContext context)
@@ -63,29 +118,5 @@ internal static class Events
         {
             lock (Gate) Subscribers.Remove(channel);
         }
-    }
-}
-
-/// <summary>A write of the daemon that applies: timed and counted (<see cref="Metrics"/>), and told (<see cref="Events"/>).</summary>
-internal static class Applies
-{
-    public static PlanDocument Observe(Func<PlanDocument> apply)
-    {
-        ArgumentNullException.ThrowIfNull(apply);
-        var clock = Stopwatch.StartNew();
-        PlanDocument applied;
-        try
-        {
-            applied = apply();
-        }
-        catch (Exception e)
-        {
-            Metrics.Applied(clock.Elapsed.TotalSeconds, failed: true);
-            Events.Publish("error", JsonSerializer.Serialize(Problems.Of(e), DaemonJsonContext.Readable.ProblemDocument));
-            throw;
-        }
-        Metrics.Applied(clock.Elapsed.TotalSeconds, failed: false);
-        Events.Publish("applied", HostnetJson.Write(applied, HostnetJsonContext.Default.PlanDocument));
-        return applied;
     }
 }

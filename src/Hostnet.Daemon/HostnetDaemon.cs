@@ -14,7 +14,8 @@ namespace Hostnet.Daemon;
 /// <summary>
 /// <c>hostnet daemon</c>: the application layer of one server, served over HTTP on a unix socket. Every
 /// answer is a document of the CLI's <c>--json</c>, every error an RFC 9457 problem whose detail is the
-/// CLI's one line. It serves until SIGTERM or SIGINT, then removes its socket.
+/// CLI's one line. It runs the watch loop (<see cref="DaemonWatch"/>): restores the state at start, before
+/// it says it serves, and keeps the kernel true to it. It serves until SIGTERM or SIGINT, then removes its socket.
 /// </summary>
 public static class HostnetDaemon
 {
@@ -31,7 +32,10 @@ public static class HostnetDaemon
     /// </summary>
     /// <param name="agent">The application layer of the server to serve.</param>
     /// <param name="socketPath">The unix socket.</param>
-    /// <param name="serving">Called once the daemon accepts requests (then systemd is told READY=1).</param>
+    /// <param name="serving">
+    /// Called once the daemon accepts requests, which is after its first apply of the whole state (done or
+    /// failed); then systemd is told READY=1.
+    /// </param>
     /// <param name="tcp">Also serve on TCP with TLS and a bearer token, when given.</param>
     public static void Run(HostAgent agent, string socketPath, Action serving, TcpEndpoint? tcp = null)
     {
@@ -47,6 +51,11 @@ public static class HostnetDaemon
             tcpListener = tcp?.Bind();
             using var watchdog = Systemd.Watchdog();
             using var app = Build(agent, path, listener, tcp, tcpListener);
+            agent.Applied += Metrics.Applied;
+            agent.Applied += Events.Applied;
+            // Restore: the whole state applied (or its failure said) before the daemon says it serves.
+            using var watch = new DaemonWatch(agent, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Hostnet.Daemon.Watch"));
+            watch.Start();
             app.Lifetime.ApplicationStarted.Register(serving);
             app.Lifetime.ApplicationStopping.Register(() => Systemd.Notify("STOPPING=1"));
             app.Run();

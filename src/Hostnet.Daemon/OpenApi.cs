@@ -58,6 +58,7 @@ internal static class OpenApi
     {
         json.WriteStartObject(method.ToLowerInvariant());
         json.WriteString("operationId", method.ToLowerInvariant() + string.Concat(path.Split('/', '{', '}').Where(s => s.Length > 0).Select(s => char.ToUpperInvariant(s[0]) + s[1..])));
+        if (path == "/v1/events") json.WriteString("description", Events.Description);
         if (parameters.Count > 0)
         {
             json.WriteStartArray("parameters");

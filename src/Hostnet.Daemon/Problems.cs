@@ -23,6 +23,8 @@ public sealed record ProblemDocument(string Type, string Title, int Status, stri
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ProblemDocument))]
+[JsonSerializable(typeof(RepairedDocument))]
+[JsonSerializable(typeof(ChangedDocument))]
 public sealed partial class DaemonJsonContext : JsonSerializerContext
 {
     /// <summary>Prose left readable: a detail holds commands in quotes and backticks, as the CLI prints them.</summary>
@@ -32,6 +34,9 @@ public sealed partial class DaemonJsonContext : JsonSerializerContext
 /// <summary>Turns what a request threw into a problem: the status says whose the fault is, the detail what to do.</summary>
 internal static partial class Problems
 {
+    /// <summary>The code of a probe's refusal: an address answers on the LAN.</summary>
+    public const string AddressAnswers = "address-answers";
+
     /// <summary>Codes that name something the request asked for and the state does not hold.</summary>
     private static readonly HashSet<string> NotFound = new(StringComparer.Ordinal) { "network-not-found", "vm-not-found", "adapter-not-found" };
 
@@ -59,6 +64,12 @@ internal static partial class Problems
             && context.Response.ContentLength is null && context.Response.ContentType is null)
             problem = Unanswered(context.Response.StatusCode, context.Request.Method, context.Request.Path);
         if (problem is null) return;
+        // A write that failed, or that the probe refused, is told; a request read wrongly changed nothing and is not.
+        if (!HttpMethods.IsGet(context.Request.Method) && (problem.Status >= StatusCodes.Status500InternalServerError || problem.Code == AddressAnswers))
+        {
+            if (problem.Code == AddressAnswers) Metrics.Refused();
+            Events.Failed(problem);
+        }
         context.Response.Clear();
         await Write(context, problem).ConfigureAwait(false);
     }
@@ -96,7 +107,7 @@ internal static partial class Problems
         // The server this daemon serves is not there (a lab namespace deleted): not the request's fault.
         _ when code == ErrorCodes.NetnsNotFound => StatusCodes.Status500InternalServerError,
         _ when code is not null && NotFound.Contains(code) => StatusCodes.Status404NotFound,
-        _ when code is not null && (code == "address-answers" || ConflictEndings.Any(c => code.EndsWith(c, StringComparison.Ordinal))) =>
+        _ when code is not null && (code == AddressAnswers || ConflictEndings.Any(c => code.EndsWith(c, StringComparison.Ordinal))) =>
             StatusCodes.Status409Conflict,
         // Another writer kept the state database locked past the wait: the same request may succeed later.
         _ when Failures.MayRetry(e) => StatusCodes.Status409Conflict,

@@ -123,7 +123,9 @@ public sealed class DaemonTests : IDisposable
         var (exitCode, stdout, stderr) = daemon.Terminate();
 
         Assert.Equal(0, exitCode);
-        Assert.Equal("", stderr);
+        // The server's namespace does not exist: the daemon says that its watch loop cannot start, and nothing worse.
+        Assert.DoesNotContain("fail:", stderr);
+        Assert.DoesNotContain("Exception", stderr);
         Assert.Contains("serving server " + NoServer + " on " + SocketPath, stdout);
         Assert.False(File.Exists(SocketPath), "the socket outlived its daemon");
     }
@@ -147,7 +149,7 @@ public sealed class DaemonTests : IDisposable
     }
 
     [PrivilegedFact]
-    public async Task Apply_makes_a_routed_vms_route_as_the_CLI_would()
+    public async Task Apply_answers_a_kernel_the_restore_has_made_as_the_CLI_would()
     {
         using var lab = Lab.Create();
         RoutedLab.ImportRunningVm1(lab);
@@ -158,11 +160,11 @@ public sealed class DaemonTests : IDisposable
         var body = await response.Content.ReadAsStringAsync();
 
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        // The daemon restored the state before it served: nothing was left to do.
         using (var applied = JsonDocument.Parse(body))
         {
-            Assert.False(applied.RootElement.GetProperty("in_sync").GetBoolean());
-            Assert.Contains(applied.RootElement.GetProperty("steps").EnumerateArray(),
-                s => s.GetProperty("change").GetString() == "add" && s.GetProperty("object").GetString()!.StartsWith("route " + Vm1Ip, StringComparison.Ordinal));
+            Assert.True(applied.RootElement.GetProperty("in_sync").GetBoolean(), body);
+            Assert.Empty(applied.RootElement.GetProperty("steps").EnumerateArray());
         }
         // The kernel, as an observer outside Hostnet sees it.
         Assert.Contains($"{Vm1Ip} dev vme7b9a73a1.0", Sh.Ip("-n", lab.ServerNs, "route", "show", "proto", "77"));

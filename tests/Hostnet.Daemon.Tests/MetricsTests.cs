@@ -64,8 +64,10 @@ public sealed partial class MetricsTests : IDisposable
 
         Assert.Equal(2, m["hostnet_vms{mode=\"host-routed\",state=\"stopped\"}"]);
         Assert.Equal(1, m["hostnet_vms{mode=\"none\",state=\"stopped\"}"]);
-        Assert.Equal(3, m["hostnet_adapters{mode=\"host-routed\"}"]);
-        Assert.Equal(0, m["hostnet_applies_total"]);
+        Assert.Equal(3, m["hostnet_adapters{mode=\"host-routed\",state=\"stopped\"}"]);
+        // The server's namespace does not exist: the watch loop cannot start, and nothing applied.
+        Assert.Equal(0, m["hostnet_applies_total{cause=\"apply\"}"]);
+        Assert.Equal(0, m["hostnet_applies_total{cause=\"start\"}"]);
         Assert.Equal(0, m["hostnet_apply_duration_seconds_count"]);
         Assert.Equal(1, m["hostnet_http_requests_total{route=\"/v1/vms\",status=\"200\"}"]);
         Assert.Equal(1, m["hostnet_http_requests_total{route=\"/v1/vms/{name}\",status=\"404\"}"]);
@@ -88,7 +90,13 @@ public sealed partial class MetricsTests : IDisposable
         using var daemon = RunningDaemon.Start(lab.ServerNs, lab.StateDir, SocketPath);
         var before = await Scrape(daemon);
         Assert.Equal(1, before["hostnet_vms{mode=\"host-routed\",state=\"running\"}"]);
-        Assert.Equal(0, before["hostnet_applies_total"]);
+        Assert.Equal(1, before["hostnet_adapters{mode=\"host-routed\",state=\"running\"}"]);
+        // The state restored at start: one apply of the watch loop, and the kernel objects it made.
+        Assert.Equal(1, before["hostnet_applies_total{cause=\"start\"}"]);
+        Assert.Equal(1, before["hostnet_repairs_total{cause=\"start\"}"]);
+        Assert.True(before["hostnet_kernel_operations_total{change=\"add\"}"] > 0);
+        Assert.Equal(0, before["hostnet_applies_total{cause=\"apply\"}"]);
+        Assert.True(before.ContainsKey("hostnet_seconds_since_resync"));
 
         for (var i = 0; i < 2; i++)
         {
@@ -97,9 +105,13 @@ public sealed partial class MetricsTests : IDisposable
         }
 
         var after = await Scrape(daemon);
-        Assert.Equal(2, after["hostnet_applies_total"]);
-        Assert.Equal(2, after["hostnet_apply_duration_seconds_count"]);
-        Assert.Equal(2, after["hostnet_apply_duration_seconds_bucket{le=\"+Inf\"}"]);
+        Assert.Equal(2, after["hostnet_applies_total{cause=\"apply\"}"]);
+        Assert.Equal(0, after["hostnet_apply_errors_total{cause=\"apply\"}"]);
+        // Every apply is in the histogram, the watch loop's too.
+        var all = after.Where(kv => kv.Key.StartsWith("hostnet_applies_total{", StringComparison.Ordinal)).Sum(kv => kv.Value);
+        Assert.Equal(all, after["hostnet_apply_duration_seconds_count"]);
+        Assert.Equal(all, after["hostnet_apply_duration_seconds_bucket{le=\"+Inf\"}"]);
+        Assert.True(after["hostnet_apply_duration_seconds_count"] >= before["hostnet_apply_duration_seconds_count"] + 2);
         Assert.True(after["hostnet_apply_duration_seconds_sum"] > 0);
         Assert.Equal(2, after["hostnet_http_requests_total{route=\"/v1/apply\",status=\"200\"}"]);
     }

@@ -51,14 +51,36 @@ internal sealed class RunningDaemon : IDisposable
     public int Pid => _process.Id;
 
     /// <summary>Starts the daemon of <paramref name="netns"/> with its state in <paramref name="stateDir"/>; returns once it answers.</summary>
-    public static RunningDaemon Start(string netns, string stateDir, string socket) =>
-        Launch(HostnetCli.Launcher, ["--netns", netns, "--state-dir", stateDir, "daemon", "--socket", socket], socket);
+    public static RunningDaemon Start(string netns, string stateDir, string socket) => Start(netns, stateDir, socket, null);
+
+    /// <summary>As <see cref="Start(string, string, string)"/>, with variables added to the daemon's environment.</summary>
+    public static RunningDaemon Start(string netns, string stateDir, string socket, IDictionary<string, string>? env) =>
+        Launch(HostnetCli.Launcher, ["--netns", netns, "--state-dir", stateDir, "daemon", "--socket", socket], socket, env);
 
     /// <summary>
     /// Starts <paramref name="file"/> <paramref name="args"/> (the launcher, or a command that execs it, such as
     /// <c>ip netns exec NS</c>) with <paramref name="env"/> added; returns once <paramref name="socket"/> answers.
     /// </summary>
     public static RunningDaemon Launch(string file, IEnumerable<string> args, string socket, IDictionary<string, string>? env = null)
+    {
+        var daemon = new RunningDaemon(StartProcess(file, args, env), socket);
+        try
+        {
+            daemon.WaitUntilServing();
+            return daemon;
+        }
+        catch
+        {
+            daemon.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The daemon of <paramref name="netns"/> as a process, started and not waited for (it may die before it serves).</summary>
+    public static Process LaunchProcess(string netns, string stateDir, string socket, IDictionary<string, string>? env) =>
+        StartProcess(HostnetCli.Launcher, ["--netns", netns, "--state-dir", stateDir, "daemon", "--socket", socket], env);
+
+    private static Process StartProcess(string file, IEnumerable<string> args, IDictionary<string, string>? env)
     {
         // Build first (once, or after a source change): the launcher then execs the binary, whose pid is the process's.
         HostnetCli.Run(["--version"], timeout: TimeSpan.FromMinutes(15)).EnsureSuccess("build the CLI");
@@ -70,17 +92,7 @@ internal sealed class RunningDaemon : IDisposable
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
         if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
-        var daemon = new RunningDaemon(Process.Start(psi) ?? throw new InvalidOperationException("cannot start hostnet daemon"), socket);
-        try
-        {
-            daemon.WaitUntilServing();
-            return daemon;
-        }
-        catch
-        {
-            daemon.Dispose();
-            throw;
-        }
+        return Process.Start(psi) ?? throw new InvalidOperationException("cannot start hostnet daemon");
     }
 
     private void WaitUntilServing()

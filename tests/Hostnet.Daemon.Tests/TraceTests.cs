@@ -48,10 +48,16 @@ public sealed class TraceTests : IDisposable
     public async Task Trace_answers_what_the_CLIs_json_prints_from_the_lan_and_from_a_vm()
     {
         using var lab = Lab.Create();
-        RoutedLab.ImportRunningVm1(lab);
+        // vm1 stopped: the daemon restores the state at start, and a stopped VM's path stays broken.
+        var state = $$"""
+            {"networks":[{"name":"Routed","mode":"host-routed","uplink":"eth0","gateway":"169.255.30.1"}],
+             "vms":[{"name":"vm1","uuid":"7b9a73a1-5c2e-4d1a-9f3b-000000000001","guest":"netns:{{lab.Guest("vm1")}}","running":false,
+                     "adapters":[{"network":"Routed","ips":["{{Vm1Ip}}"]}]}]}
+            """;
+        HostnetCli.Run(["--netns", lab.ServerNs, "--state-dir", lab.StateDir, "import", "-"], stdin: state).EnsureSuccess("import");
         using var daemon = RunningDaemon.Start(lab.ServerNs, lab.StateDir, SocketPath);
 
-        // Before apply the path is broken: the fixes are commands for this server, as the CLI writes them.
+        // Before the VM starts the path is broken: the fixes are commands for this server, as the CLI writes them.
         var broken = HostnetCli.Run(["--netns", lab.ServerNs, "--state-dir", lab.StateDir, "--json", "trace", Vm1Ip]);
         Assert.Equal(1, broken.ExitCode);
         var (status, body) = await Get(daemon, "/v1/trace?dest=" + Vm1Ip);
@@ -59,7 +65,7 @@ public sealed class TraceTests : IDisposable
         Assert.Contains("--netns " + lab.ServerNs, body);
         AssertSameJson(broken.Stdout, body);
 
-        HostnetCli.Ok(lab, "apply", "--no-probe");
+        HostnetCli.Ok(lab, "vm", "start", "vm1", "--no-probe");
         AssertSameJson(HostnetCli.Run(["--netns", lab.ServerNs, "--state-dir", lab.StateDir, "--json", "trace", Vm1Ip, "--from-lan"]).Stdout,
             (await Get(daemon, "/v1/trace?dest=" + Vm1Ip + "&from=lan")).Body);
         AssertSameJson(HostnetCli.Run(["--netns", lab.ServerNs, "--state-dir", lab.StateDir, "--json", "trace", "192.168.200.10", "--from-vm", "vm1"]).Stdout,
