@@ -20,6 +20,7 @@ own_network() {
   ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^(vme|br)' || true
   ip neigh show proxy 2>/dev/null || true
   ip route show proto 77 2>/dev/null || true
+  ls /etc/iproute2/rt_protos.d 2>/dev/null || true
   for k in ip_forward conf/all/send_redirects neigh/default/proxy_delay; do
     echo "$k=$(cat /proc/sys/net/ipv4/$k 2>/dev/null)"
   done

@@ -66,7 +66,8 @@ public sealed class TcpTests : IDisposable
 
     private string[] DaemonArgs(string socket) =>
     [
-        "netns", "exec", _netns, HostnetCli.Launcher, "--state-dir", StateDir, "daemon", "--socket", socket,
+        // --netns too: the daemon's server is the namespace it listens in, never this machine's own network.
+        "netns", "exec", _netns, HostnetCli.Launcher, "--netns", _netns, "--state-dir", StateDir, "daemon", "--socket", socket,
         "--listen", $"{Address}:{Port}", "--tls-cert", CertFile, "--tls-key", KeyFile, "--token-file", TokenFile,
     ];
 
@@ -207,7 +208,7 @@ public sealed class TcpTests : IDisposable
         File.WriteAllText(TokenFile, _token);
         File.SetUnixFileMode(TokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         string[] Daemon(string listen) =>
-            ["--state-dir", StateDir, "daemon", "--socket", SocketPath, "--listen", listen, "--tls-cert", CertFile, "--tls-key", KeyFile, "--token-file", TokenFile];
+            ["--netns", _netns, "--state-dir", StateDir, "daemon", "--socket", SocketPath, "--listen", listen, "--tls-cert", CertFile, "--tls-key", KeyFile, "--token-file", TokenFile];
 
         var mismatched = HostnetCli.Run(Daemon($"{Address}:{Port}"));
         Assert.Equal(1, mismatched.ExitCode);
@@ -223,7 +224,7 @@ public sealed class TcpTests : IDisposable
     [Fact]
     public void The_four_tcp_options_go_together_a_missing_one_is_a_usage_error()
     {
-        var run = HostnetCli.Run(["--state-dir", StateDir, "daemon", "--socket", SocketPath, "--listen", $"{Address}:{Port}", "--tls-cert", CertFile]);
+        var run = HostnetCli.Run(["--netns", _netns, "--state-dir", StateDir, "daemon", "--socket", SocketPath, "--listen", $"{Address}:{Port}", "--tls-cert", CertFile]);
 
         Assert.Equal(2, run.ExitCode);
         var lines = run.Stderr.Trim().Split('\n');

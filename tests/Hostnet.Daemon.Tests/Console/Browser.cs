@@ -186,7 +186,8 @@ internal sealed class Browser : IDisposable
         var waited = Stopwatch.StartNew();
         while (true)
         {
-            if ((await Eval($"!!({condition})"))?.GetValue<bool>() == true) return;
+            // A condition that throws (the page between two renders) is not yet true.
+            if ((await Eval($"(() => {{ try {{ return !!({condition}); }} catch {{ return false; }} }})()"))?.GetValue<bool>() == true) return;
             if (waited.Elapsed > TimeSpan.FromSeconds(seconds))
             {
                 var text = await Eval("document.body.innerText");

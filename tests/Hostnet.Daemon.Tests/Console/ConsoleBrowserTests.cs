@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Hostnet.TestKit;
 
@@ -165,30 +166,48 @@ public sealed class ConsoleBrowserTests : IDisposable
         var mark = $"a:{Vm1Vme}:route";
         Assert.False((await b.Eval(PageScripts.RecordRed(mark)))!.GetValue<bool>(), "vm1's route is red before anything changed");
 
-        Sh.Ip("-n", lab.ServerNs, "route", "del", Vm1Ip + "/32", "dev", Vm1Vme);
-        await b.WaitFor("window.hnconRed.includes(true)", "the route deleted by hand is drawn red");
-        await b.Screenshot(Path.Combine(Artifacts, "drift.png"));
-        Assert.Contains("route " + Vm1Ip, (await b.Eval("document.getElementById('drift-list').textContent"))!.GetValue<string>(), StringComparison.Ordinal);
-
-        // The trace from the LAN stops at the route, and says so.
-        await b.Navigate(open.Url("/vms/vm1"));
-        await b.WaitFor("document.getElementById('trace-dest')?.value === '" + Vm1Ip + "'", "the trace form is filled with vm1's address");
-        await b.Eval("document.querySelector('#trace-form button[type=submit]').click()");
-        await b.WaitFor("document.querySelector('ol.path')", "the trace is drawn as a path");
-        Assert.Equal("route", (await b.Eval("document.querySelector('ol.path li.fail .step').textContent.split(' ')[1]"))!.GetValue<string>());
-        Assert.Equal(1, (await b.Eval("document.querySelectorAll('ol.path li.fail').length"))!.GetValue<int>());
-        Assert.True((await b.Eval("document.querySelectorAll('ol.path li.ok').length"))!.GetValue<int>() >= 3);
-        await b.Screenshot(Path.Combine(Artifacts, "trace.png"));
-
-        // Repaired: by the daemon itself where it watches the kernel, else by an apply; either way red, then not.
-        await b.Navigate(open.Url("/"));
-        await b.WaitFor("document.querySelectorAll('g.vm').length === 3", "the page draws the VMs again");
-        await b.Eval(PageScripts.RecordRed(mark));
-        if (!Sh.Ip("-n", lab.ServerNs, "route", "show", Vm1Ip).Contains(Vm1Vme, StringComparison.Ordinal))
+        // Another writer holds the server's kernel lock (util-linux's flock(1), the same flock(2) Hostnet takes), so
+        // the daemon's watch loop cannot mend the route until it lets go: the drift stays on the page meanwhile.
+        var lockFile = Path.Combine(lab.StateDir, "kernel.lock");
+        using (var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", lockFile, "sleep", "120"]) { UseShellExecute = false })!)
         {
-            using var applied = await open.Daemon.Http.PostAsync(new Uri("/v1/apply?probe=false", UriKind.Relative), null);
-            Assert.True(applied.IsSuccessStatusCode, await applied.Content.ReadAsStringAsync());
+            try
+            {
+                var held = Stopwatch.StartNew();
+                while (Sh.Run("flock", ["--nonblock", "--exclusive", lockFile, "true"]).ExitCode == 0)
+                {
+                    Assert.True(held.Elapsed < TimeSpan.FromSeconds(10), "flock(1) never took the lock");
+                    Thread.Sleep(20);
+                }
+
+                Sh.Ip("-n", lab.ServerNs, "route", "del", Vm1Ip + "/32", "dev", Vm1Vme);
+                await b.WaitFor("window.hnconRed.includes(true)", "the route deleted by hand is drawn red");
+                await b.WaitFor($"document.getElementById('drift-list').textContent.includes('route {Vm1Ip}')", "the drift lists the route");
+                await b.Screenshot(Path.Combine(Artifacts, "drift.png"));
+
+                // The trace from the LAN (a reader: it does not wait for the lock) stops at the route, and says so.
+                await b.Navigate(open.Url("/vms/vm1"));
+                await b.WaitFor("document.getElementById('trace-dest')?.value === '" + Vm1Ip + "'", "the trace form is filled with vm1's address");
+                await b.Eval("document.querySelector('#trace-form button[type=submit]').click()");
+                await b.WaitFor("document.querySelector('ol.path')", "the trace is drawn as a path");
+                Assert.Equal("route", (await b.Eval("document.querySelector('ol.path li.fail .step').textContent.split(' ')[1]"))!.GetValue<string>());
+                Assert.Equal(1, (await b.Eval("document.querySelectorAll('ol.path li.fail').length"))!.GetValue<int>());
+                Assert.True((await b.Eval("document.querySelectorAll('ol.path li.ok').length"))!.GetValue<int>() >= 3);
+                await b.Screenshot(Path.Combine(Artifacts, "trace.png"));
+
+                await b.Navigate(open.Url("/"));
+                await b.WaitFor("document.querySelectorAll('g.vm').length === 3", "the page draws the VMs again");
+                Assert.True((await b.Eval(PageScripts.RecordRed(mark)))!.GetValue<bool>(), "the route is red while the lock is held");
+            }
+            finally
+            {
+                // flock(1) and the sleep(1) that holds its descriptor.
+                holder.Kill(entireProcessTree: true);
+                holder.WaitForExit();
+            }
         }
+
+        // The lock let go: the daemon's watch loop mends the route by itself, and the page clears the red.
         await b.WaitFor("window.hnconRed.at(-1) === false", "the repaired route is no longer red");
         Assert.Contains(Vm1Vme, Sh.Ip("-n", lab.ServerNs, "route", "show", Vm1Ip), StringComparison.Ordinal);
 

@@ -19,6 +19,8 @@ const state = {
   planText: '',
   marks: new Map(),
   mended: new Map(),
+  /** The steps of recent repairs, listed under the drift for as long as their objects stay marked. */
+  repairs: [],
   limits: new Map(),
   collapsed: new Set(),
   refreshing: null,
@@ -116,9 +118,16 @@ function mark(key) {
 function mend(steps, onlyDrifted) {
   if (!state.model || !steps) return;
   const until = Date.now() + MENDED_MS;
+  let mended = false;
   for (const key of marksOf(steps, state.model).keys()) {
-    if (!onlyDrifted || state.marks.has(key)) state.mended.set(key, until);
+    if (!onlyDrifted || state.marks.has(key)) {
+      state.mended.set(key, until);
+      mended = true;
+    }
   }
+  if (!mended) return;
+  state.repairs = state.repairs.filter((r) => r.until > Date.now())
+    .concat(steps.map((s) => ({ text: `repaired: ${s.change} ${s.object}`, until })));
   setTimeout(render, MENDED_MS + 20);
 }
 
@@ -225,6 +234,13 @@ function renderDrift() {
   for (const p of plan.problems ?? []) {
     const li = document.createElement('li');
     li.textContent = p;
+    list.append(li);
+  }
+  // What the daemon mended a moment ago stays listed as long as it stays marked.
+  for (const r of state.repairs.filter((x) => x.until > Date.now()).slice(0, 50)) {
+    const li = document.createElement('li');
+    li.className = 'mended';
+    li.textContent = r.text;
     list.append(li);
   }
 }
