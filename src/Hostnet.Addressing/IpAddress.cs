@@ -50,6 +50,9 @@ public readonly struct IpAddress : IEquatable<IpAddress>, IComparable<IpAddress>
     /// <summary>The gateway the seed's system gives host-routed VMs (not in 169.254/16).</summary>
     public static IpAddress DefaultRoutedGateway => new(0xA9FF1E01); // 169.255.30.1
 
+    /// <summary>The IPv6 gateway the seed's system gives host-routed VMs: fe80::ffff:1:1, on every vme.</summary>
+    public static IpAddress DefaultRoutedGateway6 => new(IpFamily.Ipv6, ((UInt128)0xFE80 << 112) | 0xFFFF_0001_0001);
+
     private uint V4 => (uint)_value;
 
     private ushort V6Word(int i) => (ushort)(_value >> (112 - 16 * i));

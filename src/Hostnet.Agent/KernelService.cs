@@ -58,6 +58,13 @@ public sealed class KernelService
         return ToDocument.Arp(Views.Arp(engine.ServerSocket));
     }
 
+    /// <summary>The server's IPv6 neighbour table in the same columns, proxy NDP rows included.</summary>
+    public IReadOnlyList<ArpRowDocument> Ndp()
+    {
+        using var engine = _agent.OpenReader(new MemoryLedger());
+        return ToDocument.Arp(Views.Ndp(engine.ServerSocket));
+    }
+
     /// <summary>The routes Hostnet owns, with the VM adapter behind each.</summary>
     public IReadOnlyList<RouteDocument> Routes()
     {

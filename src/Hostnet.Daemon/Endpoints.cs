@@ -27,6 +27,7 @@ internal static class Endpoints
         // ?probe=false is the CLI's --no-probe.
         v1.MapPost("/apply", (bool? probe) => Json(Documents.Applied(agent.Kernel.Apply(probe ?? true)), Types.PlanDocument));
         v1.MapGet("/arp", () => Json(agent.Kernel.Arp(), Types.IReadOnlyListArpRowDocument));
+        v1.MapGet("/ndp", () => Json(agent.Kernel.Ndp(), Types.IReadOnlyListArpRowDocument));
         v1.MapGet("/routes", () => Json(agent.Kernel.Routes(), Types.IReadOnlyListRouteDocument));
         app.MapWrites(agent);
         TraceEndpoint.Map(app, agent);

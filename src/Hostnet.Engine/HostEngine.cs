@@ -235,12 +235,19 @@ public sealed class HostEngine : IDisposable
     private void Announce(IReadOnlyList<KernelObject> added)
     {
         foreach (var group in added.OfType<ProxyNeighborObject>().GroupBy(p => p.Dev))
-            Arp.SendGratuitous(_serverNs, group.Key, group.Select(p => p.Address).ToList());
+            Announce(_serverNs, group.Key, group.Select(p => p.Address).ToList());
         foreach (var group in added.OfType<AddressObject>().Where(a => a.Netns != KernelObject.Server && !a.Address.IsHost).GroupBy(a => (a.Netns, a.Dev)))
         {
             using var ns = NetNamespace.Open(group.Key.Netns);
-            Arp.SendGratuitous(ns, group.Key.Dev, group.Select(a => a.Address.Address).ToList());
+            Announce(ns, group.Key.Dev, group.Select(a => a.Address.Address).ToList());
         }
+    }
+
+    /// <summary>A gratuitous ARP for each IPv4 address, an unsolicited neighbour advertisement for each IPv6 one.</summary>
+    private static void Announce(NetNamespace ns, string dev, List<IpAddress> addresses)
+    {
+        if (addresses.Where(a => a.IsIpv4).ToList() is { Count: > 0 } v4) Arp.SendGratuitous(ns, dev, v4);
+        if (addresses.Where(a => a.IsIpv6).ToList() is { Count: > 0 } v6) Ndp.SendUnsolicitedAdvertisements(ns, dev, v6);
     }
 
     /// <summary>One probe window for every address about to appear on the LAN; refuses those that answer.</summary>
@@ -263,7 +270,8 @@ public sealed class HostEngine : IDisposable
         foreach (var group in claims.GroupBy(c => c.ProbeDev, StringComparer.Ordinal))
         {
             var dev = group.Key;
-            var answers = Arp.Probe(_serverNs, dev, group.Select(c => c.Address).Distinct().ToList(), window);
+            var addresses = group.Select(c => c.Address).Distinct().ToList();
+            var answers = Probe(dev, addresses, window);
             foreach (var (address, mac) in answers.OrderBy(a => a.Key.ToString(), StringComparer.Ordinal))
             {
                 // The VM itself answering is no conflict: it holds the address already (a prefix change, a mode switch).
@@ -272,6 +280,20 @@ public sealed class HostEngine : IDisposable
             }
         }
         return conflicts;
+    }
+
+    /// <summary>
+    /// ARP probes for the IPv4 addresses, then duplicate address detection for the IPv6 ones, each
+    /// family in a window of its own.
+    /// </summary>
+    private Dictionary<IpAddress, MacAddress> Probe(string dev, List<IpAddress> addresses, TimeSpan window)
+    {
+        var result = new Dictionary<IpAddress, MacAddress>();
+        var v4 = addresses.Where(a => a.IsIpv4).ToList();
+        var v6 = addresses.Where(a => a.IsIpv6).ToList();
+        if (v4.Count > 0) foreach (var (a, mac) in Arp.Probe(_serverNs, dev, v4, window)) result[a] = mac;
+        if (v6.Count > 0) foreach (var (a, mac) in Ndp.Probe(_serverNs, dev, v6, window)) result[a] = mac;
+        return result;
     }
 
     /// <summary>Leaves out what hangs off an uplink that does not exist, and says so (each kind's handler says what it hangs off).</summary>

@@ -15,7 +15,7 @@ public static class TraceText
     public static IpAddress Destination(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (!IpAddress.TryParse(text, out var dest) || !StateRules.TakesFamily(dest))
+        if (!IpAddress.TryParse(text, out var dest) || !dest.IsIpv4)
             throw new ValidationException($"'{text}' is not an IPv4 address: trace takes one, e.g. 192.168.200.201");
         return dest;
     }

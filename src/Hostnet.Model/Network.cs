@@ -24,5 +24,14 @@ public sealed record Network(string Name, NetworkMode Mode, string Uplink, strin
     public static Network Bridged(string name, string bridge, string uplink) =>
         new(name, NetworkMode.Bridged, uplink, bridge, null);
 
+    /// <summary>
+    /// Host-routed only: the IPv6 address the VMs route through, <c>fe80::ffff:1:1</c> on every vme
+    /// (the seed's system's); link-local, so one address serves every adapter.
+    /// </summary>
+    public IpAddress? Gateway6 => Mode == NetworkMode.HostRouted ? IpAddress.DefaultRoutedGateway6 : null;
+
+    /// <summary>The gateway of <paramref name="family"/> a host-routed network's VMs route through.</summary>
+    public IpAddress? GatewayOf(IpFamily family) => family == IpFamily.Ipv6 ? Gateway6 : Gateway;
+
     public static string ModeName(NetworkMode mode) => mode == NetworkMode.Bridged ? "bridged" : "host-routed";
 }

@@ -20,6 +20,12 @@ namespace Hostnet.Model;
 /// </param>
 public sealed record GuestAdapterSettings(Adapter Adapter, NetworkMode Mode, IReadOnlyList<IpPrefix> Addresses, IpAddress? Gateway, bool OnLinkGateway)
 {
+    /// <summary>
+    /// Routed, with an IPv6 address: the network's IPv6 gateway (<c>fe80::ffff:1:1</c>), link-local and so
+    /// on the link already: no on-link route before the default route through it.
+    /// </summary>
+    public IpAddress? Gateway6 { get; init; }
+
     /// <summary>The guest-side interface: <c>eth0</c> for <c>net0</c>.</summary>
     public string Interface => Naming.GuestInterface(Adapter.Index);
 
@@ -44,7 +50,24 @@ public sealed record GuestAdapterSettings(Adapter Adapter, NetworkMode Mode, IRe
                 var table = Naming.GuestRoutingTable(Adapter.Index).ToString(CultureInfo.InvariantCulture);
                 commands.Add($"ip route add {gw} dev {dev} scope link table {table}");
                 commands.Add($"ip route add default via {gw} dev {dev} table {table}");
-                foreach (var c in Addresses) commands.Add($"ip rule add from {c.Address} lookup {table} priority {table}");
+                foreach (var c in Addresses)
+                {
+                    if (c.Family == gw.Family) commands.Add($"ip rule add from {c.Address} lookup {table} priority {table}");
+                }
+            }
+        }
+        if (Gateway6 is { } gw6)
+        {
+            var metric = Adapter.Index == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" metric {Adapter.Index}");
+            commands.Add($"ip -6 route add default via {gw6} dev {dev}{metric}");
+            if (Adapter.Index > 0)
+            {
+                var table = Naming.GuestRoutingTable(Adapter.Index).ToString(CultureInfo.InvariantCulture);
+                commands.Add($"ip -6 route add default via {gw6} dev {dev} table {table}");
+                foreach (var c in Addresses)
+                {
+                    if (c.Family == IpFamily.Ipv6) commands.Add($"ip -6 rule add from {c.Address} lookup {table} priority {table}");
+                }
             }
         }
         return commands;
@@ -87,7 +110,8 @@ public static class Qemu
 
     /// <summary>
     /// The guest-side settings of each adapter of <paramref name="vm"/>, in adapter order. Routed: the VM's
-    /// addresses as /32, an on-link route to the network's gateway and the default route through it.
+    /// addresses as /32 (/128), an on-link route to the network's gateway and the default route through it,
+    /// and for IPv6 the default route through <c>fe80::ffff:1:1</c>.
     /// Bridged: address/prefix and the adapter's own gateway on the LAN, if it has one.
     /// </summary>
     /// <exception cref="ValidationException">An adapter names a network that does not exist.</exception>
@@ -99,8 +123,14 @@ public static class Qemu
         foreach (var a in vm.Adapters)
         {
             var network = state.GetNetwork(a.Network);
+            // A routed adapter routes each family it has addresses of through the network's gateway of that family.
+            var hasIpv4 = a.Addresses.Any(c => c.Family == IpFamily.Ipv4);
+            var hasIpv6 = a.Addresses.Any(c => c.Family == IpFamily.Ipv6);
             settings.Add(network.Mode == NetworkMode.HostRouted
-                ? new GuestAdapterSettings(a, network.Mode, a.Addresses.Select(c => IpPrefix.Host(c.Address)).ToList(), network.Gateway, OnLinkGateway: true)
+                ? new GuestAdapterSettings(a, network.Mode, a.Addresses.Select(c => IpPrefix.Host(c.Address)).ToList(), hasIpv4 ? network.Gateway : null, OnLinkGateway: hasIpv4)
+                {
+                    Gateway6 = hasIpv6 ? network.Gateway6 : null,
+                }
                 : new GuestAdapterSettings(a, network.Mode, a.Addresses, a.Gateway, OnLinkGateway: false));
         }
         return settings;

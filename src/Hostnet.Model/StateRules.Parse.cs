@@ -5,22 +5,17 @@ namespace Hostnet.Model;
 /// <summary>Text a user typed (an option, an import file) turned into model values, refusing what is malformed.</summary>
 public static partial class StateRules
 {
-    /// <summary>
-    /// Whether VM networks take addresses of <paramref name="address"/>'s family: IPv4 only, for now.
-    /// <see cref="IpAddress"/> reads both families; this is the one rule that refuses IPv6, for every
-    /// address a user gives (<c>--ip</c>, a gateway, an import file, a trace destination).
-    /// </summary>
-    public static bool TakesFamily(IpAddress address) => address.IsIpv4;
-
+    /// <summary>An IPv4 or IPv6 address, as a user gives it (a gateway, an import file's entry).</summary>
     public static IpAddress ParseAddress(string text)
     {
-        if (IpAddress.TryParse(text, out var a) && TakesFamily(a)) return a;
+        if (IpAddress.TryParse(text, out var a)) return a;
         throw NotAnAddress(text);
     }
 
     /// <summary>
     /// A VM address as given with <c>--ip</c>: <c>ADDR</c> or <c>ADDR/PREFIX</c>.
-    /// On a host-routed network <c>ADDR</c> alone means /32; on a bridged one the prefix is required.
+    /// On a host-routed network <c>ADDR</c> alone means a single host (/32, or /128 for IPv6); on a
+    /// bridged one the prefix is required.
     /// </summary>
     public static IpPrefix ParseVmAddress(Network network, string text)
     {
@@ -28,16 +23,16 @@ public static partial class StateRules
         ArgumentNullException.ThrowIfNull(text);
         var slash = text.IndexOf('/', StringComparison.Ordinal);
         var addressText = slash < 0 ? text : text[..slash];
-        if (!IpAddress.TryParse(addressText, out var address) || !TakesFamily(address)) throw NotAnAddress(addressText);
+        if (!IpAddress.TryParse(addressText, out var address)) throw NotAnAddress(addressText);
         if (slash < 0)
         {
             if (network.Mode == NetworkMode.HostRouted) return IpPrefix.Host(address);
             throw new ValidationException(
-                "prefix-length-missing", $"{text}: an address on bridged network {network.Name} needs its prefix length: give it as {text}/24 (or whatever the LAN's prefix is)");
+                "prefix-length-missing", $"{text}: an address on bridged network {network.Name} needs its prefix length: give it as {text}/{(address.IsIpv4 ? 24 : 64)} (or whatever the LAN's prefix is)");
         }
         if (!IpPrefix.TryParse(text, null, out var cidr))
         {
-            throw new ValidationException("prefix-length-invalid", $"'{text}' has a bad prefix length: give /0 to /{IpPrefix.Host(address).PrefixLength} after the address, e.g. {address}/24");
+            throw new ValidationException("prefix-length-invalid", $"'{text}' has a bad prefix length: give /0 to /{IpPrefix.Host(address).PrefixLength} after the address, e.g. {address}/{(address.IsIpv4 ? 24 : 64)}");
         }
         return cidr;
     }
@@ -84,5 +79,7 @@ public static partial class StateRules
     }
 
     private static ValidationException NotAnAddress(string text) =>
-        new("not-an-address", $"'{text}' is not an IPv4 address: give four numbers 0-255 as A.B.C.D, e.g. 192.168.200.201");
+        text.Contains(':', StringComparison.Ordinal)
+            ? new("not-an-address", $"'{text}' is not an IPv6 address: give hex groups as 2001:db8::201")
+            : new("not-an-address", $"'{text}' is not an IPv4 address: give four numbers 0-255 as A.B.C.D, e.g. 192.168.200.201");
 }

@@ -136,6 +136,12 @@ public static partial class StateRules
     /// </summary>
     public static void CheckRoutedGateway(IpAddress gateway)
     {
+        if (gateway.IsIpv6)
+        {
+            // The network's IPv6 gateway is fe80::ffff:1:1 on every vme, apart from this one.
+            throw new ValidationException("routed-gateway-family",
+                $"{gateway} is an IPv6 address: the gateway given for a host-routed network is its IPv4 one (its VMs' IPv6 gateway is {IpAddress.DefaultRoutedGateway6}): give an IPv4 address such as {IpAddress.DefaultRoutedGateway}");
+        }
         if (!gateway.IsLinkLocal && SpecialRange(gateway) is { } range)
         {
             throw new ValidationException(
@@ -175,7 +181,17 @@ public static partial class StateRules
             throw new ValidationException(
                 "bridged-prefix-zero", $"{cidr}: /0 would put every address on the LAN of bridged network {network.Name}: give the LAN's prefix length, e.g. {a}/24");
         }
-        if (cidr.PrefixLength <= 30)
+        if (a.IsIpv6)
+        {
+            // IPv6 has no broadcast address; the first address of a subnet is its routers' anycast address (RFC 4291).
+            if (cidr.PrefixLength <= 126 && a == cidr.Network)
+            {
+                var subnet6 = new IpPrefix(cidr.Network, cidr.PrefixLength);
+                throw new ValidationException(
+                    "address-is-subnet", $"{a} is the subnet-router anycast address of {subnet6} and cannot be a VM address: choose a host address in the subnet");
+            }
+        }
+        else if (cidr.PrefixLength <= 30)
         {
             var subnet = new IpPrefix(cidr.Network, cidr.PrefixLength);
             if (a == cidr.Network)
@@ -219,7 +235,7 @@ public static partial class StateRules
             if (adapter.Gateway is { } gw)
             {
                 throw new ValidationException("adapter-gateway-on-host-routed",
-                    $"an adapter on host-routed network {network.Name} routes through the network's gateway {network.Gateway}", new Remedy.OmitAdapterGateway(gw),
+                    $"an adapter on host-routed network {network.Name} routes through the network's gateway {(gw.IsIpv6 ? network.Gateway6 : network.Gateway)}", new Remedy.OmitAdapterGateway(gw),
                     ("network", network.Name), ("gateway", gw.ToString()));
             }
         }
@@ -234,21 +250,26 @@ public static partial class StateRules
         }
         if (network.Mode == NetworkMode.Bridged && adapter.Gateway is { } gateway)
         {
-            if (adapter.Addresses.Count == 0)
+            if (!adapter.Addresses.Any(c => c.Family == gateway.Family))
             {
                 throw new ValidationException("gateway-off-subnet",
-                    $"gateway {gateway} needs an address of the adapter in its subnet", new Remedy.GiveIpWithPrefix(), ("gateway", gateway.ToString()));
+                    $"gateway {gateway} needs an {(adapter.Addresses.Count == 0 ? "" : gateway.IsIpv4 ? "IPv4 " : "IPv6 ")}address of the adapter in its subnet", new Remedy.GiveIpWithPrefix(), ("gateway", gateway.ToString()));
             }
-            if (!adapter.Addresses.Any(c => c.Contains(gateway)))
+            if (gateway.IsIpv6 && (gateway.IsLinkLocal ? null : SpecialRange(gateway)) is { } range6)
             {
-                var first = adapter.Addresses[0];
+                throw new ValidationException("gateway-not-unicast", $"{gateway} is {range6} and cannot be a gateway: give the LAN router's address");
+            }
+            // An IPv6 router is often known by its link-local address alone (fe80::1): it is on every link.
+            if (!gateway.IsLinkLocal && !adapter.Addresses.Any(c => c.Contains(gateway)))
+            {
+                var first = adapter.Addresses.First(c => c.Family == gateway.Family);
                 var subnet = new IpPrefix(first.Network, first.PrefixLength);
                 throw new ValidationException(
                     "gateway-outside-subnet", $"gateway {gateway} is outside the subnet of {first}: give a gateway in {subnet}");
             }
             foreach (var c in adapter.Addresses)
             {
-                if (!c.Contains(gateway) || c.PrefixLength > 30) continue;
+                if (!c.Contains(gateway) || !c.Address.IsIpv4 || c.PrefixLength > 30) continue;
                 var subnet = new IpPrefix(c.Network, c.PrefixLength);
                 if (gateway == c.Network || gateway == c.Broadcast)
                 {
@@ -260,12 +281,21 @@ public static partial class StateRules
     }
 
     /// <summary>The special-purpose range <paramref name="a"/> lies in, as words; null for an ordinary unicast address.</summary>
-    private static string? SpecialRange(IpAddress a) =>
+    private static string? SpecialRange(IpAddress a) => a.IsIpv6 ? SpecialRange6(a) :
         a.IsUnspecifiedNetwork ? "in 0.0.0.0/8 (this host on this network)"
         : a.IsLoopback ? "a loopback address (127.0.0.0/8)"
         : a.IsLinkLocal ? "a link-local address (169.254.0.0/16)"
         : a.IsMulticast ? "a multicast address (224.0.0.0/4)"
         : a.IsIpv4 && a.Value == uint.MaxValue ? "the limited broadcast address"
         : a.IsReservedOrBroadcast ? "a reserved address (240.0.0.0/4)"
+        : null;
+
+    private static string? SpecialRange6(IpAddress a) =>
+        a.Value == 0 ? "the unspecified address (::)"
+        : a.IsLoopback ? "the loopback address (::1)"
+        : a.IsIpv4Mapped ? "an IPv4-mapped address (::ffff:0:0/96)"
+        : a.IsReservedOrBroadcast ? "a reserved address (::/8)"
+        : a.IsLinkLocal ? "a link-local address (fe80::/10)"
+        : a.IsMulticast ? "a multicast address (ff00::/8)"
         : null;
 }

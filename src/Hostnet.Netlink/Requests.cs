@@ -205,15 +205,21 @@ public sealed record SetLink(int Index, string NameForMessages) : RtnlRequest
 }
 
 /// <summary>Adds an address of either family (IFA_LOCAL = IFA_ADDRESS, as <c>ip addr add</c> does on a non-point-to-point link).</summary>
-public sealed record AddAddress(int IfIndex, string DevName, IpAddress Address, int PrefixLength, RouteScope Scope = RouteScope.Universe, bool Replace = false) : RtnlRequest
+/// <summary>
+/// <c>ip addr add</c>; with <c>NoDad</c> an IPv6 address is made without duplicate address detection
+/// (<c>nodad</c>), usable at once rather than tentative for a second.
+/// </summary>
+public sealed record AddAddress(int IfIndex, string DevName, IpAddress Address, int PrefixLength, RouteScope Scope = RouteScope.Universe, bool Replace = false,
+    bool NoDad = false) : RtnlRequest
 {
-    public override string Describe() => $"{(Replace ? "replace" : "add")} address {Address}/{PrefixLength} dev {DevName}";
+    public override string Describe() => $"{(Replace ? "replace" : "add")} address {Address}/{PrefixLength} dev {DevName}{(NoDad ? " nodad" : "")}";
 
     internal override void Encode(ref NetlinkWriter w, uint seq)
     {
         byte prefix = Prefix(Address, PrefixLength, nameof(PrefixLength));
         int msg = w.BeginMessage(Native.RTM_NEWADDR, NewFlags(Replace), seq);
-        w.WriteIfaddrmsg(Family(Address), prefix, 0, (byte)Scope, IfIndex);
+        // As iproute2 sends it: flags that fit in 8 bits go in the header.
+        w.WriteIfaddrmsg(Family(Address), prefix, (byte)(NoDad ? Native.IFA_F_NODAD : 0), (byte)Scope, IfIndex);
         w.WriteAttributeAddress(Native.IFA_LOCAL, Address);
         w.WriteAttributeAddress(Native.IFA_ADDRESS, Address);
         w.EndMessage(msg);

@@ -14,7 +14,9 @@ public enum MonitorGroups
     Neighbor = (int)Native.RTMGRP_NEIGH,
     IPv4Address = (int)Native.RTMGRP_IPV4_IFADDR,
     IPv4Route = (int)Native.RTMGRP_IPV4_ROUTE,
-    All = Link | Neighbor | IPv4Address | IPv4Route,
+    IPv6Address = (int)Native.RTMGRP_IPV6_IFADDR,
+    IPv6Route = (int)Native.RTMGRP_IPV6_ROUTE,
+    All = Link | Neighbor | IPv4Address | IPv4Route | IPv6Address | IPv6Route,
 }
 
 /// <summary>A change the kernel announced.</summary>

@@ -294,37 +294,40 @@ public sealed partial class RtnlSocket : IDisposable
 
     // Addresses, routes, neighbours ----------------------------------------------------
 
-    /// <summary>Every IPv4 address in the namespace.</summary>
-    public IReadOnlyList<AddressEntry> DumpAddresses() =>
-        Dump<AddressEntry>("dump addresses", static (ref NetlinkWriter w, uint seq) =>
+    /// <summary>Every address of <paramref name="family"/> (null: both) in the namespace.</summary>
+    public IReadOnlyList<AddressEntry> DumpAddresses(IpFamily? family = IpFamily.Ipv4) =>
+        Dump<AddressEntry>("dump addresses", (ref NetlinkWriter w, uint seq) =>
         {
             int msg = w.BeginMessage(Native.RTM_GETADDR, Native.NLM_F_REQUEST | Native.NLM_F_DUMP, seq);
-            w.WriteIfaddrmsg(Interop.Libc.AF_INET, 0, 0, 0, 0);
+            w.WriteIfaddrmsg(Af(family), 0, 0, 0, 0);
             w.EndMessage(msg);
         }, static (in NetlinkMessage m, List<AddressEntry> into) =>
         {
             if (m.Type == Native.RTM_NEWADDR && RtnlCodec.DecodeAddress(m.Payload) is { } a) into.Add(a);
         });
 
-    /// <summary>The IPv4 policy-routing rules (<c>ip rule</c>).</summary>
-    public IReadOnlyList<RuleEntry> DumpRules() =>
-        Dump<RuleEntry>("dump rules", static (ref NetlinkWriter w, uint seq) =>
+    /// <summary>The policy-routing rules of <paramref name="family"/> (null: both; <c>ip rule</c>, <c>ip -6 rule</c>).</summary>
+    public IReadOnlyList<RuleEntry> DumpRules(IpFamily? family = IpFamily.Ipv4) =>
+        Dump<RuleEntry>("dump rules", (ref NetlinkWriter w, uint seq) =>
         {
             int msg = w.BeginMessage(Native.RTM_GETRULE, Native.NLM_F_REQUEST | Native.NLM_F_DUMP, seq);
-            w.WriteRtmsg(Interop.Libc.AF_INET, 0, 0, 0, 0, 0, 0);
+            w.WriteRtmsg(Af(family), 0, 0, 0, 0, 0, 0);
             w.EndMessage(msg);
         }, static (in NetlinkMessage m, List<RuleEntry> into) =>
         {
             if (m.Type == Native.RTM_NEWRULE && RuleCodec.Decode(m.Payload) is { } r) into.Add(r);
         });
 
-    /// <summary>The IPv4 routes of one table (main by default); <c>0</c> (RT_TABLE_UNSPEC) = every table. Cached clones are left out.</summary>
-    public IReadOnlyList<RouteEntry> DumpRoutes(uint table = RouteTable.Main)
+    /// <summary>
+    /// The routes of <paramref name="family"/> (null: both) of one table (main by default); <c>0</c>
+    /// (RT_TABLE_UNSPEC) = every table. Cached clones are left out.
+    /// </summary>
+    public IReadOnlyList<RouteEntry> DumpRoutes(uint table = RouteTable.Main, IpFamily? family = IpFamily.Ipv4)
     {
-        var all = Dump<RouteEntry>("dump routes", static (ref NetlinkWriter w, uint seq) =>
+        var all = Dump<RouteEntry>("dump routes", (ref NetlinkWriter w, uint seq) =>
         {
             int msg = w.BeginMessage(Native.RTM_GETROUTE, Native.NLM_F_REQUEST | Native.NLM_F_DUMP, seq);
-            w.WriteRtmsg(Interop.Libc.AF_INET, 0, 0, 0, 0, 0, 0);
+            w.WriteRtmsg(Af(family), 0, 0, 0, 0, 0, 0);
             w.EndMessage(msg);
         }, static (in NetlinkMessage m, List<RouteEntry> into) =>
         {
@@ -361,24 +364,24 @@ public sealed partial class RtnlSocket : IDisposable
         }, Errno.ENETUNREACH, Errno.EHOSTUNREACH);
     }
 
-    /// <summary>IPv4 neighbour (ARP) entries; proxy entries are in <see cref="DumpProxyNeighbors"/>.</summary>
-    public IReadOnlyList<NeighborEntry> DumpNeighbors() =>
-        Dump<NeighborEntry>("dump neighbors", static (ref NetlinkWriter w, uint seq) =>
+    /// <summary>Neighbour entries (ARP, NDP) of <paramref name="family"/> (null: both); proxy entries are in <see cref="DumpProxyNeighbors"/>.</summary>
+    public IReadOnlyList<NeighborEntry> DumpNeighbors(IpFamily? family = IpFamily.Ipv4) =>
+        Dump<NeighborEntry>("dump neighbors", (ref NetlinkWriter w, uint seq) =>
         {
             int msg = w.BeginMessage(Native.RTM_GETNEIGH, Native.NLM_F_REQUEST | Native.NLM_F_DUMP, seq);
-            w.WriteNdmsg(Interop.Libc.AF_INET, 0, 0, 0);
+            w.WriteNdmsg(Af(family), 0, 0, 0);
             w.EndMessage(msg);
         }, static (in NetlinkMessage m, List<NeighborEntry> into) =>
         {
             if (m.Type == Native.RTM_NEWNEIGH && RtnlCodec.DecodeNeighbor(m.Payload) is { } n) into.Add(n);
         });
 
-    /// <summary>IPv4 proxy entries: a dump whose ndmsg has ndm_flags = NTF_PROXY walks the proxy table.</summary>
-    public IReadOnlyList<ProxyNeighborEntry> DumpProxyNeighbors() =>
-        Dump<ProxyNeighborEntry>("dump proxy neighbors", static (ref NetlinkWriter w, uint seq) =>
+    /// <summary>Proxy entries of <paramref name="family"/> (null: both): a dump whose ndmsg has ndm_flags = NTF_PROXY walks the proxy table.</summary>
+    public IReadOnlyList<ProxyNeighborEntry> DumpProxyNeighbors(IpFamily? family = IpFamily.Ipv4) =>
+        Dump<ProxyNeighborEntry>("dump proxy neighbors", (ref NetlinkWriter w, uint seq) =>
         {
             int msg = w.BeginMessage(Native.RTM_GETNEIGH, Native.NLM_F_REQUEST | Native.NLM_F_DUMP, seq);
-            w.WriteNdmsg(Interop.Libc.AF_INET, 0, 0, Native.NTF_PROXY);
+            w.WriteNdmsg(Af(family), 0, 0, Native.NTF_PROXY);
             w.EndMessage(msg);
         }, static (in NetlinkMessage m, List<ProxyNeighborEntry> into) =>
         {
@@ -437,6 +440,14 @@ public sealed partial class RtnlSocket : IDisposable
         {
             if (m.Type == Native.RTM_NEWRULE && IsInet(m.Payload)) into.Add(RuleRecord.Parse(m.Payload));
         });
+
+    /// <summary>The dump's family filter: AF_INET, AF_INET6, or AF_UNSPEC for both.</summary>
+    private static byte Af(IpFamily? family) => family switch
+    {
+        IpFamily.Ipv4 => (byte)Interop.Libc.AF_INET,
+        IpFamily.Ipv6 => (byte)Native.AF_INET6,
+        _ => (byte)Interop.Libc.AF_UNSPEC,
+    };
 
     private static bool IsInet(ReadOnlySpan<byte> payload) =>
         payload.Length >= 1 && (payload[0] == Interop.Libc.AF_INET || payload[0] == Native.AF_INET6);

@@ -31,6 +31,30 @@ public class StateFileServiceTests
     }
 
     [Fact]
+    public void IPv6_addresses_and_gateways_export_and_import_back_through_the_database()
+    {
+        using var a = new TempStateDir();
+        using var b = new TempStateDir();
+        var source = new HostAgent(a.Path, netns: null);
+        source.Networks.Add("Routed", NetworkMode.HostRouted, "eth0", null, null);
+        source.Networks.Add("Bridged", NetworkMode.Bridged, "eth0", "br1", null);
+        source.Vms.Add("vm1", "7b9a73a1-5c2e-4d1a-9f3b-000000000001", null);
+        source.Adapters.Add("vm1", "Routed", ["192.168.200.201", "2001:db8:200::201"], null, "02:00:00:00:00:01");
+        source.Adapters.Add("vm1", "Bridged", ["2001:db8:200::203/64"], "fe80::1", "02:00:00:00:00:03");
+        var exported = HostnetJson.Write(source.StateFile.Export(), HostnetJsonContext.Default.StateDocument);
+        Assert.Contains("\"2001:db8:200::201\"", exported, StringComparison.Ordinal);
+        Assert.Contains("\"2001:db8:200::203/64\"", exported, StringComparison.Ordinal);
+        Assert.Contains("\"fe80::1\"", exported, StringComparison.Ordinal);
+
+        var target = new HostAgent(b.Path, netns: null);
+        target.StateFile.Import(Text(exported), "export");
+
+        Assert.Equal(exported, HostnetJson.Write(target.StateFile.Export(), HostnetJsonContext.Default.StateDocument));
+        var adapters = target.Vms.Show("vm1").Vm.Adapters;
+        Assert.Equal(["192.168.200.201/32", "2001:db8:200::201/128"], adapters[0].Addresses.Select(c => c.ToString()));
+    }
+
+    [Fact]
     public void The_export_document_has_the_contract_s_field_names_order_and_leaves_out_what_is_not_there()
     {
         using var dir = new TempStateDir();

@@ -76,6 +76,53 @@ public class DesiredStateTests
     }
 
     [Fact]
+    public void An_adapter_may_hold_IPv4_and_IPv6_addresses()
+    {
+        var s = WithVm2();
+        s = s.AddAdapter("vm2", s.NewAdapter("vm2", "Routed", ["192.168.200.202", "2001:db8:200::202"], null, null));
+        Assert.Equal(["192.168.200.202/32", "2001:db8:200::202/128"], s.GetAdapter("vm2", 0).Addresses.Select(c => c.ToString()));
+        Assert.Equal(new AdapterId("vm2", 0), s.FindAddressHolder(IpAddress.Parse("2001:db8:200::202")));
+        s = s.AddAdapter("vm2", s.NewAdapter("vm2", "Bridged", ["192.168.200.204/24", "2001:db8:200::204/64"], "2001:db8:200::1", null));
+        Assert.Equal("2001:db8:200::1", s.GetAdapter("vm2", 1).Gateway.ToString());
+    }
+
+    [Fact]
+    public void An_IPv6_address_another_adapter_holds_is_refused()
+    {
+        var s = WithVm2();
+        s = s.AddAdapter("vm2", s.NewAdapter("vm2", "Routed", ["2001:db8:200::202"], null, null));
+        Assert.Equal("2001:db8:200::202 is already held by vm2 net0: choose another address, or remove it there first",
+            Refusal(() => s.AddAdapter("vm1", s.NewAdapter("vm1", "Routed", ["2001:DB8:200:0::202"], null, null))));
+        Assert.Equal("2001:db8:200::202 is already held by vm2 net0: choose another address, or remove it there first",
+            Refusal(() => s.AddAdapter("vm1", s.NewAdapter("vm1", "Bridged", ["2001:db8:200::202/64"], null, null))));
+    }
+
+    [Fact]
+    public void The_IPv6_gateway_of_a_routed_network_is_not_a_VM_address() =>
+        Assert.Equal("fe80::ffff:1:1 is a link-local address (fe80::/10) and cannot be a VM address: choose another address",
+            Refusal(() => WithVm2().AddAdapter("vm2", WithVm2().NewAdapter("vm2", "Routed", ["fe80::ffff:1:1"], null, null))));
+
+    [Fact]
+    public void A_bridged_IPv6_gateway_needs_an_IPv6_address_in_its_subnet()
+    {
+        var s = WithVm2();
+        Assert.Equal("gateway 2001:db8:200::1 needs an IPv6 address of the adapter in its subnet | GiveIpWithPrefix { }",
+            Refusal(() => s.AddAdapter("vm2", s.NewAdapter("vm2", "Bridged", ["192.168.200.204/24"], "2001:db8:200::1", null))));
+        Assert.Equal("gateway 2001:db8:300::1 is outside the subnet of 2001:db8:200::204/64: give a gateway in 2001:db8:200::/64",
+            Refusal(() => s.AddAdapter("vm2", s.NewAdapter("vm2", "Bridged", ["192.168.200.204/24", "2001:db8:200::204/64"], "2001:db8:300::1", null))));
+        Assert.Equal("ff02::2 is a multicast address (ff00::/8) and cannot be a gateway: give the LAN router's address",
+            Refusal(() => s.AddAdapter("vm2", s.NewAdapter("vm2", "Bridged", ["2001:db8:200::204/64"], "ff02::2", null))));
+        // A router known by its link-local address is on the link of any IPv6 address.
+        s = s.AddAdapter("vm2", s.NewAdapter("vm2", "Bridged", ["2001:db8:200::204/64"], "fe80::1", null));
+        Assert.Equal("fe80::1", s.GetAdapter("vm2", 0).Gateway.ToString());
+    }
+
+    [Fact]
+    public void A_routed_adapter_takes_no_IPv6_gateway() =>
+        Assert.Equal("an adapter on host-routed network Routed routes through the network's gateway fe80::ffff:1:1 | OmitAdapterGateway { Gateway = fe80::1 }",
+            Refusal(() => WithVm2().AddAdapter("vm2", WithVm2().NewAdapter("vm2", "Routed", ["2001:db8:200::202"], "fe80::1", null))));
+
+    [Fact]
     public void An_address_given_twice_is_refused()
     {
         var s = WithVm2();

@@ -62,6 +62,36 @@ public class QemuTests
     }
 
     [Fact]
+    public void A_dual_stack_routed_guest_sets_a_128_and_routes_IPv6_through_fe80_ffff_1_1()
+    {
+        var state = Seed.WithVm2();
+        state = state.AddAdapter("vm2", state.NewAdapter("vm2", "Routed", ["192.168.200.202", "2001:db8:200::202"], null, null));
+        state = state.AddAdapter("vm2", state.NewAdapter("vm2", "Routed", ["2001:db8:200::212"], null, null));
+        var settings = Qemu.GuestSettings(state.GetVm("vm2"), state);
+        Assert.Equal(
+            [
+                "ip link set eth0 up",
+                "ip addr add 192.168.200.202/32 dev eth0",
+                "ip addr add 2001:db8:200::202/128 dev eth0",
+                "ip route add 169.255.30.1 dev eth0 scope link",
+                "ip route add default via 169.255.30.1 dev eth0",
+                "ip -6 route add default via fe80::ffff:1:1 dev eth0",
+            ],
+            settings[0].IpCommands());
+        // An IPv6-only adapter has no IPv4 gateway to route through.
+        Assert.Null(settings[1].Gateway);
+        Assert.Equal(
+            [
+                "ip link set eth1 up",
+                "ip addr add 2001:db8:200::212/128 dev eth1",
+                "ip -6 route add default via fe80::ffff:1:1 dev eth1 metric 1",
+                "ip -6 route add default via fe80::ffff:1:1 dev eth1 table 1001",
+                "ip -6 rule add from 2001:db8:200::212 lookup 1001 priority 1001",
+            ],
+            settings[1].IpCommands());
+    }
+
+    [Fact]
     public void Libvirt_gets_an_unmanaged_ethernet_interface_per_adapter()
     {
         var vm = Seed.State().GetVm("vm1");

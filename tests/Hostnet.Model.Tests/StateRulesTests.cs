@@ -17,17 +17,70 @@ public class StateRulesTests
             Refusal(() => StateRules.ParseAddress(text)));
 
     [Theory]
-    [InlineData("2001:db8::201")]
-    [InlineData("::ffff:192.168.200.201")]
-    [InlineData("fe80::ffff:1:1")]
-    public void An_IPv6_address_is_refused_as_before(string text)
+    [InlineData("2001:db8::201", "2001:db8::201/128")]
+    [InlineData("2001:DB8:0:0::0201", "2001:db8::201/128")]
+    public void An_IPv6_routed_address_is_a_single_host(string text, string host)
     {
-        var message = $"'{text}' is not an IPv4 address: give four numbers 0-255 as A.B.C.D, e.g. 192.168.200.201";
-        Assert.Equal(message, Refusal(() => StateRules.ParseAddress(text)));
-        Assert.Equal(message, Refusal(() => StateRules.ParseVmAddress(Routed, text)));
-        Assert.Equal(message, Refusal(() => StateRules.ParseVmAddress(Bridged, text + "/64")));
-        Assert.False(StateRules.TakesFamily(IpAddress.Parse(text)));
+        Assert.Equal(host, StateRules.ParseVmAddress(Routed, text).ToString());
+        StateRules.CheckVmAddress(Routed, StateRules.ParseVmAddress(Routed, text));
     }
+
+    [Fact]
+    public void An_IPv6_bridged_address_carries_its_prefix()
+    {
+        Assert.Equal("2001:db8:200::203/64", StateRules.ParseVmAddress(Bridged, "2001:db8:200::203/64").ToString());
+        Assert.Equal("2001:db8:200::203: an address on bridged network Bridged needs its prefix length: give it as 2001:db8:200::203/64 (or whatever the LAN's prefix is)",
+            Refusal(() => StateRules.ParseVmAddress(Bridged, "2001:db8:200::203")));
+        Assert.Equal("'2001:db8::1/129' has a bad prefix length: give /0 to /128 after the address, e.g. 2001:db8::1/64",
+            Refusal(() => StateRules.ParseVmAddress(Bridged, "2001:db8::1/129")));
+    }
+
+    [Theory]
+    [InlineData("2001:db8::1::2")]
+    [InlineData("2001:db8::g")]
+    [InlineData("fe80::1%eth0")]
+    public void A_malformed_IPv6_address_is_refused(string text) =>
+        Assert.Equal($"'{text}' is not an IPv6 address: give hex groups as 2001:db8::201", Refusal(() => StateRules.ParseVmAddress(Routed, text)));
+
+    [Theory]
+    [InlineData("::", "the unspecified address (::)")]
+    [InlineData("::1", "the loopback address (::1)")]
+    [InlineData("fe80::201", "a link-local address (fe80::/10)")]
+    [InlineData("fe80::ffff:1:1", "a link-local address (fe80::/10)")]
+    [InlineData("ff02::1", "a multicast address (ff00::/8)")]
+    [InlineData("::ffff:192.168.200.201", "an IPv4-mapped address (::ffff:0:0/96)")]
+    [InlineData("::5", "a reserved address (::/8)")]
+    public void Special_IPv6_addresses_are_not_VM_addresses(string address, string range)
+    {
+        Assert.Equal($"{address} is {range} and cannot be a VM address: choose another address",
+            Refusal(() => { StateRules.CheckVmAddress(Routed, IpPrefix.Host(IpAddress.Parse(address))); return null; }));
+        Assert.Equal($"{address} is {range} and cannot be a VM address: choose another address",
+            Refusal(() => { StateRules.CheckVmAddress(Bridged, new IpPrefix(IpAddress.Parse(address), 64)); return null; }));
+    }
+
+    [Fact]
+    public void An_IPv6_routed_address_with_a_prefix_is_refused() =>
+        Assert.Equal("2001:db8::201/64: an address on host-routed network Routed is a single host (/128): give it as 2001:db8::201 or 2001:db8::201/128",
+            Refusal(() => { StateRules.CheckVmAddress(Routed, StateRules.ParseVmAddress(Routed, "2001:db8::201/64")); return null; }));
+
+    [Fact]
+    public void An_IPv6_subnets_router_anycast_address_is_not_a_VM_address() =>
+        Assert.Equal("2001:db8:200:: is the subnet-router anycast address of 2001:db8:200::/64 and cannot be a VM address: choose a host address in the subnet",
+            Refusal(() => { StateRules.CheckVmAddress(Bridged, StateRules.ParseVmAddress(Bridged, "2001:db8:200::/64")); return null; }));
+
+    [Fact]
+    public void A_host_routed_network_routes_IPv6_through_fe80_ffff_1_1()
+    {
+        Assert.Equal("fe80::ffff:1:1", Routed.Gateway6.ToString());
+        Assert.Equal(Routed.Gateway6, Routed.GatewayOf(IpFamily.Ipv6));
+        Assert.Equal(Routed.Gateway, Routed.GatewayOf(IpFamily.Ipv4));
+        Assert.Null(Bridged.Gateway6);
+    }
+
+    [Fact]
+    public void A_routed_networks_gateway_given_is_IPv4() =>
+        Assert.Equal("2001:db8::1 is an IPv6 address: the gateway given for a host-routed network is its IPv4 one (its VMs' IPv6 gateway is fe80::ffff:1:1): give an IPv4 address such as 169.255.30.1",
+            Refusal(() => { StateRules.CheckRoutedGateway(IpAddress.Parse("2001:db8::1")); return null; }));
 
     [Fact]
     public void A_malformed_VM_address_is_refused_before_its_prefix() =>

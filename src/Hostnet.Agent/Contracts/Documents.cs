@@ -78,4 +78,9 @@ public sealed record QemuAdapterDocument(
     IReadOnlyList<string> Addresses,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Gateway,
     bool OnLinkGateway,
-    IReadOnlyList<string> IpCommands);
+    IReadOnlyList<string> IpCommands)
+{
+    /// <summary>A routed adapter with an IPv6 address: its IPv6 default gateway (<c>fe80::ffff:1:1</c>); absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Gateway6 { get; init; }
+}

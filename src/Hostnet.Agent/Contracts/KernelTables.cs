@@ -21,6 +21,22 @@ public static class KernelTables
         return sb.ToString();
     }
 
+    /// <summary>
+    /// The IPv6 neighbour table in <see cref="Arp"/>'s columns, the address column wide enough for an
+    /// IPv6 address (39 characters at most).
+    /// </summary>
+    public static string Ndp(IEnumerable<ArpRowDocument> rows)
+    {
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"{"Address",-41}{"HWtype",-8}{"HWaddress",-20}{"Flags",-6}Iface\n");
+        foreach (var r in rows)
+        {
+            var hwType = r.HwAddress == "(incomplete)" ? "" : r.HwType;
+            sb.Append(CultureInfo.InvariantCulture, $"{r.Address,-41}{hwType,-8}{r.HwAddress,-20}{r.Flags,-6}{r.Iface}\n");
+        }
+        return sb.ToString();
+    }
+
     /// <summary>The routes Hostnet owns as <c>ip route</c> prints them, with the VM adapter behind each.</summary>
     public static string Routes(IEnumerable<RouteDocument> routes)
     {

@@ -74,7 +74,10 @@ public static class ToDocument
         return new QemuDocument(vm.Name, vm.Running, Model.Qemu.NetdevArguments(vm).ToList(),
             guest.Select(g => new QemuAdapterDocument(g.Adapter.Name, g.Adapter.Network, Model.Network.ModeName(g.Mode),
                 vm.HostInterface(g.Adapter.Index), g.Interface, g.Adapter.Mac.ToString(),
-                g.Addresses.Select(c => c.ToString()).ToList(), g.Gateway?.ToString(), g.OnLinkGateway, g.IpCommands().ToList())).ToList());
+                g.Addresses.Select(c => c.ToString()).ToList(), g.Gateway?.ToString(), g.OnLinkGateway, g.IpCommands().ToList())
+                {
+                    Gateway6 = g.Gateway6?.ToString(),
+                }).ToList());
     }
 
     /// <summary>A routed address is printed bare (it is always /32); a bridged one with its prefix.</summary>

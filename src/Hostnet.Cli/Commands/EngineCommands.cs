@@ -67,6 +67,16 @@ internal static class EngineCommands
             return 0;
         });
 
+        var ndp = new Command("ndp", "The server's IPv6 neighbour table in arp's columns; proxy NDP (published) rows as MP");
+        ndp.SetAction(parse =>
+        {
+            var ctx = CliContext.From(parse, output);
+            var rows = ctx.Agent.Kernel.Ndp();
+            if (ctx.Json) Json.Write(ctx.Out, rows, Json.Types.IReadOnlyListArpRowDocument);
+            else ctx.Out.Write(KernelTables.Ndp(rows));
+            return 0;
+        });
+
         var route = new Command("route", "The routes Hostnet owns (its route protocol), with the VM adapter behind each");
         route.SetAction(parse =>
         {
@@ -77,7 +87,7 @@ internal static class EngineCommands
             return 0;
         });
 
-        return [apply, plan, arp, route];
+        return [apply, plan, arp, ndp, route];
     }
 
     /// <summary><c>vm start NAME</c> and <c>vm stop NAME</c>: record it, probe (start), make it so.</summary>

@@ -60,7 +60,9 @@ internal static class QemuCommands
         {
             var network = state.GetNetwork(g.Adapter.Network);
             var addresses = g.Addresses.Count == 0 ? "none (the guest's own DHCP)" : string.Join(", ", g.Addresses);
-            var gateway = g.Gateway is { } gw ? $"default via {gw}" + (g.OnLinkGateway ? $" (on-link: {gw} dev {g.Interface} scope link)" : "") : "no gateway";
+            var gateway = g.Gateway is { } gw ? $"default via {gw}" + (g.OnLinkGateway ? $" (on-link: {gw} dev {g.Interface} scope link)" : "")
+                : g.Gateway6 is null ? "no gateway" : "";
+            if (g.Gateway6 is { } gw6) gateway += (gateway.Length > 0 ? ", " : "") + $"IPv6 default via {gw6} dev {g.Interface}";
             output.WriteLine($"{g.Adapter.Name}: guest {g.Interface}, mac {g.Adapter.Mac}, tap {vm.HostInterface(g.Adapter.Index)}, "
                 + $"{Network.ModeName(network.Mode)} network {network.Name}: addresses {addresses}, {gateway}");
             foreach (var line in g.IpCommands()) output.WriteLine("  " + line);

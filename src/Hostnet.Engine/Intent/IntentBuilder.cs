@@ -125,47 +125,86 @@ public static class IntentBuilder
     private static void WantRouted(Action<KernelObject> want, string uplink, Network network, Adapter adapter,
         string vme, string? guestNs, string eth, ServerFacts facts)
     {
-        var gateway = network.Gateway ?? IpAddress.DefaultRoutedGateway;
-        var family = gateway.Family;
+        var hasIpv4 = adapter.Addresses.Any(a => a.Family == IpFamily.Ipv4);
+        var hasIpv6 = adapter.Addresses.Any(a => a.Family == IpFamily.Ipv6);
 
         // Forwarding and proxy_delay=0 on the uplink come before any proxy entry (Rank.Sysctl < Rank.ProxyNeighbor):
         // the kernel delays proxy answers by up to 800 ms otherwise.
         // ip_forward, send_redirects, proxy_arp and rp_filter are IPv4's own (IPv6 has proxy_ndp, no rp_filter).
-        want(new SysctlObject("net/ipv4/ip_forward", "1", PerLink: false));
-        want(new SysctlObject("net/ipv4/conf/all/send_redirects", "0", PerLink: false));
-        want(new SysctlObject($"net/ipv4/conf/{uplink}/send_redirects", "0", PerLink: false));
-        want(new SysctlObject(SysctlPaths.Conf(family, uplink, "forwarding"), "1", PerLink: false));
-        want(new SysctlObject(SysctlPaths.Neigh(family, uplink, "proxy_delay"), "0", PerLink: false));
+        if (hasIpv4)
+        {
+            want(new SysctlObject("net/ipv4/ip_forward", "1", PerLink: false));
+            want(new SysctlObject("net/ipv4/conf/all/send_redirects", "0", PerLink: false));
+            want(new SysctlObject($"net/ipv4/conf/{uplink}/send_redirects", "0", PerLink: false));
+            want(new SysctlObject(SysctlPaths.Conf(IpFamily.Ipv4, uplink, "forwarding"), "1", PerLink: false));
+            want(new SysctlObject(SysctlPaths.Neigh(IpFamily.Ipv4, uplink, "proxy_delay"), "0", PerLink: false));
+        }
+        if (hasIpv6) WantIpv6Forwarding(want, uplink, facts);
 
         want(new SysctlObject($"net/ipv4/conf/{vme}/proxy_arp", "1", PerLink: true));
         want(new SysctlObject($"net/ipv4/conf/{vme}/rp_filter", "1", PerLink: true));
         if (facts.HasIpv6) want(new SysctlObject(SysctlPaths.Conf(IpFamily.Ipv6, vme, "accept_ra"), "0", PerLink: true));
 
-        want(new AddressObject(KernelObject.Server, vme, IpPrefix.Host(gateway)));
-        foreach (var a in adapter.Addresses)
+        foreach (var family in (ReadOnlySpan<IpFamily>)[IpFamily.Ipv4, IpFamily.Ipv6])
         {
-            var host = IpPrefix.Host(a.Address);
-            want(new RouteObject(KernelObject.Server, host, vme, Gateway: null));
-            want(new NeighborObject(vme, a.Address, adapter.Mac));
-            want(new ProxyNeighborObject(uplink, a.Address));
-            if (guestNs is not null) want(new AddressObject(guestNs, eth, host));
-        }
-
-        if (guestNs is not null)
-        {
-            // The first routed adapter of a guest holds its main routes (the first wanted wins).
-            want(new RouteObject(guestNs, IpPrefix.Host(gateway), eth, Gateway: null));
-            want(new RouteObject(guestNs, IpPrefix.Default(gateway.Family), eth, gateway));
-            if (adapter.Index > 0)
+            if (family == IpFamily.Ipv4 ? !hasIpv4 : !hasIpv6) continue;
+            var gateway = network.GatewayOf(family) ?? (family == IpFamily.Ipv4 ? IpAddress.DefaultRoutedGateway : IpAddress.DefaultRoutedGateway6);
+            want(new AddressObject(KernelObject.Server, vme, IpPrefix.Host(gateway)));
+            foreach (var a in adapter.Addresses)
             {
-                // Every other adapter answers from its own addresses through its own table: without it
-                // the replies would leave by the main default route, into a vme whose rp_filter drops them.
-                var table = Naming.GuestRoutingTable(adapter.Index);
-                want(new RouteObject(guestNs, IpPrefix.Host(gateway), eth, Gateway: null, table));
-                want(new RouteObject(guestNs, IpPrefix.Default(gateway.Family), eth, gateway, table));
-                foreach (var a in adapter.Addresses) want(new RuleObject(guestNs, a.Address, table, table));
+                if (a.Family != family) continue;
+                var host = IpPrefix.Host(a.Address);
+                want(new RouteObject(KernelObject.Server, host, vme, Gateway: null));
+                want(new NeighborObject(vme, a.Address, adapter.Mac));
+                want(new ProxyNeighborObject(uplink, a.Address));
+                if (guestNs is not null) want(new AddressObject(guestNs, eth, host));
+            }
+            if (guestNs is not null) WantGuestRoutes(want, adapter, guestNs, eth, family, gateway);
+        }
+    }
+
+    /// <summary>
+    /// A guest's routes of one family through its routed adapter's gateway: IPv4 needs the on-link
+    /// route to 169.255.30.1 first; an IPv6 link-local gateway is on every link already.
+    /// </summary>
+    private static void WantGuestRoutes(Action<KernelObject> want, Adapter adapter, string guestNs, string eth, IpFamily family, IpAddress gateway)
+    {
+        var onLink = !(gateway.IsIpv6 && gateway.IsLinkLocal);
+        // The first routed adapter of a guest holds its main routes (the first wanted wins).
+        if (onLink) want(new RouteObject(guestNs, IpPrefix.Host(gateway), eth, Gateway: null));
+        want(new RouteObject(guestNs, IpPrefix.Default(family), eth, gateway));
+        if (adapter.Index > 0)
+        {
+            // Every other adapter answers from its own addresses through its own table: without it
+            // the replies would leave by the main default route, into a vme whose rp_filter drops them.
+            var table = Naming.GuestRoutingTable(adapter.Index);
+            if (onLink) want(new RouteObject(guestNs, IpPrefix.Host(gateway), eth, Gateway: null, table));
+            want(new RouteObject(guestNs, IpPrefix.Default(family), eth, gateway, table));
+            foreach (var a in adapter.Addresses)
+            {
+                if (a.Family == family) want(new RuleObject(guestNs, a.Address, table, table));
             }
         }
+    }
+
+    /// <summary>
+    /// IPv6 forwarding for routed VMs (DESIGN.md, "IPv6"). A host that forwards ignores router
+    /// advertisements, and the kernel drops the default routes it learnt from them the moment
+    /// forwarding goes on, unless the link's accept_ra is 2: so 2 on the uplink first
+    /// (Rank.FirstSysctl), unless its admin turned them off (0). proxy_ndp on the uplink answers
+    /// neighbour solicitations for the VMs; on <c>all</c> too, because the kernel looks only there
+    /// before it takes a unicast solicitation (a LAN peer's reachability probe) for itself instead of
+    /// forwarding it to the VM, where it would die.
+    /// </summary>
+    private static void WantIpv6Forwarding(Action<KernelObject> want, string uplink, ServerFacts facts)
+    {
+        if (!facts.HasIpv6) return;
+        if (!facts.IgnoringRouterAdvertisements.Contains(uplink))
+            want(new SysctlObject(SysctlPaths.Conf(IpFamily.Ipv6, uplink, "accept_ra"), "2", PerLink: false) { First = true });
+        want(new SysctlObject(SysctlPaths.Conf(IpFamily.Ipv6, "all", "forwarding"), "1", PerLink: false));
+        want(new SysctlObject(SysctlPaths.Conf(IpFamily.Ipv6, "all", "proxy_ndp"), "1", PerLink: false));
+        want(new SysctlObject(SysctlPaths.Conf(IpFamily.Ipv6, uplink, "proxy_ndp"), "1", PerLink: false));
+        want(new SysctlObject(SysctlPaths.Neigh(IpFamily.Ipv6, uplink, "proxy_delay"), "0", PerLink: false));
     }
 
     private static void WantBridged(Action<KernelObject> want, Adapter adapter, string? guestNs, string eth)

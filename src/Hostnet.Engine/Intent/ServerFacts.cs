@@ -23,6 +23,12 @@ public sealed record ServerFacts(IReadOnlyDictionary<string, string?> MasterOfLi
     /// </summary>
     public IReadOnlyDictionary<string, long> NeighborGcThresholds { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>
+    /// Links whose IPv6 <c>accept_ra</c> is 0: their admin wants no router advertisements, and Hostnet
+    /// leaves it so (elsewhere an uplink gets 2, to keep accepting them once forwarding is on).
+    /// </summary>
+    public IReadOnlySet<string> IgnoringRouterAdvertisements { get; init; } = new HashSet<string>();
+
     public string? MasterOf(string link) => MasterOfLink.TryGetValue(link, out var m) ? m : null;
 
     public bool Exists(string link) => MasterOfLink.ContainsKey(link);

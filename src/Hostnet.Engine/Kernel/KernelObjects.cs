@@ -30,6 +30,7 @@ public enum Rank
     Namespace,
     Bridge,
     UplinkPort,
+    FirstSysctl,
     Sysctl,
     Link,
     LinkSysctl,
@@ -53,8 +54,15 @@ public sealed record NamespaceObject(string Name) : KernelObject(Server)
 /// <summary>A value under <c>/proc/sys</c>, as a slash path (<c>net/ipv4/conf/vme7b9a73a1.0/proxy_arp</c>).</summary>
 public sealed record SysctlObject(string Path, string Value, bool PerLink) : KernelObject(Server)
 {
+    /// <summary>
+    /// Written before the server's other values: a value whose absence one of them would harm
+    /// (<c>accept_ra=2</c> on the uplink before IPv6 forwarding goes on, or the kernel drops the
+    /// default route it learnt from router advertisements).
+    /// </summary>
+    public bool First { get; init; }
+
     public override string Identity => "sysctl " + Path;
-    public override Rank Rank => PerLink ? Rank.LinkSysctl : Rank.Sysctl;
+    public override Rank Rank => PerLink ? Rank.LinkSysctl : First ? Rank.FirstSysctl : Rank.Sysctl;
     public override string Describe() => $"sysctl {Path}={Value}";
 }
 
@@ -102,7 +110,7 @@ public sealed record GuestLinkState(string GuestNetns, string Name, bool Up) : K
     public override string Describe() => $"link {Name} {(Up ? "up" : "down")}{Where}";
 }
 
-/// <summary>An IPv4 address on an interface.</summary>
+/// <summary>An address on an interface (IPv6 ones are made without duplicate address detection: Hostnet probed the LAN first).</summary>
 public sealed record AddressObject(string Ns, string Dev, IpPrefix Address) : KernelObject(Ns)
 {
     public override string Identity => $"address {Address} dev {Dev}";
@@ -120,7 +128,7 @@ public sealed record RouteObject(string Ns, IpPrefix Destination, string Dev, Ip
     public const uint MainTable = Netlink.RouteTable.Main;
 
     public override string Identity =>
-        (Destination.PrefixLength == 0 ? "route default" : $"route {Destination.Network}/{Destination.PrefixLength}")
+        (Destination.PrefixLength == 0 ? (Destination.Family == IpFamily.Ipv6 ? "route -6 default" : "route default") : $"route {Destination.Network}/{Destination.PrefixLength}")
         + (Table == MainTable ? "" : $" table {Table}");
 
     public override Rank Rank => Gateway is null ? Rank.OnLinkRoute : Rank.Route;

@@ -29,20 +29,26 @@ public sealed class Observer
         var byIndex = links.ToDictionary(l => l.Index);
         var masters = new Dictionary<string, string?>(StringComparer.Ordinal);
         var macs = new Dictionary<string, MacAddress>(StringComparer.Ordinal);
+        var ignoreRa = new HashSet<string>(StringComparer.Ordinal);
         foreach (var l in links)
         {
             masters[l.Name] = l.MasterIndex is { } m && byIndex.TryGetValue(m, out var master) ? master.Name : null;
             if (l.Mac is { } mac) macs[l.Name] = mac;
+            if (l.Ipv6Conf is { Count: > DevconfAcceptRa } conf && conf[DevconfAcceptRa] == 0) ignoreRa.Add(l.Name);
         }
         var hasIpv6 = _serverNs.Invoke(() => Directory.Exists("/proc/sys/net/ipv6/conf"));
         var thresholds = _serverNs.Invoke(ReadGcThresholds);
         return new ServerSnapshot(links, new ServerFacts(masters, hasIpv6)
         {
             MacOfLink = macs,
+            IgnoringRouterAdvertisements = ignoreRa,
             NeighborGcThresholds = thresholds,
             EnslavedUplinks = ledger.Keys(LedgerKind.Uplink).ToHashSet(StringComparer.Ordinal),
         });
     }
+
+    // linux/ipv6.h: DEVCONF_ACCEPT_RA, the index of accept_ra in a link's IFLA_INET6_CONF.
+    private const int DevconfAcceptRa = 3;
 
     /// <summary>The kernel objects Hostnet owns: the kernel read (<see cref="Read"/>), then interpreted (<see cref="Interpretation"/>).</summary>
     public IReadOnlyList<KernelObject> Observe(ServerSnapshot snapshot, KernelIntent intent, LedgerContents ledger) =>
@@ -59,8 +65,9 @@ public sealed class Observer
         ArgumentNullException.ThrowIfNull(intent);
         // The server's main table only: Hostnet's routes live there, and the local table alone holds a route
         // per vme gateway address — kept in the snapshot, they doubled what a plan at 10,000 adapters held.
-        var server = new NamespaceDump(KernelObject.Server, snapshot.Links, _server.DumpAddresses(), _server.DumpRoutes(RouteTable.Main), [],
-            _server.DumpNeighbors(), _server.DumpProxyNeighbors());
+        // Both families (null): a VM address may be IPv6, and what the state no longer wants must be seen to go.
+        var server = new NamespaceDump(KernelObject.Server, snapshot.Links, _server.DumpAddresses(null), _server.DumpRoutes(RouteTable.Main, null), [],
+            _server.DumpNeighbors(null), _server.DumpProxyNeighbors(null));
 
         var byName = snapshot.Links.ToDictionary(l => l.Name, StringComparer.Ordinal);
         var toRead = intent.Objects.OfType<SysctlObject>().Where(s => SysctlHandler.NeedsRead(s, byName)).Select(s => s.Path).ToList();
@@ -78,7 +85,7 @@ public sealed class Observer
         for (int i = 0; i < names.Count; i++)
         {
             var sock = sockets[i];
-            result.Add(new NamespaceDump(names[i], sock.DumpLinks(), sock.DumpAddresses(), sock.DumpRoutes(RouteTable.Unspec), sock.DumpRules(), [], []));
+            result.Add(new NamespaceDump(names[i], sock.DumpLinks(), sock.DumpAddresses(null), sock.DumpRoutes(RouteTable.Unspec, null), sock.DumpRules(null), [], []));
         }
         return result;
     }

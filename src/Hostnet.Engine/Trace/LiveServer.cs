@@ -21,9 +21,9 @@ internal sealed class LiveServer
         Namespace = ns;
         Socket = socket;
         _links = new(socket.DumpLinks);
-        _addresses = new(socket.DumpAddresses);
-        _neighbors = new(socket.DumpNeighbors);
-        _proxies = new(socket.DumpProxyNeighbors);
+        _addresses = new(() => socket.DumpAddresses());
+        _neighbors = new(() => socket.DumpNeighbors());
+        _proxies = new(() => socket.DumpProxyNeighbors());
         _fdb = new(socket.DumpFdb);
         _routes = new(() => socket.DumpRoutes());
     }

@@ -5,6 +5,16 @@ internal static partial class Native
     // linux/if_ether.h
     internal const ushort ETH_P_ARP = 0x0806;
     internal const ushort ETH_P_IP = 0x0800;
+    internal const ushort ETH_P_IPV6 = 0x86DD;
+
+    // netinet/in.h
+    internal const byte IPPROTO_ICMPV6 = 58;
+
+    // netinet/icmp6.h
+    internal const byte ND_NEIGHBOR_SOLICIT = 135;
+    internal const byte ND_NEIGHBOR_ADVERT = 136;
+    internal const byte ND_NA_FLAG_OVERRIDE = 0x20;
+    internal const byte ND_OPT_TARGET_LINKADDR = 2;
     internal const int ETH_ALEN = 6;
     internal const int ETH_HLEN = 14;
 

@@ -79,6 +79,8 @@ internal static partial class Native
     internal const uint RTMGRP_NEIGH = 0x4;
     internal const uint RTMGRP_IPV4_IFADDR = 0x10;
     internal const uint RTMGRP_IPV4_ROUTE = 0x40;
+    internal const uint RTMGRP_IPV6_IFADDR = 0x100;
+    internal const uint RTMGRP_IPV6_ROUTE = 0x400;
 
     // struct ifinfomsg { u8 family; u8 pad; u16 type; s32 index; u32 flags; u32 change; }
     internal const int SizeOfIfinfomsg = 16;

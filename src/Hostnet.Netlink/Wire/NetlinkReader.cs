@@ -123,6 +123,11 @@ internal static class Decode
     public static IpAddress IP(ReadOnlySpan<byte> v) =>
         v.Length is 4 or 16 ? IpAddress.FromBytes(v) : ThrowHelper.ThrowRead<IpAddress>($"address attribute of {v.Length} bytes");
 
+    /// <summary>An address of the message's family: 4 bytes for AF_INET, 16 for AF_INET6.</summary>
+    public static IpAddress IP(byte family, ReadOnlySpan<byte> v) =>
+        v.Length == (family == Interop.Libc.AF_INET ? 4 : 16) ? IpAddress.FromBytes(v)
+        : ThrowHelper.ThrowRead<IpAddress>($"{(family == Interop.Libc.AF_INET ? "IPv4" : "IPv6")} attribute of {v.Length} bytes");
+
     /// <summary>A NUL-terminated (or not) string.</summary>
     public static string String(ReadOnlySpan<byte> v)
     {

@@ -90,7 +90,7 @@ internal static class RtnlCodec
         }
     }
 
-    /// <summary>Null for a non-IPv4 address.</summary>
+    /// <summary>Null for an address of neither IPv4 nor IPv6.</summary>
     public static AddressEntry? DecodeAddress(ReadOnlySpan<byte> payload)
     {
         var h = Decode.Header(payload, Native.SizeOfIfaddrmsg, "ifaddrmsg");
@@ -100,16 +100,16 @@ internal static class RtnlCodec
         var attrs = new AttributeReader(Decode.AfterHeader(payload, Native.SizeOfIfaddrmsg));
         while (attrs.TryRead(out ushort type, out var value))
         {
-            if (family != Interop.Libc.AF_INET) continue;
-            if (type == Native.IFA_LOCAL) local = Decode.IPv4(value);
-            else if (type == Native.IFA_ADDRESS) address = Decode.IPv4(value);
+            if (!IsInet(family)) continue;
+            if (type == Native.IFA_LOCAL) local = Decode.IP(family, value);
+            else if (type == Native.IFA_ADDRESS) address = Decode.IP(family, value);
         }
-        if (family != Interop.Libc.AF_INET) return null;
+        if (!IsInet(family)) return null;
         var a = local ?? address;
         return a is { } found ? new AddressEntry(index, found, prefix, (RouteScope)scope) : null;
     }
 
-    /// <summary>Null for a non-IPv4 route.</summary>
+    /// <summary>Null for a route of neither IPv4 nor IPv6.</summary>
     public static RouteEntry? DecodeRoute(ReadOnlySpan<byte> payload)
     {
         var h = Decode.Header(payload, Native.SizeOfRtmsg, "rtmsg");
@@ -121,21 +121,22 @@ internal static class RtnlCodec
         var attrs = new AttributeReader(Decode.AfterHeader(payload, Native.SizeOfRtmsg));
         while (attrs.TryRead(out ushort t, out var value))
         {
-            if (family != Interop.Libc.AF_INET) continue;
+            if (!IsInet(family)) continue;
             switch (t)
             {
-                case Native.RTA_DST: dst = Decode.IPv4(value); break;
+                case Native.RTA_DST: dst = Decode.IP(family, value); break;
                 case Native.RTA_OIF: oif = Decode.S32(value); break;
                 case Native.RTA_IIF: iif = Decode.S32(value); break;
-                case Native.RTA_GATEWAY: gw = Decode.IPv4(value); break;
-                case Native.RTA_PREFSRC: prefsrc = Decode.IPv4(value); break;
+                case Native.RTA_GATEWAY: gw = Decode.IP(family, value); break;
+                case Native.RTA_PREFSRC: prefsrc = Decode.IP(family, value); break;
                 case Native.RTA_PRIORITY: metric = Decode.U32(value); break;
                 case Native.RTA_TABLE: table = Decode.U32(value); break;
             }
         }
-        if (family != Interop.Libc.AF_INET) return null;
-        if (dstLen > 32) ThrowHelper.ThrowRead($"IPv4 route prefix length {dstLen}");
-        return new RouteEntry(dst ?? IpAddress.Any, dstLen, oif, gw, table, (RouteProtocol)protocol, (RouteScope)scope, (RouteType)type, prefsrc, metric, iif);
+        if (!IsInet(family)) return null;
+        var ipFamily = family == Interop.Libc.AF_INET ? IpFamily.Ipv4 : IpFamily.Ipv6;
+        if (dstLen > ipFamily.MaxPrefixLength()) ThrowHelper.ThrowRead($"{(family == Interop.Libc.AF_INET ? "IPv4" : "IPv6")} route prefix length {dstLen}");
+        return new RouteEntry(dst ?? IpAddress.Unspecified(ipFamily), dstLen, oif, gw, table, (RouteProtocol)protocol, (RouteScope)scope, (RouteType)type, prefsrc, metric, iif);
     }
 
     /// <summary>The fixed part of an ndmsg: family, ifindex, state, flags.</summary>
@@ -145,7 +146,7 @@ internal static class RtnlCodec
         return (h[0], BinaryPrimitives.ReadInt32LittleEndian(h[4..]), BinaryPrimitives.ReadUInt16LittleEndian(h[8..]), h[10]);
     }
 
-    /// <summary>An IPv4 neighbour, or null for another family or a proxy entry.</summary>
+    /// <summary>An IPv4 or IPv6 neighbour, or null for another family or a proxy entry.</summary>
     public static NeighborEntry? DecodeNeighbor(ReadOnlySpan<byte> payload)
     {
         var (family, index, state, flags) = NdmsgHeader(payload);
@@ -154,11 +155,11 @@ internal static class RtnlCodec
         var attrs = new AttributeReader(Decode.AfterHeader(payload, Native.SizeOfNdmsg));
         while (attrs.TryRead(out ushort type, out var value))
         {
-            if (family != Interop.Libc.AF_INET) continue;
-            if (type == Native.NDA_DST) dst = Decode.IPv4(value);
+            if (!IsInet(family)) continue;
+            if (type == Native.NDA_DST) dst = Decode.IP(family, value);
             else if (type == Native.NDA_LLADDR) mac = Decode.Mac(value);
         }
-        if (family != Interop.Libc.AF_INET || dst is not { } address || (flags & Native.NTF_PROXY) != 0) return null;
+        if (!IsInet(family) || dst is not { } address || (flags & Native.NTF_PROXY) != 0) return null;
         return new NeighborEntry(index, address, mac, (NeighborState)state, (NeighborFlags)flags);
     }
 
@@ -169,11 +170,13 @@ internal static class RtnlCodec
         var attrs = new AttributeReader(Decode.AfterHeader(payload, Native.SizeOfNdmsg));
         while (attrs.TryRead(out ushort type, out var value))
         {
-            if (family == Interop.Libc.AF_INET && type == Native.NDA_DST) dst = Decode.IPv4(value);
+            if (IsInet(family) && type == Native.NDA_DST) dst = Decode.IP(family, value);
         }
-        if (family != Interop.Libc.AF_INET || dst is not { } address || (flags & Native.NTF_PROXY) == 0) return null;
+        if (!IsInet(family) || dst is not { } address || (flags & Native.NTF_PROXY) == 0) return null;
         return new ProxyNeighborEntry(index, address);
     }
+
+    private static bool IsInet(byte family) => family is Interop.Libc.AF_INET or (byte)Native.AF_INET6;
 
     public static FdbEntry? DecodeFdb(ReadOnlySpan<byte> payload)
     {

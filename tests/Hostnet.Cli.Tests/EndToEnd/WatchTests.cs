@@ -135,6 +135,27 @@ public class WatchTests(ITestOutputHelper output)
     }
 
     [PrivilegedFact]
+    public void Watch_mends_an_IPv6_route_deleted_by_hand()
+    {
+        using var lab = Lab.Create();
+        const string vm1Ip6 = "2001:db8:200::201";
+        Sh.Ip("-n", lab.ServerNs, "addr", "add", "2001:db8:200::1/64", "dev", "eth0", "nodad");
+        HostnetCli.Ok(lab, "network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0");
+        HostnetCli.Ok(lab, "vm", "add", "vm1", "--uuid", "7b9a73a1-5c2e-4d1a-9f3b-000000000001", "--guest", "netns:" + lab.Guest("vm1"));
+        HostnetCli.Ok(lab, "adapter", "add", "vm1", "--network", "Routed", "--ip", vm1Ip6);
+        HostnetCli.Ok(lab, "vm", "start", "vm1");
+        using var watch = RunningWatch.Start(lab);
+
+        Sh.Ip("-n", lab.ServerNs, "-6", "route", "del", vm1Ip6 + "/128", "dev", Vme1);
+        Assert.True(Eventually(() => Sh.Ip("-n", lab.ServerNs, "-6", "route", "show", "proto", "77").Contains($"{vm1Ip6} dev {Vme1}", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10)), watch.Report);
+        Assert.True(Eventually(() => InSync(lab), TimeSpan.FromSeconds(10)), watch.Report);
+
+        Assert.Equal(0, watch.Stop());
+        Assert.Equal("", watch.Err);
+    }
+
+    [PrivilegedFact]
     public void Watch_keeps_running_and_repairing_when_a_bridge_with_vlan_filtering_and_a_port_appear()
     {
         using var lab = Lab.Create();

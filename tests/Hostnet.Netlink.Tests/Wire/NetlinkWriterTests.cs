@@ -40,6 +40,13 @@ public class NetlinkWriterTests
                 + "14000200 20010db8000000000000000000000001" + "14000100 20010db8000000000000000000000001"
         },
         {
+            // nodad fits the header's 8 flag bits, where iproute2 puts it.
+            "ip -6 addr add 2001:db8::1/64 dev d0 nodad",
+            new AddAddress(3, "d0", IpAddress.Parse("2001:db8::1"), 64, NoDad: true),
+            "40000000 1400 0506 6520056b 00000000" + "0a400200 03000000"
+                + "14000200 20010db8000000000000000000000001" + "14000100 20010db8000000000000000000000001"
+        },
+        {
             "ip -6 route add 2001:db8:1::201/128 dev d0",
             new AddRoute(new RouteSpec(IpAddress.Parse("2001:db8:1::201"), 128, 3, "d0")),
             "38000000 1800 0506 6520056b 00000000" + "0a80 0000 fe03 0001 00000000" + "14000100 20010db8000100000000000000000201" + "08000400 03000000"

@@ -43,5 +43,6 @@ internal sealed class RouteHandler : KernelObjectHandler<RouteObject>
     private static RouteSpec ToRouteSpec(RouteObject r, int? ifIndex) =>
         new(r.Destination.Network, r.Destination.PrefixLength, ifIndex, r.Dev,
             r.Gateway, r.Table, HostnetMarks.RouteProtocol,
-            r.Gateway is null ? RouteScope.Link : RouteScope.Universe);
+            // The kernel keeps no scope for an IPv6 route: it reports every one as universe.
+            r.Gateway is null && r.Destination.Family == IpFamily.Ipv4 ? RouteScope.Link : RouteScope.Universe);
 }

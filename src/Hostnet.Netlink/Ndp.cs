@@ -1,0 +1,228 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+
+namespace Hostnet.Netlink;
+
+/// <summary>
+/// IPv6 neighbour discovery on the wire (RFC 4861, 4862) through a raw AF_PACKET socket (ETH_P_IPV6)
+/// opened inside the namespace, as <see cref="Arp"/> does it for IPv4: duplicate address detection
+/// for an address before it is published, and unsolicited neighbour advertisements after.
+/// </summary>
+public static class Ndp
+{
+    // Ethernet (14) + IPv6 header (40) + ICMPv6: a solicitation is 24 bytes, an advertisement with its
+    // target link-layer address option 32.
+    private const int IpOffset = Native.ETH_HLEN;
+    private const int IcmpOffset = IpOffset + 40;
+    private const int SolicitationLength = 24;
+    private const int AdvertisementLength = 32;
+
+    /// <summary>
+    /// One unsolicited neighbour advertisement per address to all nodes (ff02::1), override flag set,
+    /// with <paramref name="senderMac"/> (null = the interface's own) as the target's link-layer address:
+    /// caches that hold the address learn its new place at once.
+    /// </summary>
+    public static void SendUnsolicitedAdvertisements(NetNamespace ns, string ifName, IEnumerable<IpAddress> addresses, MacAddress? senderMac = null)
+    {
+        ArgumentNullException.ThrowIfNull(ns);
+        ArgumentNullException.ThrowIfNull(addresses);
+        var list = addresses.ToList();
+        string op = "send neighbour advertisement dev " + ifName;
+        foreach (var a in list) CheckIpv6(a, nameof(addresses));
+        ns.Invoke(() =>
+        {
+            var (index, ownMac) = Interface(ifName, op);
+            var mac = new byte[MacAddress.Length];
+            (senderMac ?? ownMac).WriteBytes(mac);
+            using var fd = OpenPacket(index, op);
+            Span<byte> frame = stackalloc byte[IcmpOffset + AdvertisementLength];
+            var allNodesMac = MulticastMac(AllNodes);
+            foreach (var address in list)
+            {
+                WriteAdvertisement(frame, mac, address);
+                SocketIo.SendTo(fd, frame, LinkAddress(index, allNodesMac), op);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Duplicate address detection for every address at once (a neighbour solicitation from :: to each
+    /// address's solicited-node group), then one listening window: which addresses someone advertised,
+    /// and with which MAC.
+    /// </summary>
+    public static IReadOnlyDictionary<IpAddress, MacAddress> Probe(NetNamespace ns, string ifName, IEnumerable<IpAddress> addresses, TimeSpan window)
+    {
+        ArgumentNullException.ThrowIfNull(ns);
+        ArgumentNullException.ThrowIfNull(addresses);
+        var wanted = addresses.ToHashSet();
+        string op = "neighbour solicitation (DAD) dev " + ifName;
+        foreach (var a in wanted) CheckIpv6(a, nameof(addresses));
+        return ns.Invoke(() =>
+        {
+            var (index, ownMac) = Interface(ifName, op);
+            var mac = new byte[MacAddress.Length];
+            ownMac.WriteBytes(mac);
+            var answers = new Dictionary<IpAddress, MacAddress>();
+            using var fd = OpenPacket(index, op);
+            Span<byte> frame = stackalloc byte[IcmpOffset + SolicitationLength];
+            foreach (var address in wanted)
+            {
+                var group = SolicitedNode(address);
+                WriteSolicitation(frame, mac, group, address);
+                SocketIo.SendTo(fd, frame, LinkAddress(index, MulticastMac(group)), op);
+            }
+            var clock = Stopwatch.StartNew();
+            Span<byte> buffer = stackalloc byte[1600];
+            while (true)
+            {
+                int left = (int)(window - clock.Elapsed).TotalMilliseconds;
+                if (left <= 0 || !SocketIo.WaitReadable(fd, left, op)) break;
+                int n;
+                while ((n = SocketIo.TryReceive(fd, buffer, op)) >= 0)
+                {
+                    if (TryParseAdvertisement(buffer[..n], out var source, out var target) && wanted.Contains(target)
+                        && !source.AsSpan().SequenceEqual(mac) && !answers.ContainsKey(target))
+                    {
+                        answers[target] = MacAddress.FromBytes(source);
+                    }
+                }
+            }
+            return (IReadOnlyDictionary<IpAddress, MacAddress>)answers;
+        });
+    }
+
+    /// <summary>ff02::1, every node on the link.</summary>
+    private static readonly IpAddress AllNodes = new(IpFamily.Ipv6, ((UInt128)0xFF02 << 112) | 1);
+
+    /// <summary>The solicited-node group of an address, ff02::1:ffXX:XXXX (its low 24 bits), RFC 4291.</summary>
+    internal static IpAddress SolicitedNode(IpAddress address) =>
+        new(IpFamily.Ipv6, ((UInt128)0xFF02 << 112) | ((UInt128)0x1_FF00_0000) | (address.Value & 0xFF_FFFF));
+
+    /// <summary>33:33 then the group's low 32 bits (RFC 2464).</summary>
+    private static byte[] MulticastMac(IpAddress group)
+    {
+        var mac = new byte[MacAddress.Length];
+        mac[0] = 0x33;
+        mac[1] = 0x33;
+        BinaryPrimitives.WriteUInt32BigEndian(mac.AsSpan(2), (uint)group.Value);
+        return mac;
+    }
+
+    private static void CheckIpv6(IpAddress address, string paramName)
+    {
+        if (!address.IsIpv6) throw new ArgumentException($"{address} is not an IPv6 address: neighbour discovery is IPv6's (IPv4 has ARP)", paramName);
+    }
+
+    private static (int Index, MacAddress Mac) Interface(string ifName, string op)
+    {
+        using var rtnl = RtnlSocket.OpenHere(0);
+        var link = rtnl.GetLink(ifName) ?? throw Errno.Exception(Errno.ENODEV, op);
+        if (link.Mac is not { } mac) throw Errno.Exception(Errno.EINVAL, op + ": not an Ethernet interface");
+        return (link.Index, mac);
+    }
+
+    private static SafeFdHandle OpenPacket(int ifIndex, string op)
+    {
+        ushort protocol = BinaryPrimitives.ReverseEndianness(Native.ETH_P_IPV6);
+        var fd = SafeFdHandle.FromResult(
+            Interop.Libc.Socket(Interop.Libc.AF_PACKET, Interop.Libc.SOCK_RAW | Interop.Libc.SOCK_CLOEXEC, protocol),
+            op + ": socket AF_PACKET");
+        try
+        {
+            SocketIo.Bind(fd, LinkAddress(ifIndex, null), op);
+            return fd;
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>struct sockaddr_ll for ETH_P_IPV6 on <paramref name="ifIndex"/>.</summary>
+    private static byte[] LinkAddress(int ifIndex, byte[]? destination)
+    {
+        var a = new byte[Native.SizeOfSockaddrLl];
+        BinaryPrimitives.WriteUInt16LittleEndian(a, Interop.Libc.AF_PACKET);
+        BinaryPrimitives.WriteUInt16BigEndian(a.AsSpan(2), Native.ETH_P_IPV6);
+        BinaryPrimitives.WriteInt32LittleEndian(a.AsSpan(4), ifIndex);
+        BinaryPrimitives.WriteUInt16LittleEndian(a.AsSpan(8), Native.ARPHRD_ETHER);
+        if (destination is not null)
+        {
+            a[11] = Native.ETH_ALEN;
+            destination.CopyTo(a.AsSpan(12));
+        }
+        return a;
+    }
+
+    /// <summary>A DAD solicitation: from :: to the target's solicited-node group, no source link-layer option (RFC 4862 5.4.2).</summary>
+    internal static void WriteSolicitation(Span<byte> frame, ReadOnlySpan<byte> ethSource, IpAddress group, IpAddress target)
+    {
+        frame.Clear();
+        MulticastMac(group).CopyTo(frame);
+        WriteIpv6(frame, ethSource, IpAddress.Ipv6Any, group, SolicitationLength);
+        var icmp = frame[IcmpOffset..];
+        icmp[0] = Native.ND_NEIGHBOR_SOLICIT;
+        target.WriteBytes(icmp.Slice(8, 16));
+        Checksum(frame, SolicitationLength);
+    }
+
+    /// <summary>An unsolicited advertisement: override flag, target = source, the target's link-layer address as option 2.</summary>
+    internal static void WriteAdvertisement(Span<byte> frame, ReadOnlySpan<byte> mac, IpAddress target)
+    {
+        frame.Clear();
+        MulticastMac(AllNodes).CopyTo(frame);
+        WriteIpv6(frame, mac, target, AllNodes, AdvertisementLength);
+        var icmp = frame[IcmpOffset..];
+        icmp[0] = Native.ND_NEIGHBOR_ADVERT;
+        icmp[4] = Native.ND_NA_FLAG_OVERRIDE;
+        target.WriteBytes(icmp.Slice(8, 16));
+        icmp[24] = Native.ND_OPT_TARGET_LINKADDR;
+        icmp[25] = 1; // in units of 8 bytes
+        mac.CopyTo(icmp[26..]);
+        Checksum(frame, AdvertisementLength);
+    }
+
+    private static void WriteIpv6(Span<byte> frame, ReadOnlySpan<byte> ethSource, IpAddress source, IpAddress destination, int payloadLength)
+    {
+        ethSource.CopyTo(frame[6..]);
+        BinaryPrimitives.WriteUInt16BigEndian(frame[12..], Native.ETH_P_IPV6);
+        var ip = frame[IpOffset..];
+        ip[0] = 0x60;
+        BinaryPrimitives.WriteUInt16BigEndian(ip[4..], (ushort)payloadLength);
+        ip[6] = Native.IPPROTO_ICMPV6;
+        ip[7] = 255; // hop limit: receivers drop neighbour discovery that crossed a router
+        source.WriteBytes(ip.Slice(8, 16));
+        destination.WriteBytes(ip.Slice(24, 16));
+    }
+
+    /// <summary>The ICMPv6 checksum over the pseudo-header (source, destination, length, next header) and the message.</summary>
+    private static void Checksum(Span<byte> frame, int length)
+    {
+        var ip = frame[IpOffset..];
+        uint sum = 0;
+        for (int i = 8; i < 40; i += 2) sum += BinaryPrimitives.ReadUInt16BigEndian(ip[i..]);
+        sum += (uint)length;
+        sum += Native.IPPROTO_ICMPV6;
+        var icmp = frame.Slice(IcmpOffset, length);
+        for (int i = 0; i + 1 < length; i += 2) sum += BinaryPrimitives.ReadUInt16BigEndian(icmp[i..]);
+        if ((length & 1) != 0) sum += (uint)(icmp[length - 1] << 8);
+        while ((sum >> 16) != 0) sum = (sum & 0xFFFF) + (sum >> 16);
+        BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], (ushort)~sum);
+    }
+
+    /// <summary>Reads an Ethernet/IPv6/ICMPv6 neighbour advertisement: its Ethernet source and its target.</summary>
+    internal static bool TryParseAdvertisement(ReadOnlySpan<byte> frame, out byte[] source, out IpAddress target)
+    {
+        source = [];
+        target = IpAddress.Ipv6Any;
+        if (frame.Length < IcmpOffset + SolicitationLength || BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != Native.ETH_P_IPV6) return false;
+        var ip = frame[IpOffset..];
+        if ((ip[0] >> 4) != 6 || ip[6] != Native.IPPROTO_ICMPV6 || ip[7] != 255) return false;
+        var icmp = frame[IcmpOffset..];
+        if (icmp[0] != Native.ND_NEIGHBOR_ADVERT || icmp[1] != 0) return false;
+        source = frame.Slice(6, 6).ToArray();
+        target = IpAddress.FromBytes(icmp.Slice(8, 16));
+        return true;
+    }
+}
