@@ -5,9 +5,10 @@
 # guest (its kernel and busybox are fetched with apt-get download by
 # tests/guest/build-guest.sh); libvirt-clients and libxml2-utils:
 # virt-xml-validate (the schemas come with libvirt0, so --no-install-recommends
-# is enough).
+# is enough); libnftables1: Hostnet's filters, nftables (nft), python3-scapy
+# and tcpdump: the isolation tests' observers and forged packets.
 set -euo pipefail
-packages=(iproute2 iputils-ping net-tools procps qemu-system-x86 cpio libvirt-clients libxml2-utils)
+packages=(iproute2 iputils-ping net-tools procps qemu-system-x86 cpio libvirt-clients libxml2-utils libnftables1 nftables python3-scapy tcpdump)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -31,6 +31,8 @@ public enum Rank
     Bridge,
     UplinkPort,
     Sysctl,
+    FilterTable,
+    FilterElement,
     Link,
     LinkSysctl,
     LinkState,

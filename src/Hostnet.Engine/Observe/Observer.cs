@@ -1,5 +1,6 @@
 using Hostnet.Engine.Intent;
 using Hostnet.Engine.Kernel;
+using Hostnet.Engine.Kernel.Filters;
 using Hostnet.Engine.Kernel.Handlers;
 using Hostnet.Netlink;
 
@@ -67,7 +68,30 @@ public sealed class Observer
         var sysctls = toRead.Count > 0 ? _serverNs.Invoke(() => ReadSysctls(toRead)) : [];
 
         var guests = intent.Objects.OfType<NamespaceObject>().Where(ns => NetNamespace.Exists(ns.Name)).Select(ns => ns.Name).ToList();
-        return new KernelSnapshot(server, sysctls, guests.Count > 0 ? ReadGuests(guests) : []);
+        return new KernelSnapshot(server, sysctls, guests.Count > 0 ? ReadGuests(guests) : [])
+        {
+            Filters = ReadFilters(intent),
+        };
+    }
+
+    /// <summary>
+    /// Hostnet's nftables tables, listed on the namespace's thread (libnftables' socket follows it). Not
+    /// read when none is wanted and libnftables is missing: a server without filters needs no library.
+    /// </summary>
+    private IReadOnlyList<FilterListing> ReadFilters(KernelIntent intent)
+    {
+        if (!intent.Objects.OfType<FilterTable>().Any() && !Nftables.IsAvailable()) return [];
+        return _serverNs.Invoke(() =>
+        {
+            using var nft = Nftables.Open();
+            var result = new List<FilterListing>();
+            foreach (var family in FilterJson.HostnetTables(nft.Run("list tables", "nft list tables")))
+            {
+                var name = FilterTable.FamilyName(family);
+                result.Add(FilterJson.Table(family, nft.Run($"list table {name} {FilterTable.Name}", $"nft list table {name} {FilterTable.Name}")));
+            }
+            return (IReadOnlyList<FilterListing>)result;
+        });
     }
 
     /// <summary>Every guest namespace's dumps: all sockets opened from one thread, then one dump per kind in each.</summary>
