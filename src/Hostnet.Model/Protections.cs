@@ -71,3 +71,53 @@ public sealed record ServerPort(string Protocol, int Port)
         return new ServerPort(proto, port);
     }
 }
+
+/// <summary>The protections and server ports as a user gives them, checked.</summary>
+public static class ProtectionRules
+{
+    /// <summary>
+    /// <paramref name="current"/> with <paramref name="on"/> switched on and <paramref name="off"/> off; each
+    /// names protections (<c>mac</c>, <c>addresses</c>, <c>arp</c>, <c>guards</c>, <c>server</c>, or <c>all</c>).
+    /// </summary>
+    public static Protections Switch(Protections current, IReadOnlyList<string>? on, IReadOnlyList<string>? off)
+    {
+        var onFlags = Parse(on);
+        var offFlags = Parse(off);
+        if ((onFlags & offFlags) is var both && both != Protections.None)
+        {
+            var name = ProtectionNames.Names(both)[0];
+            throw new ValidationException(RefusalCodes.ProtectionOnAndOff, $"protection {name} cannot be switched on and off at once", null, ("protection", name));
+        }
+        return (current | onFlags) & ~offFlags;
+    }
+
+    private static Protections Parse(IReadOnlyList<string>? names)
+    {
+        var p = Protections.None;
+        foreach (var text in names ?? [])
+        {
+            foreach (var name in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                p |= name == "all" ? Protections.All : ProtectionNames.Parse(name)
+                    ?? throw new ValidationException(RefusalCodes.NotAProtection, $"'{name}' is not a protection: give mac, addresses, arp, guards, server or all", null, ("protection", name));
+            }
+        }
+        return p;
+    }
+
+    /// <summary>Server ports as given (<c>tcp/53,udp/53</c>, repeatable), in order, each once.</summary>
+    public static IReadOnlyList<ServerPort> ParsePorts(IReadOnlyList<string>? texts)
+    {
+        var result = new List<ServerPort>();
+        foreach (var text in texts ?? [])
+        {
+            foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var port = ServerPort.Parse(item)
+                    ?? throw new ValidationException(RefusalCodes.NotAServerPort, $"'{item}' is not a server port: give tcp/PORT or udp/PORT, PORT 1-65535, e.g. tcp/53", null, ("port", item));
+                if (!result.Contains(port)) result.Add(port);
+            }
+        }
+        return result;
+    }
+}
