@@ -81,17 +81,7 @@ public sealed class Observer
     private IReadOnlyList<FilterListing> ReadFilters(KernelIntent intent)
     {
         if (!intent.Objects.OfType<FilterTable>().Any() && !Nftables.IsAvailable()) return [];
-        return _serverNs.Invoke(() =>
-        {
-            using var nft = Nftables.Open();
-            var result = new List<FilterListing>();
-            foreach (var family in FilterJson.HostnetTables(nft.Run("list tables", "nft list tables")))
-            {
-                var name = FilterTable.FamilyName(family);
-                result.Add(FilterJson.Table(family, nft.Run($"list table {name} {FilterTable.Name}", $"nft list table {name} {FilterTable.Name}")));
-            }
-            return (IReadOnlyList<FilterListing>)result;
-        });
+        return FilterReader.Read(_serverNs);
     }
 
     /// <summary>Every guest namespace's dumps: all sockets opened from one thread, then one dump per kind in each.</summary>

@@ -278,7 +278,13 @@ public sealed class IsolationTests
         // One element deleted by hand comes back.
         Sh.InNetns(m.Lab.ServerNs, "nft", "delete", "element", "inet", "hostnet", "addr_on", "{ \"vme7b9a73a1.0\" }").EnsureSuccess("nft delete element");
         Assert.Contains("+ nft element inet hostnet addr_on { vme7b9a73a1.0 }", HostnetCli.OnLab(m.Lab, "plan").Stdout, StringComparison.Ordinal);
+        // trace shows the filter step on vm1's way out, missing, with its fix.
+        var trace = HostnetCli.OnLab(m.Lab, "trace", Lab.ComputerXAddress, "--from-vm", "vm1");
+        Assert.Equal(1, trace.ExitCode);
+        Assert.Contains("nft element inet hostnet addr_on { vme7b9a73a1.0 } is missing", trace.Stdout, StringComparison.Ordinal);
         HostnetCli.Ok(m.Lab, "apply", "--no-probe");
+        Assert.Contains("nft table inet hostnet holds vme7b9a73a1.0 with protections mac, addresses, arp, guards, server",
+            HostnetCli.Ok(m.Lab, "trace", Lab.ComputerXAddress, "--from-vm", "vm1"), StringComparison.Ordinal);
         Sh.InNetns(m.Lab.ServerNs, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=2").EnsureSuccess("sysctl");
         Assert.Empty(SpoofToX(m, m.Vm1, GuestMac(m, m.Vm1), m.Vme1Mac, FreeLanIp, RoutedIp));
 
