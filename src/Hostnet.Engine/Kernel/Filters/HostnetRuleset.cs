@@ -187,7 +187,10 @@ internal sealed class HostnetRuleset
         // the mark their bridge port gave them (here the inet family sees the bridge, not the port).
         rules.Add(new("input", "server-select", $"iifname != @{ServerOn} meta mark & 0x{ServerGuardMark:x8} != 0x{ServerGuardMark:x8} return"));
         rules.Add(new("input", "server-icmp", "meta l4proto { icmp, ipv6-icmp } accept"));
-        rules.Add(new("input", "server-established", "ct state established,related accept"));
+        // Replies to the server's own TCP connections pass (anything but a bare SYN opens nothing); not by
+        // `ct state`: a ct expression turns connection tracking on for every packet the namespace forwards,
+        // which cost the routed VMs' throughput (bench/README.md, isolation).
+        rules.Add(new("input", "server-replies", "tcp flags & (syn | ack) != syn accept"));
         rules.Add(new("input", "server-ports", $"iifname . meta l4proto . th dport @{ServerPorts} accept"));
         rules.Add(new("input", "server-drop", "drop"));
         return new(FilterFamily.Inet, [.. ProtectionSets, .. IdentitySets, new(ServerPorts, "ifname . inet_proto . inet_service")],
