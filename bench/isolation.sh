@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Isolation: the cost of Hostnet's filters (README, "Tenant isolation").
-#   1. iperf3 TCP from computer X to a protected routed VM and a protected bridged VM, then the same
-#      VMs with Hostnet's tables deleted (no filters), same lab, same run.
+#   1. iperf3 TCP from computer X to a protected routed VM and a protected bridged VM, and from the
+#      routed VM to X (its packets meet every guest rule), then the same VMs with Hostnet's tables
+#      deleted (no filters), same lab, same run.
 #   2. One adapter's elements added and removed (one nft transaction each way, as Hostnet sends them)
 #      among 100 and among 10,000 adapters' elements in Hostnet's inet table: the same work, whatever the count.
 #   bench/isolation.sh [SECONDS=5] [N=10000]
@@ -24,29 +25,30 @@ JSON
 "$HOSTNET" --state-dir "$WORK/st" --netns "$H" apply --no-probe >/dev/null
 ip netns exec "$H" nft list tables | grep -q "inet hostnet" || { echo "isolation: Hostnet made no tables" >&2; exit 1; }
 
-iperf() {
+iperf() {  # iperf VM ADDR [-R]: Gbit/s from X to the VM (-R: from the VM to X)
   local vm=$1 ip=$2 out
   ip netns exec "$vm" iperf3 -s -1 -D -B "$ip" >/dev/null 2>&1
   sleep 0.3
-  out=$(ip netns exec "$CX" iperf3 -c "$ip" -t "$T" -J)
+  out=$(ip netns exec "$CX" iperf3 -c "$ip" -t "$T" -J ${3:-})
   jq -r '.end.sum_received.bits_per_second / 1e9 | . * 100 | round / 100' <<< "$out"
 }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
 
-r_f=$(iperf "$P-hvm1" 192.168.200.201); b_f=$(iperf "$P-hvm3" 192.168.200.203)
+r_f=$(iperf "$P-hvm1" 192.168.200.201); b_f=$(iperf "$P-hvm3" 192.168.200.203); o_f=$(iperf "$P-hvm1" 192.168.200.201 -R)
 # The peer: the same lab without Hostnet's tables (the inet table holds the server's input too).
 ip netns exec "$H" nft delete table bridge hostnet; ip netns exec "$H" nft delete table inet hostnet; ip netns exec "$H" nft delete table arp hostnet
-r_n=$(iperf "$P-hvm1" 192.168.200.201); b_n=$(iperf "$P-hvm3" 192.168.200.203)
+r_n=$(iperf "$P-hvm1" 192.168.200.201); b_n=$(iperf "$P-hvm3" 192.168.200.203); o_n=$(iperf "$P-hvm1" 192.168.200.201 -R)
 
 # 2. Hostnet's inet table as it made it (empty sets), in a namespace of its own, filled with K adapters' elements.
 ip netns exec "$H" nft list tables >/dev/null
 "$HOSTNET" --state-dir "$WORK/st" --netns "$H" apply --no-probe >/dev/null
 ip netns exec "$H" nft -t list table inet hostnet > "$WORK/skeleton.nft"
-elements() {  # elements FIRST COUNT: each adapter's six elements, as Hostnet adds them
+elements() {  # elements FIRST COUNT: each adapter's eight elements, as Hostnet adds them
   awk -v f="$1" -v n="$2" 'BEGIN { for (i = f; i < f + n; i++) {
     v = sprintf("\"vme%08x.0\"", i); m = sprintf("02:00:%02x:%02x:%02x:%02x", int(i/16777216)%256, int(i/65536)%256, int(i/256)%256, i%256)
     a = sprintf("10.%d.%d.%d", int(i/65536)%256, int(i/256)%256, i%256)
     printf "add element inet hostnet mac { %s . %s }\nadd element inet hostnet addr4 { %s . %s }\n", v, m, v, a
+    printf "add element inet hostnet ident4 { %s . %s . %s }\nadd element inet hostnet guests { %s }\n", v, m, a, v
     printf "add element inet hostnet mac_on { %s }\nadd element inet hostnet addr_on { %s }\nadd element inet hostnet guards_on { %s }\nadd element inet hostnet server_on { %s }\n", v, v, v, v } }'
 }
 change_ms() {  # change_ms K: median ms of one adapter's elements added then deleted (one transaction each), among K
@@ -67,6 +69,9 @@ echo "machine: $(machine); iperf3 TCP, ${T} s each, one stream"
 report "iso 1. routed VM: protected" "$r_f Gbit/s"
 report "iso 1. routed VM: no filters" "$r_n Gbit/s"
 report "iso 1. routed VM: protected / no filters" "$(pct "$r_f" "$r_n")"
+report "iso 1. routed VM to X: protected" "$o_f Gbit/s"
+report "iso 1. routed VM to X: no filters" "$o_n Gbit/s"
+report "iso 1. routed VM to X: protected / no filters" "$(pct "$o_f" "$o_n")"
 report "iso 1. bridged VM: protected" "$b_f Gbit/s"
 report "iso 1. bridged VM: no filters" "$b_n Gbit/s"
 report "iso 1. bridged VM: protected / no filters" "$(pct "$b_f" "$b_n")"

@@ -56,12 +56,17 @@ internal sealed class FilterIntent
     {
         var p = adapter.Protections;
         if (p == Protections.None) return;
+        Element(family, HostnetRuleset.Guests, vme);
         Element(family, HostnetRuleset.Mac, $"{vme} . {adapter.Mac}");
+        // The inet table's one-lookup pass for a routed guest whose MAC and addresses are both held.
+        var identity = family == FilterFamily.Inet && (p & (Protections.Mac | Protections.Addresses)) == (Protections.Mac | Protections.Addresses);
         var v4 = false;
         foreach (var a in adapter.Addresses)
         {
-            v4 |= a.Family == IpFamily.Ipv4;
-            Element(family, a.Family == IpFamily.Ipv4 ? HostnetRuleset.Addr4 : HostnetRuleset.Addr6, $"{vme} . {a.Address}");
+            var ipv4 = a.Family == IpFamily.Ipv4;
+            v4 |= ipv4;
+            Element(family, ipv4 ? HostnetRuleset.Addr4 : HostnetRuleset.Addr6, $"{vme} . {a.Address}");
+            if (identity) Element(family, ipv4 ? HostnetRuleset.Ident4 : HostnetRuleset.Ident6, $"{vme} . {adapter.Mac} . {a.Address}");
         }
         if ((p & Protections.Mac) != 0) Element(family, HostnetRuleset.MacOn, vme);
         if ((p & Protections.Addresses) != 0)

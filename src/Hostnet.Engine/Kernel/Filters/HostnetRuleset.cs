@@ -47,6 +47,9 @@ internal sealed class HostnetRuleset
     public const string GuardsOn = "guards_on";
     public const string ServerOn = "server_on";
 
+    /// <summary>Interfaces of an adapter with any protection on: the one lookup every packet meets first.</summary>
+    public const string Guests = "guests";
+
     /// <summary>Interfaces whose adapter has no IPv4 address: they may send DHCP discovery from 0.0.0.0.</summary>
     public const string Dhcp4On = "dhcp4_on";
 
@@ -56,10 +59,14 @@ internal sealed class HostnetRuleset
     public const string Addr6 = "addr6";
     public const string ServerPorts = "server_ports";
 
+    // A routed guest's MAC and each of its addresses, where both its MAC and address protections are on.
+    public const string Ident4 = "ident4";
+    public const string Ident6 = "ident6";
+
     // Before the rulesets below: static initializers run in the order they are written.
     private static readonly FilterSetDef[] ProtectionSets =
     [
-        new(MacOn, "ifname"), new(AddressesOn, "ifname"), new(ArpOn, "ifname"), new(GuardsOn, "ifname"), new(ServerOn, "ifname"), new(Dhcp4On, "ifname"),
+        new(Guests, "ifname"), new(MacOn, "ifname"), new(AddressesOn, "ifname"), new(ArpOn, "ifname"), new(GuardsOn, "ifname"), new(ServerOn, "ifname"), new(Dhcp4On, "ifname"),
     ];
 
     private static readonly FilterSetDef[] IdentitySets =
@@ -148,31 +155,49 @@ internal sealed class HostnetRuleset
         return sb.ToString();
     }
 
-    /// <summary>What a guest sends, the same in the bridge family (bridged) and the inet family (routed).</summary>
+    /// <summary>
+    /// What a guest sends, the same in the bridge family (bridged) and the inet family (routed). Every
+    /// packet the server forwards or bridges meets these rules, so they are ordered by cost: a packet from
+    /// an interface that is no protected guest's (the uplink's, the LAN's) leaves after one lookup; in each
+    /// rule a comparison of the packet's own bytes (its protocol, port, source) comes before a set lookup.
+    /// </summary>
     private static IEnumerable<FilterRuleDef> GuestRules(string chain, bool bridge)
     {
-        yield return new(chain, "mac", $"iifname @{MacOn} iifname . ether saddr != @{Mac} drop");
-        yield return new(chain, "guards-dhcp", $"iifname @{GuardsOn} udp sport {{ 67, 547 }} drop");
-        yield return new(chain, "guards-ra", $"iifname @{GuardsOn} icmpv6 type nd-router-advert drop");
+        // The bridge family names the EtherType where the inet family names the packet's family.
+        var (v4, v6) = bridge ? ("ether type ip", "ether type ip6") : ("meta nfproto ipv4", "meta nfproto ipv6");
+        yield return new(chain, "guests", $"iifname != @{Guests} return");
+        yield return new(chain, "guards-dhcp", $"udp sport {{ 67, 547 }} iifname @{GuardsOn} drop");
+        yield return new(chain, "guards-ra", $"icmpv6 type nd-router-advert iifname @{GuardsOn} drop");
         if (bridge)
         {
-            yield return new(chain, "guards-stp", $"iifname @{GuardsOn} ether daddr 01:80:c2:00:00:00 drop");
+            yield return new(chain, "guards-stp", $"ether daddr 01:80:c2:00:00:00 iifname @{GuardsOn} drop");
+        }
+        else
+        {
+            // The common case of a routed guest with MAC and address protections: its own MAC and one of its
+            // own addresses, one lookup; it passes every rule below. What does not match meets them one by one.
+            yield return new(chain, "identity4", $"iifname . ether saddr . ip saddr @{Ident4} accept");
+            yield return new(chain, "identity6", $"iifname . ether saddr . ip6 saddr @{Ident6} accept");
+        }
+        yield return new(chain, "mac", $"iifname @{MacOn} iifname . ether saddr != @{Mac} drop");
+        if (bridge)
+        {
             foreach (var r in ArpRules(chain, "ether type arp ")) yield return r;
         }
-        yield return new(chain, "dhcp-discovery", $"iifname @{Dhcp4On} ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 accept");
-        yield return new(chain, "addresses", $"iifname @{AddressesOn} iifname . ip saddr != @{Addr4} drop");
+        yield return new(chain, "dhcp-discovery", $"ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 iifname @{Dhcp4On} accept");
+        yield return new(chain, "addresses", $"{v4} iifname @{AddressesOn} iifname . ip saddr != @{Addr4} drop");
         // Link-local and the unspecified address (DAD) carry neighbour discovery; the MAC rule holds them to the guest's own.
-        yield return new(chain, "link-local6", $"iifname @{AddressesOn} ip6 saddr {{ ::, fe80::/10 }} accept");
-        yield return new(chain, "addresses6", $"iifname @{AddressesOn} iifname . ip6 saddr != @{Addr6} drop");
+        yield return new(chain, "link-local6", $"ip6 saddr {{ ::, fe80::/10 }} iifname @{AddressesOn} accept");
+        yield return new(chain, "addresses6", $"{v6} iifname @{AddressesOn} iifname . ip6 saddr != @{Addr6} drop");
         if (bridge) yield return new(chain, "server-mark", $"iifname @{ServerOn} meta mark set meta mark | 0x{ServerGuardMark:x8}");
     }
 
     private static IEnumerable<FilterRuleDef> ArpRules(string chain, string match)
     {
-        yield return new(chain, "arp-mac", $"iifname @{ArpOn} {match}iifname . arp saddr ether != @{Mac} drop");
+        yield return new(chain, "arp-mac", $"{match}iifname @{ArpOn} iifname . arp saddr ether != @{Mac} drop");
         // An ARP probe (RFC 5227) names no sender address; it changes no one's cache.
-        yield return new(chain, "arp-probe", $"iifname @{ArpOn} {match}arp saddr ip 0.0.0.0 arp operation request accept");
-        yield return new(chain, "arp-address", $"iifname @{ArpOn} {match}iifname . arp saddr ip != @{Addr4} drop");
+        yield return new(chain, "arp-probe", $"{match}arp saddr ip 0.0.0.0 arp operation request iifname @{ArpOn} accept");
+        yield return new(chain, "arp-address", $"{match}iifname @{ArpOn} iifname . arp saddr ip != @{Addr4} drop");
     }
 
     private static HostnetRuleset MakeBridge() =>
@@ -193,7 +218,8 @@ internal sealed class HostnetRuleset
         rules.Add(new("input", "server-replies", "tcp flags & (syn | ack) != syn accept"));
         rules.Add(new("input", "server-ports", $"iifname . meta l4proto . th dport @{ServerPorts} accept"));
         rules.Add(new("input", "server-drop", "drop"));
-        return new(FilterFamily.Inet, [.. ProtectionSets, .. IdentitySets, new(ServerPorts, "ifname . inet_proto . inet_service")],
+        return new(FilterFamily.Inet,
+            [.. ProtectionSets, .. IdentitySets, new(Ident4, "ifname . ether_addr . ipv4_addr"), new(Ident6, "ifname . ether_addr . ipv6_addr"), new(ServerPorts, "ifname . inet_proto . inet_service")],
             [new("prerouting", "prerouting", -300), new("input", "input", 0)], rules);
     }
 

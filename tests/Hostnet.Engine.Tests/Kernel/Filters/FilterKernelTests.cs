@@ -65,6 +65,8 @@ public sealed class FilterKernelTests : IDisposable
             new(FilterFamily.Inet, "addr4", "vme7b9a73a1.0 . 192.168.200.201"),
             new(FilterFamily.Inet, "addr6", "vme7b9a73a1.0 . 2001:db8::201"),
             new(FilterFamily.Inet, "mac_on", "vme7b9a73a1.0"),
+            new(FilterFamily.Inet, "guests", "vme7b9a73a1.0"),
+            new(FilterFamily.Inet, "ident6", "vme7b9a73a1.0 . 02:00:00:00:00:01 . 2001:db8::201"),
             new(FilterFamily.Inet, "server_ports", "vme7b9a73a1.0 . tcp . 53"),
         ];
         Run(FilterJson.ElementCommands(elements, add: true));
@@ -78,6 +80,28 @@ public sealed class FilterKernelTests : IDisposable
         Assert.Empty(listed.Elements["mac"]);
         Assert.Empty(listed.Elements["addr4"]);
         Assert.Single(listed.Elements["mac_on"]);
+    }
+
+    [PrivilegedFact]
+    public void A_table_of_an_earlier_layout_lists_as_another_shape_and_is_replaced_whole_with_its_elements()
+    {
+        // The inet table as an earlier Hostnet made it: every rule behind its own protection's lookup, no guests set.
+        Run("""
+            add table inet hostnet
+            add set inet hostnet mac_on { type ifname; }
+            add set inet hostnet mac { type ifname . ether_addr; }
+            add chain inet hostnet prerouting { type filter hook prerouting priority -300; policy accept; }
+            add rule inet hostnet prerouting iifname @mac_on iifname . ether saddr != @mac drop comment "hostnet mac 3c7087c0"
+            add element inet hostnet mac_on { "vme7b9a73a1.0" }
+            """);
+        Assert.NotEqual(HostnetRuleset.Inet.Shape, List(FilterFamily.Inet).Shape);
+
+        Run(HostnetRuleset.Inet.CreateCommands());
+        var listed = List(FilterFamily.Inet);
+        Assert.Equal(HostnetRuleset.Inet.Shape, listed.Shape);
+        Assert.Empty(listed.Elements["mac_on"]);
+        var prerouting = Sh.InNetns(_ns, "nft", "list", "chain", "inet", "hostnet", "prerouting").Stdout;
+        Assert.Contains("iifname != @guests return", prerouting, StringComparison.Ordinal);
     }
 
     [PrivilegedFact]
