@@ -2,12 +2,13 @@
 # Isolation: the cost of Hostnet's filters (README, "Tenant isolation").
 #   1. iperf3 TCP from computer X to a protected routed VM and a protected bridged VM, and from the
 #      routed VM to X (its packets meet every guest rule), then the same VMs with Hostnet's tables
-#      deleted (no filters), same lab, same run.
+#      deleted (no filters), same lab, same run: ROUNDS rounds, each with then without the filters
+#      (Hostnet's apply makes them again), the median of each.
 #   2. One adapter's elements added and removed (one nft transaction each way, as Hostnet sends them)
 #      among 100 and among 10,000 adapters' elements in Hostnet's inet table: the same work, whatever the count.
-#   bench/isolation.sh [SECONDS=5] [N=10000]
+#   bench/isolation.sh [SECONDS=5] [N=10000] [ROUNDS=3]
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-T=${1:-5}; N=${2:-10000}
+T=${1:-5}; N=${2:-10000}; ROUNDS=${3:-3}
 need_root; build_cli
 command -v iperf3 >/dev/null && command -v jq >/dev/null || { echo "isolation: needs iperf3 and jq" >&2; exit 1; }
 
@@ -34,14 +35,18 @@ iperf() {  # iperf VM ADDR [-R]: Gbit/s from X to the VM (-R: from the VM to X)
 }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
 
-r_f=$(iperf "$P-hvm1" 192.168.200.201); b_f=$(iperf "$P-hvm3" 192.168.200.203); o_f=$(iperf "$P-hvm1" 192.168.200.201 -R)
-# The peer: the same lab without Hostnet's tables (the inet table holds the server's input too).
-ip netns exec "$H" nft delete table bridge hostnet; ip netns exec "$H" nft delete table inet hostnet; ip netns exec "$H" nft delete table arp hostnet
-r_n=$(iperf "$P-hvm1" 192.168.200.201); b_n=$(iperf "$P-hvm3" 192.168.200.203); o_n=$(iperf "$P-hvm1" 192.168.200.201 -R)
+r_f=(); b_f=(); o_f=(); r_n=(); b_n=(); o_n=()
+for _ in $(seq "$ROUNDS"); do
+  r_f+=("$(iperf "$P-hvm1" 192.168.200.201)"); b_f+=("$(iperf "$P-hvm3" 192.168.200.203)"); o_f+=("$(iperf "$P-hvm1" 192.168.200.201 -R)")
+  # The peer: the same lab without Hostnet's tables (the inet table holds the server's input too).
+  ip netns exec "$H" nft delete table bridge hostnet; ip netns exec "$H" nft delete table inet hostnet; ip netns exec "$H" nft delete table arp hostnet
+  r_n+=("$(iperf "$P-hvm1" 192.168.200.201)"); b_n+=("$(iperf "$P-hvm3" 192.168.200.203)"); o_n+=("$(iperf "$P-hvm1" 192.168.200.201 -R)")
+  "$HOSTNET" --state-dir "$WORK/st" --netns "$H" apply --no-probe >/dev/null
+done
+r_f=$(median "${r_f[@]}"); b_f=$(median "${b_f[@]}"); o_f=$(median "${o_f[@]}")
+r_n=$(median "${r_n[@]}"); b_n=$(median "${b_n[@]}"); o_n=$(median "${o_n[@]}")
 
 # 2. Hostnet's inet table as it made it (empty sets), in a namespace of its own, filled with K adapters' elements.
-ip netns exec "$H" nft list tables >/dev/null
-"$HOSTNET" --state-dir "$WORK/st" --netns "$H" apply --no-probe >/dev/null
 ip netns exec "$H" nft -t list table inet hostnet > "$WORK/skeleton.nft"
 elements() {  # elements FIRST COUNT: each adapter's eight elements, as Hostnet adds them
   awk -v f="$1" -v n="$2" 'BEGIN { for (i = f; i < f + n; i++) {
@@ -65,7 +70,7 @@ change_ms() {  # change_ms K: median ms of one adapter's elements added then del
 }
 c_small=$(change_ms 100); c_large=$(change_ms "$N")
 
-echo "machine: $(machine); iperf3 TCP, ${T} s each, one stream"
+echo "machine: $(machine); iperf3 TCP, ${T} s each, one stream, median of $ROUNDS rounds"
 report "iso 1. routed VM: protected" "$r_f Gbit/s"
 report "iso 1. routed VM: no filters" "$r_n Gbit/s"
 report "iso 1. routed VM: protected / no filters" "$(pct "$r_f" "$r_n")"
