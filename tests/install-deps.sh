@@ -6,9 +6,11 @@
 # tests/guest/build-guest.sh); libvirt-clients and libxml2-utils:
 # virt-xml-validate (the schemas come with libvirt0, so --no-install-recommends
 # is enough); chromium: the console's tests drive it headless over the DevTools
-# protocol, fonts-dejavu-core gives its pages a font.
+# protocol, fonts-dejavu-core gives its pages a font; libnftables1: Hostnet's
+# filters, nftables (nft), python3-scapy and tcpdump: the isolation tests'
+# observers and forged packets.
 set -euo pipefail
-packages=(iproute2 iputils-ping net-tools procps qemu-system-x86 cpio libvirt-clients libxml2-utils chromium fonts-dejavu-core)
+packages=(iproute2 iputils-ping net-tools procps qemu-system-x86 cpio libvirt-clients libxml2-utils chromium fonts-dejavu-core libnftables1 nftables python3-scapy tcpdump)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -13,27 +13,31 @@ public sealed class AdapterService
     internal AdapterService(HostAgent agent) => _agent = agent;
 
     /// <summary>Adds an adapter to <paramref name="vm"/> on <paramref name="network"/>; a MAC is generated when none is given.</summary>
-    public AdapterView Add(string vm, string network, IReadOnlyList<string> ips, string? gateway, string? mac)
+    public AdapterView Add(string vm, string network, IReadOnlyList<string> ips, string? gateway, string? mac,
+        IReadOnlyList<string>? protect = null, IReadOnlyList<string>? noProtect = null)
     {
+        var protections = ProtectionRules.Switch(Protections.All, protect, noProtect);
         // Whether the VM runs is known only inside the transaction: the lock comes first either way.
         using var kernel = _agent.TakeKernelLock();
         return _agent.Write(work =>
         {
             var state = work.Tx.Load();
-            var adapter = state.NewAdapter(vm, network, ips, gateway, mac);
+            var adapter = state.NewAdapter(vm, network, ips, gateway, mac) with { Protections = protections };
             return Save(work, state, state.AddAdapter(vm, adapter), vm, adapter);
         });
     }
 
     /// <summary>Changes an adapter: what is given replaces what it had (<paramref name="ips"/> all addresses), the rest stays.</summary>
     public AdapterView Set(string vm, string adapter, string? network, IReadOnlyList<string>? ips, string? gateway, string? mac,
-        bool clearAddresses, bool clearGateway)
+        bool clearAddresses, bool clearGateway, IReadOnlyList<string>? protect = null, IReadOnlyList<string>? noProtect = null)
     {
+        ProtectionRules.Switch(Protections.All, protect, noProtect);
         using var kernel = _agent.TakeKernelLock();
         return _agent.Write(work =>
         {
             var state = work.Tx.Load();
             var changed = state.ChangedAdapter(vm, adapter, network, ips, gateway, mac, clearAddresses: clearAddresses, clearGateway: clearGateway);
+            changed = changed with { Protections = ProtectionRules.Switch(changed.Protections, protect, noProtect) };
             return Save(work, state, state.SetAdapter(vm, changed), vm, changed);
         });
     }

@@ -10,12 +10,13 @@ public sealed class NetworkService
     internal NetworkService(HostAgent agent) => _agent = agent;
 
     /// <summary>Adds a network; a host-routed one without a gateway gets the default gateway.</summary>
-    public Network Add(string name, NetworkMode mode, string uplink, string? bridge, string? gateway)
+    public Network Add(string name, NetworkMode mode, string uplink, string? bridge, string? gateway, IReadOnlyList<string>? serverPorts = null)
     {
         var gw = gateway is { } g ? StateRules.ParseAddress(g) : (IpAddress?)null;
-        var net = mode == NetworkMode.Bridged
+        var ports = ProtectionRules.ParsePorts(serverPorts);
+        var net = (mode == NetworkMode.Bridged
             ? new Network(name, NetworkMode.Bridged, uplink, bridge, gw)
-            : new Network(name, NetworkMode.HostRouted, uplink, bridge, gw ?? IpAddress.DefaultRoutedGateway);
+            : new Network(name, NetworkMode.HostRouted, uplink, bridge, gw ?? IpAddress.DefaultRoutedGateway)) with { ServerPorts = ports };
         _agent.Write(work =>
         {
             work.Tx.Load().AddNetwork(net);

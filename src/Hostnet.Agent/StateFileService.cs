@@ -178,10 +178,11 @@ public sealed partial class StateFileService
         var uplink = String(el, "uplink", where, required: true)!;
         var bridge = String(el, "bridge", where, required: false);
         var gateway = String(el, "gateway", where, required: false) is { } g ? StateRules.ParseAddress(g) : (IpAddress?)null;
+        var ports = ProtectionRules.ParsePorts(Strings(el, "serverPorts", where));
         return mode switch
         {
-            "bridged" => new Network(name, NetworkMode.Bridged, uplink, bridge, gateway),
-            "host-routed" => new Network(name, NetworkMode.HostRouted, uplink, bridge, gateway ?? IpAddress.DefaultRoutedGateway),
+            "bridged" => new Network(name, NetworkMode.Bridged, uplink, bridge, gateway) { ServerPorts = ports },
+            "host-routed" => new Network(name, NetworkMode.HostRouted, uplink, bridge, gateway ?? IpAddress.DefaultRoutedGateway) { ServerPorts = ports },
             _ => throw new RequestRefusedException(ErrorCodes.ImportUnknownMode, ("where", where), ("mode", mode)),
         };
     }
@@ -221,6 +222,7 @@ public sealed partial class StateFileService
             var adapter = new Adapter(index, network.Name, mac, ips, gateway);
             try
             {
+                adapter = adapter with { Protections = ProtectionRules.Switch(Protections.All, null, Strings(a, "unprotected", at)) };
                 StateRules.CheckAdapterShape(network, adapter);
             }
             catch (ValidationException e)
@@ -231,6 +233,12 @@ public sealed partial class StateFileService
         }
         return new Vm(name, uuid, guest, running, adapters);
     }
+
+    /// <summary>A list of strings (absent: empty); anything else in it is refused.</summary>
+    private static List<string> Strings(JsonElement el, string property, string where) =>
+        Array(el, property, where).Select(v => v.ValueKind == JsonValueKind.String
+            ? v.GetString()!
+            : throw new RequestRefusedException(ErrorCodes.ImportFieldNotList, ("where", where), ("field", property))).ToList();
 
     private static IEnumerable<JsonElement> Array(JsonElement el, string property, string where)
     {

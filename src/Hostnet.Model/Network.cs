@@ -18,6 +18,15 @@ public enum NetworkMode
 /// <param name="Gateway">Host-routed only: the address the VMs route through (<c>169.255.30.1</c>).</param>
 public sealed record Network(string Name, NetworkMode Mode, string Uplink, string? Bridge, IpAddress? Gateway)
 {
+    /// <summary>The ports on the server's own addresses that its VMs may reach (protected adapters reach no other).</summary>
+    public IReadOnlyList<ServerPort> ServerPorts { get; init; } = [];
+
+    public bool Equals(Network? other) =>
+        other is not null && Name == other.Name && Mode == other.Mode && Uplink == other.Uplink && Bridge == other.Bridge
+        && Gateway == other.Gateway && ServerPorts.SequenceEqual(other.ServerPorts);
+
+    public override int GetHashCode() => HashCode.Combine(Name, Mode, Uplink, Bridge, Gateway);
+
     public static Network HostRouted(string name, string uplink, IpAddress? gateway = null) =>
         new(name, NetworkMode.HostRouted, uplink, null, gateway ?? IpAddress.DefaultRoutedGateway);
 

@@ -53,4 +53,13 @@ public static class RefusalCodes
 
     /// <summary>An adapter's gateway was given and cleared in one change.</summary>
     public const string GatewayGivenAndCleared = "gateway-given-and-cleared";
+
+    /// <summary>A name that is no protection (argument <c>protection</c>).</summary>
+    public const string NotAProtection = "not-a-protection";
+
+    /// <summary>A protection switched on and off in one change (argument <c>protection</c>).</summary>
+    public const string ProtectionOnAndOff = "protection-on-and-off";
+
+    /// <summary>A server port that is not <c>tcp/PORT</c> or <c>udp/PORT</c> (argument <c>port</c>).</summary>
+    public const string NotAServerPort = "not-a-server-port";
 }

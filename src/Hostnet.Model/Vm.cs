@@ -31,9 +31,12 @@ public sealed record Adapter(int Index, string Network, MacAddress Mac, IReadOnl
 {
     public string Name => $"net{Index}";
 
+    /// <summary>What Hostnet stops the guest from doing through this adapter; all of it unless switched off.</summary>
+    public Protections Protections { get; init; } = Protections.All;
+
     public bool Equals(Adapter? other) =>
         other is not null && Index == other.Index && Network == other.Network && Mac == other.Mac
-        && Gateway == other.Gateway && Addresses.SequenceEqual(other.Addresses);
+        && Gateway == other.Gateway && Protections == other.Protections && Addresses.SequenceEqual(other.Addresses);
 
     public override int GetHashCode() => HashCode.Combine(Index, Network, Mac, Gateway, Addresses.Count);
 }

@@ -94,5 +94,10 @@ public static class Migrations
             ALTER TABLE adapter_addresses_new RENAME TO adapter_addresses;
             CREATE UNIQUE INDEX adapter_addresses_address ON adapter_addresses (address);
             """),
+        // The protections an adapter has switched off, by name ("mac,server"): a protection added later is on for every adapter.
+        new(7, "tenant isolation: the protections an adapter has off, the ports a network's server opens to its VMs", """
+            ALTER TABLE adapters ADD COLUMN unprotected TEXT NOT NULL DEFAULT '';
+            ALTER TABLE networks ADD COLUMN server_ports TEXT NOT NULL DEFAULT '';
+            """),
     ];
 }

@@ -40,12 +40,15 @@ public sealed class StateTransaction : IStateTransaction, IDisposable
     public DesiredState Load()
     {
         var networks = ImmutableList.CreateBuilder<Network>();
-        using (var r = Query("SELECT name, mode, uplink, bridge, gateway FROM networks ORDER BY id"))
+        using (var r = Query("SELECT name, mode, uplink, bridge, gateway, server_ports FROM networks ORDER BY id"))
         {
             while (r.Read())
             {
                 var mode = r.GetString(1) == "bridged" ? NetworkMode.Bridged : NetworkMode.HostRouted;
-                networks.Add(new Network(r.GetString(0), mode, r.GetString(2), NullableString(r, 3), NullableAddress(r, 4)));
+                networks.Add(new Network(r.GetString(0), mode, r.GetString(2), NullableString(r, 3), NullableAddress(r, 4))
+                {
+                    ServerPorts = StoredProtections.PortsOf(r.GetString(5)),
+                });
             }
         }
 
@@ -61,7 +64,7 @@ public sealed class StateTransaction : IStateTransaction, IDisposable
         }
 
         var adapters = new Dictionary<long, ImmutableList<Adapter>.Builder>();
-        using (var r = Query("SELECT vm_id, idx, network, mac, gateway FROM adapters ORDER BY vm_id, idx"))
+        using (var r = Query("SELECT vm_id, idx, network, mac, gateway, unprotected FROM adapters ORDER BY vm_id, idx"))
         {
             while (r.Read())
             {
@@ -69,7 +72,10 @@ public sealed class StateTransaction : IStateTransaction, IDisposable
                 var idx = r.GetInt32(1);
                 if (!adapters.TryGetValue(vmId, out var list)) adapters[vmId] = list = ImmutableList.CreateBuilder<Adapter>();
                 var addrs = addresses.TryGetValue((vmId, idx), out var a) ? a.ToImmutable() : ImmutableList<IpPrefix>.Empty;
-                list.Add(new Adapter(idx, r.GetString(2), MacAddress.Parse(r.GetString(3)), addrs, NullableAddress(r, 4)));
+                list.Add(new Adapter(idx, r.GetString(2), MacAddress.Parse(r.GetString(3)), addrs, NullableAddress(r, 4))
+                {
+                    Protections = StoredProtections.On(r.GetString(5)),
+                });
             }
         }
 
@@ -91,6 +97,9 @@ public sealed class StateTransaction : IStateTransaction, IDisposable
         ArgumentNullException.ThrowIfNull(network);
         Run("INSERT INTO networks (name, mode, uplink, bridge, gateway) VALUES ($p0, $p1, $p2, $p3, $p4)",
             network.Name, Network.ModeName(network.Mode), network.Uplink, network.Bridge, network.Gateway?.ToString());
+        // Written apart, and only when there are any: a network without them reads the same from every schema version.
+        if (network.ServerPorts.Count > 0)
+            Run("UPDATE networks SET server_ports = $p1 WHERE name = $p0", network.Name, StoredProtections.Ports(network.ServerPorts));
     }
 
     public void RemoveNetwork(string name) =>
@@ -154,8 +163,8 @@ public sealed class StateTransaction : IStateTransaction, IDisposable
         ArgumentNullException.ThrowIfNull(adapter);
         var id = VmId(vmName);
         Run("DELETE FROM adapter_addresses WHERE vm_id = $p0 AND idx = $p1", id, adapter.Index);
-        var updated = Run("UPDATE adapters SET network = $p2, mac = $p3, gateway = $p4 WHERE vm_id = $p0 AND idx = $p1",
-            id, adapter.Index, adapter.Network, adapter.Mac.ToString(), adapter.Gateway?.ToString());
+        var updated = Run("UPDATE adapters SET network = $p2, mac = $p3, gateway = $p4, unprotected = $p5 WHERE vm_id = $p0 AND idx = $p1",
+            id, adapter.Index, adapter.Network, adapter.Mac.ToString(), adapter.Gateway?.ToString(), StoredProtections.Off(adapter.Protections));
         if (updated == 0)
         {
             InsertAdapter(id, adapter);
@@ -179,6 +188,9 @@ public sealed class StateTransaction : IStateTransaction, IDisposable
     {
         Run("INSERT INTO adapters (vm_id, idx, network, mac, gateway) VALUES ($p0, $p1, $p2, $p3, $p4)",
             vmId, a.Index, a.Network, a.Mac.ToString(), a.Gateway?.ToString());
+        // Only when some are off: an adapter with every protection reads the same from every schema version.
+        if (a.Protections != Protections.All)
+            Run("UPDATE adapters SET unprotected = $p2 WHERE vm_id = $p0 AND idx = $p1", vmId, a.Index, StoredProtections.Off(a.Protections));
         InsertAddresses(vmId, a);
     }
 

@@ -37,9 +37,11 @@ public sealed class Lab : IDisposable
     public string Guest(string vm) => $"{Prefix}-{vm}";
 
     /// <summary>Builds the LAN, computer X and the server; <paramref name="serverAddress"/> false leaves eth0 without an address.</summary>
-    public static Lab Create(bool serverAddress = true)
+    /// <param name="serverAddress">False leaves eth0 without an address.</param>
+    /// <param name="prefix">The start of every name (a suite's own, so that its namespaces are told apart).</param>
+    public static Lab Create(bool serverAddress = true, string prefix = "hn")
     {
-        var lab = new Lab("hn" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3)));
+        var lab = new Lab(prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3)));
         NamespaceClaims.Claim(lab.Prefix, lab.StateDir);
         try
         {

@@ -7,7 +7,11 @@ namespace Hostnet.Agent.Contracts;
 // is left out unless it is marked to be written.
 
 /// <summary>A network as export and import know it: name, mode, uplink, then bridge or gateway.</summary>
-public sealed record NetworkDocument(string Name, string Mode, string Uplink, string? Bridge, string? Gateway);
+public sealed record NetworkDocument(string Name, string Mode, string Uplink, string? Bridge, string? Gateway)
+{
+    /// <summary>The ports the server opens to the network's VMs (<c>tcp/53</c>); left out when none.</summary>
+    public IReadOnlyList<string>? ServerPorts { get; init; }
+}
 
 /// <summary><c>network show --json</c>: the network and the adapters on it.</summary>
 public sealed record NetworkDetailsDocument(string Name, string Mode, string Uplink, string? Bridge, string? Gateway,
@@ -25,7 +29,14 @@ public sealed record VmDocument(string Name, string Uuid, string Guest, bool Run
 
 /// <summary>An adapter of a VM; the fields after <paramref name="Mac"/> (and name and mode) only in <c>vm show</c>.</summary>
 public sealed record AdapterDocument(int Index, string? Name, string Network, string? Mode, IReadOnlyList<string> Ips,
-    string? Gateway, string Mac, string? HostInterface, string? HostMac, string? GuestInterface);
+    string? Gateway, string Mac, string? HostInterface, string? HostMac, string? GuestInterface)
+{
+    /// <summary>
+    /// The protections switched off (<c>mac</c>, <c>addresses</c>, <c>arp</c>, <c>guards</c>, <c>server</c>);
+    /// left out when every one is on, as it is by default (<c>vm show</c>, <c>vm list</c>, export, import).
+    /// </summary>
+    public IReadOnlyList<string>? Unprotected { get; init; }
+}
 
 /// <summary>The whole desired state: what <c>export</c> prints and <c>import</c> reads.</summary>
 public sealed record StateDocument(IReadOnlyList<NetworkDocument> Networks, IReadOnlyList<VmDocument> Vms);

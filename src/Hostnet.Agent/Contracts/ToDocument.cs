@@ -7,7 +7,10 @@ namespace Hostnet.Agent.Contracts;
 public static class ToDocument
 {
     public static NetworkDocument Network(Network n) =>
-        new(n.Name, Model.Network.ModeName(n.Mode), n.Uplink, n.Bridge, n.Gateway?.ToString());
+        new(n.Name, Model.Network.ModeName(n.Mode), n.Uplink, n.Bridge, n.Gateway?.ToString())
+        {
+            ServerPorts = n.ServerPorts.Count == 0 ? null : n.ServerPorts.Select(p => p.ToString()).ToList(),
+        };
 
     public static NetworkDetailsDocument NetworkDetails(Network net, IEnumerable<(Vm Vm, Adapter Adapter)> users) =>
         new(net.Name, Model.Network.ModeName(net.Mode), net.Uplink, net.Bridge, net.Gateway?.ToString(),
@@ -41,7 +44,10 @@ public static class ToDocument
             a.Mac.ToString(),
             details ? vm.HostInterface(a.Index) : null,
             details ? a.Mac.HostSide().ToString() : null,
-            details ? Naming.GuestInterface(a.Index) : null);
+            details ? Naming.GuestInterface(a.Index) : null)
+        {
+            Unprotected = a.Protections == Protections.All ? null : ProtectionNames.Names(Protections.All & ~a.Protections),
+        };
     }
 
     /// <summary>The whole state as <c>export</c> prints it.</summary>

@@ -15,7 +15,7 @@ internal static class AdapterCommands
         return adapter;
     }
 
-    private sealed record AdapterOptions(Option<string[]> Ips, Option<string?> Gateway, Option<string?> Mac);
+    private sealed record AdapterOptions(Option<string[]> Ips, Option<string?> Gateway, Option<string?> Mac, Option<string[]> Protect, Option<string[]> NoProtect);
 
     private static AdapterOptions Options(Command command)
     {
@@ -29,8 +29,22 @@ internal static class AdapterCommands
         var mac = new Option<string?>("--mac") { Description = "The guest's MAC (default: generated, stable for the VM and adapter)", HelpName = "MAC" };
         command.Options.Add(ips);
         command.Options.Add(gateway);
+        var protect = new Option<string[]>("--protect")
+        {
+            Description = "Switch protections on (all are on for a new adapter): mac, addresses, arp, guards, server, all",
+            HelpName = "NAME[,NAME]",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var noProtect = new Option<string[]>("--no-protect")
+        {
+            Description = "Switch protections off: mac, addresses, arp, guards, server, all (a guest that takes its address from the LAN's DHCP needs addresses,arp off)",
+            HelpName = "NAME[,NAME]",
+            Arity = ArgumentArity.OneOrMore,
+        };
         command.Options.Add(mac);
-        return new AdapterOptions(ips, gateway, mac);
+        command.Options.Add(protect);
+        command.Options.Add(noProtect);
+        return new AdapterOptions(ips, gateway, mac, protect, noProtect);
     }
 
     private static Command Add(TextWriter output)
@@ -43,7 +57,8 @@ internal static class AdapterCommands
         {
             var ctx = CliContext.From(parse, output);
             var vmName = parse.GetValue(vmArg)!;
-            var added = ctx.Agent.Adapters.Add(vmName, parse.GetValue(network)!, parse.GetValue(o.Ips) ?? [], parse.GetValue(o.Gateway), parse.GetValue(o.Mac));
+            var added = ctx.Agent.Adapters.Add(vmName, parse.GetValue(network)!, parse.GetValue(o.Ips) ?? [], parse.GetValue(o.Gateway), parse.GetValue(o.Mac),
+                parse.GetValue(o.Protect), parse.GetValue(o.NoProtect));
             var line = AdapterText.Describe(added.Vm, added.Adapter, added.Network);
             output.WriteLine($"added {vmName} {line}");
             return HostnetCli.Success;
@@ -70,7 +85,7 @@ internal static class AdapterCommands
             var ips = parse.GetValue(o.Ips);
             var changed = ctx.Agent.Adapters.Set(vmName, parse.GetValue(adapterArg)!, parse.GetValue(network),
                 ips is { Length: > 0 } ? ips : null, parse.GetValue(o.Gateway), parse.GetValue(o.Mac),
-                clearAddresses: parse.GetValue(noIp), clearGateway: parse.GetValue(noGateway));
+                clearAddresses: parse.GetValue(noIp), clearGateway: parse.GetValue(noGateway), parse.GetValue(o.Protect), parse.GetValue(o.NoProtect));
             var line = AdapterText.Describe(changed.Vm, changed.Adapter, changed.Network);
             output.WriteLine($"changed {vmName} {line}");
             return HostnetCli.Success;

@@ -35,12 +35,18 @@ internal static class NetworkCommands
             Description = $"Host-routed: the address the VMs route through (default {IpAddress.DefaultRoutedGateway})",
             HelpName = "ADDR",
         };
-        var command = new Command("add", "Add a network") { name, mode, bridge, uplink, gateway };
+        var serverPorts = new Option<string[]>("--server-ports")
+        {
+            Description = "Ports on the server's own addresses its VMs may reach (protected adapters reach no other), e.g. tcp/53,udp/53",
+            HelpName = "PROTO/PORT,...",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var command = new Command("add", "Add a network") { name, mode, bridge, uplink, gateway, serverPorts };
         command.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
             var net = ctx.Agent.Networks.Add(parse.GetValue(name)!, parse.GetValue(mode) == "bridged" ? NetworkMode.Bridged : NetworkMode.HostRouted,
-                parse.GetValue(uplink)!, parse.GetValue(bridge), parse.GetValue(gateway));
+                parse.GetValue(uplink)!, parse.GetValue(bridge), parse.GetValue(gateway), parse.GetValue(serverPorts));
             output.WriteLine($"added network {Describe(net)}");
             return HostnetCli.Success;
         });
@@ -89,6 +95,7 @@ internal static class NetworkCommands
             output.WriteLine($"uplink:   {net.Uplink}");
             if (net.Bridge is not null) output.WriteLine($"bridge:   {net.Bridge}");
             if (net.Gateway is { } gw) output.WriteLine($"gateway:  {gw}");
+            if (net.ServerPorts.Count > 0) output.WriteLine($"server ports: {string.Join(",", net.ServerPorts)}");
             output.WriteLine($"adapters: {users.Count}");
             if (users.Count > 0)
             {
@@ -120,7 +127,7 @@ internal static class NetworkCommands
     }
 
     private static string Describe(Network n) =>
-        n.Mode == NetworkMode.Bridged
-            ? $"{n.Name} (bridged, bridge {n.Bridge}, uplink {n.Uplink})"
-            : $"{n.Name} (host-routed, uplink {n.Uplink}, gateway {n.Gateway})";
+        $"{n.Name} ("
+        + (n.Mode == NetworkMode.Bridged ? $"bridged, bridge {n.Bridge}, uplink {n.Uplink}" : $"host-routed, uplink {n.Uplink}, gateway {n.Gateway}")
+        + (n.ServerPorts.Count > 0 ? $", server ports {string.Join(",", n.ServerPorts)}" : "") + ")";
 }

@@ -1,4 +1,5 @@
 using Hostnet.Engine.Kernel;
+using Hostnet.Engine.Kernel.Filters;
 using Hostnet.Model;
 
 namespace Hostnet.Engine.Intent;
@@ -16,6 +17,7 @@ public static class IntentBuilder
         void Want(KernelObject o) => objects.TryAdd((o.Netns, o.Identity), o);
 
         var networks = state.Networks.ToDictionary(n => n.Name, StringComparer.Ordinal);
+        var filters = new FilterIntent(Want);
         var bridges = ActiveBridges(state, facts);
         foreach (var (uplink, bridge) in bridges)
         {
@@ -48,11 +50,19 @@ public static class IntentBuilder
                 if (guestNs is not null) Want(new GuestLinkState(guestNs, eth, Up: true));
 
                 if (network.Mode == NetworkMode.HostRouted)
+                {
                     WantRouted(Want, L3Uplink(bridges, network, facts), network, adapter, vme, guestNs, eth, facts);
+                    filters.Routed(network, adapter, vme);
+                }
                 else
+                {
                     WantBridged(Want, adapter, guestNs, eth);
+                    filters.Bridged(network, adapter, vme);
+                }
             }
         }
+
+        filters.Tables();
 
         WantNeighborTableRoom(Want, state, networks, facts);
         return new KernelIntent(objects.Values.ToList());

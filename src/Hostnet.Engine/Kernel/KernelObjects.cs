@@ -32,6 +32,8 @@ public enum Rank
     UplinkPort,
     FirstSysctl,
     Sysctl,
+    FilterTable,
+    FilterElement,
     Link,
     LinkSysctl,
     LinkState,

@@ -13,7 +13,11 @@ namespace Hostnet.Engine.Observe;
 /// <param name="Server">The server's dumps.</param>
 /// <param name="Sysctls">Values read from <c>/proc/sys</c>, by slash path; a value that could not be read is absent.</param>
 /// <param name="Guests">The dumps of each guest namespace that exists.</param>
-public sealed record KernelSnapshot(NamespaceDump Server, IReadOnlyDictionary<string, string> Sysctls, IReadOnlyList<NamespaceDump> Guests);
+public sealed record KernelSnapshot(NamespaceDump Server, IReadOnlyDictionary<string, string> Sysctls, IReadOnlyList<NamespaceDump> Guests)
+{
+    /// <summary>Hostnet's nftables tables on the server, as listed (none when there are none).</summary>
+    public IReadOnlyList<Kernel.Filters.FilterListing> Filters { get; init; } = [];
+}
 
 /// <summary>The dumps of one namespace; a kind not read there is empty (rules on the server, neighbours in a guest).</summary>
 /// <param name="Netns"><see cref="KernelObject.Server"/>, or the guest namespace's name.</param>

@@ -1,5 +1,6 @@
 using Hostnet.Engine.Intent;
 using Hostnet.Engine.Kernel;
+using Hostnet.Engine.Kernel.Filters;
 using Hostnet.Engine.Kernel.Handlers;
 using Hostnet.Netlink;
 
@@ -74,7 +75,20 @@ public sealed class Observer
         var sysctls = toRead.Count > 0 ? _serverNs.Invoke(() => ReadSysctls(toRead)) : [];
 
         var guests = intent.Objects.OfType<NamespaceObject>().Where(ns => NetNamespace.Exists(ns.Name)).Select(ns => ns.Name).ToList();
-        return new KernelSnapshot(server, sysctls, guests.Count > 0 ? ReadGuests(guests) : []);
+        return new KernelSnapshot(server, sysctls, guests.Count > 0 ? ReadGuests(guests) : [])
+        {
+            Filters = ReadFilters(intent),
+        };
+    }
+
+    /// <summary>
+    /// Hostnet's nftables tables, listed on the namespace's thread (libnftables' socket follows it). Not
+    /// read when none is wanted and libnftables is missing: a server without filters needs no library.
+    /// </summary>
+    private IReadOnlyList<FilterListing> ReadFilters(KernelIntent intent)
+    {
+        if (!intent.Objects.OfType<FilterTable>().Any() && !Nftables.IsAvailable()) return [];
+        return FilterReader.Read(_serverNs);
     }
 
     /// <summary>Every guest namespace's dumps: all sockets opened from one thread, then one dump per kind in each.</summary>

@@ -15,6 +15,7 @@ internal sealed class LiveServer
     private readonly Lazy<IReadOnlyList<ProxyNeighborEntry>> _proxies;
     private readonly Lazy<IReadOnlyList<FdbEntry>> _fdb;
     private readonly Lazy<IReadOnlyList<RouteEntry>> _routes;
+    private readonly Lazy<IReadOnlyList<Kernel.Filters.FilterListing>?> _filters;
 
     public LiveServer(NetNamespace ns, RtnlSocket socket)
     {
@@ -26,7 +27,11 @@ internal sealed class LiveServer
         _proxies = new(() => socket.DumpProxyNeighbors());
         _fdb = new(socket.DumpFdb);
         _routes = new(() => socket.DumpRoutes());
+        _filters = new(() => Nftables.IsAvailable() ? Kernel.Filters.FilterReader.Read(ns) : null);
     }
+
+    /// <summary>Hostnet's nftables tables as listed; null when libnftables is not there to list them.</summary>
+    public IReadOnlyList<Kernel.Filters.FilterListing>? Filters => _filters.Value;
 
     public NetNamespace Namespace { get; }
 

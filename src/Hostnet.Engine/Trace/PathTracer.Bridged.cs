@@ -97,6 +97,7 @@ internal sealed partial class TraceRun
         var sender = departure.Sender;
         var source = departure.Source;
         GuestStep(sender, source == IpAddress.Any ? null : source, checkDefaultRoute: sender.Adapter.Gateway is not null);
+        FilterStep(sender, source == IpAddress.Any ? null : source);
 
         IpAddress hop;
         if (departure.Guest is { } g)

@@ -127,6 +127,7 @@ internal sealed partial class TraceRun
         var source = departure.Source;
         var gateway = sender.Gateway;
         GuestStep(sender, source, checkDefaultRoute: true);
+        FilterStep(sender, source);
 
         var vme = _server.Link(sender.HostInterface);
         var eth = sender.GuestInterface;

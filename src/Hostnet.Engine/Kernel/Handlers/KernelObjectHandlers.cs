@@ -11,6 +11,8 @@ internal static class KernelObjectHandlers
         new UplinkPortHandler(),
         new InterruptedMoveHandler(),
         new SysctlHandler(),
+        new FilterTableHandler(),
+        new FilterElementHandler(),
         new HostLinkHandler(),
         new GuestLinkStateHandler(),
         new AddressHandler(),

@@ -11,7 +11,7 @@ public class KernelObjectHandlersTests
         var kinds = typeof(KernelObject).Assembly.GetTypes()
             .Where(t => t.IsSubclassOf(typeof(KernelObject)) && !t.IsAbstract)
             .Select(t => t.Name).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(12, kinds.Count);
+        Assert.Equal(14, kinds.Count);
         Assert.Equal(kinds, KernelObjectHandlers.All.Select(h => h.Kind.Name).Order(StringComparer.Ordinal));
     }
 
@@ -25,6 +25,8 @@ public class KernelObjectHandlersTests
             [typeof(UplinkPort)] = Rank.UplinkPort,
             [typeof(InterruptedMove)] = Rank.UplinkPort,
             [typeof(SysctlObject)] = Rank.Sysctl,
+            [typeof(FilterTable)] = Rank.FilterTable,
+            [typeof(FilterElement)] = Rank.FilterElement,
             [typeof(HostLink)] = Rank.Link,
             [typeof(GuestLinkState)] = Rank.LinkState,
             [typeof(AddressObject)] = Rank.Address,

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Isolation: the cost of Hostnet's filters (README, "Tenant isolation").
+#   1. iperf3 TCP from computer X to a protected routed VM and a protected bridged VM, and from the
+#      routed VM to X (its packets meet every guest rule), then the same VMs with Hostnet's tables
+#      deleted (no filters), same lab, same run: ROUNDS rounds, each with then without the filters
+#      (Hostnet's apply makes them again), the median of each.
+#   2. One adapter's elements added and removed (one nft transaction each way, as Hostnet sends them)
+#      among 100 and among 10,000 adapters' elements in Hostnet's inet table: the same work, whatever the count.
+#   bench/isolation.sh [SECONDS=5] [N=10000] [ROUNDS=3]
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+T=${1:-5}; N=${2:-10000}; ROUNDS=${3:-3}
+need_root; build_cli
+command -v iperf3 >/dev/null && command -v jq >/dev/null || { echo "isolation: needs iperf3 and jq" >&2; exit 1; }
+
+lan_up
+H=$P-hsrv; lan_server "$H" 192.168.200.1
+cat > "$WORK/lab.json" <<JSON
+{"networks":[{"name":"Routed","mode":"host-routed","uplink":"eth0","gateway":"169.255.30.1"},
+             {"name":"Bridged","mode":"bridged","bridge":"br1","uplink":"eth0"}],
+ "vms":[{"name":"vm1","uuid":"7b9a73a1-0000-4000-8000-000000000001","guest":"netns:$P-hvm1","running":true,
+         "adapters":[{"network":"Routed","ips":["192.168.200.201"],"mac":"02:00:00:00:00:01"}]},
+        {"name":"vm3","uuid":"7b9a73a3-0000-4000-8000-000000000003","guest":"netns:$P-hvm3","running":true,
+         "adapters":[{"network":"Bridged","ips":["192.168.200.203/24"],"gateway":"192.168.200.1","mac":"02:00:00:00:00:03"}]}]}
+JSON
+"$HOSTNET" --state-dir "$WORK/st" --netns "$H" import "$WORK/lab.json" >/dev/null
+"$HOSTNET" --state-dir "$WORK/st" --netns "$H" apply --no-probe >/dev/null
+ip netns exec "$H" nft list tables | grep -q "inet hostnet" || { echo "isolation: Hostnet made no tables" >&2; exit 1; }
+
+iperf() {  # iperf VM ADDR [-R]: Gbit/s from X to the VM (-R: from the VM to X)
+  local vm=$1 ip=$2 out
+  ip netns exec "$vm" iperf3 -s -1 -D -B "$ip" >/dev/null 2>&1
+  sleep 0.3
+  out=$(ip netns exec "$CX" iperf3 -c "$ip" -t "$T" -J ${3:-})
+  jq -r '.end.sum_received.bits_per_second / 1e9 | . * 100 | round / 100' <<< "$out"
+}
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
+
+r_f=(); b_f=(); o_f=(); r_n=(); b_n=(); o_n=()
+for _ in $(seq "$ROUNDS"); do
+  r_f+=("$(iperf "$P-hvm1" 192.168.200.201)"); b_f+=("$(iperf "$P-hvm3" 192.168.200.203)"); o_f+=("$(iperf "$P-hvm1" 192.168.200.201 -R)")
+  # The peer: the same lab without Hostnet's tables (the inet table holds the server's input too).
+  ip netns exec "$H" nft delete table bridge hostnet; ip netns exec "$H" nft delete table inet hostnet; ip netns exec "$H" nft delete table arp hostnet
+  r_n+=("$(iperf "$P-hvm1" 192.168.200.201)"); b_n+=("$(iperf "$P-hvm3" 192.168.200.203)"); o_n+=("$(iperf "$P-hvm1" 192.168.200.201 -R)")
+  "$HOSTNET" --state-dir "$WORK/st" --netns "$H" apply --no-probe >/dev/null
+done
+r_f=$(median "${r_f[@]}"); b_f=$(median "${b_f[@]}"); o_f=$(median "${o_f[@]}")
+r_n=$(median "${r_n[@]}"); b_n=$(median "${b_n[@]}"); o_n=$(median "${o_n[@]}")
+
+# 2. Hostnet's inet table as it made it (empty sets), in a namespace of its own, filled with K adapters' elements.
+ip netns exec "$H" nft -t list table inet hostnet > "$WORK/skeleton.nft"
+elements() {  # elements FIRST COUNT: each adapter's eight elements, as Hostnet adds them
+  awk -v f="$1" -v n="$2" 'BEGIN { for (i = f; i < f + n; i++) {
+    v = sprintf("\"vme%08x.0\"", i); m = sprintf("02:00:%02x:%02x:%02x:%02x", int(i/16777216)%256, int(i/65536)%256, int(i/256)%256, i%256)
+    a = sprintf("10.%d.%d.%d", int(i/65536)%256, int(i/256)%256, i%256)
+    printf "add element inet hostnet mac { %s . %s }\nadd element inet hostnet addr4 { %s . %s }\n", v, m, v, a
+    printf "add element inet hostnet ident4 { %s . %s . %s }\nadd element inet hostnet guests { %s }\n", v, m, a, v
+    printf "add element inet hostnet mac_on { %s }\nadd element inet hostnet addr_on { %s }\nadd element inet hostnet guards_on { %s }\nadd element inet hostnet server_on { %s }\n", v, v, v, v } }'
+}
+change_ms() {  # change_ms K: median ms of one adapter's elements added then deleted (one transaction each), among K
+  local ns=$P-nft$1 t0 times=()
+  ip netns add "$ns"; ip netns exec "$ns" nft -f "$WORK/skeleton.nft"
+  elements 1 "$1" > "$WORK/fill.nft"; ip netns exec "$ns" nft -f "$WORK/fill.nft"
+  elements 999999 1 > "$WORK/one.nft"; sed 's/^add /delete /' "$WORK/one.nft" > "$WORK/one-del.nft"
+  for _ in 1 2 3 4 5 6 7 8 9; do
+    t0=$(now); ip netns exec "$ns" nft -f "$WORK/one.nft"; ip netns exec "$ns" nft -f "$WORK/one-del.nft"
+    times+=("$(awk -v s="$(since "$t0")" 'BEGIN { printf "%.1f", s * 1000 }')")
+  done
+  ip netns del "$ns"
+  median "${times[@]}"
+}
+c_small=$(change_ms 100); c_large=$(change_ms "$N")
+
+echo "machine: $(machine); iperf3 TCP, ${T} s each, one stream, median of $ROUNDS rounds"
+report "iso 1. routed VM: protected" "$r_f Gbit/s"
+report "iso 1. routed VM: no filters" "$r_n Gbit/s"
+report "iso 1. routed VM: protected / no filters" "$(pct "$r_f" "$r_n")"
+report "iso 1. routed VM to X: protected" "$o_f Gbit/s"
+report "iso 1. routed VM to X: no filters" "$o_n Gbit/s"
+report "iso 1. routed VM to X: protected / no filters" "$(pct "$o_f" "$o_n")"
+report "iso 1. bridged VM: protected" "$b_f Gbit/s"
+report "iso 1. bridged VM: no filters" "$b_n Gbit/s"
+report "iso 1. bridged VM: protected / no filters" "$(pct "$b_f" "$b_n")"
+report "iso 2. one adapter in+out among 100 (2 nft transactions)" "$c_small ms"
+report "iso 2. one adapter in+out among $N" "$c_large ms"
+report "iso 2. among $N / among 100" "$(ratio "$c_large" "$c_small")"
