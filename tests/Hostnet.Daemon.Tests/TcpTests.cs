@@ -23,6 +23,9 @@ public sealed class TcpTests : IDisposable
     private readonly string _token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
     private bool _claimed;
 
+    /// <summary>The token with its last digit changed: never the token itself.</summary>
+    private string WrongToken => _token[..^1] + (_token[^1] == '0' ? "1" : "0");
+
     private string StateDir => Path.Combine(_dir, "state");
     private string SocketPath => Path.Combine(_dir, "h.sock");
     private string CertFile => Path.Combine(_dir, "cert.pem");
@@ -110,7 +113,7 @@ public sealed class TcpTests : IDisposable
         Assert.True(right.Exit == 0 && right.Status == 200, $"curl {right.Exit}, status {right.Status}: {right.Body}");
         Assert.Equal(expected, right.Body);
 
-        AssertUnauthorized(Curl(Url("/v1/vms"), "-H", "Authorization: Bearer " + _token[..^1] + "0"), "token-wrong");
+        AssertUnauthorized(Curl(Url("/v1/vms"), "-H", "Authorization: Bearer " + WrongToken), "token-wrong");
         AssertUnauthorized(Curl(Url("/v1/vms")), "token-missing");
         AssertUnauthorized(Curl(Url("/v1/vms"), "-H", "Authorization: Basic " + Convert.ToBase64String("root:"u8)), "token-missing");
         // A write without the token changes nothing.
@@ -146,7 +149,7 @@ public sealed class TcpTests : IDisposable
         Assert.Contains("name=\"token\"", form.Body, StringComparison.Ordinal);
 
         // A wrong token: the form again with a 401, and no cookie.
-        var wrong = Curl(Url("/login"), "-c", jar, "--data-urlencode", "token=" + _token[..^1] + "0");
+        var wrong = Curl(Url("/login"), "-c", jar, "--data-urlencode", "token=" + WrongToken);
         Assert.Equal(401, wrong.Status);
         Assert.Contains("role=\"alert\"", wrong.Body, StringComparison.Ordinal);
         Assert.DoesNotMatch("(?im)^set-cookie:", wrong.Headers);

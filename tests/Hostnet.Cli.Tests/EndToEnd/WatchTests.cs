@@ -260,6 +260,6 @@ public class WatchTests(ITestOutputHelper output)
         Assert.Equal(0, watch.Stop());
         watch.AssertStderrIsOneLineWarnings();
         // The periodic resync finds the missing entry (this kernel sends no event for it).
-        Assert.Matches(@"(?m)^hostnet: warning: (periodic|kernel change|retry): the state database \S+ stayed locked by another process for 30 s: .*; retrying in \d+\.\d s$", watch.Err.Replace("\r", "", StringComparison.Ordinal));
+        Assert.Matches(@"(?m)^hostnet: warning: (periodic|kernel change|state change|retry): the state database \S+ stayed locked by another process for 30 s: .*; retrying in \d+\.\d s$", watch.Err.Replace("\r", "", StringComparison.Ordinal));
     }
 }
