@@ -36,6 +36,31 @@ public sealed class NetworkService
         return (net, state.AdaptersOn(net.Name).ToList());
     }
 
+    /// <summary>
+    /// Replaces a network's server ports (<paramref name="clear"/>: it opens none). The protected adapters
+    /// of its running VMs follow at once: their elements in Hostnet's tables are the network's ports.
+    /// </summary>
+    public Network SetServerPorts(string name, IReadOnlyList<string>? serverPorts, bool clear)
+    {
+        var given = serverPorts is { Count: > 0 };
+        if (given && clear)
+            throw new ValidationException(RefusalCodes.ServerPortsGivenAndCleared, "server ports cannot be given and cleared at once");
+        if (!given && !clear)
+            throw new ValidationException(RefusalCodes.NothingToChange, "nothing to change: give --server-ports PROTO/PORT,... or --no-server-ports");
+        var ports = ProtectionRules.ParsePorts(serverPorts);
+        using var kernel = _agent.TakeKernelLock();
+        return _agent.Write(work =>
+        {
+            var before = work.Tx.Load();
+            var after = before.SetServerPorts(name, ports);
+            work.Tx.SetServerPorts(name, ports);
+            // One running VM on it stands for all: the plan made for it is the whole state's.
+            if (after.AdaptersOn(name).Select(u => u.Vm).FirstOrDefault(v => v.Running) is { } vm)
+                RunningVms.Changed(_agent, work, vm, vm, after, probe: false);
+            return after.GetNetwork(name);
+        });
+    }
+
     /// <summary>Removes a network no adapter uses; a bridged one gives its uplink back when Hostnet had made it a port.</summary>
     public Network Remove(string name)
     {

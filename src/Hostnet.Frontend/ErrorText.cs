@@ -35,6 +35,7 @@ public static class ErrorText
         RefusalCodes.GatewayGivenAndCleared => "give --gateway or --no-gateway, not both",
         RefusalCodes.ProtectionOnAndOff => $"give --protect {e.Arguments["protection"]} or --no-protect {e.Arguments["protection"]}, not both",
         RefusalCodes.NotAProtection => $"'{e.Arguments["protection"]}' is not a protection: give mac, addresses, arp, guards, server or all",
+        RefusalCodes.ServerPortsGivenAndCleared => "give --server-ports or --no-server-ports, not both",
         RefusalCodes.NotAServerPort => $"'{e.Arguments["port"]}' is not a server port: give tcp/PORT or udp/PORT (PORT 1-65535), e.g. --server-ports tcp/53,udp/53",
         _ => e.Message + RemedyText.Tail(e.Remedy),
     };

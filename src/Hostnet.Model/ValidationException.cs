@@ -62,4 +62,10 @@ public static class RefusalCodes
 
     /// <summary>A server port that is not <c>tcp/PORT</c> or <c>udp/PORT</c> (argument <c>port</c>).</summary>
     public const string NotAServerPort = "not-a-server-port";
+
+    /// <summary>A network's server ports were given and cleared in one change.</summary>
+    public const string ServerPortsGivenAndCleared = "server-ports-given-and-cleared";
+
+    /// <summary>A network change that names nothing to change.</summary>
+    public const string NothingToChange = "nothing-to-change";
 }

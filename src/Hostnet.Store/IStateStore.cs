@@ -36,6 +36,9 @@ public interface IStateTransaction
 
     void AddNetwork(Network network);
 
+    /// <summary>Replaces a network's server ports.</summary>
+    void SetServerPorts(string name, IReadOnlyList<ServerPort> ports);
+
     void RemoveNetwork(string name);
 
     /// <summary>Inserts a VM with its adapters.</summary>

@@ -102,6 +102,10 @@ public sealed class StateTransaction : IStateTransaction, IDisposable
             Run("UPDATE networks SET server_ports = $p1 WHERE name = $p0", network.Name, StoredProtections.Ports(network.ServerPorts));
     }
 
+    /// <summary>Replaces a network's server ports ("" when it has none).</summary>
+    public void SetServerPorts(string name, IReadOnlyList<ServerPort> ports) =>
+        Expect(1, Run("UPDATE networks SET server_ports = $p1 WHERE name = $p0", name, StoredProtections.Ports(ports)), $"network {name}");
+
     public void RemoveNetwork(string name) =>
         Expect(1, Run("DELETE FROM networks WHERE name = $p0", name), $"network {name}");
 

@@ -14,8 +14,30 @@ internal static class NetworkCommands
         network.Subcommands.Add(Add(output));
         network.Subcommands.Add(List(output));
         network.Subcommands.Add(Show(output));
+        network.Subcommands.Add(Set(output));
         network.Subcommands.Add(Remove(output));
         return network;
+    }
+
+    private static Command Set(TextWriter output)
+    {
+        var name = new Argument<string>("NAME") { Description = "The network" };
+        var serverPorts = new Option<string[]>("--server-ports")
+        {
+            Description = "Replace the ports on the server's own addresses its VMs may reach, e.g. tcp/53,udp/53",
+            HelpName = "PROTO/PORT,...",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var noServerPorts = new Option<bool>("--no-server-ports") { Description = "Open no port on the server's own addresses to its VMs" };
+        var command = new Command("set", "Change a network: what is given is replaced, the rest stays") { name, serverPorts, noServerPorts };
+        command.SetAction(parse =>
+        {
+            var ctx = CliContext.From(parse, output);
+            var net = ctx.Agent.Networks.SetServerPorts(parse.GetValue(name)!, parse.GetValue(serverPorts), parse.GetValue(noServerPorts));
+            output.WriteLine($"changed network {Describe(net)}");
+            return HostnetCli.Success;
+        });
+        return command;
     }
 
     private static Command Add(TextWriter output)

@@ -118,6 +118,12 @@ internal sealed class MemoryStore : IStoreOpener, IServerStore, IStateStore, ILe
 
         public void AddNetwork(Network network) => Contents = Contents with { Networks = Contents.Networks.Add(network) };
 
+        public void SetServerPorts(string name, IReadOnlyList<ServerPort> ports)
+        {
+            var old = Contents.Networks.Single(n => n.Name == name);
+            Contents = Contents with { Networks = Contents.Networks.Replace(old, old with { ServerPorts = ports }) };
+        }
+
         public void RemoveNetwork(string name) =>
             Contents = Contents with { Networks = Contents.Networks.Remove(Contents.Networks.Single(n => n.Name == name)) };
 

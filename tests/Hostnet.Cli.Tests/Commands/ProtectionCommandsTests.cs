@@ -54,6 +54,24 @@ public class ProtectionCommandsTests
     }
 
     [Fact]
+    public void Network_set_replaces_and_clears_server_ports_and_refuses_both_neither_or_a_bad_one()
+    {
+        using var h = new HostnetSandbox().WithSeed();
+        h.Ok("network", "add", "Dns", "--mode", "host-routed", "--uplink", "eth1", "--server-ports", "tcp/53");
+        Assert.Equal("changed network Dns (host-routed, uplink eth1, gateway 169.255.30.1, server ports udp/53,tcp/8080)\n",
+            h.Ok("network", "set", "Dns", "--server-ports", "udp/53", "--server-ports", "tcp/8080").Stdout);
+        Assert.Contains("server ports: udp/53,tcp/8080", h.Ok("network", "show", "Dns").Stdout, StringComparison.Ordinal);
+
+        h.Refused("give --server-ports or --no-server-ports, not both", "network", "set", "Dns", "--server-ports", "tcp/53", "--no-server-ports");
+        h.Refused("nothing to change: give --server-ports PROTO/PORT,... or --no-server-ports", "network", "set", "Dns");
+        h.Refused("'tcp/0' is not a server port: give tcp/PORT or udp/PORT (PORT 1-65535), e.g. --server-ports tcp/53,udp/53", "network", "set", "Dns", "--server-ports", "tcp/0");
+        Assert.Contains("server ports: udp/53,tcp/8080", h.Ok("network", "show", "Dns").Stdout, StringComparison.Ordinal);
+
+        Assert.Equal("changed network Dns (host-routed, uplink eth1, gateway 169.255.30.1)\n", h.Ok("network", "set", "Dns", "--no-server-ports").Stdout);
+        Assert.DoesNotContain("server ports", h.Ok("network", "show", "Dns").Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Export_and_import_carry_protections_and_server_ports()
     {
         using var h = new HostnetSandbox().WithSeed();

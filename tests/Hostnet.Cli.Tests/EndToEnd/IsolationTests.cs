@@ -247,6 +247,13 @@ public sealed class IsolationTests
             Assert.NotNull(Lab.Ping(m.Vm3, RoutedIp));
             Assert.NotNull(Lab.Ping(m.Vm1, Lab.ComputerXAddress));
 
+            // A port the network opens is reachable at once, and closed again as soon as it is cleared.
+            HostnetCli.Ok(m.Lab, "network", "set", "Routed", "--server-ports", "tcp/7777");
+            Assert.True(Connects(m.Vm1, Gateway));
+            Assert.False(Connects(m.Vm3, Lab.ServerAddress));
+            HostnetCli.Ok(m.Lab, "network", "set", "Routed", "--no-server-ports");
+            Assert.False(Connects(m.Vm1, Gateway));
+
             HostnetCli.Ok(m.Lab, "adapter", "set", "vm1", "net0", "--no-protect", "server");
             HostnetCli.Ok(m.Lab, "adapter", "set", "vm3", "net0", "--no-protect", "server");
             Assert.True(Connects(m.Vm1, Gateway));
