@@ -27,15 +27,15 @@ public static class Arp
         foreach (var a in list) CheckIpv4(a, nameof(addresses));
         ns.Invoke(() =>
         {
-            var (index, ownMac) = Interface(ifName, op);
+            var (index, ownMac) = PacketSocket.Interface(ifName, op);
             var mac = new byte[MacAddress.Length];
             (senderMac ?? ownMac).WriteBytes(mac);
-            using var fd = OpenPacket(index, op);
+            using var fd = PacketSocket.Open(index, Native.ETH_P_ARP, op);
             Span<byte> frame = stackalloc byte[FrameLength];
             foreach (var address in list)
             {
                 WriteArp(frame, Native.ARPOP_REQUEST, mac, Broadcast, mac, address, address);
-                SocketIo.SendTo(fd, frame, LinkAddress(index, Broadcast), op);
+                SocketIo.SendTo(fd, frame, PacketSocket.LinkAddress(index, Native.ETH_P_ARP, Broadcast), op);
             }
         });
     }
@@ -60,16 +60,16 @@ public static class Arp
         foreach (var a in wanted) CheckIpv4(a, nameof(addresses));
         return ns.Invoke(() =>
         {
-            var (index, ownMac) = Interface(ifName, op);
+            var (index, ownMac) = PacketSocket.Interface(ifName, op);
             var mac = new byte[MacAddress.Length];
             ownMac.WriteBytes(mac);
             var answers = new Dictionary<IpAddress, MacAddress>();
-            using var fd = OpenPacket(index, op);
+            using var fd = PacketSocket.Open(index, Native.ETH_P_ARP, op);
             Span<byte> frame = stackalloc byte[FrameLength];
             foreach (var address in wanted)
             {
                 WriteArp(frame, Native.ARPOP_REQUEST, mac, Broadcast, mac, IpAddress.Any, address);
-                SocketIo.SendTo(fd, frame, LinkAddress(index, Broadcast), op);
+                SocketIo.SendTo(fd, frame, PacketSocket.LinkAddress(index, Native.ETH_P_ARP, Broadcast), op);
             }
             var clock = Stopwatch.StartNew();
             Span<byte> buffer = stackalloc byte[1600];
@@ -98,49 +98,6 @@ public static class Arp
     private static void CheckIpv4(IpAddress address, string paramName)
     {
         if (!address.IsIpv4) throw new ArgumentException($"{address} is not an IPv4 address: ARP is for IPv4", paramName);
-    }
-
-    private static (int Index, MacAddress Mac) Interface(string ifName, string op)
-    {
-        using var rtnl = RtnlSocket.OpenHere(0);
-        var link = rtnl.GetLink(ifName) ?? throw Errno.Exception(Errno.ENODEV, op);
-        // A link-layer address of another length than Ethernet's is no MAC (Link.Mac is null).
-        if (link.Mac is not { } mac) throw Errno.Exception(Errno.EINVAL, op + ": not an Ethernet interface");
-        return (link.Index, mac);
-    }
-
-    private static SafeFdHandle OpenPacket(int ifIndex, string op)
-    {
-        ushort protocol = BinaryPrimitives.ReverseEndianness(Native.ETH_P_ARP);
-        var fd = SafeFdHandle.FromResult(
-            Interop.Libc.Socket(Interop.Libc.AF_PACKET, Interop.Libc.SOCK_RAW | Interop.Libc.SOCK_CLOEXEC, protocol),
-            op + ": socket AF_PACKET");
-        try
-        {
-            SocketIo.Bind(fd, LinkAddress(ifIndex, null), op);
-            return fd;
-        }
-        catch
-        {
-            fd.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>struct sockaddr_ll for ETH_P_ARP on <paramref name="ifIndex"/>.</summary>
-    private static byte[] LinkAddress(int ifIndex, byte[]? destination)
-    {
-        var a = new byte[Native.SizeOfSockaddrLl];
-        BinaryPrimitives.WriteUInt16LittleEndian(a, Interop.Libc.AF_PACKET);
-        BinaryPrimitives.WriteUInt16BigEndian(a.AsSpan(2), Native.ETH_P_ARP);
-        BinaryPrimitives.WriteInt32LittleEndian(a.AsSpan(4), ifIndex);
-        BinaryPrimitives.WriteUInt16LittleEndian(a.AsSpan(8), Native.ARPHRD_ETHER);
-        if (destination is not null)
-        {
-            a[11] = Native.ETH_ALEN;
-            destination.CopyTo(a.AsSpan(12));
-        }
-        return a;
     }
 
     /// <summary>An Ethernet frame carrying ARP for IPv4 (RFC 826), padded with zeros to 60 bytes.</summary>

@@ -31,16 +31,16 @@ public static class Ndp
         foreach (var a in list) CheckIpv6(a, nameof(addresses));
         ns.Invoke(() =>
         {
-            var (index, ownMac) = Interface(ifName, op);
+            var (index, ownMac) = PacketSocket.Interface(ifName, op);
             var mac = new byte[MacAddress.Length];
             (senderMac ?? ownMac).WriteBytes(mac);
-            using var fd = OpenPacket(index, op);
+            using var fd = PacketSocket.Open(index, Native.ETH_P_IPV6, op);
             Span<byte> frame = stackalloc byte[IcmpOffset + AdvertisementLength];
             var allNodesMac = MulticastMac(AllNodes);
             foreach (var address in list)
             {
                 WriteAdvertisement(frame, mac, address);
-                SocketIo.SendTo(fd, frame, LinkAddress(index, allNodesMac), op);
+                SocketIo.SendTo(fd, frame, PacketSocket.LinkAddress(index, Native.ETH_P_IPV6, allNodesMac), op);
             }
         });
     }
@@ -59,17 +59,17 @@ public static class Ndp
         foreach (var a in wanted) CheckIpv6(a, nameof(addresses));
         return ns.Invoke(() =>
         {
-            var (index, ownMac) = Interface(ifName, op);
+            var (index, ownMac) = PacketSocket.Interface(ifName, op);
             var mac = new byte[MacAddress.Length];
             ownMac.WriteBytes(mac);
             var answers = new Dictionary<IpAddress, MacAddress>();
-            using var fd = OpenPacket(index, op);
+            using var fd = PacketSocket.Open(index, Native.ETH_P_IPV6, op);
             Span<byte> frame = stackalloc byte[IcmpOffset + SolicitationLength];
             foreach (var address in wanted)
             {
                 var group = SolicitedNode(address);
                 WriteSolicitation(frame, mac, group, address);
-                SocketIo.SendTo(fd, frame, LinkAddress(index, MulticastMac(group)), op);
+                SocketIo.SendTo(fd, frame, PacketSocket.LinkAddress(index, Native.ETH_P_IPV6, MulticastMac(group)), op);
             }
             var clock = Stopwatch.StartNew();
             Span<byte> buffer = stackalloc byte[1600];
@@ -111,48 +111,6 @@ public static class Ndp
     private static void CheckIpv6(IpAddress address, string paramName)
     {
         if (!address.IsIpv6) throw new ArgumentException($"{address} is not an IPv6 address: neighbour discovery is IPv6's (IPv4 has ARP)", paramName);
-    }
-
-    private static (int Index, MacAddress Mac) Interface(string ifName, string op)
-    {
-        using var rtnl = RtnlSocket.OpenHere(0);
-        var link = rtnl.GetLink(ifName) ?? throw Errno.Exception(Errno.ENODEV, op);
-        if (link.Mac is not { } mac) throw Errno.Exception(Errno.EINVAL, op + ": not an Ethernet interface");
-        return (link.Index, mac);
-    }
-
-    private static SafeFdHandle OpenPacket(int ifIndex, string op)
-    {
-        ushort protocol = BinaryPrimitives.ReverseEndianness(Native.ETH_P_IPV6);
-        var fd = SafeFdHandle.FromResult(
-            Interop.Libc.Socket(Interop.Libc.AF_PACKET, Interop.Libc.SOCK_RAW | Interop.Libc.SOCK_CLOEXEC, protocol),
-            op + ": socket AF_PACKET");
-        try
-        {
-            SocketIo.Bind(fd, LinkAddress(ifIndex, null), op);
-            return fd;
-        }
-        catch
-        {
-            fd.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>struct sockaddr_ll for ETH_P_IPV6 on <paramref name="ifIndex"/>.</summary>
-    private static byte[] LinkAddress(int ifIndex, byte[]? destination)
-    {
-        var a = new byte[Native.SizeOfSockaddrLl];
-        BinaryPrimitives.WriteUInt16LittleEndian(a, Interop.Libc.AF_PACKET);
-        BinaryPrimitives.WriteUInt16BigEndian(a.AsSpan(2), Native.ETH_P_IPV6);
-        BinaryPrimitives.WriteInt32LittleEndian(a.AsSpan(4), ifIndex);
-        BinaryPrimitives.WriteUInt16LittleEndian(a.AsSpan(8), Native.ARPHRD_ETHER);
-        if (destination is not null)
-        {
-            a[11] = Native.ETH_ALEN;
-            destination.CopyTo(a.AsSpan(12));
-        }
-        return a;
     }
 
     /// <summary>A DAD solicitation: from :: to the target's solicited-node group, no source link-layer option (RFC 4862 5.4.2).</summary>
