@@ -11,15 +11,27 @@ using Microsoft.AspNetCore.WebUtilities;
 
 namespace Hostnet.Daemon;
 
-/// <summary>What <c>POST /v1/vms/{name}/adapters</c> takes: <c>hostnet adapter add</c>'s options.</summary>
-public sealed record AdapterAddRequest(string Network, IReadOnlyList<string>? Ips, string? Gateway, string? Mac);
+/// <summary>
+/// What <c>POST /v1/vms/{name}/adapters</c> takes: <c>hostnet adapter add</c>'s options; <paramref name="Protect"/>
+/// and <paramref name="NoProtect"/> are <c>--protect</c> and <c>--no-protect</c> (<c>["mac", "server"]</c>).
+/// </summary>
+public sealed record AdapterAddRequest(string Network, IReadOnlyList<string>? Ips, string? Gateway, string? Mac,
+    IReadOnlyList<string>? Protect = null, IReadOnlyList<string>? NoProtect = null);
 
 /// <summary>
 /// What <c>PATCH /v1/vms/{name}/adapters/{adapter}</c> takes: <c>hostnet adapter set</c>'s options. What is
 /// given replaces what the adapter had (<paramref name="Ips"/> all its addresses), the rest stays;
-/// <paramref name="NoIp"/> and <paramref name="NoGateway"/> are <c>--no-ip</c> and <c>--no-gateway</c>.
+/// <paramref name="NoIp"/> and <paramref name="NoGateway"/> are <c>--no-ip</c> and <c>--no-gateway</c>,
+/// <paramref name="Protect"/> and <paramref name="NoProtect"/> <c>--protect</c> and <c>--no-protect</c>.
 /// </summary>
-public sealed record AdapterSetRequest(string? Network, IReadOnlyList<string>? Ips, string? Gateway, string? Mac, bool? NoIp, bool? NoGateway);
+public sealed record AdapterSetRequest(string? Network, IReadOnlyList<string>? Ips, string? Gateway, string? Mac, bool? NoIp, bool? NoGateway,
+    IReadOnlyList<string>? Protect = null, IReadOnlyList<string>? NoProtect = null);
+
+/// <summary>
+/// What <c>PATCH /v1/networks/{name}</c> takes: <c>hostnet network set</c>'s options, <paramref name="ServerPorts"/>
+/// (<c>["tcp/53", "udp/53"]</c>, replacing the network's) or <paramref name="NoServerPorts"/>.
+/// </summary>
+public sealed record NetworkSetRequest(IReadOnlyList<string>? ServerPorts, bool? NoServerPorts);
 
 /// <summary>
 /// The request bodies, read by source generation (NativeAOT) and strictly: a member the document does not
@@ -32,6 +44,7 @@ public sealed record AdapterSetRequest(string? Network, IReadOnlyList<string>? I
 [JsonSerializable(typeof(VmDocument))]
 [JsonSerializable(typeof(AdapterAddRequest))]
 [JsonSerializable(typeof(AdapterSetRequest))]
+[JsonSerializable(typeof(NetworkSetRequest))]
 internal sealed partial class RequestJsonContext : JsonSerializerContext;
 
 /// <summary>
@@ -59,6 +72,11 @@ internal static class WriteEndpoints
         v1.MapPut("/networks/{name}", (string name, HttpRequest http) => Read(http, Requests.NetworkDocument, "a network as `hostnet export` writes it", doc =>
             Named(doc.Name, name, "network") ?? Put(agent.StateFile.PutNetwork(doc with { Name = name }).Outcome, $"/v1/networks/{name}",
                 Documents.Network(agent.Networks.Show(name)), Types.NetworkDetailsDocument)));
+        v1.MapPatch("/networks/{name}", (string name, HttpRequest http) => Read(http, Requests.NetworkSetRequest, "a change of a network", body =>
+        {
+            agent.Networks.SetServerPorts(name, body.ServerPorts, body.NoServerPorts ?? false);
+            return Json(Documents.Network(agent.Networks.Show(name)), Types.NetworkDetailsDocument);
+        }));
         v1.MapDelete("/networks/{name}", (string name) =>
         {
             agent.Networks.Remove(name);
@@ -92,13 +110,13 @@ internal static class WriteEndpoints
 
         v1.MapPost("/vms/{name}/adapters", (string name, HttpRequest http) => Read(http, Requests.AdapterAddRequest, "an adapter", body =>
         {
-            var added = agent.Adapters.Add(name, body.Network, body.Ips ?? [], body.Gateway, body.Mac);
+            var added = agent.Adapters.Add(name, body.Network, body.Ips ?? [], body.Gateway, body.Mac, body.Protect, body.NoProtect);
             return Created($"/v1/vms/{name}/adapters/{added.Adapter.Name}", Adapter(added), Types.AdapterDocument);
         }));
         v1.MapPatch("/vms/{name}/adapters/{adapter}", (string name, string adapter, HttpRequest http) =>
             Read(http, Requests.AdapterSetRequest, "a change of an adapter", body =>
                 Json(Adapter(agent.Adapters.Set(name, adapter, body.Network, body.Ips, body.Gateway, body.Mac,
-                    clearAddresses: body.NoIp ?? false, clearGateway: body.NoGateway ?? false)), Types.AdapterDocument)));
+                    clearAddresses: body.NoIp ?? false, clearGateway: body.NoGateway ?? false, body.Protect, body.NoProtect)), Types.AdapterDocument)));
         v1.MapDelete("/vms/{name}/adapters/{adapter}", (string name, string adapter) =>
         {
             agent.Adapters.Remove(name, adapter);

@@ -12,7 +12,7 @@ public sealed class OpenApiTests : IDisposable
     /// <summary>The routes of issue 15's contract (method and path); those the daemon answers must be in the document.</summary>
     private static readonly (string Method, string Path)[] Contract =
     [
-        ("get", "/v1/networks"), ("post", "/v1/networks"), ("get", "/v1/networks/{name}"), ("put", "/v1/networks/{name}"), ("delete", "/v1/networks/{name}"),
+        ("get", "/v1/networks"), ("post", "/v1/networks"), ("get", "/v1/networks/{name}"), ("put", "/v1/networks/{name}"), ("patch", "/v1/networks/{name}"), ("delete", "/v1/networks/{name}"),
         ("get", "/v1/vms"), ("post", "/v1/vms"), ("get", "/v1/vms/{name}"), ("put", "/v1/vms/{name}"), ("delete", "/v1/vms/{name}"),
         ("post", "/v1/vms/{name}/start"), ("post", "/v1/vms/{name}/stop"), ("post", "/v1/vms/{name}/adapters"),
         ("patch", "/v1/vms/{name}/adapters/{adapter}"), ("delete", "/v1/vms/{name}/adapters/{adapter}"),

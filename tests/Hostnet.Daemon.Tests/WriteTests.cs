@@ -180,4 +180,108 @@ public sealed class WriteTests : IDisposable
         using (var doc = JsonDocument.Parse(stopped.Body)) Assert.False(doc.RootElement.GetProperty("running").GetBoolean());
         Assert.Equal("", Sh.Ip("-n", lab.ServerNs, "route", "show", "proto", "77").Trim());
     }
+
+    /// <summary>The CLI's refusal line for <paramref name="args"/>, without <c>hostnet: error: </c>: the measure of the API's.</summary>
+    private string CliRefusal(params string[] args)
+    {
+        var refused = Cli(NoServer, StateDir, args);
+        Assert.True(refused.ExitCode == 1, $"hostnet {string.Join(' ', args)} was not refused: {refused.Stdout}");
+        return refused.Stderr.Trim()["hostnet: error: ".Length..];
+    }
+
+    private string VmShow() => Cli(NoServer, StateDir, "--json", "vm", "show", "vm1").EnsureSuccess("vm show").Stdout;
+
+    /// <summary>An adapter's <c>unprotected</c>, comma-separated; empty when every protection is on (the field left out).</summary>
+    private static string Names(JsonElement adapter) =>
+        adapter.TryGetProperty("unprotected", out var off) ? string.Join(",", off.EnumerateArray().Select(e => e.GetString())) : "";
+
+    [Fact]
+    public async Task An_adapters_protections_are_switched_as_the_CLIs_flags_switch_them_and_an_unknown_one_is_the_CLIs_refusal()
+    {
+        using var daemon = RunningDaemon.Start(NoServer, StateDir, SocketPath);
+        Assert.Equal(HttpStatusCode.Created, (await Send(daemon, HttpMethod.Post, "/v1/networks", RoutedNetwork)).Status);
+        Assert.Equal(HttpStatusCode.Created, (await Send(daemon, HttpMethod.Post, "/v1/vms", Vm1())).Status);
+
+        var added = await Send(daemon, HttpMethod.Post, "/v1/vms/vm1/adapters", """{"network":"Routed","ips":["192.168.200.202"],"noProtect":["addresses"]}""");
+        Assert.True(added.Status == HttpStatusCode.Created, added.Body);
+        using (var shown = JsonDocument.Parse(VmShow()))
+        {
+            var net1 = shown.RootElement.GetProperty("adapters")[1];
+            Assert.Equal("addresses", Names(net1));
+            Assert.Equal("", Names(shown.RootElement.GetProperty("adapters")[0]));
+            AssertSameJson(net1.GetRawText(), added.Body);
+        }
+        var got = await Send(daemon, HttpMethod.Get, "/v1/vms/vm1");
+        using (var doc = JsonDocument.Parse(got.Body)) Assert.Equal("addresses", Names(doc.RootElement.GetProperty("adapters")[1]));
+        Assert.Contains(", unprotected addresses", Cli(NoServer, StateDir, "vm", "show", "vm1").EnsureSuccess("vm show").Stdout, StringComparison.Ordinal);
+
+        // Refusals: the CLI's lines, and nothing changed (the CLI's own attempts are refused before any change too).
+        var before = VmShow();
+        AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Patch, "/v1/vms/vm1/adapters/net1", """{"noProtect":["macs"]}"""),
+            CliRefusal("adapter", "set", "vm1", "net1", "--no-protect", "macs"));
+        AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Post, "/v1/vms/vm1/adapters", """{"network":"Routed","protect":["walls"]}"""),
+            CliRefusal("adapter", "add", "vm1", "--network", "Routed", "--protect", "walls"));
+        AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Patch, "/v1/vms/vm1/adapters/net1", """{"protect":["mac"],"noProtect":["mac","arp"]}"""),
+            CliRefusal("adapter", "set", "vm1", "net1", "--protect", "mac", "--no-protect", "mac,arp"));
+        AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Patch, "/v1/vms/vm1/adapters/net1", """{"noProtect":"mac"}"""),
+            "the request body is not a change of an adapter: a value of the wrong kind at $.noProtect");
+        Assert.Equal(before, VmShow());
+
+        var on = await Send(daemon, HttpMethod.Patch, "/v1/vms/vm1/adapters/net1", """{"protect":["addresses"],"noProtect":["mac","server"]}""");
+        Assert.True(on.Status == HttpStatusCode.OK, on.Body);
+        using (var shown = JsonDocument.Parse(VmShow()))
+        {
+            var net1 = shown.RootElement.GetProperty("adapters")[1];
+            Assert.Equal("mac,server", Names(net1));
+            Assert.Equal("192.168.200.202", Assert.Single(net1.GetProperty("ips").EnumerateArray()).GetString());
+            AssertSameJson(net1.GetRawText(), on.Body);
+        }
+        var all = await Send(daemon, HttpMethod.Patch, "/v1/vms/vm1/adapters/net1", """{"protect":["all"]}""");
+        Assert.True(all.Status == HttpStatusCode.OK, all.Body);
+        using (var shown = JsonDocument.Parse(VmShow()))
+            Assert.False(shown.RootElement.GetProperty("adapters")[1].TryGetProperty("unprotected", out _), "every protection is on again");
+    }
+
+    [Fact]
+    public async Task A_networks_server_ports_are_posted_replaced_and_cleared_as_network_set_does()
+    {
+        using var daemon = RunningDaemon.Start(NoServer, StateDir, SocketPath);
+        string? Ports(string json)
+        {
+            using var doc = JsonDocument.Parse(json);
+            return doc.RootElement.TryGetProperty("serverPorts", out var p) ? string.Join(",", p.EnumerateArray().Select(e => e.GetString())) : null;
+        }
+        string Listed() => Cli(NoServer, StateDir, "--json", "network", "list").EnsureSuccess("network list").Stdout;
+        string? ListedPorts() { using var doc = JsonDocument.Parse(Listed()); return Ports(doc.RootElement[0].GetRawText()); }
+
+        var posted = await Send(daemon, HttpMethod.Post, "/v1/networks",
+            """{"name":"Routed","mode":"host-routed","uplink":"eth0","gateway":"169.255.30.1","serverPorts":["tcp/22"]}""");
+        Assert.True(posted.Status == HttpStatusCode.Created, posted.Body);
+        Assert.Equal("tcp/22", Ports(posted.Body));
+        Assert.Equal("tcp/22", ListedPorts());
+
+        var set = await Send(daemon, HttpMethod.Patch, "/v1/networks/Routed", """{"serverPorts":["tcp/53","udp/53"]}""");
+        Assert.True(set.Status == HttpStatusCode.OK, set.Body);
+        Assert.Equal("tcp/53,udp/53", ListedPorts());
+        AssertSameJson(Cli(NoServer, StateDir, "--json", "network", "show", "Routed").EnsureSuccess("network show").Stdout, set.Body);
+        Assert.Equal("tcp/53,udp/53", Ports((await Send(daemon, HttpMethod.Get, "/v1/networks/Routed")).Body));
+
+        var before = Listed();
+        AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Patch, "/v1/networks/Routed", """{"serverPorts":["tcp/0"]}"""),
+            CliRefusal("network", "set", "Routed", "--server-ports", "tcp/0"));
+        AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Patch, "/v1/networks/Routed", """{"serverPorts":["tcp/80"],"noServerPorts":true}"""),
+            CliRefusal("network", "set", "Routed", "--server-ports", "tcp/80", "--no-server-ports"));
+        AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Patch, "/v1/networks/Routed", "{}"),
+            CliRefusal("network", "set", "Routed"));
+        AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Patch, "/v1/networks/Routed", """{"serverPort":["tcp/80"]}"""),
+            "the request body is not a change of a network: unknown member at $.serverPort");
+        AssertProblem(HttpStatusCode.NotFound, await Send(daemon, HttpMethod.Patch, "/v1/networks/Bridged", """{"noServerPorts":true}"""),
+            CliRefusal("network", "set", "Bridged", "--no-server-ports"));
+        Assert.Equal(before, Listed());
+
+        var cleared = await Send(daemon, HttpMethod.Patch, "/v1/networks/Routed", """{"noServerPorts":true}""");
+        Assert.True(cleared.Status == HttpStatusCode.OK, cleared.Body);
+        Assert.Null(Ports(cleared.Body));
+        Assert.Null(ListedPorts());
+    }
 }

@@ -15,7 +15,11 @@ public sealed record NetworkDocument(string Name, string Mode, string Uplink, st
 
 /// <summary><c>network show --json</c>: the network and the adapters on it.</summary>
 public sealed record NetworkDetailsDocument(string Name, string Mode, string Uplink, string? Bridge, string? Gateway,
-    IReadOnlyList<NetworkAdapterDocument> Adapters);
+    IReadOnlyList<NetworkAdapterDocument> Adapters)
+{
+    /// <summary>The ports the server opens to the network's VMs (<c>tcp/53</c>); left out when none.</summary>
+    public IReadOnlyList<string>? ServerPorts { get; init; }
+}
 
 /// <summary>An adapter as <c>network show</c> lists it.</summary>
 public sealed record NetworkAdapterDocument(string Vm, string Adapter, string HostInterface, IReadOnlyList<string> Ips);

@@ -15,7 +15,10 @@ public static class ToDocument
     public static NetworkDetailsDocument NetworkDetails(Network net, IEnumerable<(Vm Vm, Adapter Adapter)> users) =>
         new(net.Name, Model.Network.ModeName(net.Mode), net.Uplink, net.Bridge, net.Gateway?.ToString(),
             users.Select(u => new NetworkAdapterDocument(u.Vm.Name, u.Adapter.Name, u.Vm.HostInterface(u.Adapter.Index),
-                u.Adapter.Addresses.Select(c => AddressText(net, c)).ToList())).ToList());
+                u.Adapter.Addresses.Select(c => AddressText(net, c)).ToList())).ToList())
+        {
+            ServerPorts = net.ServerPorts.Count == 0 ? null : net.ServerPorts.Select(p => p.ToString()).ToList(),
+        };
 
     /// <param name="vm">The VM.</param>
     /// <param name="state">The state it is in (its networks).</param>
