@@ -66,7 +66,7 @@ public sealed class IsolationTests
     }
 
     /// <summary>tcpdump in a namespace, its lines as they come; disposed, it is stopped.</summary>
-    private sealed class Capture : IDisposable
+    internal sealed class Capture : IDisposable
     {
         private readonly Process _p;
         private readonly ConcurrentQueue<string> _lines = new();

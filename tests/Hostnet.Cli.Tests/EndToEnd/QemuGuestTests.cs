@@ -24,9 +24,9 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
     private const int PingWaitSeconds = 5;
 
     /// <summary>What <c>vm qemu-args</c> says about a VM with one adapter, turned into QEMU's and the test guest's terms.</summary>
-    private sealed record GuestPlan(IReadOnlyList<string> QemuArgs, string KernelParams, string Tap, string Mac);
+    internal sealed record GuestPlan(IReadOnlyList<string> QemuArgs, string KernelParams, string Tap, string Mac);
 
-    private static GuestPlan PlanFor(Lab lab, string vm)
+    internal static GuestPlan PlanFor(Lab lab, string vm)
     {
         var args = HostnetCli.Ok(lab, "vm", "qemu-args", vm, "--args-only").Trim();
         Assert.DoesNotContain('\n', args);
@@ -46,7 +46,7 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
         return new GuestPlan(args.Split(' '), kernelParams, adapter.GetProperty("hostInterface").GetString()!, adapter.GetProperty("mac").GetString()!);
     }
 
-    private QemuGuest Boot(Lab lab, GuestPlan plan)
+    private static QemuGuest Boot(ITestOutputHelper output, Lab lab, GuestPlan plan)
     {
         var guest = QemuGuest.Start(lab.ServerNs, plan.QemuArgs, plan.KernelParams, BootTimeout);
         output.WriteLine($"{plan.Tap}: boot {guest.BootTime.TotalSeconds:F2} s");
@@ -54,10 +54,10 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
     }
 
     /// <summary>Boots both guests at once (each one QEMU vCPU thread): one boot's wall time instead of two.</summary>
-    private (QemuGuest Routed, QemuGuest Bridged) BootBoth(Lab lab, GuestPlan routed, GuestPlan bridged)
+    internal static (QemuGuest Routed, QemuGuest Bridged) BootBoth(ITestOutputHelper output, Lab lab, GuestPlan routed, GuestPlan bridged)
     {
-        var r = Task.Run(() => Boot(lab, routed));
-        var b = Task.Run(() => Boot(lab, bridged));
+        var r = Task.Run(() => Boot(output, lab, routed));
+        var b = Task.Run(() => Boot(output, lab, bridged));
         try
         {
             Task.WaitAll(r, b);
@@ -71,13 +71,13 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
         return (r.Result, b.Result);
     }
 
-    private static void GuestPings(QemuGuest guest, string address, string who)
+    internal static void GuestPings(QemuGuest guest, string address, string who)
     {
         var r = guest.Exec($"ping -c 1 -W {PingWaitSeconds} {address}", CommandTimeout);
         Assert.True(r.ExitCode == 0, $"{who} guest: ping {address} exited {r.ExitCode}:\n{r.Output}");
     }
 
-    private static void LanPings(Lab lab, string address, string who) =>
+    internal static void LanPings(Lab lab, string address, string who) =>
         Assert.True(Lab.Ping(lab.ComputerXNs, address, PingWaitSeconds) is not null, $"computer X gets no answer from the {who} guest at {address}");
 
     private static bool LinkExists(Lab lab, string dev) =>
@@ -118,7 +118,7 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
         QemuGuest? routed = null, bridged = null;
         try
         {
-            (routed, bridged) = BootBoth(lab, routedPlan, bridgedPlan);
+            (routed, bridged) = BootBoth(output, lab, routedPlan, bridgedPlan);
 
             // Computer X reaches both: the routed VM through the server's MAC, the bridged one with its own.
             LanPings(lab, RoutedIp, "routed");
@@ -143,7 +143,7 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
             routed = bridged = null;
             Assert.True(LinkExists(lab, routedPlan.Tap), $"{routedPlan.Tap} went away with QEMU");
             Assert.True(LinkExists(lab, bridgedPlan.Tap), $"{bridgedPlan.Tap} went away with QEMU");
-            (routed, bridged) = BootBoth(lab, routedPlan, bridgedPlan);
+            (routed, bridged) = BootBoth(output, lab, routedPlan, bridgedPlan);
             LanPings(lab, RoutedIp, "restarted routed");
             LanPings(lab, BridgedIp, "restarted bridged");
             GuestPings(routed, BridgedIp, "restarted routed");
