@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 
 namespace Hostnet.Netlink;
 
@@ -63,7 +62,6 @@ public static class Arp
             var (index, ownMac) = PacketSocket.Interface(ifName, op);
             var mac = new byte[MacAddress.Length];
             ownMac.WriteBytes(mac);
-            var answers = new Dictionary<IpAddress, MacAddress>();
             using var fd = PacketSocket.Open(index, Native.ETH_P_ARP, op);
             Span<byte> frame = stackalloc byte[FrameLength];
             foreach (var address in wanted)
@@ -71,24 +69,9 @@ public static class Arp
                 WriteArp(frame, Native.ARPOP_REQUEST, mac, Broadcast, mac, IpAddress.Any, address);
                 SocketIo.SendTo(fd, frame, PacketSocket.LinkAddress(index, Native.ETH_P_ARP, Broadcast), op);
             }
-            var clock = Stopwatch.StartNew();
-            Span<byte> buffer = stackalloc byte[1600];
-            while (true)
-            {
-                int left = (int)(window - clock.Elapsed).TotalMilliseconds;
-                if (left <= 0 || !SocketIo.WaitReadable(fd, left, op)) break;
-                int n;
-                while ((n = SocketIo.TryReceive(fd, buffer, op)) >= 0)
-                {
-                    // A reply, or anyone else's request claiming the address (a probe of ours has sender 0.0.0.0).
-                    if (TryParseArp(buffer[..n], out _, out var sha, out var spa) && wanted.Contains(spa)
-                        && !sha.AsSpan().SequenceEqual(mac) && !answers.ContainsKey(spa))
-                    {
-                        answers[spa] = MacAddress.FromBytes(sha);
-                    }
-                }
-            }
-            return (IReadOnlyDictionary<IpAddress, MacAddress>)answers;
+            // A reply, or anyone else's request claiming the address (a probe of ours has sender 0.0.0.0).
+            return PacketSocket.Claims(fd, window, wanted, mac, static (ReadOnlySpan<byte> f, out IpAddress spa, out byte[] sha) =>
+                TryParseArp(f, out _, out sha, out spa), op);
         });
     }
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 
 namespace Hostnet.Netlink;
 
@@ -62,7 +61,6 @@ public static class Ndp
             var (index, ownMac) = PacketSocket.Interface(ifName, op);
             var mac = new byte[MacAddress.Length];
             ownMac.WriteBytes(mac);
-            var answers = new Dictionary<IpAddress, MacAddress>();
             using var fd = PacketSocket.Open(index, Native.ETH_P_IPV6, op);
             Span<byte> frame = stackalloc byte[IcmpOffset + SolicitationLength];
             foreach (var address in wanted)
@@ -71,23 +69,8 @@ public static class Ndp
                 WriteSolicitation(frame, mac, group, address);
                 SocketIo.SendTo(fd, frame, PacketSocket.LinkAddress(index, Native.ETH_P_IPV6, MulticastMac(group)), op);
             }
-            var clock = Stopwatch.StartNew();
-            Span<byte> buffer = stackalloc byte[1600];
-            while (true)
-            {
-                int left = (int)(window - clock.Elapsed).TotalMilliseconds;
-                if (left <= 0 || !SocketIo.WaitReadable(fd, left, op)) break;
-                int n;
-                while ((n = SocketIo.TryReceive(fd, buffer, op)) >= 0)
-                {
-                    if (TryParseAdvertisement(buffer[..n], out var source, out var target) && wanted.Contains(target)
-                        && !source.AsSpan().SequenceEqual(mac) && !answers.ContainsKey(target))
-                    {
-                        answers[target] = MacAddress.FromBytes(source);
-                    }
-                }
-            }
-            return (IReadOnlyDictionary<IpAddress, MacAddress>)answers;
+            return PacketSocket.Claims(fd, window, wanted, mac, static (ReadOnlySpan<byte> f, out IpAddress target, out byte[] source) =>
+                TryParseAdvertisement(f, out source, out target), op);
         });
     }
 

@@ -8,6 +8,36 @@ namespace Hostnet.Netlink;
 /// </summary>
 internal static class PacketSocket
 {
+    /// <summary>Reads a frame that claims an address: the address, and the MAC that claims it.</summary>
+    public delegate bool ClaimReader(ReadOnlySpan<byte> frame, out IpAddress address, out byte[] mac);
+
+    /// <summary>
+    /// Listens on <paramref name="fd"/> for one <paramref name="window"/>: which of <paramref name="wanted"/> another
+    /// MAC than <paramref name="ownMac"/> claimed (the first claim of each), as <paramref name="read"/> reads frames.
+    /// </summary>
+    public static IReadOnlyDictionary<IpAddress, MacAddress> Claims(SafeFdHandle fd, TimeSpan window, HashSet<IpAddress> wanted,
+        byte[] ownMac, ClaimReader read, string op)
+    {
+        var answers = new Dictionary<IpAddress, MacAddress>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Span<byte> buffer = stackalloc byte[1600];
+        while (true)
+        {
+            int left = (int)(window - clock.Elapsed).TotalMilliseconds;
+            if (left <= 0 || !SocketIo.WaitReadable(fd, left, op)) break;
+            int n;
+            while ((n = SocketIo.TryReceive(fd, buffer, op)) >= 0)
+            {
+                if (read(buffer[..n], out var address, out var mac) && wanted.Contains(address)
+                    && !mac.AsSpan().SequenceEqual(ownMac) && !answers.ContainsKey(address))
+                {
+                    answers[address] = MacAddress.FromBytes(mac);
+                }
+            }
+        }
+        return answers;
+    }
+
     /// <summary>The interface's index and MAC; one that is missing or not Ethernet is an errno of <paramref name="op"/>.</summary>
     public static (int Index, MacAddress Mac) Interface(string ifName, string op)
     {
