@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using System.Text.Json.Nodes;
 using Hostnet.TestKit;
 
 namespace Hostnet.Daemon.Tests.Console;
@@ -229,14 +230,17 @@ public sealed class ConsoleBrowserTests : IDisposable
         var b = open.Browser;
         // The address vm2 would take answers on the LAN already: the start is refused, nothing changes.
         Sh.Ip("-n", open.Lab.ComputerXNs, "addr", "add", Vm2Ip + "/24", "dev", "eth0");
+        var cli = HostnetCli.Run(["--netns", open.Lab.ServerNs, "--state-dir", open.Lab.StateDir, "vm", "start", "vm2"]);
+        Assert.Equal(1, cli.ExitCode);
+        var line = cli.Stderr.Trim()["hostnet: error: ".Length..];
         await b.Navigate(open.Url("/vms/vm2"));
         await b.WaitFor("document.getElementById('vm-state')?.textContent.startsWith('stopped')", "vm2's page shows it stopped");
         await b.Eval("document.getElementById('vm-start').click()");
-        await b.WaitFor("!document.getElementById('alert').hidden", "the refusal is shown");
-        var shown = (await b.Eval("document.getElementById('alert').textContent"))!.GetValue<string>();
-        var cli = HostnetCli.Run(["--netns", open.Lab.ServerNs, "--state-dir", open.Lab.StateDir, "vm", "start", "vm2"]);
-        Assert.Equal(1, cli.ExitCode);
-        Assert.Equal(cli.Stderr.Trim()["hostnet: error: ".Length..], shown);
+        // The page's own refusal reads as the CLI's line, whether the daemon's `refused` event comes before its answer or after.
+        await b.WaitFor($"document.getElementById('alert').textContent === {JsonValue.Create(line).ToJsonString()}", "the refusal is shown in the CLI's words");
+        await Task.Delay(300);
+        Assert.Equal(line, (await b.Eval("document.getElementById('alert').textContent"))!.GetValue<string>());
+        Assert.False((await b.Eval("document.getElementById('alert').hidden"))!.GetValue<bool>());
         Assert.Equal("alert", (await b.Eval("document.getElementById('alert').getAttribute('role')"))!.GetValue<string>());
     }
 

@@ -319,7 +319,8 @@ function subscribe() {
   for (const name of ['refused', 'error']) {
     events.addEventListener(name, (e) => {
       const problem = read(e);
-      if (problem?.detail) showProblem(`daemon: ${problem.detail}`);
+      // A refusal of this page's own action is already shown by the action, in its own words.
+      if (problem?.detail && $('alert').textContent !== problem.detail) showProblem(`daemon: ${problem.detail}`);
       schedule();
     });
   }
