@@ -102,10 +102,12 @@ public static class Migrations
         // gateway6: a host-routed network's IPv6 gateway on each vme (NULL: fe80::ffff:1:1), or a bridged one's for its guests.
         // dhcp: whether Hostnet answers its adapters' DHCP (1) or not (0); NULL: the mode's default.
         // dns: the DNS servers a network hands its guests, comma-separated.
-        new(8, "a network's IPv6 gateway, its DHCP switch and the DNS servers it hands out", """
+        // adapters.gateway6: a dual-stack bridged adapter's IPv6 gateway beside its IPv4 one in adapters.gateway.
+        new(8, "a network's IPv6 gateway, its DHCP switch and the DNS servers it hands out; an adapter's IPv6 gateway", """
             ALTER TABLE networks ADD COLUMN gateway6 TEXT;
             ALTER TABLE networks ADD COLUMN dhcp INTEGER CHECK (dhcp IN (0, 1));
             ALTER TABLE networks ADD COLUMN dns TEXT NOT NULL DEFAULT '';
+            ALTER TABLE adapters ADD COLUMN gateway6 TEXT;
             """),
     ];
 }
