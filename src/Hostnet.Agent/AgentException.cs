@@ -100,6 +100,12 @@ public static class ErrorCodes
     /// <summary><c>vm</c>: QEMU's arguments asked for a VM without adapters.</summary>
     public const string NoAdapters = "no-adapters";
 
+    /// <summary><c>path</c>: libvirt's hook file of Hostnet's name is someone else's; it was left as it is.</summary>
+    public const string HookNotHostnets = "hook-not-hostnets";
+
+    /// <summary><c>path</c>, <c>reason</c>: libvirt's hook could not be written.</summary>
+    public const string HookNotWritten = "hook-not-written";
+
     /// <summary><c>source</c>, <c>limitMiB</c>: an import larger than it reads.</summary>
     public const string ImportTooLarge = "import-too-large";
 

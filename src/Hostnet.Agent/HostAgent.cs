@@ -35,6 +35,7 @@ public sealed class HostAgent
         Adapters = new AdapterService(this);
         Kernel = new KernelService(this);
         StateFile = new StateFileService(this);
+        Libvirt = new LibvirtService(this);
     }
 
     /// <summary>
@@ -75,6 +76,9 @@ public sealed class HostAgent
 
     /// <summary>Export and import.</summary>
     public StateFileService StateFile { get; }
+
+    /// <summary>libvirt's QEMU hook: a domain's start and release start and stop its VM's networking.</summary>
+    public LibvirtService Libvirt { get; }
 
     /// <summary>The watch loop: keeps the kernel true to the state until stopped.</summary>
     public Watcher Watch(TimeSpan every) => new(this, every);

@@ -29,6 +29,7 @@ public static class HostnetCli
         root.Subcommands.Add(TraceCommands.Build(output));
         root.Subcommands.Add(WatchCommand.Build(output));
         root.Subcommands.Add(DaemonCommand.Build(output));
+        root.Subcommands.Add(LibvirtCommands.Build(output));
         return root;
     }
 

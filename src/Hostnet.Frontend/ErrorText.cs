@@ -50,6 +50,9 @@ public static class ErrorText
         ErrorCodes.NotATapGuest =>
             $"VM {e["vm"]} is a {e["guest"]} guest, not a QEMU guest: its adapters are veth pairs that Hostnet configures itself",
         ErrorCodes.NoAdapters => $"VM {e["vm"]} has no adapters: add one with 'hostnet adapter add {e["vm"]} --network NET'",
+        ErrorCodes.HookNotHostnets =>
+            $"{e["path"]} is not Hostnet's hook: left as it is (libvirt runs every file in qemu.d; move it away, or give --hooks-dir DIR)",
+        ErrorCodes.HookNotWritten => $"cannot write {e["path"]}: {e["reason"]} (run as root, or give --hooks-dir DIR)",
         ErrorCodes.ImportTooLarge => $"{Reading(e["source"])} is larger than {e["limitMiB"]} MiB: import reads at most that much",
         ErrorCodes.ImportUnreadable => $"cannot read {Reading(e["source"])}: {e["reason"]}",
         ErrorCodes.ImportNotJson => $"{e["source"]} is not valid JSON: {e["reason"]}",

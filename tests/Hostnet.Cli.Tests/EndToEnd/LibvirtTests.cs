@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using Hostnet.TestKit;
+using Xunit.Abstractions;
+
+namespace Hostnet.Cli.Tests.EndToEnd;
+
+/// <summary>
+/// libvirt starts Hostnet's VMs networked: a real libvirtd of the test's own (<see cref="LibvirtDaemon"/>) in
+/// a lab's server namespace, with Hostnet's hook installed by <c>hostnet libvirt install-hook --hooks-dir</c>,
+/// and domains defined with the interfaces <c>hostnet vm qemu-args --libvirt</c> prints. A plain
+/// <c>virsh start</c> and <c>virsh destroy</c>, no <c>hostnet vm start|stop</c>; observed with ping from
+/// computer X and with ip in the server's namespace.
+/// </summary>
+public sealed class LibvirtTests(ITestOutputHelper output)
+{
+    private const string RoutedIp = "192.168.200.201";
+    private const string BridgedIp = "192.168.200.203";
+    private const string TakenIp = "192.168.200.77";
+    private static readonly Guid RoutedUuid = Guid.Parse("7b9a73a1-5c2e-4d1a-9f3b-0000000000a1");
+    private static readonly Guid BridgedUuid = Guid.Parse("5e1ec7ed-0000-4000-8000-0000000000a2");
+    private static readonly Guid TakenUuid = Guid.Parse("3a7e0000-0000-4000-8000-0000000000a3");
+    private static readonly TimeSpan DaemonTimeout = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan BootTimeout = TimeSpan.FromMinutes(2);
+
+    private static bool LinkExists(Lab lab, string dev) =>
+        Sh.Run("ip", ["-n", lab.ServerNs, "link", "show", "dev", dev]).ExitCode == 0;
+
+    private static string DomainXml(Lab lab, LibvirtDaemon libvirt, string vm, Guid uuid)
+    {
+        var plan = QemuGuestTests.PlanFor(lab, vm);
+        return libvirt.DomainXml(vm, uuid, plan.KernelParams, HostnetCli.Ok(lab, "vm", "qemu-args", vm, "--libvirt"));
+    }
+
+    [LibvirtFact]
+    public void Virsh_start_brings_routed_and_bridged_guests_up_virsh_destroy_takes_their_networking_away_and_an_address_in_use_refuses_the_domain()
+    {
+        var total = Stopwatch.StartNew();
+        using var lab = Lab.Create(prefix: "hnlv");
+        HostnetCli.Ok(lab, "network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0");
+        HostnetCli.Ok(lab, "network", "add", "Bridged", "--mode", "bridged", "--bridge", "br1", "--uplink", "eth0");
+        HostnetCli.Ok(lab, "vm", "add", "lr", "--uuid", RoutedUuid.ToString());
+        HostnetCli.Ok(lab, "adapter", "add", "lr", "--network", "Routed", "--ip", RoutedIp);
+        HostnetCli.Ok(lab, "vm", "add", "lb", "--uuid", BridgedUuid.ToString());
+        HostnetCli.Ok(lab, "adapter", "add", "lb", "--network", "Bridged", "--ip", BridgedIp + "/24", "--gateway", Lab.ServerAddress);
+        HostnetCli.Ok(lab, "vm", "add", "lx", "--uuid", TakenUuid.ToString());
+        HostnetCli.Ok(lab, "adapter", "add", "lx", "--network", "Routed", "--ip", TakenIp);
+        // Computer X already answers for lx's address.
+        Sh.Ip("-n", lab.ComputerXNs, "addr", "add", TakenIp + "/24", "dev", "eth0");
+
+        using var libvirt = LibvirtDaemon.Create(lab.Prefix);
+        try
+        {
+            var installed = HostnetCli.Ok(lab, "libvirt", "install-hook", "--hooks-dir", libvirt.HooksDir);
+            var hook = Path.Combine(libvirt.HooksDir, "qemu.d", "hostnet");
+            Assert.StartsWith($"wrote {hook} (runs ", installed, StringComparison.Ordinal);
+            Assert.Contains($" --netns {lab.ServerNs} --state-dir {lab.StateDir} libvirt hook DOMAIN OPERATION SUBOPERATION EXTRA)\n", installed, StringComparison.Ordinal);
+            libvirt.Start(lab.ServerNs, DaemonTimeout);
+            output.WriteLine($"lab, hostnet and libvirtd: {total.Elapsed.TotalSeconds:F2} s");
+
+            libvirt.Define("lr", DomainXml(lab, libvirt, "lr", RoutedUuid));
+            libvirt.Define("lb", DomainXml(lab, libvirt, "lb", BridgedUuid));
+            libvirt.Define("lx", DomainXml(lab, libvirt, "lx", TakenUuid));
+            var routedTap = QemuGuestTests.PlanFor(lab, "lr").Tap;
+            var bridgedTap = QemuGuestTests.PlanFor(lab, "lb").Tap;
+            var takenTap = QemuGuestTests.PlanFor(lab, "lx").Tap;
+            Assert.False(LinkExists(lab, routedTap), $"{routedTap} exists before its domain starts");
+
+            // Bridged first: the first bridged start makes br1, which then is the routed VMs' L3 uplink.
+            libvirt.Virsh("start", "lb").EnsureSuccess("virsh start lb");
+            libvirt.Virsh("start", "lr").EnsureSuccess("virsh start lr");
+            Assert.Matches(@"(?m)^lr +\S+ +tap +running +net0=Routed", HostnetCli.Ok(lab, "vm", "list"));
+            Assert.Matches(@"(?m)^lb +\S+ +tap +running +net0=Bridged", HostnetCli.Ok(lab, "vm", "list"));
+            libvirt.WaitForGuest("lb", BootTimeout);
+            libvirt.WaitForGuest("lr", BootTimeout);
+            output.WriteLine($"both domains up: {total.Elapsed.TotalSeconds:F2} s");
+
+            QemuGuestTests.LanPings(lab, RoutedIp, "routed");
+            QemuGuestTests.LanPings(lab, BridgedIp, "bridged");
+            Assert.Equal(Lab.Mac(lab.ServerNs, "eth0"), Lab.NeighborMac(lab.ComputerXNs, RoutedIp));
+            Assert.Contains($"{RoutedIp} dev br1", Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy"), StringComparison.Ordinal);
+            Assert.Equal(0, HostnetCli.OnLab(lab, "plan", "--exit-code").ExitCode);
+
+            // virsh destroy: libvirt's release hook stops the networking, as vm stop does.
+            libvirt.Virsh("destroy", "lr").EnsureSuccess("virsh destroy lr");
+            libvirt.Virsh("destroy", "lb").EnsureSuccess("virsh destroy lb");
+            Assert.False(LinkExists(lab, routedTap), $"{routedTap} is still there after virsh destroy");
+            Assert.False(LinkExists(lab, bridgedTap), $"{bridgedTap} is still there after virsh destroy");
+            Assert.DoesNotContain(RoutedIp, Sh.Ip("-n", lab.ServerNs, "route", "show", "table", "all"), StringComparison.Ordinal);
+            Assert.Equal("", Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy").Trim());
+            Assert.Matches(@"(?m)^lr +\S+ +tap +stopped +net0=Routed", HostnetCli.Ok(lab, "vm", "list"));
+            Assert.Matches(@"(?m)^lb +\S+ +tap +stopped +net0=Bridged", HostnetCli.Ok(lab, "vm", "list"));
+            Assert.Null(Lab.Ping(lab.ComputerXNs, RoutedIp, waitSeconds: 1, attempts: 1));
+            Assert.Equal(0, HostnetCli.OnLab(lab, "plan", "--exit-code").ExitCode);
+
+            // An address that answers on the LAN: libvirt refuses the domain and says Hostnet's line.
+            var refused = libvirt.Virsh("start", "lx");
+            output.WriteLine("virsh start lx: " + refused.Stderr);
+            Assert.NotEqual(0, refused.ExitCode);
+            var line = HostnetCli.OnLab(lab, "vm", "start", "lx");
+            Assert.Equal(1, line.ExitCode);
+            Assert.StartsWith("hostnet: error: ", line.Stderr, StringComparison.Ordinal);
+            Assert.Contains(line.Stderr.Trim(), refused.Stderr, StringComparison.Ordinal);
+            Assert.Contains(TakenIp, line.Stderr, StringComparison.Ordinal);
+            Assert.Equal("shut off", libvirt.Virsh("domstate", "lx").EnsureSuccess("virsh domstate lx").Stdout.Trim());
+            Assert.False(LinkExists(lab, takenTap), $"{takenTap} was made for a refused domain");
+            Assert.Equal("", Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy").Trim());
+            Assert.Matches(@"(?m)^lx +\S+ +tap +stopped +net0=Routed", HostnetCli.Ok(lab, "vm", "list"));
+        }
+        catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+        {
+            throw new InvalidOperationException(e.Message + libvirt.Diagnostics(), e);
+        }
+        finally
+        {
+            output.WriteLine($"total: {total.Elapsed.TotalSeconds:F2} s");
+        }
+    }
+
+    /// <summary>The hook as libvirt runs it, twice each: <c>prepare begin</c> starts the VM once, <c>release end</c> stops it once, nothing on stdout.</summary>
+    [PrivilegedFact]
+    public void The_hook_starts_and_stops_a_vm_idempotently()
+    {
+        using var lab = Lab.Create(prefix: "hnlv");
+        HostnetCli.Ok(lab, "network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0");
+        HostnetCli.Ok(lab, "vm", "add", "lr", "--uuid", RoutedUuid.ToString());
+        HostnetCli.Ok(lab, "adapter", "add", "lr", "--network", "Routed", "--ip", RoutedIp);
+        var tap = QemuGuestTests.PlanFor(lab, "lr").Tap;
+        // Another name: the UUID decides.
+        var xml = $"<domain type='qemu' id='7'><name>web</name><uuid>{RoutedUuid}</uuid><devices/></domain>\n";
+
+        ShResult Hook(string operation, string subOperation) =>
+            HostnetCli.Run(["--state-dir", lab.StateDir, "--netns", lab.ServerNs, "libvirt", "hook", "web", operation, subOperation, "-"], stdin: xml);
+
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(new ShResult(0, "", ""), Hook("prepare", "begin"));
+            Assert.True(LinkExists(lab, tap), $"{tap} is missing after prepare begin #{i + 1}");
+            Assert.Contains(RoutedIp + " dev eth0", Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy"), StringComparison.Ordinal);
+            Assert.Equal(0, HostnetCli.OnLab(lab, "plan", "--exit-code").ExitCode);
+            Assert.Matches(@"(?m)^lr +\S+ +tap +running +net0=Routed", HostnetCli.Ok(lab, "vm", "list"));
+        }
+        // libvirt restarted, QEMU attached: nothing changes.
+        var before = Sh.Ip("-n", lab.ServerNs, "-d", "link", "show", "dev", tap);
+        Assert.Equal(new ShResult(0, "", ""), Hook("reconnect", "begin"));
+        Assert.Equal(new ShResult(0, "", ""), Hook("attach", "begin"));
+        Assert.Equal(before, Sh.Ip("-n", lab.ServerNs, "-d", "link", "show", "dev", tap));
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(new ShResult(0, "", ""), Hook("release", "end"));
+            Assert.False(LinkExists(lab, tap), $"{tap} is still there after release end #{i + 1}");
+            Assert.Equal("", Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy").Trim());
+            Assert.Matches(@"(?m)^lr +\S+ +tap +stopped +net0=Routed", HostnetCli.Ok(lab, "vm", "list"));
+        }
+    }
+}
+
+/// <summary>A fact that needs root and libvirt's daemon and virsh: skipped with a reason where they are missing, never under CI.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class LibvirtFactAttribute : FactAttribute
+{
+    public LibvirtFactAttribute()
+    {
+        if (Privilege.SkipReason is { } reason) Skip = reason;
+        else if (!Privilege.IsCi && !(File.Exists("/usr/sbin/libvirtd") && File.Exists("/usr/bin/virsh")))
+            Skip = "needs libvirtd and virsh (libvirt-daemon, libvirt-daemon-driver-qemu, libvirt-clients); runs under CI=true";
+    }
+}
