@@ -47,7 +47,18 @@ public sealed class LibvirtTests(ITestOutputHelper output)
         // Computer X already answers for lx's address.
         Sh.Ip("-n", lab.ComputerXNs, "addr", "add", TakenIp + "/24", "dev", "eth0");
 
-        using var libvirt = LibvirtDaemon.Create(lab.Prefix);
+        var machine = LibvirtDaemon.MachinePaths();
+        using (var libvirt = LibvirtDaemon.Create(lab.Prefix))
+        {
+            Run(lab, libvirt, total);
+        }
+        output.WriteLine($"total: {total.Elapsed.TotalSeconds:F2} s");
+        // Nothing of the machine's own libvirt was made, written or removed.
+        Assert.Equal(machine, LibvirtDaemon.MachinePaths());
+    }
+
+    private void Run(Lab lab, LibvirtDaemon libvirt, Stopwatch total)
+    {
         try
         {
             var installed = HostnetCli.Ok(lab, "libvirt", "install-hook", "--hooks-dir", libvirt.HooksDir);
@@ -109,10 +120,6 @@ public sealed class LibvirtTests(ITestOutputHelper output)
         catch (Exception e) when (e is not Xunit.Sdk.XunitException)
         {
             throw new InvalidOperationException(e.Message + libvirt.Diagnostics(), e);
-        }
-        finally
-        {
-            output.WriteLine($"total: {total.Elapsed.TotalSeconds:F2} s");
         }
     }
 

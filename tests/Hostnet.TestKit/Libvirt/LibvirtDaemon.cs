@@ -207,6 +207,30 @@ public sealed class LibvirtDaemon : IDisposable
         Virsh("define", file).EnsureSuccess("virsh define " + file);
     }
 
+    /// <summary>
+    /// What the machine's own libvirt paths hold (each file's path, size and time, or that the path is absent):
+    /// equal before and after a test, nothing of the machine's libvirt was touched.
+    /// </summary>
+    public static string MachinePaths()
+    {
+        var text = new StringBuilder();
+        foreach (var path in new[] { "/etc/libvirt", "/run/libvirt", "/run/libvirtd.pid", "/var/lib/libvirt", "/var/cache/libvirt", "/var/log/libvirt" })
+        {
+            if (File.Exists(path)) text.Append(Describe(new FileInfo(path)));
+            else if (Directory.Exists(path))
+            {
+                text.Append(Describe(new DirectoryInfo(path)));
+                foreach (var entry in new DirectoryInfo(path).EnumerateFileSystemInfos("*", SearchOption.AllDirectories).OrderBy(e => e.FullName, StringComparer.Ordinal))
+                    text.Append(Describe(entry));
+            }
+            else text.Append(path).Append(" absent\n");
+        }
+        return text.ToString();
+
+        static string Describe(FileSystemInfo e) => string.Create(CultureInfo.InvariantCulture,
+            $"{e.FullName} {(e is FileInfo f ? f.Length : -1)} {e.LastWriteTimeUtc.Ticks}\n");
+    }
+
     /// <summary>Where a domain's serial console is written.</summary>
     public string ConsoleLog(string name) => Path.Combine(Root, "console-" + name + ".log");
 
