@@ -161,6 +161,47 @@ public sealed class LibvirtTests(ITestOutputHelper output)
     }
 }
 
+/// <summary>
+/// An incoming migration: the address still answers on the LAN (from the source server) while the target is
+/// prepared, so <c>migrate begin</c> starts the VM without the probe that refuses <c>prepare begin</c>; the
+/// <c>prepare begin</c> libvirt runs next finds it started.
+/// </summary>
+public sealed class LibvirtMigrationTests
+{
+    [PrivilegedFact]
+    public void Migrate_begin_starts_the_vm_whose_address_answers_on_the_lan_where_prepare_begin_refuses_it()
+    {
+        const string Address = "192.168.200.78";
+        using var lab = Lab.Create(prefix: "hnlv");
+        HostnetCli.Ok(lab, "network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0");
+        HostnetCli.Ok(lab, "vm", "add", "lm", "--uuid", "3a7e0000-0000-4000-8000-0000000000b1");
+        HostnetCli.Ok(lab, "adapter", "add", "lm", "--network", "Routed", "--ip", Address);
+        var tap = QemuGuestTests.PlanFor(lab, "lm").Tap;
+        // Computer X stands in for the source server, which answers for the guest until it has moved.
+        Sh.Ip("-n", lab.ComputerXNs, "addr", "add", Address + "/24", "dev", "eth0");
+        const string Xml = "<domain type='qemu'><name>lm</name><uuid>3a7e0000-0000-4000-8000-0000000000b1</uuid></domain>\n";
+
+        ShResult Hook(string operation, string subOperation) =>
+            HostnetCli.Run(["--state-dir", lab.StateDir, "--netns", lab.ServerNs, "libvirt", "hook", "lm", operation, subOperation, "-"], stdin: Xml);
+
+        var refused = Hook("prepare", "begin");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.StartsWith($"hostnet: error: {Address} already answers on the LAN from ", refused.Stderr, StringComparison.Ordinal);
+        Assert.Equal("", refused.Stdout);
+        Assert.NotEqual(0, Sh.Run("ip", ["-n", lab.ServerNs, "link", "show", "dev", tap]).ExitCode);
+
+        Assert.Equal(new ShResult(0, "", ""), Hook("migrate", "begin"));
+        Assert.Equal(new ShResult(0, "", ""), Hook("prepare", "begin"));
+        Assert.Equal(0, Sh.Run("ip", ["-n", lab.ServerNs, "link", "show", "dev", tap]).ExitCode);
+        Assert.Contains(Address + " dev eth0", Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy"), StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^lm +\S+ +tap +running +net0=Routed", HostnetCli.Ok(lab, "vm", "list"));
+
+        Assert.Equal(new ShResult(0, "", ""), Hook("release", "end"));
+        Assert.NotEqual(0, Sh.Run("ip", ["-n", lab.ServerNs, "link", "show", "dev", tap]).ExitCode);
+        Assert.Equal("", Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy").Trim());
+    }
+}
+
 /// <summary>A fact that needs root and libvirt's daemon and virsh: skipped with a reason where they are missing, never under CI.</summary>
 [AttributeUsage(AttributeTargets.Method)]
 internal sealed class LibvirtFactAttribute : FactAttribute
