@@ -112,6 +112,23 @@ public class LibvirtServiceTests
     }
 
     [Fact]
+    public void A_hooks_folder_that_cannot_be_made_is_refused_with_its_path()
+    {
+        using var dir = new TempStateDir();
+        var agent = new HostAgent(dir.Path, netns: null);
+        Directory.CreateDirectory(dir.Path);
+        var hooks = Path.Combine(dir.Path, "hooks");
+        File.WriteAllText(hooks, "a file, not a folder\n");
+
+        var refused = Assert.Throws<RequestRefusedException>(() => agent.Libvirt.InstallHook(hooks, ["/usr/bin/hostnet", "libvirt", "hook"]));
+        Assert.Equal(ErrorCodes.HookNotWritten, refused.Code);
+        Assert.Equal(Path.Combine(hooks, "qemu.d", "hostnet"), refused["path"]);
+        Assert.NotEmpty(refused["reason"]);
+        Assert.Equal("a file, not a folder\n", File.ReadAllText(hooks));
+        Assert.Equal([hooks], Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
     public void A_hook_file_of_hostnets_name_that_is_someone_elses_is_left_as_it_is()
     {
         using var dir = new TempStateDir();
