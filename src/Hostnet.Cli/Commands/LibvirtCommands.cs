@@ -45,7 +45,7 @@ internal static class LibvirtCommands
             var installed = ctx.Agent.Libvirt.InstallHook(dir ?? LibvirtService.DefaultHooksDir, run);
             var runs = string.Join(' ', run) + " DOMAIN OPERATION SUBOPERATION EXTRA";
             output.WriteLine(installed.Changed ? $"wrote {installed.Path} (runs {runs})" : $"{installed.Path} is already this hook (runs {runs})");
-            output.WriteLine("libvirt looks for its hooks when it starts: restart libvirtd (or virtqemud) if it runs");
+            output.WriteLine("libvirt looks for QEMU hooks when it starts or reloads: if it runs without one yet, reload it (systemctl reload libvirtd, or virtqemud)");
             return HostnetCli.Success;
         });
         return command;

@@ -51,7 +51,7 @@ public class LibvirtCommandsTests
         var first = h.Ok("libvirt", "install-hook", "--hooks-dir", hooks).Stdout;
         var binary = Path.Combine(HostnetCli.RepositoryRoot, ".build", "hostnet", "hostnet");
         var runs = $"(runs {binary} --netns {HostnetSandbox.NoServer} --state-dir {h.StateDir} libvirt hook DOMAIN OPERATION SUBOPERATION EXTRA)";
-        const string Restart = "libvirt looks for its hooks when it starts: restart libvirtd (or virtqemud) if it runs\n";
+        const string Restart = "libvirt looks for QEMU hooks when it starts or reloads: if it runs without one yet, reload it (systemctl reload libvirtd, or virtqemud)\n";
         Assert.Equal($"wrote {path} {runs}\n" + Restart, first);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
             | UnixFileMode.OtherRead | UnixFileMode.OtherExecute, File.GetUnixFileMode(path));
