@@ -221,7 +221,7 @@ public static class IntentBuilder
     {
         if (guestNs is null) return;
         foreach (var a in adapter.Addresses) want(new AddressObject(guestNs, eth, a));
-        if (adapter.Gateway is { } gw) want(new RouteObject(guestNs, IpPrefix.Default(gw.Family), eth, gw));
+        foreach (var gw in adapter.Gateways) want(new RouteObject(guestNs, IpPrefix.Default(gw.Family), eth, gw));
     }
 }
 
