@@ -225,6 +225,25 @@ public class Ipv6Tests
     }
 
     [PrivilegedFact]
+    public void A_routed_network_with_a_global_IPv6_gateway_gives_its_guests_an_on_link_route_to_it()
+    {
+        using var lab = Ipv6Lab();
+        const string gateway6 = "2001:db8:ffff::1";
+        HostnetCli.Ok(lab, "network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0", "--gateway6", gateway6);
+        HostnetCli.Ok(lab, "vm", "add", "vm1", "--uuid", "7b9a73a1-5c2e-4d1a-9f3b-000000000001", "--guest", "netns:" + lab.Guest("vm1"));
+        HostnetCli.Ok(lab, "adapter", "add", "vm1", "--network", "Routed", "--ip", Vm1Ip6);
+
+        HostnetCli.Ok(lab, "vm", "start", "vm1");
+
+        Assert.Contains($"inet6 {gateway6}/128 scope global", Sh.Ip("-n", lab.ServerNs, "-6", "addr", "show", "dev", Vme1), StringComparison.Ordinal);
+        Assert.Contains($"{gateway6} dev eth0", Sh.Ip("-n", lab.Guest("vm1"), "-6", "route", "show"), StringComparison.Ordinal);
+        Assert.Equal([gateway6 + " eth0"], GuestDefaults6(lab, "vm1"));
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm1Ip6));
+        Assert.NotNull(Lab.Ping(lab.Guest("vm1"), ComputerX6));
+        Assert.Equal(0, HostnetCli.OnLab(lab, "plan", "--exit-code").ExitCode);
+    }
+
+    [PrivilegedFact]
     public void A_dual_stack_bridged_vm_reaches_computer_x_through_its_gateway_of_each_family()
     {
         using var lab = Ipv6Lab();
