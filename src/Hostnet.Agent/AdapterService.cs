@@ -13,8 +13,9 @@ public sealed class AdapterService
     internal AdapterService(HostAgent agent) => _agent = agent;
 
     /// <summary>Adds an adapter to <paramref name="vm"/> on <paramref name="network"/>; a MAC is generated when none is given.</summary>
+    /// <remarks><paramref name="gateway6"/>: a dual-stack bridged adapter's IPv6 gateway beside the IPv4 <paramref name="gateway"/>.</remarks>
     public AdapterView Add(string vm, string network, IReadOnlyList<string> ips, string? gateway, string? mac,
-        IReadOnlyList<string>? protect = null, IReadOnlyList<string>? noProtect = null)
+        IReadOnlyList<string>? protect = null, IReadOnlyList<string>? noProtect = null, string? gateway6 = null)
     {
         var protections = ProtectionRules.Switch(Protections.All, protect, noProtect);
         // Whether the VM runs is known only inside the transaction: the lock comes first either way.
@@ -22,21 +23,21 @@ public sealed class AdapterService
         return _agent.Write(work =>
         {
             var state = work.Tx.Load();
-            var adapter = state.NewAdapter(vm, network, ips, gateway, mac) with { Protections = protections };
+            var adapter = state.NewAdapter(vm, network, ips, gateway, mac, gateway6) with { Protections = protections };
             return Save(work, state, state.AddAdapter(vm, adapter), vm, adapter);
         });
     }
 
     /// <summary>Changes an adapter: what is given replaces what it had (<paramref name="ips"/> all addresses), the rest stays.</summary>
     public AdapterView Set(string vm, string adapter, string? network, IReadOnlyList<string>? ips, string? gateway, string? mac,
-        bool clearAddresses, bool clearGateway, IReadOnlyList<string>? protect = null, IReadOnlyList<string>? noProtect = null)
+        bool clearAddresses, bool clearGateway, IReadOnlyList<string>? protect = null, IReadOnlyList<string>? noProtect = null, string? gateway6 = null)
     {
         ProtectionRules.Switch(Protections.All, protect, noProtect);
         using var kernel = _agent.TakeKernelLock();
         return _agent.Write(work =>
         {
             var state = work.Tx.Load();
-            var changed = state.ChangedAdapter(vm, adapter, network, ips, gateway, mac, clearAddresses: clearAddresses, clearGateway: clearGateway);
+            var changed = state.ChangedAdapter(vm, adapter, network, ips, gateway, mac, clearAddresses: clearAddresses, clearGateway: clearGateway, gateway6: gateway6);
             changed = changed with { Protections = ProtectionRules.Switch(changed.Protections, protect, noProtect) };
             return Save(work, state, state.SetAdapter(vm, changed), vm, changed);
         });

@@ -10,13 +10,15 @@ public sealed class NetworkService
     internal NetworkService(HostAgent agent) => _agent = agent;
 
     /// <summary>Adds a network; a host-routed one without a gateway gets the default gateway.</summary>
-    public Network Add(string name, NetworkMode mode, string uplink, string? bridge, string? gateway, IReadOnlyList<string>? serverPorts = null)
+    public Network Add(string name, NetworkMode mode, string uplink, string? bridge, string? gateway, IReadOnlyList<string>? serverPorts = null,
+        string? gateway6 = null)
     {
         var gw = gateway is { } g ? StateRules.ParseAddress(g) : (IpAddress?)null;
+        var gw6 = gateway6 is { } g6 ? StateRules.ParseAddress(g6) : (IpAddress?)null;
         var ports = ProtectionRules.ParsePorts(serverPorts);
         var net = (mode == NetworkMode.Bridged
             ? new Network(name, NetworkMode.Bridged, uplink, bridge, gw)
-            : new Network(name, NetworkMode.HostRouted, uplink, bridge, gw ?? IpAddress.DefaultRoutedGateway)) with { ServerPorts = ports };
+            : new Network(name, NetworkMode.HostRouted, uplink, bridge, gw ?? IpAddress.DefaultRoutedGateway)) with { ServerPorts = ports, Gateway6 = gw6 };
         _agent.Write(work =>
         {
             work.Tx.Load().AddNetwork(net);
@@ -40,20 +42,36 @@ public sealed class NetworkService
     /// Replaces a network's server ports (<paramref name="clear"/>: it opens none). The protected adapters
     /// of its running VMs follow at once: their elements in Hostnet's tables are the network's ports.
     /// </summary>
-    public Network SetServerPorts(string name, IReadOnlyList<string>? serverPorts, bool clear)
+    public Network SetServerPorts(string name, IReadOnlyList<string>? serverPorts, bool clear) => Set(name, serverPorts, clear, gateway6: null);
+
+    /// <summary>
+    /// Changes a network: its server ports replaced or closed (<paramref name="clearServerPorts"/>), a host-routed
+    /// one's IPv6 gateway replaced (<paramref name="gateway6"/>); what is not given stays. The running VMs on it follow at once.
+    /// </summary>
+    public Network Set(string name, IReadOnlyList<string>? serverPorts, bool clearServerPorts, string? gateway6)
     {
         var given = serverPorts is { Count: > 0 };
-        if (given && clear)
+        if (given && clearServerPorts)
             throw new ValidationException(RefusalCodes.ServerPortsGivenAndCleared, "server ports cannot be given and cleared at once");
-        if (!given && !clear)
+        if (!given && !clearServerPorts && gateway6 is null)
             throw new ValidationException(RefusalCodes.NothingToChange, "nothing to change: give --server-ports PROTO/PORT,... or --no-server-ports");
-        var ports = ProtectionRules.ParsePorts(serverPorts);
+        var ports = given || clearServerPorts ? ProtectionRules.ParsePorts(serverPorts) : null;
+        var gw6 = gateway6 is { } g6 ? StateRules.ParseAddress(g6) : (IpAddress?)null;
         using var kernel = _agent.TakeKernelLock();
         return _agent.Write(work =>
         {
             var before = work.Tx.Load();
-            var after = before.SetServerPorts(name, ports);
-            work.Tx.SetServerPorts(name, ports);
+            var after = before;
+            if (ports is not null)
+            {
+                after = after.SetServerPorts(name, ports);
+                work.Tx.SetServerPorts(name, ports);
+            }
+            if (gw6 is { } g)
+            {
+                after = after.SetGateway6(name, g);
+                work.Tx.SetGateway6(name, after.GetNetwork(name).Gateway6Given);
+            }
             // One running VM on it stands for all: the plan made for it is the whole state's.
             if (after.AdaptersOn(name).Select(u => u.Vm).FirstOrDefault(v => v.Running) is { } vm)
                 RunningVms.Changed(_agent, work, vm, vm, after, probe: false);

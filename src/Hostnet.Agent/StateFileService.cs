@@ -178,11 +178,12 @@ public sealed partial class StateFileService
         var uplink = String(el, "uplink", where, required: true)!;
         var bridge = String(el, "bridge", where, required: false);
         var gateway = String(el, "gateway", where, required: false) is { } g ? StateRules.ParseAddress(g) : (IpAddress?)null;
+        var gateway6 = String(el, "gateway6", where, required: false) is { } g6 ? StateRules.ParseAddress(g6) : (IpAddress?)null;
         var ports = ProtectionRules.ParsePorts(Strings(el, "serverPorts", where));
         return mode switch
         {
-            "bridged" => new Network(name, NetworkMode.Bridged, uplink, bridge, gateway) { ServerPorts = ports },
-            "host-routed" => new Network(name, NetworkMode.HostRouted, uplink, bridge, gateway ?? IpAddress.DefaultRoutedGateway) { ServerPorts = ports },
+            "bridged" => new Network(name, NetworkMode.Bridged, uplink, bridge, gateway) { ServerPorts = ports, Gateway6 = gateway6 },
+            "host-routed" => new Network(name, NetworkMode.HostRouted, uplink, bridge, gateway ?? IpAddress.DefaultRoutedGateway) { ServerPorts = ports, Gateway6 = gateway6 },
             _ => throw new RequestRefusedException(ErrorCodes.ImportUnknownMode, ("where", where), ("mode", mode)),
         };
     }
@@ -217,12 +218,14 @@ public sealed partial class StateFileService
             var ips = Array(a, "ips", at).Select(ip => ip.ValueKind == JsonValueKind.String
                 ? StateRules.ParseVmAddress(network, ip.GetString()!)
                 : throw new RequestRefusedException(ErrorCodes.ImportIpsNotStrings, ("where", at))).ToList();
-            var gateway = String(a, "gateway", at, required: false) is { } g ? StateRules.ParseAddress(g) : (IpAddress?)null;
+            var gateway = String(a, "gateway", at, required: false);
+            var gateway6 = String(a, "gateway6", at, required: false);
             var mac = String(a, "mac", at, required: false) is { } m ? StateRules.ParseMac(m) : state.NewMac(uuid, index, adapters.Select(x => x.Mac));
-            var adapter = new Adapter(index, network.Name, mac, ips, gateway);
+            var adapter = new Adapter(index, network.Name, mac, ips, null);
             try
             {
-                adapter = adapter with { Protections = ProtectionRules.Switch(Protections.All, null, Strings(a, "unprotected", at)) };
+                var (first, second) = StateRules.ParseAdapterGateways(gateway, gateway6);
+                adapter = adapter.WithGateways(first, second) with { Protections = ProtectionRules.Switch(Protections.All, null, Strings(a, "unprotected", at)) };
                 StateRules.CheckAdapterShape(network, adapter);
             }
             catch (ValidationException e)

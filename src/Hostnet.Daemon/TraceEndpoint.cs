@@ -20,7 +20,7 @@ internal static class TraceEndpoint
     private static IReadOnlyList<TraceStepDocument> Trace(HostAgent agent, string? dest, string? from)
     {
         if (string.IsNullOrEmpty(dest))
-            throw new ValidationException("trace needs dest=ADDR: the IPv4 address the packet is for, e.g. dest=192.168.200.201");
+            throw new ValidationException("trace needs dest=ADDR: the IPv4 or IPv6 address the packet is for, e.g. dest=192.168.200.201");
         var destination = TraceText.Destination(dest);
         var trace = agent.Kernel.Trace(destination, FromVm(from));
         return TraceText.Document(trace, TraceText.FixRenderer(StateDirOption(agent), agent.Netns));

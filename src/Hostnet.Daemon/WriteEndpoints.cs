@@ -15,8 +15,9 @@ namespace Hostnet.Daemon;
 /// What <c>POST /v1/vms/{name}/adapters</c> takes: <c>hostnet adapter add</c>'s options; <paramref name="Protect"/>
 /// and <paramref name="NoProtect"/> are <c>--protect</c> and <c>--no-protect</c> (<c>["mac", "server"]</c>).
 /// </summary>
+/// <paramref name="Gateway6"/> is a dual-stack adapter's IPv6 gateway beside the IPv4 <paramref name="Gateway"/>.
 public sealed record AdapterAddRequest(string Network, IReadOnlyList<string>? Ips, string? Gateway, string? Mac,
-    IReadOnlyList<string>? Protect = null, IReadOnlyList<string>? NoProtect = null);
+    IReadOnlyList<string>? Protect = null, IReadOnlyList<string>? NoProtect = null, string? Gateway6 = null);
 
 /// <summary>
 /// What <c>PATCH /v1/vms/{name}/adapters/{adapter}</c> takes: <c>hostnet adapter set</c>'s options. What is
@@ -24,14 +25,16 @@ public sealed record AdapterAddRequest(string Network, IReadOnlyList<string>? Ip
 /// <paramref name="NoIp"/> and <paramref name="NoGateway"/> are <c>--no-ip</c> and <c>--no-gateway</c>,
 /// <paramref name="Protect"/> and <paramref name="NoProtect"/> <c>--protect</c> and <c>--no-protect</c>.
 /// </summary>
+/// <paramref name="Gateway"/> and <paramref name="Gateway6"/> given replace both gateways the adapter had.
 public sealed record AdapterSetRequest(string? Network, IReadOnlyList<string>? Ips, string? Gateway, string? Mac, bool? NoIp, bool? NoGateway,
-    IReadOnlyList<string>? Protect = null, IReadOnlyList<string>? NoProtect = null);
+    IReadOnlyList<string>? Protect = null, IReadOnlyList<string>? NoProtect = null, string? Gateway6 = null);
 
 /// <summary>
 /// What <c>PATCH /v1/networks/{name}</c> takes: <c>hostnet network set</c>'s options, <paramref name="ServerPorts"/>
-/// (<c>["tcp/53", "udp/53"]</c>, replacing the network's) or <paramref name="NoServerPorts"/>.
+/// (<c>["tcp/53", "udp/53"]</c>, replacing the network's) or <paramref name="NoServerPorts"/>, and
+/// <paramref name="Gateway6"/>, a host-routed network's IPv6 gateway.
 /// </summary>
-public sealed record NetworkSetRequest(IReadOnlyList<string>? ServerPorts, bool? NoServerPorts);
+public sealed record NetworkSetRequest(IReadOnlyList<string>? ServerPorts, bool? NoServerPorts, string? Gateway6 = null);
 
 /// <summary>
 /// The request bodies, read by source generation (NativeAOT) and strictly: a member the document does not
@@ -74,7 +77,7 @@ internal static class WriteEndpoints
                 Documents.Network(agent.Networks.Show(name)), Types.NetworkDetailsDocument)));
         v1.MapPatch("/networks/{name}", (string name, HttpRequest http) => Read(http, Requests.NetworkSetRequest, "a change of a network", body =>
         {
-            agent.Networks.SetServerPorts(name, body.ServerPorts, body.NoServerPorts ?? false);
+            agent.Networks.Set(name, body.ServerPorts, body.NoServerPorts ?? false, body.Gateway6);
             return Json(Documents.Network(agent.Networks.Show(name)), Types.NetworkDetailsDocument);
         }));
         v1.MapDelete("/networks/{name}", (string name) =>
@@ -110,13 +113,13 @@ internal static class WriteEndpoints
 
         v1.MapPost("/vms/{name}/adapters", (string name, HttpRequest http) => Read(http, Requests.AdapterAddRequest, "an adapter", body =>
         {
-            var added = agent.Adapters.Add(name, body.Network, body.Ips ?? [], body.Gateway, body.Mac, body.Protect, body.NoProtect);
+            var added = agent.Adapters.Add(name, body.Network, body.Ips ?? [], body.Gateway, body.Mac, body.Protect, body.NoProtect, body.Gateway6);
             return Created($"/v1/vms/{name}/adapters/{added.Adapter.Name}", Adapter(added), Types.AdapterDocument);
         }));
         v1.MapPatch("/vms/{name}/adapters/{adapter}", (string name, string adapter, HttpRequest http) =>
             Read(http, Requests.AdapterSetRequest, "a change of an adapter", body =>
                 Json(Adapter(agent.Adapters.Set(name, adapter, body.Network, body.Ips, body.Gateway, body.Mac,
-                    clearAddresses: body.NoIp ?? false, clearGateway: body.NoGateway ?? false, body.Protect, body.NoProtect)), Types.AdapterDocument)));
+                    clearAddresses: body.NoIp ?? false, clearGateway: body.NoGateway ?? false, body.Protect, body.NoProtect, body.Gateway6)), Types.AdapterDocument)));
         v1.MapDelete("/vms/{name}/adapters/{adapter}", (string name, string adapter) =>
         {
             agent.Adapters.Remove(name, adapter);

@@ -38,6 +38,7 @@ public static class RemedyText
         Remedy.OmitBridge => ": leave --bridge out",
         Remedy.PhysicalUplink => ": give the physical interface as --uplink",
         Remedy.OtherNetworkGateway => ": give another --gateway",
+        Remedy.OtherNetworkGateway6 => ": give another --gateway6",
         Remedy.AdapterGateways => ": leave --gateway out and give each adapter its --gateway",
         Remedy.OtherAdapterGateway => " or --gateway",
         Remedy.GiveIp => ": give --ip ADDR",

@@ -11,12 +11,12 @@ namespace Hostnet.Frontend;
 /// </summary>
 public static class TraceText
 {
-    /// <summary>The destination a trace takes: an IPv4 address, else the one line that says so.</summary>
+    /// <summary>The destination a trace takes: an IPv4 or IPv6 address, else the one line that says so.</summary>
     public static IpAddress Destination(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (!IpAddress.TryParse(text, out var dest) || !dest.IsIpv4)
-            throw new ValidationException($"'{text}' is not an IPv4 address: trace takes one, e.g. 192.168.200.201");
+        if (!IpAddress.TryParse(text, out var dest))
+            throw new ValidationException($"'{text}' is not an IPv4 address nor an IPv6 one: trace takes either, e.g. 192.168.200.201 or 2001:db8:200::201");
         return dest;
     }
 

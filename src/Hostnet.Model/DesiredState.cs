@@ -131,7 +131,7 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
                 throw new ValidationException(
                     "bridge-is-uplink", $"the bridge and the uplink of network {network.Name} are both {network.Uplink}: give the bridge a name of its own, e.g. br1");
             }
-            if (network.Gateway is not null)
+            if (network.Gateway is not null || network.Gateway6Given is not null)
             {
                 throw new ValidationException("bridged-network-gateway", "a bridged network has no gateway of its own", new Remedy.AdapterGateways());
             }
@@ -173,6 +173,7 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
                     $"{network.Gateway} is held by {holder} and cannot be the gateway of network {network.Name}", new Remedy.OtherNetworkGateway(),
                     ("gateway", network.Gateway.ToString()!), ("holder", holder.ToString()), ("network", network.Name));
             }
+            if (network.Gateway6Given is { } gw6) CheckNetworkGateway6(network.Name, gw6);
         }
         var index = Index;
         var networks = AsImmutable(Networks).Add(network);
@@ -317,46 +318,46 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
     /// the addresses parsed for the network's mode, the MAC given or generated. Not yet checked
     /// against the rest of the state: pass it to <see cref="AddAdapter"/>.
     /// </summary>
-    public Adapter NewAdapter(string vmName, string network, IReadOnlyList<string> ips, string? gateway, string? mac)
+    public Adapter NewAdapter(string vmName, string network, IReadOnlyList<string> ips, string? gateway, string? mac, string? gateway6 = null)
     {
         ArgumentNullException.ThrowIfNull(ips);
         var vm = GetVm(vmName);
         var net = GetNetwork(network);
         var next = 0;
         while (vm.FindAdapter(next) is not null) next++;
+        var (first, second) = StateRules.ParseAdapterGateways(gateway, gateway6);
         return new Adapter(
             next,
             net.Name,
             mac is null ? NewMac(vm.Uuid, next) : StateRules.ParseMac(mac),
             ips.Select(ip => StateRules.ParseVmAddress(net, ip)).ToImmutableList(),
-            gateway is null ? null : StateRules.ParseAddress(gateway));
+            null).WithGateways(first, second);
     }
 
     /// <summary>
     /// Adapter <paramref name="adapterRef"/> of VM <paramref name="vmName"/> with what the user changed;
     /// what is null stays (given addresses replace all of them; a move to a host-routed network drops
-    /// the adapter's own gateway). Pass it to <see cref="SetAdapter"/>.
+    /// the adapter's own gateway; the gateways given replace both it had). Pass it to <see cref="SetAdapter"/>.
     /// </summary>
     public Adapter ChangedAdapter(string vmName, string adapterRef, string? network, IReadOnlyList<string>? ips, string? gateway, string? mac,
-        bool clearAddresses = false, bool clearGateway = false)
+        bool clearAddresses = false, bool clearGateway = false, string? gateway6 = null)
     {
         var old = GetAdapter(vmName, StateRules.ParseAdapterIndex(adapterRef));
         var net = GetNetwork(network ?? old.Network);
         if (clearAddresses && ips is { Count: > 0 }) throw new ValidationException(RefusalCodes.AddressesGivenAndCleared, "addresses cannot be given and cleared at once");
-        if (clearGateway && gateway is not null) throw new ValidationException(RefusalCodes.GatewayGivenAndCleared, "a gateway cannot be given and cleared at once");
+        if (clearGateway && (gateway ?? gateway6) is not null) throw new ValidationException(RefusalCodes.GatewayGivenAndCleared, "a gateway cannot be given and cleared at once");
         var addresses = clearAddresses ? ImmutableList<IpPrefix>.Empty
             : ips is { Count: > 0 } ? ips.Select(ip => StateRules.ParseVmAddress(net, ip)).ToImmutableList()
             : old.Addresses;
-        var gw = gateway is not null ? StateRules.ParseAddress(gateway)
-            : clearGateway || net.Mode == NetworkMode.HostRouted ? null
-            : old.Gateway;
-        return old with
+        var (first, second) = (gateway ?? gateway6) is not null ? StateRules.ParseAdapterGateways(gateway, gateway6)
+            : clearGateway || net.Mode == NetworkMode.HostRouted ? (null, null)
+            : (old.Gateway, old.Gateway6);
+        return (old with
         {
             Network = net.Name,
             Addresses = addresses,
-            Gateway = gw,
             Mac = mac is null ? old.Mac : StateRules.ParseMac(mac),
-        };
+        }).WithGateways(first, second);
     }
 
     /// <summary>Checks an adapter against its network and every other adapter; returns the index with it in.</summary>
@@ -387,7 +388,7 @@ public sealed partial record DesiredState(IReadOnlyList<Network> Networks, IRead
                 throw new ValidationException(
                     "address-held", $"{cidr.Address} is already held by {holder}: choose another address, or remove it there first");
             }
-            if (Networks.FirstOrDefault(n => n.Mode == NetworkMode.HostRouted && n.Gateway == cidr.Address) is { } gwOf)
+            if (Networks.FirstOrDefault(n => n.Mode == NetworkMode.HostRouted && (n.Gateway == cidr.Address || n.Gateway6 == cidr.Address)) is { } gwOf)
             {
                 throw new ValidationException(
                     "address-is-network-gateway", $"{cidr.Address} is the gateway of network {gwOf.Name} and cannot be a VM address: choose another address");

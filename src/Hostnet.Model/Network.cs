@@ -23,7 +23,7 @@ public sealed record Network(string Name, NetworkMode Mode, string Uplink, strin
 
     public bool Equals(Network? other) =>
         other is not null && Name == other.Name && Mode == other.Mode && Uplink == other.Uplink && Bridge == other.Bridge
-        && Gateway == other.Gateway && ServerPorts.SequenceEqual(other.ServerPorts);
+        && Gateway == other.Gateway && Gateway6Given == other.Gateway6Given && ServerPorts.SequenceEqual(other.ServerPorts);
 
     public override int GetHashCode() => HashCode.Combine(Name, Mode, Uplink, Bridge, Gateway);
 
@@ -34,10 +34,18 @@ public sealed record Network(string Name, NetworkMode Mode, string Uplink, strin
         new(name, NetworkMode.Bridged, uplink, bridge, null);
 
     /// <summary>
-    /// Host-routed only: the IPv6 address the VMs route through, <c>fe80::ffff:1:1</c> on every vme
-    /// (the seed's system's); link-local, so one address serves every adapter.
+    /// Host-routed only: the IPv6 address the VMs route through, on every vme; <c>fe80::ffff:1:1</c>
+    /// (the seed's system's) unless the network was given another. Link-local, so one address serves every adapter.
     /// </summary>
-    public IpAddress? Gateway6 => Mode == NetworkMode.HostRouted ? IpAddress.DefaultRoutedGateway6 : null;
+    public IpAddress? Gateway6
+    {
+        get => Gateway6Given ?? (Mode == NetworkMode.HostRouted ? IpAddress.DefaultRoutedGateway6 : null);
+        // The default given by name is the default: one network, one stored form.
+        init => Gateway6Given = value == IpAddress.DefaultRoutedGateway6 && Mode == NetworkMode.HostRouted ? null : value;
+    }
+
+    /// <summary>The IPv6 gateway the network was given; null when it routes through the default <c>fe80::ffff:1:1</c>.</summary>
+    public IpAddress? Gateway6Given { get; private init; }
 
     /// <summary>The gateway of <paramref name="family"/> a host-routed network's VMs route through.</summary>
     public IpAddress? GatewayOf(IpFamily family) => family == IpFamily.Ipv6 ? Gateway6 : Gateway;

@@ -21,8 +21,9 @@ namespace Hostnet.Model;
 public sealed record GuestAdapterSettings(Adapter Adapter, NetworkMode Mode, IReadOnlyList<IpPrefix> Addresses, IpAddress? Gateway, bool OnLinkGateway)
 {
     /// <summary>
-    /// Routed, with an IPv6 address: the network's IPv6 gateway (<c>fe80::ffff:1:1</c>), link-local and so
-    /// on the link already: no on-link route before the default route through it.
+    /// Routed, with an IPv6 address: the network's IPv6 gateway (<c>fe80::ffff:1:1</c> unless configured),
+    /// when link-local on the link already: no on-link route before the default route through it.
+    /// Bridged, dual-stack: the adapter's own IPv6 gateway beside the IPv4 one.
     /// </summary>
     public IpAddress? Gateway6 { get; init; }
 
@@ -59,10 +60,14 @@ public sealed record GuestAdapterSettings(Adapter Adapter, NetworkMode Mode, IRe
         if (Gateway6 is { } gw6)
         {
             var metric = Adapter.Index == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" metric {Adapter.Index}");
+            // A routed network's global IPv6 gateway lies outside every /128 of the guest, like IPv4's.
+            var onLink = Mode == NetworkMode.HostRouted && !gw6.IsLinkLocal;
+            if (onLink) commands.Add($"ip -6 route add {gw6} dev {dev}{metric}");
             commands.Add($"ip -6 route add default via {gw6} dev {dev}{metric}");
-            if (Adapter.Index > 0)
+            if (Mode == NetworkMode.HostRouted && Adapter.Index > 0)
             {
                 var table = Naming.GuestRoutingTable(Adapter.Index).ToString(CultureInfo.InvariantCulture);
+                if (onLink) commands.Add($"ip -6 route add {gw6} dev {dev} table {table}");
                 commands.Add($"ip -6 route add default via {gw6} dev {dev} table {table}");
                 foreach (var c in Addresses)
                 {
@@ -111,8 +116,8 @@ public static class Qemu
     /// <summary>
     /// The guest-side settings of each adapter of <paramref name="vm"/>, in adapter order. Routed: the VM's
     /// addresses as /32 (/128), an on-link route to the network's gateway and the default route through it,
-    /// and for IPv6 the default route through <c>fe80::ffff:1:1</c>.
-    /// Bridged: address/prefix and the adapter's own gateway on the LAN, if it has one.
+    /// and for IPv6 the default route through the network's IPv6 gateway (<c>fe80::ffff:1:1</c>).
+    /// Bridged: address/prefix and the adapter's own gateways on the LAN (one per family), if it has them.
     /// </summary>
     /// <exception cref="ValidationException">An adapter names a network that does not exist.</exception>
     public static IReadOnlyList<GuestAdapterSettings> GuestSettings(Vm vm, DesiredState state)
@@ -131,7 +136,7 @@ public static class Qemu
                 {
                     Gateway6 = hasIpv6 ? network.Gateway6 : null,
                 }
-                : new GuestAdapterSettings(a, network.Mode, a.Addresses, a.Gateway, OnLinkGateway: false));
+                : new GuestAdapterSettings(a, network.Mode, a.Addresses, a.Gateway, OnLinkGateway: false) { Gateway6 = a.Gateway6 });
         }
         return settings;
     }

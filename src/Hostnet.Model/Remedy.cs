@@ -68,6 +68,9 @@ public abstract record Remedy
     /// <summary>Give the network another gateway.</summary>
     public sealed record OtherNetworkGateway : Remedy;
 
+    /// <summary>Give the network another IPv6 gateway.</summary>
+    public sealed record OtherNetworkGateway6 : Remedy;
+
     /// <summary>Give a bridged network no gateway, and each of its adapters one.</summary>
     public sealed record AdapterGateways : Remedy;
 

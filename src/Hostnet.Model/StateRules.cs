@@ -163,7 +163,7 @@ public static partial class StateRules
         }
         if (network.Mode == NetworkMode.HostRouted)
         {
-            if (network.Gateway == a)
+            if (network.Gateway == a || network.Gateway6 == a)
             {
                 throw new ValidationException(
                     "address-is-network-gateway", $"{a} is the gateway of network {network.Name} and cannot be a VM address: choose another address");
@@ -232,7 +232,7 @@ public static partial class StateRules
                 throw new ValidationException("address-missing",
                     $"an adapter on host-routed network {network.Name} needs an address", new Remedy.GiveIp(), ("network", network.Name));
             }
-            if (adapter.Gateway is { } gw)
+            if ((adapter.Gateway ?? adapter.Gateway6) is { } gw)
             {
                 throw new ValidationException("adapter-gateway-on-host-routed",
                     $"an adapter on host-routed network {network.Name} routes through the network's gateway {(gw.IsIpv6 ? network.Gateway6 : network.Gateway)}", new Remedy.OmitAdapterGateway(gw),
@@ -242,41 +242,15 @@ public static partial class StateRules
         var seen = new HashSet<IpAddress>();
         foreach (var cidr in adapter.Addresses)
         {
-            CheckVmAddress(network, cidr, adapter.Gateway);
+            CheckVmAddress(network, cidr, adapter.GatewayOf(cidr.Family));
             if (!seen.Add(cidr.Address))
             {
                 throw new ValidationException("address-twice", $"{cidr.Address} is given twice: give each address once");
             }
         }
-        if (network.Mode == NetworkMode.Bridged && adapter.Gateway is { } gateway)
+        if (network.Mode == NetworkMode.Bridged)
         {
-            if (!adapter.Addresses.Any(c => c.Family == gateway.Family))
-            {
-                throw new ValidationException("gateway-off-subnet",
-                    $"gateway {gateway} needs an {(adapter.Addresses.Count == 0 ? "" : gateway.IsIpv4 ? "IPv4 " : "IPv6 ")}address of the adapter in its subnet", new Remedy.GiveIpWithPrefix(), ("gateway", gateway.ToString()));
-            }
-            if (gateway.IsIpv6 && (gateway.IsLinkLocal ? null : SpecialRange(gateway)) is { } range6)
-            {
-                throw new ValidationException("gateway-not-unicast", $"{gateway} is {range6} and cannot be a gateway: give the LAN router's address");
-            }
-            // An IPv6 router is often known by its link-local address alone (fe80::1): it is on every link.
-            if (!gateway.IsLinkLocal && !adapter.Addresses.Any(c => c.Contains(gateway)))
-            {
-                var first = adapter.Addresses.First(c => c.Family == gateway.Family);
-                var subnet = new IpPrefix(first.Network, first.PrefixLength);
-                throw new ValidationException(
-                    "gateway-outside-subnet", $"gateway {gateway} is outside the subnet of {first}: give a gateway in {subnet}");
-            }
-            foreach (var c in adapter.Addresses)
-            {
-                if (!c.Contains(gateway) || !c.Address.IsIpv4 || c.PrefixLength > 30) continue;
-                var subnet = new IpPrefix(c.Network, c.PrefixLength);
-                if (gateway == c.Network || gateway == c.Broadcast)
-                {
-                    throw new ValidationException(
-                        "gateway-not-a-host", $"gateway {gateway} is the {(gateway == c.Network ? "network" : "broadcast")} address of {subnet}, not a host: give the LAN router's address");
-                }
-            }
+            foreach (var gateway in adapter.Gateways) CheckBridgedGateway(adapter, gateway);
         }
     }
 

@@ -346,14 +346,14 @@ public sealed partial class RtnlSocket : IDisposable
     /// </summary>
     public RouteEntry? GetRoute(IpAddress destination, int? inputIfIndex = null, IpAddress? source = null)
     {
-        // The answer is decoded as an IPv4 route (RtnlCodec.DecodeRoute), so the question is IPv4 too.
-        if (!destination.IsIpv4) throw new ArgumentException($"{destination} is not an IPv4 address", nameof(destination));
+        // Either family: the question's family is the destination's, and so is the answer's (RtnlCodec.DecodeRoute).
         RtnlRequest.SameFamily(destination, source, nameof(source));
+        var hostLength = (byte)(destination.IsIpv6 ? 128 : 32);
         var op = "get route " + destination + (inputIfIndex is { } i ? " iif " + Format.Num(i) : "") + (source is null ? "" : " from " + source);
         return Get<RouteEntry>(op, (ref NetlinkWriter w, uint seq) =>
         {
             int msg = w.BeginMessage(Native.RTM_GETROUTE, Native.NLM_F_REQUEST, seq);
-            w.WriteRtmsg(Interop.Libc.AF_INET, 32, (byte)(source is null ? 0 : 32), 0, 0, 0, 0);
+            w.WriteRtmsg(RtnlRequest.Family(destination), hostLength, (byte)(source is null ? 0 : hostLength), 0, 0, 0, 0);
             w.WriteAttributeAddress(Native.RTA_DST, destination);
             if (source is { } from) w.WriteAttributeAddress(Native.RTA_SRC, from);
             if (inputIfIndex is { } iif) w.WriteAttributeU32(Native.RTA_IIF, (uint)iif);

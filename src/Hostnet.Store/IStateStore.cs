@@ -39,6 +39,9 @@ public interface IStateTransaction
     /// <summary>Replaces a network's server ports.</summary>
     void SetServerPorts(string name, IReadOnlyList<ServerPort> ports);
 
+    /// <summary>Replaces a host-routed network's IPv6 gateway (null: the default <c>fe80::ffff:1:1</c>).</summary>
+    void SetGateway6(string name, IpAddress? gateway6);
+
     void RemoveNetwork(string name);
 
     /// <summary>Inserts a VM with its adapters.</summary>

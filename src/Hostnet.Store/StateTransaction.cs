@@ -40,7 +40,7 @@ public sealed class StateTransaction : IStateTransaction, IDisposable
     public DesiredState Load()
     {
         var networks = ImmutableList.CreateBuilder<Network>();
-        using (var r = Query("SELECT name, mode, uplink, bridge, gateway, server_ports FROM networks ORDER BY id"))
+        using (var r = Query("SELECT name, mode, uplink, bridge, gateway, server_ports, gateway6 FROM networks ORDER BY id"))
         {
             while (r.Read())
             {
@@ -48,6 +48,7 @@ public sealed class StateTransaction : IStateTransaction, IDisposable
                 networks.Add(new Network(r.GetString(0), mode, r.GetString(2), NullableString(r, 3), NullableAddress(r, 4))
                 {
                     ServerPorts = StoredProtections.PortsOf(r.GetString(5)),
+                    Gateway6 = NullableAddress(r, 6),
                 });
             }
         }
@@ -64,7 +65,7 @@ public sealed class StateTransaction : IStateTransaction, IDisposable
         }
 
         var adapters = new Dictionary<long, ImmutableList<Adapter>.Builder>();
-        using (var r = Query("SELECT vm_id, idx, network, mac, gateway, unprotected FROM adapters ORDER BY vm_id, idx"))
+        using (var r = Query("SELECT vm_id, idx, network, mac, gateway, unprotected, gateway6 FROM adapters ORDER BY vm_id, idx"))
         {
             while (r.Read())
             {
@@ -75,6 +76,7 @@ public sealed class StateTransaction : IStateTransaction, IDisposable
                 list.Add(new Adapter(idx, r.GetString(2), MacAddress.Parse(r.GetString(3)), addrs, NullableAddress(r, 4))
                 {
                     Protections = StoredProtections.On(r.GetString(5)),
+                    Gateway6 = NullableAddress(r, 6),
                 });
             }
         }
@@ -100,7 +102,12 @@ public sealed class StateTransaction : IStateTransaction, IDisposable
         // Written apart, and only when there are any: a network without them reads the same from every schema version.
         if (network.ServerPorts.Count > 0)
             Run("UPDATE networks SET server_ports = $p1 WHERE name = $p0", network.Name, StoredProtections.Ports(network.ServerPorts));
+        if (network.Gateway6Given is { } gw6) SetGateway6(network.Name, gw6);
     }
+
+    /// <summary>Replaces a host-routed network's IPv6 gateway (NULL: the default fe80::ffff:1:1).</summary>
+    public void SetGateway6(string name, IpAddress? gateway6) =>
+        Expect(1, Run("UPDATE networks SET gateway6 = $p1 WHERE name = $p0", name, gateway6?.ToString()), $"network {name}");
 
     /// <summary>Replaces a network's server ports ("" when it has none).</summary>
     public void SetServerPorts(string name, IReadOnlyList<ServerPort> ports) =>
@@ -167,8 +174,9 @@ public sealed class StateTransaction : IStateTransaction, IDisposable
         ArgumentNullException.ThrowIfNull(adapter);
         var id = VmId(vmName);
         Run("DELETE FROM adapter_addresses WHERE vm_id = $p0 AND idx = $p1", id, adapter.Index);
-        var updated = Run("UPDATE adapters SET network = $p2, mac = $p3, gateway = $p4, unprotected = $p5 WHERE vm_id = $p0 AND idx = $p1",
-            id, adapter.Index, adapter.Network, adapter.Mac.ToString(), adapter.Gateway?.ToString(), StoredProtections.Off(adapter.Protections));
+        var updated = Run("UPDATE adapters SET network = $p2, mac = $p3, gateway = $p4, unprotected = $p5, gateway6 = $p6 WHERE vm_id = $p0 AND idx = $p1",
+            id, adapter.Index, adapter.Network, adapter.Mac.ToString(), adapter.Gateway?.ToString(), StoredProtections.Off(adapter.Protections),
+            adapter.Gateway6?.ToString());
         if (updated == 0)
         {
             InsertAdapter(id, adapter);
@@ -195,6 +203,8 @@ public sealed class StateTransaction : IStateTransaction, IDisposable
         // Only when some are off: an adapter with every protection reads the same from every schema version.
         if (a.Protections != Protections.All)
             Run("UPDATE adapters SET unprotected = $p2 WHERE vm_id = $p0 AND idx = $p1", vmId, a.Index, StoredProtections.Off(a.Protections));
+        if (a.Gateway6 is { } gw6)
+            Run("UPDATE adapters SET gateway6 = $p2 WHERE vm_id = $p0 AND idx = $p1", vmId, a.Index, gw6.ToString());
         InsertAddresses(vmId, a);
     }
 

@@ -75,4 +75,21 @@ public sealed class ArpIcmpTests : IDisposable
         var ping = Sh.InNetns(_server.Name, "ping", "-c", "1", "-W", "5", "10.9.0.7");
         Assert.True(ping.ExitCode == 0, $"ping exited {ping.ExitCode}: {ping.Stdout} {ping.Stderr}");
     }
+
+    [PrivilegedFact]
+    public void An_IPv6_ping_returns_a_round_trip_time_or_null_on_timeout_with_raw_and_datagram_sockets()
+    {
+        _server.Ip("addr", "add", "2001:db8:9::1/64", "dev", "eth0", "nodad");
+        _lan.Ip("addr", "add", "2001:db8:9::7/64", "dev", "lan0", "nodad");
+        Assert.NotNull(Icmp.Ping(_server.Handle, IpAddress.Parse("2001:db8:9::7"), TimeSpan.FromSeconds(2)));
+        Assert.Null(Icmp.Ping(_server.Handle, IpAddress.Parse("2001:db8:9::99"), TimeSpan.FromMilliseconds(300)));
+
+        // With the gid admitted (in this test namespace only), the datagram ICMPv6 socket is used.
+        Sysctl.Write(_server.Handle, "net/ipv4/ping_group_range", "0 2147483647");
+        Assert.NotNull(Icmp.Ping(_server.Handle, IpAddress.Parse("2001:db8:9::7"), TimeSpan.FromSeconds(2)));
+
+        // The independent observer agrees that the LAN host answers.
+        var ping = Sh.InNetns(_server.Name, "ping", "-c", "1", "-W", "5", "2001:db8:9::7");
+        Assert.True(ping.ExitCode == 0, $"ping exited {ping.ExitCode}: {ping.Stdout} {ping.Stderr}");
+    }
 }

@@ -9,6 +9,9 @@ namespace Hostnet.Agent.Contracts;
 /// <summary>A network as export and import know it: name, mode, uplink, then bridge or gateway.</summary>
 public sealed record NetworkDocument(string Name, string Mode, string Uplink, string? Bridge, string? Gateway)
 {
+    /// <summary>A host-routed network's IPv6 gateway on each vme; left out when it is the default <c>fe80::ffff:1:1</c>.</summary>
+    public string? Gateway6 { get; init; }
+
     /// <summary>The ports the server opens to the network's VMs (<c>tcp/53</c>); left out when none.</summary>
     public IReadOnlyList<string>? ServerPorts { get; init; }
 }
@@ -17,6 +20,9 @@ public sealed record NetworkDocument(string Name, string Mode, string Uplink, st
 public sealed record NetworkDetailsDocument(string Name, string Mode, string Uplink, string? Bridge, string? Gateway,
     IReadOnlyList<NetworkAdapterDocument> Adapters)
 {
+    /// <summary>A host-routed network's IPv6 gateway on each vme; left out when it is the default <c>fe80::ffff:1:1</c>.</summary>
+    public string? Gateway6 { get; init; }
+
     /// <summary>The ports the server opens to the network's VMs (<c>tcp/53</c>); left out when none.</summary>
     public IReadOnlyList<string>? ServerPorts { get; init; }
 }
@@ -35,6 +41,9 @@ public sealed record VmDocument(string Name, string Uuid, string Guest, bool Run
 public sealed record AdapterDocument(int Index, string? Name, string Network, string? Mode, IReadOnlyList<string> Ips,
     string? Gateway, string Mac, string? HostInterface, string? HostMac, string? GuestInterface)
 {
+    /// <summary>A dual-stack bridged adapter's IPv6 gateway beside the IPv4 one in <c>gateway</c>; left out otherwise.</summary>
+    public string? Gateway6 { get; init; }
+
     /// <summary>
     /// The protections switched off (<c>mac</c>, <c>addresses</c>, <c>arp</c>, <c>guards</c>, <c>server</c>);
     /// left out when every one is on, as it is by default (<c>vm show</c>, <c>vm list</c>, export, import).
@@ -95,7 +104,10 @@ public sealed record QemuAdapterDocument(
     bool OnLinkGateway,
     IReadOnlyList<string> IpCommands)
 {
-    /// <summary>A routed adapter with an IPv6 address: its IPv6 default gateway (<c>fe80::ffff:1:1</c>); absent otherwise.</summary>
+    /// <summary>
+    /// A routed adapter with an IPv6 address: the network's IPv6 default gateway (<c>fe80::ffff:1:1</c> unless configured);
+    /// a dual-stack bridged adapter: its own IPv6 gateway beside the IPv4 one; absent otherwise.
+    /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Gateway6 { get; init; }
 }

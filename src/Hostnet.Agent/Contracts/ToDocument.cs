@@ -9,6 +9,7 @@ public static class ToDocument
     public static NetworkDocument Network(Network n) =>
         new(n.Name, Model.Network.ModeName(n.Mode), n.Uplink, n.Bridge, n.Gateway?.ToString())
         {
+            Gateway6 = n.Gateway6Given?.ToString(),
             ServerPorts = n.ServerPorts.Count == 0 ? null : n.ServerPorts.Select(p => p.ToString()).ToList(),
         };
 
@@ -17,6 +18,7 @@ public static class ToDocument
             users.Select(u => new NetworkAdapterDocument(u.Vm.Name, u.Adapter.Name, u.Vm.HostInterface(u.Adapter.Index),
                 u.Adapter.Addresses.Select(c => AddressText(net, c)).ToList())).ToList())
         {
+            Gateway6 = net.Gateway6Given?.ToString(),
             ServerPorts = net.ServerPorts.Count == 0 ? null : net.ServerPorts.Select(p => p.ToString()).ToList(),
         };
 
@@ -50,6 +52,7 @@ public static class ToDocument
             details ? Naming.GuestInterface(a.Index) : null)
         {
             Unprotected = a.Protections == Protections.All ? null : ProtectionNames.Names(Protections.All & ~a.Protections),
+            Gateway6 = a.Gateway6?.ToString(),
         };
     }
 

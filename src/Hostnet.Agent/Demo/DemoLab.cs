@@ -7,7 +7,11 @@ using Hostnet.Netlink;
 namespace Hostnet.Agent.Demo;
 
 /// <summary>One VM of the demo: the seed's name for it, its Hostnet name, UUID, guest namespace and address.</summary>
-public sealed record DemoVm(string Title, string Name, Guid Uuid, string Netns, string Address, NetworkMode Mode);
+public sealed record DemoVm(string Title, string Name, Guid Uuid, string Netns, string Address, NetworkMode Mode)
+{
+    /// <summary>Its IPv6 address beside the IPv4 one (every demo VM is dual-stack).</summary>
+    public required string Address6 { get; init; }
+}
 
 /// <summary>
 /// The seed's world in network namespaces of the demo's own, all named
@@ -36,15 +40,20 @@ public static class DemoLab
     public const string Server = "192.168.200.1";
     public const int LanPrefixLength = 24;
 
+    // The LAN carries IPv6 too (documentation prefix): computer X and the server hold an address of it.
+    public const string ComputerX6 = "2001:db8:200::10";
+    public const string Server6 = "2001:db8:200::1";
+    public const int Lan6PrefixLength = 64;
+
     public const string RoutedNetwork = "Routed";
     public const string BridgedNetwork = "Bridged";
 
     /// <summary>VM #1 and #2 carry the vme names of the seed's figure (vme7b9a73a1.0, vme4980d06a.0).</summary>
     public static readonly ImmutableArray<DemoVm> Vms =
     [
-        new("VM #1", "vm1", Guid.Parse("7b9a73a1-5c2e-4d1a-9f3b-000000000001"), Prefix + "vm1", "192.168.200.201", NetworkMode.HostRouted),
-        new("VM #2", "vm2", Guid.Parse("4980d06a-5c2e-4d1a-9f3b-000000000002"), Prefix + "vm2", "192.168.200.202", NetworkMode.HostRouted),
-        new("VM #3", "vm3", Guid.Parse("5c1f0e27-5c2e-4d1a-9f3b-000000000003"), Prefix + "vm3", "192.168.200.203", NetworkMode.Bridged),
+        new("VM #1", "vm1", Guid.Parse("7b9a73a1-5c2e-4d1a-9f3b-000000000001"), Prefix + "vm1", "192.168.200.201", NetworkMode.HostRouted) { Address6 = "2001:db8:200::201" },
+        new("VM #2", "vm2", Guid.Parse("4980d06a-5c2e-4d1a-9f3b-000000000002"), Prefix + "vm2", "192.168.200.202", NetworkMode.HostRouted) { Address6 = "2001:db8:200::202" },
+        new("VM #3", "vm3", Guid.Parse("5c1f0e27-5c2e-4d1a-9f3b-000000000003"), Prefix + "vm3", "192.168.200.203", NetworkMode.Bridged) { Address6 = "2001:db8:200::203" },
     ];
 
     /// <summary>The namespaces of a demo (this one's or an earlier one's) that exist now.</summary>
@@ -126,13 +135,13 @@ public static class DemoLab
                 step();
             }
         }
-        Plug(cx, ComputerX);
+        Plug(cx, ComputerX, ComputerX6);
         step();
-        Plug(server, Server);
+        Plug(server, Server, Server6);
     }
 
-    /// <summary>lo and eth0 up, the LAN address on eth0.</summary>
-    private static void Plug(NetNamespace ns, string address)
+    /// <summary>lo and eth0 up, the LAN's IPv4 and IPv6 addresses on eth0 (no DAD: the demo's LAN is its own).</summary>
+    private static void Plug(NetNamespace ns, string address, string address6)
     {
         using var s = RtnlSocket.Open(ns);
         var lo = s.GetLink("lo") ?? throw new InvalidOperationException($"no lo in {ns}");
@@ -141,13 +150,14 @@ public static class DemoLab
             .Add(new SetLink(lo.Index, "lo") { Up = true })
             .Add(new SetLink(eth.Index, Uplink) { Up = true })
             .Add(new AddAddress(eth.Index, Uplink, IpAddress.Parse(address), LanPrefixLength))
+            .Add(new AddAddress(eth.Index, Uplink, IpAddress.Parse(address6), Lan6PrefixLength, NoDad: true))
             .SendOrThrow();
     }
 
     /// <summary>
     /// The desired state of the demo's server: a host-routed network and a bridged
     /// one on the same uplink (a mixed server), VM #1 and #2 routed, VM #3 bridged
-    /// with its own gateway on the LAN; all three netns guests, not yet started.
+    /// with its own gateways on the LAN; every VM dual-stack; all three netns guests, not yet started.
     /// </summary>
     public static DesiredState Desired()
     {
@@ -158,9 +168,9 @@ public static class DemoLab
         {
             var network = vm.Mode == NetworkMode.HostRouted ? RoutedNetwork : BridgedNetwork;
             state = state.AddVm(new Vm(vm.Name, vm.Uuid, Guest.Netns(vm.Netns), Running: false, ImmutableList<Adapter>.Empty));
-            var ip = vm.Mode == NetworkMode.HostRouted ? vm.Address : $"{vm.Address}/{LanPrefixLength}";
-            var gateway = vm.Mode == NetworkMode.HostRouted ? null : Server;
-            state = state.AddAdapter(vm.Name, state.NewAdapter(vm.Name, network, [ip], gateway, mac: null));
+            var routed = vm.Mode == NetworkMode.HostRouted;
+            string[] ips = routed ? [vm.Address, vm.Address6] : [$"{vm.Address}/{LanPrefixLength}", $"{vm.Address6}/{Lan6PrefixLength}"];
+            state = state.AddAdapter(vm.Name, state.NewAdapter(vm.Name, network, ips, routed ? null : Server, mac: null, routed ? null : Server6));
         }
         return state;
     }

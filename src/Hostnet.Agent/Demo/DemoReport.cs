@@ -28,11 +28,18 @@ public static class DemoReport
         yield return (vms[2].Title, vms[2].Netns, vms[0]);
     }
 
-    public static DemoPing Ping(string from, string fromNs, DemoVm to)
+    public static DemoPing Ping(string from, string fromNs, DemoVm to) => Ping(from, fromNs, to, to.Address);
+
+    /// <summary>The same pings over IPv6, to each VM's IPv6 address.</summary>
+    public static IEnumerable<(string From, string FromNs, DemoVm To)> PingPlan6() => PingPlan();
+
+    /// <summary>An echo to <paramref name="address"/>, one of <paramref name="to"/>'s (ICMP or ICMPv6 by its family).</summary>
+    public static DemoPing Ping(string from, string fromNs, DemoVm to, string address)
     {
+        ArgumentNullException.ThrowIfNull(to);
         using var ns = NetNamespace.Open(fromNs);
-        var time = Icmp.Ping(ns, IpAddress.Parse(to.Address), PingTimeout);
-        return new DemoPing(from, fromNs, to.Title, to.Address, time);
+        var time = Icmp.Ping(ns, IpAddress.Parse(address), PingTimeout);
+        return new DemoPing(from, fromNs, to.Title, address, time);
     }
 
     public static string FormatPing(DemoPing p)
@@ -68,6 +75,24 @@ public static class DemoReport
                 problems.Add($"the server does not publish {vm.Address} (no MP entry)");
         }
         return problems;
+    }
+
+    /// <summary>Where the lab's IPv6 differs from the seed's: a routed VM's IPv6 address not published by proxy NDP.</summary>
+    public static IReadOnlyList<string> Problems6()
+    {
+        using var ns = NetNamespace.Open(DemoLab.ServerNs);
+        using var s = RtnlSocket.Open(ns);
+        var proxies = s.DumpProxyNeighbors(IpFamily.Ipv6);
+        return DemoLab.Vms.Where(v => v.Mode == NetworkMode.HostRouted && !proxies.Any(p => p.Address == IpAddress.Parse(v.Address6)))
+            .Select(v => $"the server does not publish {v.Address6} (no proxy NDP entry)").ToList();
+    }
+
+    /// <summary>The server's IPv6 neighbour table in <c>arp -n</c>'s columns (<c>hostnet ndp</c>), with the proxy NDP (MP) rows of the routed VMs.</summary>
+    public static string ServerNdp()
+    {
+        using var ns = NetNamespace.Open(DemoLab.ServerNs);
+        using var s = RtnlSocket.Open(ns);
+        return Indent(KernelTables.Ndp(ToDocument.Arp(Views.Ndp(s))));
     }
 
     /// <summary>The server's neighbour table as <c>arp -n</c> prints it, with the published (MP) rows of the routed VMs.</summary>

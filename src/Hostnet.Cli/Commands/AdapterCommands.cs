@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Hostnet.Cli.Output;
+using Hostnet.Model;
 
 namespace Hostnet.Cli.Commands;
 
@@ -15,7 +16,7 @@ internal static class AdapterCommands
         return adapter;
     }
 
-    private sealed record AdapterOptions(Option<string[]> Ips, Option<string?> Gateway, Option<string?> Mac, Option<string[]> Protect, Option<string[]> NoProtect);
+    private sealed record AdapterOptions(Option<string[]> Ips, Option<string[]> Gateway, Option<string?> Mac, Option<string[]> Protect, Option<string[]> NoProtect);
 
     private static AdapterOptions Options(Command command)
     {
@@ -25,7 +26,12 @@ internal static class AdapterCommands
             HelpName = "ADDR[/PREFIX]",
             Arity = ArgumentArity.OneOrMore,
         };
-        var gateway = new Option<string?>("--gateway") { Description = "Bridged only: the VM's default gateway on the LAN", HelpName = "ADDR" };
+        var gateway = new Option<string[]>("--gateway")
+        {
+            Description = "Bridged only: the VM's default gateway on the LAN (once per family for a dual-stack adapter: an IPv4 and an IPv6 one)",
+            HelpName = "ADDR",
+            Arity = ArgumentArity.OneOrMore,
+        };
         var mac = new Option<string?>("--mac") { Description = "The guest's MAC (default: generated, stable for the VM and adapter)", HelpName = "MAC" };
         command.Options.Add(ips);
         command.Options.Add(gateway);
@@ -57,8 +63,9 @@ internal static class AdapterCommands
         {
             var ctx = CliContext.From(parse, output);
             var vmName = parse.GetValue(vmArg)!;
-            var added = ctx.Agent.Adapters.Add(vmName, parse.GetValue(network)!, parse.GetValue(o.Ips) ?? [], parse.GetValue(o.Gateway), parse.GetValue(o.Mac),
-                parse.GetValue(o.Protect), parse.GetValue(o.NoProtect));
+            var (gateway, gateway6) = StateRules.SplitGateways(parse.GetValue(o.Gateway));
+            var added = ctx.Agent.Adapters.Add(vmName, parse.GetValue(network)!, parse.GetValue(o.Ips) ?? [], gateway, parse.GetValue(o.Mac),
+                parse.GetValue(o.Protect), parse.GetValue(o.NoProtect), gateway6);
             var line = AdapterText.Describe(added.Vm, added.Adapter, added.Network);
             output.WriteLine($"added {vmName} {line}");
             return HostnetCli.Success;
@@ -72,7 +79,7 @@ internal static class AdapterCommands
         var adapterArg = new Argument<string>("ADAPTER") { Description = "net0, net1, ... (or 0, 1, ...)" };
         var network = new Option<string?>("--network") { Description = "Move it to another network", HelpName = "NET" };
         var noIp = new Option<bool>("--no-ip") { Description = "Remove all its addresses (a bridged adapter whose guest uses the LAN's DHCP)" };
-        var noGateway = new Option<bool>("--no-gateway") { Description = "Remove its gateway (bridged)" };
+        var noGateway = new Option<bool>("--no-gateway") { Description = "Remove its gateways (bridged); --gateway replaces both" };
         var command = new Command("set", "Change an adapter: what is given is replaced (--ip replaces all addresses), the rest stays")
         {
             vmArg, adapterArg, network, noIp, noGateway,
@@ -83,9 +90,10 @@ internal static class AdapterCommands
             var ctx = CliContext.From(parse, output);
             var vmName = parse.GetValue(vmArg)!;
             var ips = parse.GetValue(o.Ips);
+            var (gateway, gateway6) = StateRules.SplitGateways(parse.GetValue(o.Gateway));
             var changed = ctx.Agent.Adapters.Set(vmName, parse.GetValue(adapterArg)!, parse.GetValue(network),
-                ips is { Length: > 0 } ? ips : null, parse.GetValue(o.Gateway), parse.GetValue(o.Mac),
-                clearAddresses: parse.GetValue(noIp), clearGateway: parse.GetValue(noGateway), parse.GetValue(o.Protect), parse.GetValue(o.NoProtect));
+                ips is { Length: > 0 } ? ips : null, gateway, parse.GetValue(o.Mac),
+                clearAddresses: parse.GetValue(noIp), clearGateway: parse.GetValue(noGateway), parse.GetValue(o.Protect), parse.GetValue(o.NoProtect), gateway6);
             var line = AdapterText.Describe(changed.Vm, changed.Adapter, changed.Network);
             output.WriteLine($"changed {vmName} {line}");
             return HostnetCli.Success;

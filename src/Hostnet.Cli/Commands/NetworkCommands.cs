@@ -29,11 +29,12 @@ internal static class NetworkCommands
             Arity = ArgumentArity.OneOrMore,
         };
         var noServerPorts = new Option<bool>("--no-server-ports") { Description = "Open no port on the server's own addresses to its VMs" };
-        var command = new Command("set", "Change a network: what is given is replaced, the rest stays") { name, serverPorts, noServerPorts };
+        var gateway6 = Gateway6Option();
+        var command = new Command("set", "Change a network: what is given is replaced, the rest stays") { name, serverPorts, noServerPorts, gateway6 };
         command.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
-            var net = ctx.Agent.Networks.SetServerPorts(parse.GetValue(name)!, parse.GetValue(serverPorts), parse.GetValue(noServerPorts));
+            var net = ctx.Agent.Networks.Set(parse.GetValue(name)!, parse.GetValue(serverPorts), parse.GetValue(noServerPorts), parse.GetValue(gateway6));
             output.WriteLine($"changed network {Describe(net)}");
             return HostnetCli.Success;
         });
@@ -63,17 +64,24 @@ internal static class NetworkCommands
             HelpName = "PROTO/PORT,...",
             Arity = ArgumentArity.OneOrMore,
         };
-        var command = new Command("add", "Add a network") { name, mode, bridge, uplink, gateway, serverPorts };
+        var gateway6 = Gateway6Option();
+        var command = new Command("add", "Add a network") { name, mode, bridge, uplink, gateway, gateway6, serverPorts };
         command.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
             var net = ctx.Agent.Networks.Add(parse.GetValue(name)!, parse.GetValue(mode) == "bridged" ? NetworkMode.Bridged : NetworkMode.HostRouted,
-                parse.GetValue(uplink)!, parse.GetValue(bridge), parse.GetValue(gateway), parse.GetValue(serverPorts));
+                parse.GetValue(uplink)!, parse.GetValue(bridge), parse.GetValue(gateway), parse.GetValue(serverPorts), parse.GetValue(gateway6));
             output.WriteLine($"added network {Describe(net)}");
             return HostnetCli.Success;
         });
         return command;
     }
+
+    private static Option<string?> Gateway6Option() => new("--gateway6")
+    {
+        Description = $"Host-routed: the IPv6 address the VMs route through, on each vme (default {IpAddress.DefaultRoutedGateway6})",
+        HelpName = "ADDR",
+    };
 
     private static Command List(TextWriter output)
     {
@@ -117,6 +125,7 @@ internal static class NetworkCommands
             output.WriteLine($"uplink:   {net.Uplink}");
             if (net.Bridge is not null) output.WriteLine($"bridge:   {net.Bridge}");
             if (net.Gateway is { } gw) output.WriteLine($"gateway:  {gw}");
+            if (net.Gateway6Given is { } gw6) output.WriteLine($"gateway6: {gw6}");
             if (net.ServerPorts.Count > 0) output.WriteLine($"server ports: {string.Join(",", net.ServerPorts)}");
             output.WriteLine($"adapters: {users.Count}");
             if (users.Count > 0)
@@ -150,6 +159,6 @@ internal static class NetworkCommands
 
     private static string Describe(Network n) =>
         $"{n.Name} ("
-        + (n.Mode == NetworkMode.Bridged ? $"bridged, bridge {n.Bridge}, uplink {n.Uplink}" : $"host-routed, uplink {n.Uplink}, gateway {n.Gateway}")
+        + (n.Mode == NetworkMode.Bridged ? $"bridged, bridge {n.Bridge}, uplink {n.Uplink}" : $"host-routed, uplink {n.Uplink}, gateway {n.Gateway}" + (n.Gateway6Given is { } gw6 ? $", gateway6 {gw6}" : ""))
         + (n.ServerPorts.Count > 0 ? $", server ports {string.Join(",", n.ServerPorts)}" : "") + ")";
 }

@@ -14,7 +14,7 @@ internal static class TraceCommands
 {
     public static Command Build(TextWriter output)
     {
-        var destination = new Argument<string>("DEST") { Description = "The IPv4 address the packet is for: a VM's, or any address with --from-vm" };
+        var destination = new Argument<string>("DEST") { Description = "The IPv4 or IPv6 address the packet is for: a VM's, or any address with --from-vm" };
         var fromLan = new Option<bool>("--from-lan")
         {
             Description = "The packet comes from computer X on the LAN (the default): who answers ARP, where it comes in, how it reaches the VM",

@@ -153,6 +153,13 @@ internal static class DemoCommand
             output.WriteLine(DemoReport.FormatPing(pings[^1]));
             interrupt.Check();
         }
+        Section(output, "Pings over IPv6 (ICMPv6 echo, live)");
+        foreach (var (from, fromNs, to) in DemoReport.PingPlan6())
+        {
+            pings.Add(DemoReport.Ping(from, fromNs, to, to.Address6));
+            output.WriteLine(DemoReport.FormatPing(pings[^1]));
+            interrupt.Check();
+        }
 
         var lan = LiveNamespace.Read(DemoLab.LanNs);
         var cx = LiveNamespace.Read(DemoLab.ComputerXNs);
@@ -162,6 +169,8 @@ internal static class DemoCommand
 
         Section(output, $"The server: arp -n  (in {DemoLab.ServerNs}; MP = published: the server answers ARP for the routed VMs)");
         output.Write(DemoReport.ServerArp());
+        Section(output, $"The server: hostnet ndp  (in {DemoLab.ServerNs}; MP = proxy NDP: the server answers neighbour solicitations for the routed VMs' IPv6)");
+        output.Write(DemoReport.ServerNdp());
         Section(output, $"Computer X: its ARP cache  (in {DemoLab.ComputerXNs})");
         output.Write(DemoReport.ComputerXArp(server, guests));
         Section(output, "Routes");
@@ -174,7 +183,7 @@ internal static class DemoCommand
         output.Write(DemoReport.RoutedFigure(lan, cx, server, guests));
         output.WriteLine();
         output.Flush();
-        return DemoReport.Problems(pings, cx, server, guests);
+        return [.. DemoReport.Problems(pings, cx, server, guests), .. DemoReport.Problems6()];
     }
 
     private static void Section(TextWriter output, string title)

@@ -18,6 +18,9 @@ internal static class AdapterText
         var line = $"{a.Name}: network {a.Network}, {vm.HostInterface(a.Index)} - {Naming.GuestInterface(a.Index)}, mac {a.Mac}, addresses {Addresses(network, a)}";
         if (a.Gateway is { } gw) line += $", gateway {gw}";
         else if (network?.Gateway is { } routed) line += $", via {routed}";
+        if (a.Gateway6 is { } gw6) line += $", gateway {gw6}";
+        // A routed network's IPv6 gateway is named when it is not the default fe80::ffff:1:1.
+        else if (network?.Gateway6Given is { } routed6 && a.Addresses.Any(c => c.Family == IpFamily.Ipv6)) line += $", via {routed6}";
         if (a.Protections != Model.Protections.All) line += $", unprotected {string.Join(",", ProtectionNames.Names(Model.Protections.All & ~a.Protections))}";
         return line;
     }

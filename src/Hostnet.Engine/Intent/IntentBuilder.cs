@@ -68,9 +68,12 @@ public static class IntentBuilder
         return new KernelIntent(objects.Values.ToList());
     }
 
-    /// <summary>The neighbour-table thresholds, in the order gc_thresh1, 2, 3.</summary>
+    /// <summary>The neighbour-table thresholds, in the order gc_thresh1, 2, 3: IPv4's, then IPv6's.</summary>
     public static IReadOnlyList<string> NeighborGcThresholdPaths { get; } =
-        [SysctlPaths.Neigh(IpFamily.Ipv4, "default", "gc_thresh1"), SysctlPaths.Neigh(IpFamily.Ipv4, "default", "gc_thresh2"), SysctlPaths.Neigh(IpFamily.Ipv4, "default", "gc_thresh3")];
+    [
+        SysctlPaths.Neigh(IpFamily.Ipv4, "default", "gc_thresh1"), SysctlPaths.Neigh(IpFamily.Ipv4, "default", "gc_thresh2"), SysctlPaths.Neigh(IpFamily.Ipv4, "default", "gc_thresh3"),
+        SysctlPaths.Neigh(IpFamily.Ipv6, "default", "gc_thresh1"), SysctlPaths.Neigh(IpFamily.Ipv6, "default", "gc_thresh2"), SysctlPaths.Neigh(IpFamily.Ipv6, "default", "gc_thresh3"),
+    ];
 
     /// <summary>
     /// Room in the neighbour table for the permanent entries of every routed
@@ -79,26 +82,33 @@ public static class IntentBuilder
     /// thresh3 ≥ 1024 + 2n. Beyond thresh3 the kernel refuses new entries (on
     /// kernels before 5.0 permanent ones too); a value already higher is never
     /// lowered, and nothing is wanted where the kernel does not show the values.
+    /// Each family has a table of its own (arp_tbl, nd_tbl): n counts its routed addresses.
     /// </summary>
     private static void WantNeighborTableRoom(Action<KernelObject> want, DesiredState state, Dictionary<string, Network> networks, ServerFacts facts)
     {
         if (facts.NeighborGcThresholds.Count == 0) return;
-        long n = 0;
+        long n4 = 0, n6 = 0;
         foreach (var vm in state.Vms)
         {
             if (!vm.Running) continue;
             foreach (var a in vm.Adapters)
             {
-                if (networks.TryGetValue(a.Network, out var network) && network.Mode == NetworkMode.HostRouted) n += a.Addresses.Count;
+                if (!networks.TryGetValue(a.Network, out var network) || network.Mode != NetworkMode.HostRouted) continue;
+                foreach (var c in a.Addresses)
+                {
+                    if (c.Family == IpFamily.Ipv6) n6++;
+                    else n4++;
+                }
             }
         }
-        if (n == 0) return;
-        long[] needed = [128 + n, 512 + 2 * n, 1024 + 2 * n];
         for (int i = 0; i < NeighborGcThresholdPaths.Count; i++)
         {
+            var n = i < 3 ? n4 : n6;
+            if (n == 0) continue;
+            long needed = (i % 3) switch { 0 => 128 + n, 1 => 512 + 2 * n, _ => 1024 + 2 * n };
             var path = NeighborGcThresholdPaths[i];
             if (!facts.NeighborGcThresholds.TryGetValue(path, out var current)) continue;
-            want(new SysctlObject(path, Math.Max(current, needed[i]).ToString(System.Globalization.CultureInfo.InvariantCulture), PerLink: false));
+            want(new SysctlObject(path, Math.Max(current, needed).ToString(System.Globalization.CultureInfo.InvariantCulture), PerLink: false));
         }
     }
 
@@ -221,7 +231,7 @@ public static class IntentBuilder
     {
         if (guestNs is null) return;
         foreach (var a in adapter.Addresses) want(new AddressObject(guestNs, eth, a));
-        if (adapter.Gateway is { } gw) want(new RouteObject(guestNs, IpPrefix.Default(gw.Family), eth, gw));
+        foreach (var gw in adapter.Gateways) want(new RouteObject(guestNs, IpPrefix.Default(gw.Family), eth, gw));
     }
 }
 

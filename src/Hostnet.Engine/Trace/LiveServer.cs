@@ -22,11 +22,12 @@ internal sealed class LiveServer
         Namespace = ns;
         Socket = socket;
         _links = new(socket.DumpLinks);
-        _addresses = new(() => socket.DumpAddresses());
-        _neighbors = new(() => socket.DumpNeighbors());
-        _proxies = new(() => socket.DumpProxyNeighbors());
+        // Both families: a trace may follow an IPv6 address.
+        _addresses = new(() => socket.DumpAddresses(null));
+        _neighbors = new(() => socket.DumpNeighbors(null));
+        _proxies = new(() => socket.DumpProxyNeighbors(null));
         _fdb = new(socket.DumpFdb);
-        _routes = new(() => socket.DumpRoutes());
+        _routes = new(() => socket.DumpRoutes(RouteTable.Main, null));
         _filters = new(() => Nftables.IsAvailable() ? Kernel.Filters.FilterReader.Read(ns) : null);
     }
 

@@ -22,15 +22,15 @@ internal sealed partial class TraceRun
         var published = _server.Proxies.Where(p => p.Address == destination).ToList();
         if (published.Count == 0)
         {
-            Add("arp", true, $"{asker} asks who has {destination}; VM {owner.Vm.Name} answers itself with its own MAC {owner.Adapter.Mac} "
+            Add(TraceFamily.Of(destination).ResolutionStep, true, $"{TraceFamily.Of(destination).Asks(asker, destination)}; VM {owner.Vm.Name} answers itself with its own MAC {owner.Adapter.Mac} "
                 + "(the server publishes no entry for it)");
         }
         else
         {
             var where = string.Join(", ", published.Select(p => _server.Name(p.IfIndex)));
-            Add("arp", false, $"VM {owner.Vm.Name} answers ARP for {destination} with {owner.Adapter.Mac}, but the server also publishes it on {where} "
+            Add(TraceFamily.Of(destination).ResolutionStep, false, $"VM {owner.Vm.Name} answers {TraceFamily.Of(destination).Resolution} for {destination} with {owner.Adapter.Mac}, but the server also publishes it on {where} "
                 + "and answers with its own MAC: two answers, the LAN takes whichever comes last",
-                new Remedy.SystemCommand($"ip neigh del proxy {destination} dev {_server.Name(published[0].IfIndex)}"));
+                new Remedy.SystemCommand($"ip {(destination.IsIpv6 ? "-6 " : "")}neigh del proxy {destination} dev {_server.Name(published[0].IfIndex)}"));
         }
 
         HostLinkStep(owner, bridge.Name);
@@ -96,7 +96,7 @@ internal sealed partial class TraceRun
     {
         var sender = departure.Sender;
         var source = departure.Source;
-        GuestStep(sender, source == IpAddress.Any ? null : source, checkDefaultRoute: sender.Adapter.Gateway is not null);
+        GuestStep(sender, source == IpAddress.Any ? null : source, checkDefaultRoute: sender.Adapter.GatewayOf(destination.Family) is not null);
         FilterStep(sender, source == IpAddress.Any ? null : source);
 
         IpAddress hop;
@@ -105,14 +105,14 @@ internal sealed partial class TraceRun
             hop = g.Via ?? destination;
             Add("gateway", true, g.Via is { } via
                 ? $"{g.Said}: VM {sender.Vm.Name} sends it to its own gateway {via} (its own routing table)"
-                : $"{g.Said}: on-link, VM {sender.Vm.Name} asks ARP for it itself (its own ARP table)");
+                : $"{g.Said}: on-link, VM {sender.Vm.Name} {TraceFamily.Of(destination).AsksItself}");
         }
         else if (sender.Adapter.Addresses.FirstOrDefault(c => c.Contains(destination)) is { PrefixLength: > 0 } onLink)
         {
             hop = destination;
-            Add("gateway", true, $"{destination} is on-link for {sender.GuestInterface} ({onLink}): VM {sender.Vm.Name} asks ARP for it itself (its own ARP table)");
+            Add("gateway", true, $"{destination} is on-link for {sender.GuestInterface} ({onLink}): VM {sender.Vm.Name} {TraceFamily.Of(destination).AsksItself}");
         }
-        else if (sender.Adapter.Gateway is { } gw)
+        else if (sender.Adapter.GatewayOf(destination.Family) is { } gw)
         {
             hop = gw;
             Add("gateway", true, $"{destination} is off-link for {sender.GuestInterface}: VM {sender.Vm.Name} sends it to its own gateway {gw} (its own routing table)");
@@ -149,7 +149,7 @@ internal sealed partial class TraceRun
         {
             Add("out", true, $"{hop} is the server's own address on {bridge.Name}: the bridge passes the frame up to the server");
             if (hop == destination) return;
-            if (!ForwardingStep(bridge.Name, $"the server does not forward what VM {sender.Vm.Name} sends it")) return;
+            if (!ForwardingStep(TraceFamily.Of(destination), bridge.Name, $"the server does not forward what VM {sender.Vm.Name} sends it")) return;
             RouteOnward(bridge, source, destination);
             return;
         }

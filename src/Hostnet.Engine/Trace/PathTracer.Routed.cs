@@ -27,28 +27,39 @@ internal sealed partial class TraceRun
         }
         var l3 = _server.MasterOf(uplink) ?? uplink;
         var mac = LiveServer.Mac(l3.Mac);
+        var family = TraceFamily.Of(destination);
 
-        // Who answers ARP: the published entry on the L3 uplink.
+        // Who answers ARP (neighbour solicitations): the published entry on the L3 uplink.
         var published = _server.Proxies.Where(p => p.Address == destination).ToList();
-        if (published.Any(p => p.IfIndex == l3.Index))
+        // IPv6 answers for a proxy entry only while proxy_ndp is on for the link.
+        var proxyNdpPath = family.Sysctl($"conf/{l3.Name}/proxy_ndp");
+        var proxyNdp = destination.IsIpv6 ? _server.Sysctl(proxyNdpPath) : null;
+        if (published.Any(p => p.IfIndex == l3.Index) && (destination.IsIpv4 || proxyNdp == "1"))
         {
-            Add("arp", true, $"{sender} asks who has {destination}; {l3.Name} answers with the server's MAC {mac} "
-                + $"(published entry: arp -n shows `{destination} * * MP {l3.Name}`)");
+            Add(family.ResolutionStep, true, $"{family.Asks(sender, destination)}; {l3.Name} answers with the server's MAC {mac} "
+                + $"({family.PublishedRow(destination, l3.Name)}" + (destination.IsIpv6 ? $", {TraceFamily.Dotted(proxyNdpPath)} = 1)" : ")"));
+        }
+        else if (published.Any(p => p.IfIndex == l3.Index))
+        {
+            Add(family.ResolutionStep, false, $"{destination} is published on {l3.Name}, but {TraceFamily.Dotted(proxyNdpPath)} = {proxyNdp ?? "?"}: "
+                + "nobody answers neighbour solicitations for it on the LAN", TraceStep.Apply);
         }
         else
         {
             var elsewhere = published.Count > 0
-                ? $" (it is published on {string.Join(", ", published.Select(p => _server.Name(p.IfIndex)))}, where no ARP request for it comes in)"
+                ? $" (it is published on {string.Join(", ", published.Select(p => _server.Name(p.IfIndex)))}, where no {(destination.IsIpv6 ? "neighbour solicitation" : "ARP request")} for it comes in)"
                 : "";
-            Add("arp", false, $"no published (proxy) entry for {destination} on {l3.Name}{elsewhere}: nobody answers ARP for it on the LAN "
-                + $"(`ip neigh show proxy` lacks `{destination} dev {l3.Name}`)", TraceStep.Apply);
+            Add(family.ResolutionStep, false, $"no published (proxy) entry for {destination} on {l3.Name}{elsewhere}: nobody answers {(destination.IsIpv6 ? "neighbour solicitations" : "ARP")} for it on the LAN "
+                + $"(`{(destination.IsIpv6 ? "ip -6" : "ip")} neigh show proxy` lacks `{destination} dev {l3.Name}`)", TraceStep.Apply);
         }
 
-        var delay = _server.Sysctl($"net/ipv4/neigh/{l3.Name}/proxy_delay");
-        if (delay == "0") Add("proxy-delay", true, $"net.ipv4.neigh.{l3.Name}.proxy_delay = 0: the answer goes out at once");
-        else Add("proxy-delay", false, $"net.ipv4.neigh.{l3.Name}.proxy_delay = {delay ?? "?"}: the kernel delays each proxy ARP answer by a random 0–{Jiffies(delay)} ms", TraceStep.Apply);
+        var delayPath = family.Sysctl($"neigh/{l3.Name}/proxy_delay");
+        var delay = _server.Sysctl(delayPath);
+        var answer = destination.IsIpv6 ? "proxy neighbour advertisement" : "proxy ARP answer";
+        if (delay == "0") Add("proxy-delay", true, $"{TraceFamily.Dotted(delayPath)} = 0: the answer goes out at once");
+        else Add("proxy-delay", false, $"{TraceFamily.Dotted(delayPath)} = {delay ?? "?"}: the kernel delays each {answer} by a random 0–{Jiffies(delay)} ms", TraceStep.Apply);
 
-        ForwardingStep(l3.Name, $"the kernel neither answers proxy ARP on {l3.Name} nor forwards what comes in there");
+        ForwardingStep(family, l3.Name, $"the kernel neither answers {(destination.IsIpv6 ? "proxy NDP" : "proxy ARP")} on {l3.Name} nor forwards what comes in there");
 
         var inDetail = l3 == uplink
             ? $"{sender} sends the packet to {mac}; it comes in on {uplink.Name}"
@@ -57,14 +68,14 @@ internal sealed partial class TraceRun
         var down = LiveServer.NotUp(entry) ?? (l3 == uplink ? null : LiveServer.NotUp(l3));
         Add("in", down is null, down is null ? inDetail : $"{inDetail}, but {down}", TraceStep.Apply);
 
-        var from = source ?? LanSource(l3);
+        var from = source ?? LanSource(l3, family);
         var lookup = $"`ip route get {destination} from {from} iif {l3.Name}`";
         var (route, refusal) = _server.GetRoute(destination, l3, from);
         RouteToVme(owner, destination, route, refusal, lookup);
         if (_steps[^1] is { Ok: false })
         {
-            // The kernel publishes an address only while it routes it out by another interface (arp_process).
-            _steps[^1] = _steps[^1] with { Detail = _steps[^1].Detail + $"; and until it does, {l3.Name} does not answer ARP for {destination} either" };
+            // The kernel publishes an address only while it routes it out by another interface (arp_process, ndisc_recv_ns).
+            _steps[^1] = _steps[^1] with { Detail = _steps[^1].Detail + $"; and until it does, {l3.Name} does not answer {family.Resolution} for {destination} either" };
         }
 
         var vme = HostLinkStep(owner, bridge: null);
@@ -76,13 +87,14 @@ internal sealed partial class TraceRun
     private void RouteToVme(Endpoint owner, IpAddress destination, RouteEntry? route, string? refusal, string lookup)
     {
         var vmeName = owner.HostInterface;
+        var family = TraceFamily.Of(destination);
         var owned = OwnedRoute(destination);
         var ownedText = owned is not null
-            ? $" (route `{destination} dev {_server.Name(owned.OutIfIndex)} proto hostnet scope link`)"
+            ? $" (route `{family.HostRoute(destination, _server.Name(owned.OutIfIndex))}`)"
             : "";
         if (route is null)
         {
-            var cause = _forwardingOff ? "forwarding is off" : owned is null ? $"the /32 route to {vmeName} is missing" : null;
+            var cause = _forwardingOff ? "forwarding is off" : owned is null ? $"the {family.Host} route to {vmeName} is missing" : null;
             Add("route", false, $"{lookup}: no route ({refusal ?? "unreachable"}): the server drops it" + (cause is null ? "" : "; " + cause),
                 TraceStep.Apply);
             return;
@@ -94,7 +106,7 @@ internal sealed partial class TraceRun
             return;
         }
         var missing = owned is null
-            ? $"; the route `{destination} dev {vmeName} proto hostnet scope link` is missing"
+            ? $"; the route `{family.HostRoute(destination, vmeName)}` is missing"
             : "";
         Add("route", false, $"{lookup}: {said}: it does not go to {vmeName} ({owner.Describe}){missing}", TraceStep.Apply);
     }
@@ -104,9 +116,10 @@ internal sealed partial class TraceRun
     {
         var entry = _server.Neighbors.FirstOrDefault(n => n.IfIndex == vme.Index && n.Address == destination);
         var want = owner.Adapter.Mac.ToString();
+        var family = TraceFamily.Of(destination);
         if (entry is null)
         {
-            Add("neighbour", false, $"no neighbour entry for {destination} on {vme.Name}: the server does not hold VM {owner.Vm.Name}'s ARP entry "
+            Add("neighbour", false, $"no neighbour entry for {destination} on {vme.Name}: the server does not hold VM {owner.Vm.Name}'s {family.VmEntry} "
                 + $"(want `{destination} lladdr {want} PERMANENT`)", TraceStep.Apply);
             return;
         }
@@ -117,7 +130,7 @@ internal sealed partial class TraceRun
             Add("neighbour", false, $"{destination} lladdr {have} {state} dev {vme.Name}: want lladdr {want} PERMANENT", TraceStep.Apply);
             return;
         }
-        Add("neighbour", true, $"{destination} lladdr {have} PERMANENT dev {vme.Name}: the server holds the VM's ARP entry and sends the frame to {owner.GuestInterface} in VM {owner.Vm.Name}");
+        Add("neighbour", true, $"{destination} lladdr {have} PERMANENT dev {vme.Name}: the server holds the VM's {family.VmEntry} and sends the frame to {owner.GuestInterface} in VM {owner.Vm.Name}");
     }
 
     /// <summary>Out of a host-routed VM: to its gateway on the server, then the server's route.</summary>
@@ -125,13 +138,19 @@ internal sealed partial class TraceRun
     {
         var sender = departure.Sender;
         var source = departure.Source;
-        var gateway = sender.Gateway;
+        var family = TraceFamily.Of(destination);
+        var gateway = sender.GatewayOf(family.Family) ?? sender.Gateway;
         GuestStep(sender, source, checkDefaultRoute: true);
         FilterStep(sender, source);
 
         var vme = _server.Link(sender.HostInterface);
         var eth = sender.GuestInterface;
-        if (departure.Guest is { Via: null } onLink && destination != gateway)
+        if (departure.Guest is { Via: null } onLink6 && destination != gateway && destination.IsIpv6)
+        {
+            Add("gateway", false, $"{onLink6.Said}: on-link, VM {sender.Vm.Name} solicits {destination} itself, but nothing on {sender.HostInterface} answers for it "
+                + $"(its IPv6 addresses are /128: it should send everything to its gateway {gateway})", TraceStep.Apply);
+        }
+        else if (departure.Guest is { Via: null } onLink && destination != gateway)
         {
             // An on-link route in the guest: it asks ARP for the destination itself, and the vme answers by proxy_arp.
             var proxyArp = _server.Sysctl($"net/ipv4/conf/{sender.HostInterface}/proxy_arp");
@@ -147,17 +166,18 @@ internal sealed partial class TraceRun
         else
         {
             var holds = vme is not null && _server.AddressesOn(vme).Any(a => a.Address == gateway);
-            var said = departure.Guest is { } g ? g.Said + ": " : $"{destination} is off-link for {eth} (its addresses are /32): ";
+            var said = departure.Guest is { } g ? g.Said + ": " : $"{destination} is off-link for {eth} (its addresses are {family.Host}): ";
             var gwDetail = destination == gateway
                 ? $"{said}{destination} is VM {sender.Vm.Name}'s gateway, on-link via {eth}"
                 : $"{said}VM {sender.Vm.Name} sends it to its gateway {gateway}, on-link via {eth}";
+            var asks = destination.IsIpv6 ? "neighbour solicitation" : "ARP";
             Add("gateway", holds, holds
-                ? $"{gwDetail}; the server holds {gateway}/32 on {sender.HostInterface} and answers its ARP"
-                : $"{gwDetail}, but {sender.HostInterface} does not hold {gateway}/32: nobody answers the VM's ARP for its gateway", TraceStep.Apply);
+                ? $"{gwDetail}; the server holds {gateway}{family.Host} on {sender.HostInterface} and answers its {asks}"
+                : $"{gwDetail}, but {sender.HostInterface} does not hold {gateway}{family.Host}: nobody answers the VM's {asks} for its gateway", TraceStep.Apply);
         }
 
         if (HostLinkStep(sender, bridge: null) is not { } link) return;
-        ForwardingStep(link.Name, $"the server does not forward what VM {sender.Vm.Name} sends");
+        ForwardingStep(family, link.Name, $"the server does not forward what VM {sender.Vm.Name} sends");
 
         if (destination == gateway)
         {
@@ -225,9 +245,10 @@ internal sealed partial class TraceRun
             return;
         }
         var n = _server.Neighbors.FirstOrDefault(x => x.IfIndex == outLink.Index && x.Address == hop);
+        var table = TraceFamily.Of(hop).Table;
         var known = n is not null && n.Mac is not null && (n.State & (NeighborState.Failed | NeighborState.Incomplete)) == 0
-            ? $"the server's ARP table has {hop} lladdr {LiveServer.Mac(n.Mac)} {LiveServer.State(n.State)} dev {outLink.Name}"
-            : $"{hop} is not in the server's ARP table yet: the server asks for it on {outLink.Name}";
+            ? $"the server's {table} has {hop} lladdr {LiveServer.Mac(n.Mac)} {LiveServer.State(n.State)} dev {outLink.Name}"
+            : $"{hop} is not in the server's {table} yet: the server asks for it on {outLink.Name}";
         Add("next-hop", true, $"next hop {hop} on {outLink.Name}: {known}");
     }
 
@@ -252,11 +273,12 @@ internal sealed partial class TraceRun
     /// A source address on the LAN for a lookup "as if from computer X": one of the uplink's subnet that
     /// is neither the server's nor a VM's (rp_filter would refuse either), or a documentation address.
     /// </summary>
-    private IpAddress LanSource(Link l3)
+    private IpAddress LanSource(Link l3, TraceFamily family)
     {
         foreach (var a in _server.AddressesOn(l3))
         {
-            if (a.PrefixLength is < 8 or > 30) continue;
+            if (a.Address.Family != family.Family || a.Address.IsLinkLocal) continue;
+            if (a.Address.IsIpv4 ? a.PrefixLength is < 8 or > 30 : a.PrefixLength is < 8 or > 126) continue;
             var net = new IpPrefix(a.Address, a.PrefixLength);
             for (var v = net.Network.Value + 1; v < net.Broadcast.Value && v < net.Network.Value + 256; v++)
             {
@@ -264,7 +286,7 @@ internal sealed partial class TraceRun
                 if (!_server.IsLocal(candidate) && _state.FindAddressHolder(candidate) is null) return candidate;
             }
         }
-        return DocumentationSource;
+        return family.DocumentationSource;
     }
 
     /// <summary>proxy_delay is in jiffies (USER_HZ, 100 per second); the delay is random up to it.</summary>

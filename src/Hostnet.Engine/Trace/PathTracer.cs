@@ -50,9 +50,6 @@ public sealed class PathTracer
 /// </summary>
 internal sealed partial class TraceRun
 {
-    /// <summary>A source for a LAN lookup when the uplink has no address to take one from (TEST-NET-1, RFC 5737).</summary>
-    private static readonly IpAddress DocumentationSource = new(0xC0000201);
-
     private readonly DesiredState _state;
     private readonly List<TraceStep> _steps = [];
     private readonly LiveServer _server;
@@ -98,6 +95,11 @@ internal sealed partial class TraceRun
         public string Describe => $"VM {Vm.Name}, adapter {Adapter.Name}";
 
         public IpAddress Gateway => Network.Gateway ?? IpAddress.DefaultRoutedGateway;
+
+        /// <summary>The gateway the VM sends <paramref name="family"/> through: the routed network's, or the adapter's own when bridged.</summary>
+        public IpAddress? GatewayOf(IpFamily family) => Network.Mode == NetworkMode.HostRouted
+            ? Network.GatewayOf(family) ?? (family == IpFamily.Ipv6 ? IpAddress.DefaultRoutedGateway6 : IpAddress.DefaultRoutedGateway)
+            : Adapter.GatewayOf(family);
     }
 
     /// <summary>The "owner" step: which VM and adapter the desired state gives <paramref name="address"/>.</summary>
@@ -239,25 +241,27 @@ internal sealed partial class TraceRun
         return vme;
     }
 
-    /// <summary>The "forwarding" step: the kernel forwards what comes in on <paramref name="input"/>.</summary>
-    private bool ForwardingStep(string input, string why)
+    /// <summary>The "forwarding" step: the kernel forwards what of <paramref name="family"/> comes in on <paramref name="input"/>.</summary>
+    private bool ForwardingStep(TraceFamily family, string input, string why)
     {
-        var global = _server.Sysctl("net/ipv4/ip_forward");
-        var perLink = _server.Sysctl($"net/ipv4/conf/{input}/forwarding");
+        var globalPath = family.GlobalForwarding;
+        var perLinkPath = family.Sysctl($"conf/{input}/forwarding");
+        var global = _server.Sysctl(globalPath);
+        var perLink = _server.Sysctl(perLinkPath);
         var off = new List<string>();
-        if (global != "1") off.Add($"net.ipv4.ip_forward = {global ?? "?"}");
-        if (perLink != "1") off.Add($"net.ipv4.conf.{input}.forwarding = {perLink ?? "?"}");
+        if (global != "1") off.Add($"{TraceFamily.Dotted(globalPath)} = {global ?? "?"}");
+        if (perLink != "1") off.Add($"{TraceFamily.Dotted(perLinkPath)} = {perLink ?? "?"}");
         if (off.Count > 0)
         {
             Add("forwarding", false, $"forwarding is off ({string.Join(", ", off)}): {why}", TraceStep.Apply);
             _forwardingOff = true;
             return false;
         }
-        Add("forwarding", true, $"net.ipv4.ip_forward = 1 and net.ipv4.conf.{input}.forwarding = 1");
+        Add("forwarding", true, $"{TraceFamily.Dotted(globalPath)} = 1 and {TraceFamily.Dotted(perLinkPath)} = 1");
         return true;
     }
 
-    /// <summary>The /32 route Hostnet made for <paramref name="address"/> (with its protocol), if the main table has it; another owner's is not it.</summary>
+    /// <summary>The /32 (/128) route Hostnet made for <paramref name="address"/> (with its protocol), if the main table has it; another owner's is not it.</summary>
     private RouteEntry? OwnedRoute(IpAddress address) =>
         _server.Routes.FirstOrDefault(r => r.PrefixLength == IpPrefix.Host(address).PrefixLength && r.Protocol == HostnetMarks.RouteProtocol && r.Destination == address);
 
@@ -285,13 +289,13 @@ internal sealed partial class TraceRun
         }
         var problems = new List<string>();
         if (!eth.AdminUp) problems.Add($"{eth.Name} is down");
-        if (address is { } a && !guest.DumpAddresses().Any(x => x.IfIndex == eth.Index && x.Address == a))
+        if (address is { } a && !guest.DumpAddresses(a.Family).Any(x => x.IfIndex == eth.Index && x.Address == a))
             problems.Add($"{eth.Name} does not hold {a}");
         string? gatewayText = null;
         if (checkDefaultRoute)
         {
-            var defaults = guest.DumpRoutes().Where(r => r.PrefixLength == 0).ToList();
-            var expected = who.Network.Mode == NetworkMode.HostRouted ? who.Gateway : who.Adapter.Gateway;
+            var defaults = guest.DumpRoutes(RouteTable.Main, address?.Family ?? IpFamily.Ipv4).Where(r => r.PrefixLength == 0).ToList();
+            var expected = who.GatewayOf(address?.Family ?? IpFamily.Ipv4);
             if (expected is { } gw)
             {
                 if (!defaults.Any(r => r.Gateway is { } g && g == gw && r.OutIfIndex == eth.Index))

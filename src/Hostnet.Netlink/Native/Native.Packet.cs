@@ -29,4 +29,8 @@ internal static partial class Native
     // linux/icmp.h
     internal const byte ICMP_ECHOREPLY = 0;
     internal const byte ICMP_ECHO = 8;
+
+    // linux/icmpv6.h
+    internal const byte ICMPV6_ECHO_REQUEST = 128;
+    internal const byte ICMPV6_ECHO_REPLY = 129;
 }

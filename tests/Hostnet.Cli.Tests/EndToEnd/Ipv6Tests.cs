@@ -194,4 +194,78 @@ public class Ipv6Tests
         Assert.NotNull(Lab.Ping(lab.ComputerXNs, Server6));
         Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm1Ip6));
     }
+
+    [PrivilegedFact]
+    public void A_routed_network_with_its_own_IPv6_gateway_puts_it_on_the_vme_and_its_guests_route_through_it()
+    {
+        using var lab = Ipv6Lab();
+        HostnetCli.Ok(lab, "network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0", "--gateway6", "fe80::1");
+        HostnetCli.Ok(lab, "vm", "add", "vm1", "--uuid", "7b9a73a1-5c2e-4d1a-9f3b-000000000001", "--guest", "netns:" + lab.Guest("vm1"));
+        HostnetCli.Ok(lab, "adapter", "add", "vm1", "--network", "Routed", "--ip", "192.168.200.201", "--ip", Vm1Ip6);
+
+        HostnetCli.Ok(lab, "vm", "start", "vm1");
+
+        var vmeAddresses = Sh.Ip("-n", lab.ServerNs, "-6", "addr", "show", "dev", Vme1);
+        Assert.Contains("inet6 fe80::1/128 scope link", vmeAddresses, StringComparison.Ordinal);
+        Assert.DoesNotContain("fe80::ffff:1:1", vmeAddresses, StringComparison.Ordinal);
+        Assert.Equal(["fe80::1 eth0"], GuestDefaults6(lab, "vm1"));
+        Assert.Null(Lab.NeighborMac(lab.ComputerXNs, Vm1Ip6));
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm1Ip6));
+        Assert.NotNull(Lab.Ping(lab.Guest("vm1"), ComputerX6));
+        Assert.Equal(0, HostnetCli.OnLab(lab, "plan", "--exit-code").ExitCode);
+
+        // Changed while the VM runs: the vme and the guest's default route follow at once.
+        HostnetCli.Ok(lab, "network", "set", "Routed", "--gateway6", "fe80::2");
+        vmeAddresses = Sh.Ip("-n", lab.ServerNs, "-6", "addr", "show", "dev", Vme1);
+        Assert.Contains("inet6 fe80::2/128 scope link", vmeAddresses, StringComparison.Ordinal);
+        Assert.DoesNotContain("fe80::1/128", vmeAddresses, StringComparison.Ordinal);
+        Assert.Equal(["fe80::2 eth0"], GuestDefaults6(lab, "vm1"));
+        Assert.NotNull(Lab.Ping(lab.Guest("vm1"), ComputerX6));
+        Assert.Equal(0, HostnetCli.OnLab(lab, "plan", "--exit-code").ExitCode);
+    }
+
+    [PrivilegedFact]
+    public void A_routed_network_with_a_global_IPv6_gateway_gives_its_guests_an_on_link_route_to_it()
+    {
+        using var lab = Ipv6Lab();
+        const string gateway6 = "2001:db8:ffff::1";
+        HostnetCli.Ok(lab, "network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0", "--gateway6", gateway6);
+        HostnetCli.Ok(lab, "vm", "add", "vm1", "--uuid", "7b9a73a1-5c2e-4d1a-9f3b-000000000001", "--guest", "netns:" + lab.Guest("vm1"));
+        HostnetCli.Ok(lab, "adapter", "add", "vm1", "--network", "Routed", "--ip", Vm1Ip6);
+
+        HostnetCli.Ok(lab, "vm", "start", "vm1");
+
+        Assert.Contains($"inet6 {gateway6}/128 scope global", Sh.Ip("-n", lab.ServerNs, "-6", "addr", "show", "dev", Vme1), StringComparison.Ordinal);
+        Assert.Contains($"{gateway6} dev eth0", Sh.Ip("-n", lab.Guest("vm1"), "-6", "route", "show"), StringComparison.Ordinal);
+        Assert.Equal([gateway6 + " eth0"], GuestDefaults6(lab, "vm1"));
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm1Ip6));
+        Assert.NotNull(Lab.Ping(lab.Guest("vm1"), ComputerX6));
+        Assert.Equal(0, HostnetCli.OnLab(lab, "plan", "--exit-code").ExitCode);
+    }
+
+    [PrivilegedFact]
+    public void A_dual_stack_bridged_vm_reaches_computer_x_through_its_gateway_of_each_family()
+    {
+        using var lab = Ipv6Lab();
+        HostnetCli.Ok(lab, "network", "add", "Bridged", "--mode", "bridged", "--bridge", "br1", "--uplink", "eth0");
+        HostnetCli.Ok(lab, "vm", "add", "vm3", "--uuid", "00000003-0000-4000-8000-000000000003", "--guest", "netns:" + lab.Guest("vm3"));
+        // Computer X is the LAN's router for the guest, in both families.
+        HostnetCli.Ok(lab, "adapter", "add", "vm3", "--network", "Bridged", "--ip", "192.168.200.203/24", "--ip", Vm3Ip6 + "/64",
+            "--gateway", ComputerX6, "--gateway", Lab.ComputerXAddress);
+
+        HostnetCli.Ok(lab, "vm", "start", "vm3");
+
+        Assert.Equal([ComputerX6 + " eth0"], GuestDefaults6(lab, "vm3"));
+        Assert.Contains($"default via {Lab.ComputerXAddress} dev eth0", Sh.Ip("-n", lab.Guest("vm3"), "route", "show", "default"), StringComparison.Ordinal);
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm3Ip6));
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, "192.168.200.203"));
+        Assert.Equal(Lab.Mac(lab.Guest("vm3"), "eth0"), Lab.NeighborMac(lab.ComputerXNs, Vm3Ip6));
+        Assert.Equal(0, HostnetCli.OnLab(lab, "plan", "--exit-code").ExitCode);
+    }
+
+    private static List<string> GuestDefaults6(Lab lab, string vm)
+    {
+        using var routes = JsonDocument.Parse(Sh.Ip("-n", lab.Guest(vm), "-6", "-j", "route", "show", "default"));
+        return routes.RootElement.EnumerateArray().Select(r => r.GetProperty("gateway").GetString() + " " + r.GetProperty("dev").GetString()).ToList();
+    }
 }

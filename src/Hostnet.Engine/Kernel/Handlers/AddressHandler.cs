@@ -11,8 +11,9 @@ internal sealed class AddressHandler : KernelObjectHandler<AddressObject>
     {
         foreach (var a in view.Dump.Addresses)
         {
-            // The kernel gives every IPv6 link its own link-local address: that one is the kernel's.
-            if (a.Address.IsIpv6 && a.Address.IsLinkLocal && a.Address != IpAddress.DefaultRoutedGateway6) continue;
+            // The kernel gives every IPv6 link its own link-local address, a /64: that one is the kernel's.
+            // A routed network's IPv6 gateway (fe80::ffff:1:1, or the one it was given) is Hostnet's /128.
+            if (a.Address.IsIpv6 && a.Address.IsLinkLocal && a.PrefixLength != 128 && a.Address != IpAddress.DefaultRoutedGateway6) continue;
             if (view.Owned.TryGetValue(a.IfIndex, out var l) && l.Name != "lo")
                 into.Add(new AddressObject(view.Netns, l.Name, new IpPrefix(a.Address, a.PrefixLength)));
         }
