@@ -306,4 +306,47 @@ public sealed class IsolationTests
         HostnetCli.Ok(m.Lab, "vm", "stop", "vm3");
         Assert.DoesNotContain("hostnet", Sh.InNetns(m.Lab.ServerNs, "nft", "list", "tables").Stdout, StringComparison.Ordinal);
     }
+
+    [PrivilegedFact]
+    public void Watch_mends_a_flushed_ruleset_at_once_and_a_forged_packet_is_dropped_again()
+    {
+        using var m = new Mixed();
+        Sh.InNetns(m.Lab.ServerNs, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=2").EnsureSuccess("sysctl");
+        // An hour between periodic resyncs: what mends the tables below is nf_tables' own announcement.
+        using var watch = WatchTests.RunningWatch.Start(m.Lab, resyncSeconds: 3600);
+        Assert.True(Eventually(() => HostnetCli.OnLab(m.Lab, "plan", "--exit-code").ExitCode == 0), watch.Report);
+
+        Sh.InNetns(m.Lab.ServerNs, "nft", "flush", "ruleset").EnsureSuccess("nft flush ruleset");
+        Assert.True(Eventually(() => Sh.InNetns(m.Lab.ServerNs, "nft", "list", "set", "inet", "hostnet", "addr4").Stdout
+            .Replace("\"", "", StringComparison.Ordinal).Contains("vme7b9a73a1.0 . 192.168.200.201", StringComparison.Ordinal)), watch.Report);
+        Assert.True(Eventually(() => HostnetCli.OnLab(m.Lab, "plan", "--exit-code").ExitCode == 0), watch.Report);
+        var tables = Sh.InNetns(m.Lab.ServerNs, "nft", "list", "tables").Stdout;
+        Assert.Contains("table bridge hostnet", tables, StringComparison.Ordinal);
+        Assert.Contains("table arp hostnet", tables, StringComparison.Ordinal);
+        Assert.Empty(SpoofToX(m, m.Vm1, GuestMac(m, m.Vm1), m.Vme1Mac, FreeLanIp, RoutedIp));
+        Assert.Empty(SpoofToX(m, m.Vm3, GuestMac(m, m.Vm3), m.XMac, FreeLanIp, BridgedIp));
+
+        // One element deleted by hand is mended the same way.
+        Sh.InNetns(m.Lab.ServerNs, "nft", "delete", "element", "bridge", "hostnet", "addr_on", "{ \"vme00000003.0\" }").EnsureSuccess("nft delete element");
+        Assert.True(Eventually(() => Sh.InNetns(m.Lab.ServerNs, "nft", "list", "set", "bridge", "hostnet", "addr_on").Stdout
+            .Contains("vme00000003.0", StringComparison.Ordinal)), watch.Report);
+        Assert.Empty(SpoofToX(m, m.Vm3, GuestMac(m, m.Vm3), m.XMac, FreeLanIp, BridgedIp));
+
+        Assert.Contains("kernel change: applied", watch.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("periodic", watch.Out, StringComparison.Ordinal);
+        Assert.Equal(0, watch.Stop());
+        Assert.Equal("", watch.Err);
+    }
+
+    /// <summary>Polls <paramref name="condition"/> for up to a minute: a generous bound, not a measured duration.</summary>
+    private static bool Eventually(Func<bool> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (condition()) return true;
+            Thread.Sleep(200);
+        }
+        return condition();
+    }
 }
