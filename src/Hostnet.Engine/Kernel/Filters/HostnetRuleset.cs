@@ -170,7 +170,18 @@ internal sealed class HostnetRuleset
         yield return new(chain, "guards-ra", $"icmpv6 type nd-router-advert iifname @{GuardsOn} drop");
         if (bridge)
         {
-            yield return new(chain, "guards-stp", $"ether daddr 01:80:c2:00:00:00 iifname @{GuardsOn} drop");
+            // The IEEE 802.1D/802.1Q reserved group addresses 01:80:c2:00:00:00-0f: STP/RSTP/MSTP BPDUs (00),
+            // pause (01), LACP and the other slow protocols (02), 802.1X port authentication (03), LLDP (0e)
+            // and the rest of the block. They speak for a link to its switch, so a guest that sends them
+            // speaks for the server's port: it can take the LAN's root bridge, pause the port, join a link
+            // aggregation, authenticate the port for itself or describe itself as the switch. A conforming bridge
+            // never forwards them; Linux's does when told to (group_fwd_mask) and floods BPDUs when its own STP
+            // is off. All sixteen are dropped, as libvirt's no-other-l2-traffic drops every frame that is not
+            // the guest's IP or ARP: a guest has nothing to say on them to a shared LAN.
+            yield return new(chain, "guards-l2", $"ether daddr & ff:ff:ff:ff:ff:f0 == 01:80:c2:00:00:00 iifname @{GuardsOn} drop");
+            // Cisco's: PVST+ BPDUs (01:00:0c:cc:cc:cd), and CDP, VTP, DTP and UDLD (01:00:0c:cc:cc:cc), where a
+            // DTP frame can turn a switch port into a trunk that carries every VLAN to the guest.
+            yield return new(chain, "guards-cisco", $"ether daddr {{ 01:00:0c:cc:cc:cc, 01:00:0c:cc:cc:cd }} iifname @{GuardsOn} drop");
         }
         else
         {
