@@ -158,14 +158,21 @@ internal sealed class HostnetRuleset
     /// <summary>
     /// What a guest sends, the same in the bridge family (bridged) and the inet family (routed). Every
     /// packet the server forwards or bridges meets these rules, so they are ordered by cost: a packet from
-    /// an interface that is no protected guest's (the uplink's, the LAN's) leaves after one lookup; in each
-    /// rule a comparison of the packet's own bytes (its protocol, port, source) comes before a set lookup.
+    /// an interface that is no guest's (the uplink's, the LAN's) leaves after one comparison of its interface's
+    /// name; a routed guest's own packet is accepted after one lookup; in each rule a comparison of the packet's
+    /// own bytes (its protocol, port, source) comes before a set lookup.
     /// </summary>
     private static IEnumerable<FilterRuleDef> GuestRules(string chain, bool bridge)
     {
         // The bridge family names the EtherType where the inet family names the packet's family.
         var (v4, v6) = bridge ? ("ether type ip", "ether type ip6") : ("meta nfproto ipv4", "meta nfproto ipv6");
-        yield return new(chain, "guests", $"iifname != @{Guests} return");
+        // Most packets a server forwards come from the LAN to a guest: they leave after comparing three bytes
+        // of their interface's name, before any set is looked up (a guest's interface is always a vme…).
+        yield return new(chain, "vme", "iifname != \"vme*\" return");
+        // The bridge's other ports' frames (another bridge's vme…, a guest with every protection off) leave
+        // here. A routed guest's packets pass the guards' cheap matches and its identity first, below: one
+        // lookup for its own packets, and this one only for what is not its own.
+        if (bridge) yield return new(chain, "guests", $"iifname != @{Guests} return");
         yield return new(chain, "guards-dhcp", $"udp sport {{ 67, 547 }} iifname @{GuardsOn} drop");
         yield return new(chain, "guards-ra", $"icmpv6 type nd-router-advert iifname @{GuardsOn} drop");
         if (bridge)
@@ -189,6 +196,7 @@ internal sealed class HostnetRuleset
             // own addresses, one lookup; it passes every rule below. What does not match meets them one by one.
             yield return new(chain, "identity4", $"iifname . ether saddr . ip saddr @{Ident4} accept");
             yield return new(chain, "identity6", $"iifname . ether saddr . ip6 saddr @{Ident6} accept");
+            yield return new(chain, "guests", $"iifname != @{Guests} return");
         }
         yield return new(chain, "mac", $"iifname @{MacOn} iifname . ether saddr != @{Mac} drop");
         if (bridge)
