@@ -250,6 +250,11 @@ public sealed class IsolationTests
             // A port the network opens is reachable at once, and closed again as soon as it is cleared.
             HostnetCli.Ok(m.Lab, "network", "set", "Routed", "--server-ports", "tcp/7777");
             Assert.True(Connects(m.Vm1, Gateway));
+            // trace says the same: the way to the gateway ends at the server's protection, with the port it opens.
+            Assert.Contains("and tcp/7777, which network Routed opens; anything else from vme7b9a73a1.0 to the server is dropped",
+                HostnetCli.Ok(m.Lab, "trace", Gateway, "--from-vm", "vm1"), StringComparison.Ordinal);
+            Assert.Contains("the server protection of VM vm3, adapter net0 lets through only ARP, ICMP",
+                HostnetCli.Ok(m.Lab, "trace", Lab.ServerAddress, "--from-vm", "vm3"), StringComparison.Ordinal);
             Assert.False(Connects(m.Vm3, Lab.ServerAddress));
             HostnetCli.Ok(m.Lab, "network", "set", "Routed", "--no-server-ports");
             Assert.False(Connects(m.Vm1, Gateway));
