@@ -6,7 +6,8 @@
 #      and without then with (Hostnet's apply makes them again), the median of each.
 #   2. One adapter's elements added and removed (one nft transaction each way, as Hostnet sends them)
 #      among 100 and among 10,000 adapters' elements in Hostnet's inet table: the same work, whatever the count.
-#   3. Where perf is installed: nf_tables' share of the CPU cycles of the routed VM's iperf3 path.
+#   3. Where perf is installed: nf_tables' share of the CPU cycles of the routed VM's iperf3 path, and
+#   4. the CPU time per GB of that path with and without the filters (alternated rounds, medians).
 #   bench/isolation.sh [SECONDS=5] [N=10000] [ROUNDS=3]
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 T=${1:-5}; N=${2:-10000}; ROUNDS=${3:-3}
@@ -72,9 +73,35 @@ nft_share() {  # nft_share [-R]: nft_do_chain's share of the iperf3 processes' c
   wait
   out=$(perf report -i "$WORK/perf.data" --comms iperf3 --children --percentage relative --sort sym --stdio 2>/dev/null \
     | awk '$NF == "nft_do_chain" && $1 ~ /%$/ { print $1; exit }')
-  echo "${out:-0%}"
+  echo "${out:-none sampled}"
 }
-if command -v perf >/dev/null; then p_r=$(nft_share); p_o=$(nft_share -R); else p_r=-; p_o=-; fi
+# 4. Where perf is installed: the CPU time both iperf3 processes (and the forwarding done in their context)
+#    spend per GB moved, with and without the filters, alternated like 1: the cost itself, not the
+#    throughput that other work on the machine blurs.
+cpu_per_gb() {  # cpu_per_gb [-R]: ms of CPU per GB, client and server together
+  local s c ms gb
+  ip netns exec "$P-hvm1" iperf3 -s -1 -B 192.168.200.201 >/dev/null 2>&1 & s=$!
+  sleep 0.3
+  ip netns exec "$CX" iperf3 -c 192.168.200.201 -t $(( T + 1 )) ${1:-} -J > "$WORK/cpb.json" & c=$!
+  sleep 0.5
+  perf stat -e task-clock -x, -p "$s,$c" -o "$WORK/cpb.txt" -- sleep "$T" >/dev/null 2>&1
+  wait "$c"; wait "$s" 2>/dev/null || true
+  ms=$(awk -F, '/task-clock/ { print $1 }' "$WORK/cpb.txt")
+  gb=$(jq --argjson t "$T" '.end.sum_received.bits_per_second / 8e9 * $t' "$WORK/cpb.json")
+  awk -v m="$ms" -v g="$gb" 'BEGIN { printf "%.0f", m / g }'
+}
+if command -v perf >/dev/null; then
+  p_r=$(nft_share); p_o=$(nft_share -R)
+  cf=(); cn=(); cfr=(); cnr=()
+  for i in $(seq "$ROUNDS"); do
+    (( i % 2 )) && { cf+=("$(cpu_per_gb)"); cfr+=("$(cpu_per_gb -R)"); }
+    for f in bridge inet arp; do ip netns exec "$H" nft delete table "$f" hostnet; done
+    cn+=("$(cpu_per_gb)"); cnr+=("$(cpu_per_gb -R)")
+    "$HOSTNET" --state-dir "$WORK/st" --netns "$H" apply --no-probe >/dev/null
+    (( i % 2 )) || { cf+=("$(cpu_per_gb)"); cfr+=("$(cpu_per_gb -R)"); }
+  done
+  c_f=$(median "${cf[@]}"); c_n=$(median "${cn[@]}"); c_fr=$(median "${cfr[@]}"); c_nr=$(median "${cnr[@]}")
+else p_r=-; p_o=-; c_f=0; c_n=0; c_fr=0; c_nr=0; fi
 
 # 2. Hostnet's inet table as it made it (empty sets), in a namespace of its own, filled with K adapters' elements.
 ip netns exec "$H" nft -t list table inet hostnet > "$WORK/skeleton.nft"
@@ -112,6 +139,12 @@ report "iso 1. bridged VM: no filters" "$b_n Gbit/s"
 report "iso 1. bridged VM: protected / no filters" "$(pct "$b_f" "$b_n") (median of the rounds' own ratios: $b_q)"
 report "iso 3. nf_tables' share of the path's cycles: X to routed VM" "$p_r"
 report "iso 3. nf_tables' share of the path's cycles: routed VM to X" "$p_o"
+report "iso 4. CPU per GB, X to routed VM: protected" "$c_f ms"
+report "iso 4. CPU per GB, X to routed VM: no filters" "$c_n ms"
+report "iso 4. CPU per GB, X to routed VM: no filters / protected" "$(ratio "$c_n" "$c_f")"
+report "iso 4. CPU per GB, routed VM to X: protected" "$c_fr ms"
+report "iso 4. CPU per GB, routed VM to X: no filters" "$c_nr ms"
+report "iso 4. CPU per GB, routed VM to X: no filters / protected" "$(ratio "$c_nr" "$c_fr")"
 report "iso 2. one adapter in+out among 100 (2 nft transactions)" "$c_small ms"
 report "iso 2. one adapter in+out among $N" "$c_large ms"
 report "iso 2. among $N / among 100" "$(ratio "$c_large" "$c_small")"
