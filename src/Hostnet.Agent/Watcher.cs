@@ -1,6 +1,7 @@
 using System.Globalization;
 using Hostnet.Engine;
 using Hostnet.Engine.Intent;
+using Hostnet.Engine.Kernel;
 using Hostnet.Engine.Planning;
 using Hostnet.Model;
 using Hostnet.Netlink;
@@ -86,6 +87,12 @@ public sealed class Watcher
             Name = "hostnet watch: kernel events",
         };
         reader.Start();
+        var filters = new Thread(() => FollowFilters(engine.ServerNamespace, wake, stop))
+        {
+            IsBackground = true,
+            Name = "hostnet watch: nftables events",
+        };
+        filters.Start();
         using var stateFiles = FollowStateFiles(wake);
         Watching?.Invoke();
 
@@ -130,6 +137,7 @@ public sealed class Watcher
                 retryIn = Resync(engine, store.State, burst, backoff, stop);
         }
         reader.Join(TimeSpan.FromSeconds(1));
+        filters.Join(TimeSpan.FromSeconds(1));
     }
 
     /// <summary>Waits until <see cref="Settle"/> passes without an event (at most <see cref="MaxGather"/>); the reasons gathered (0: stopped).</summary>
@@ -188,7 +196,41 @@ public sealed class Watcher
     /// socket that fails is closed and opened again after a backoff, and the loop is woken once it is
     /// back, since what changed meanwhile is unknown.
     /// </summary>
-    private void FollowKernel(NetNamespace server, Wakeups wake, CancellationToken stop)
+    private void FollowKernel(NetNamespace server, Wakeups wake, CancellationToken stop) =>
+        Follow(() => RtnlMonitor.Open(server, MonitorGroups.All), m => m.Read(stop).Select(e =>
+        {
+            if (e is ResyncNeeded lost) EventsLost?.Invoke(lost.Reason);
+            return Touches(e);
+        }), wake, stop);
+
+    /// <summary>
+    /// The filters' event reader: nf_tables announces every table, chain, rule, set and set element added or
+    /// removed, so that an admin's <c>nft flush ruleset</c> or a deleted element of Hostnet's tables is mended at
+    /// once, not at the next periodic resync. Hostnet's own writes come back too and cost one more apply that
+    /// finds nothing to do, as rtnetlink's echoes do. A kernel without nfnetlink (EPROTONOSUPPORT) has no
+    /// filters to mend, and a process without CAP_NET_ADMIN (EPERM) could not mend them: there the reader ends.
+    /// </summary>
+    private void FollowFilters(NetNamespace server, Wakeups wake, CancellationToken stop) =>
+        Follow(() => NftMonitor.Open(server), m => m.Read(stop).Select(e => e switch
+        {
+            NftablesChanged c => c.Table == FilterTable.Name,
+            NftablesEventsLost lost => Lost(lost.Reason),
+            _ => false,
+        }), wake, stop, gaveUp: NftMonitor.IsUnavailable);
+
+    private bool Lost(string reason)
+    {
+        EventsLost?.Invoke(reason);
+        return true;
+    }
+
+    /// <summary>
+    /// Reads a monitor until <paramref name="stop"/>: each event <paramref name="read"/> says touches Hostnet wakes
+    /// the loop. A monitor that fails is reopened after a backoff (the loop woken once it is back), unless
+    /// <paramref name="gaveUp"/> says the failure is for good.
+    /// </summary>
+    private void Follow<TMonitor>(Func<TMonitor> open, Func<TMonitor, IEnumerable<bool>> read, Wakeups wake, CancellationToken stop,
+        Func<Exception, bool>? gaveUp = null) where TMonitor : IDisposable
     {
         var backoff = new RetryBackoff();
         bool reopened = false;
@@ -196,14 +238,17 @@ public sealed class Watcher
         {
             try
             {
-                using var monitor = RtnlMonitor.Open(server, MonitorGroups.All);
+                using var monitor = open();
                 if (reopened) wake.Raise(Wakeups.Kernel);
-                foreach (var e in monitor.Read(stop))
+                foreach (var touches in read(monitor))
                 {
                     backoff.Reset();
-                    if (e is ResyncNeeded lost) EventsLost?.Invoke(lost.Reason);
-                    if (Touches(e)) wake.Raise(Wakeups.Kernel);
+                    if (touches) wake.Raise(Wakeups.Kernel);
                 }
+            }
+            catch (Exception e) when (!stop.IsCancellationRequested && gaveUp?.Invoke(e) == true)
+            {
+                return;
             }
             catch (Exception e) when (!stop.IsCancellationRequested)
             {

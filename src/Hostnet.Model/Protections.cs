@@ -18,7 +18,7 @@ public enum Protections
     /// <summary>The guest's ARP names only its own address and MAC.</summary>
     Arp = 4,
 
-    /// <summary>No DHCP/DHCPv6 server replies, router advertisements or STP BPDUs from the guest.</summary>
+    /// <summary>No DHCP/DHCPv6 server replies, router advertisements, or frames to the IEEE 802.1 reserved group addresses (STP BPDUs, pause, LACP, 802.1X, LLDP) or Cisco's (CDP, VTP, DTP, PVST+) from the guest.</summary>
     Guards = 8,
 
     /// <summary>The server accepts from the guest only what the adapter needs (ARP, ICMP) and the ports its network opens.</summary>

@@ -63,12 +63,15 @@ public sealed partial class RtnlSocket : IDisposable
         }
     }
 
-    /// <summary>Opens on the calling thread; <paramref name="groups"/> is an RTMGRP_* bitmask to subscribe to.</summary>
-    internal static RtnlSocket OpenHere(uint groups, int kernelBufferSize = KernelBufferSize)
+    /// <summary>
+    /// Opens on the calling thread; <paramref name="groups"/> is a bitmask of the multicast groups to subscribe
+    /// to (RTMGRP_* for NETLINK_ROUTE; bit <c>group - 1</c> for another <paramref name="protocol"/>).
+    /// </summary>
+    internal static RtnlSocket OpenHere(uint groups, int kernelBufferSize = KernelBufferSize, int protocol = Native.NETLINK_ROUTE)
     {
         var fd = SafeFdHandle.FromResult(
-            Interop.Libc.Socket(Interop.Libc.AF_NETLINK, Interop.Libc.SOCK_RAW | Interop.Libc.SOCK_CLOEXEC, Native.NETLINK_ROUTE),
-            "socket AF_NETLINK NETLINK_ROUTE");
+            Interop.Libc.Socket(Interop.Libc.AF_NETLINK, Interop.Libc.SOCK_RAW | Interop.Libc.SOCK_CLOEXEC, protocol),
+            protocol == Native.NETLINK_ROUTE ? "socket AF_NETLINK NETLINK_ROUTE" : "socket AF_NETLINK NETLINK_NETFILTER");
         try
         {
             SetBuffer(fd, Interop.Libc.SO_SNDBUFFORCE, Interop.Libc.SO_SNDBUF, KernelBufferSize);

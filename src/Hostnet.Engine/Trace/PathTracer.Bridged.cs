@@ -148,9 +148,13 @@ internal sealed partial class TraceRun
         if (_server.AddressesOn(bridge).Any(a => a.Address == hop))
         {
             Add("out", true, $"{hop} is the server's own address on {bridge.Name}: the bridge passes the frame up to the server");
-            if (hop == destination) return;
+            if (hop == destination)
+            {
+                ServerStep(sender, destination);
+                return;
+            }
             if (!ForwardingStep(TraceFamily.Of(destination), bridge.Name, $"the server does not forward what VM {sender.Vm.Name} sends it")) return;
-            RouteOnward(bridge, source, destination);
+            RouteOnward(sender, bridge, source, destination);
             return;
         }
         var uplink = _server.Link(sender.Network.Uplink);

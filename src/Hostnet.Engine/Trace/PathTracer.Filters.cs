@@ -48,4 +48,49 @@ internal sealed partial class TraceRun
         Add("filter", true, $"nft table {family} hostnet holds {vme} with protections {on}: it sends only as {sender.Adapter.Mac}"
             + (sender.Adapter.Addresses.Count > 0 ? $" from {string.Join(", ", sender.Adapter.Addresses.Select(a => a.Address))}" : ""));
     }
+
+    /// <summary>
+    /// The "server" step: what reaches one of the server's own addresses from a VM meets the <c>server</c>
+    /// protection (the inet table's input chain): ARP and ICMP pass, replies to the server's own connections
+    /// pass, the ports the VM's network opens pass, and the rest is dropped.
+    /// </summary>
+    private void ServerStep(Endpoint sender, IpAddress destination)
+    {
+        var vme = sender.HostInterface;
+        var network = sender.Network;
+        if ((sender.Adapter.Protections & Protections.Server) == 0)
+        {
+            Add("server", true, $"{destination} is the server's own address and the server protection of {sender.Describe} is off: the server accepts whatever it sends there");
+            return;
+        }
+        if (_server.Filters is not { } listed)
+        {
+            Add("server", false, $"libnftables is not installed: the server protection of {sender.Describe} cannot be read or made (install libnftables1)");
+            return;
+        }
+        // The elements the input chain reads for this adapter: its interface in server_on (a bridged guest's
+        // frames are marked on their port), and the network's open ports, keyed by the interface the inet
+        // family sees (the vme, or the bridge).
+        var wanted = new List<KernelObject>();
+        var intent = new FilterIntent(wanted.Add);
+        if (network.Mode == NetworkMode.Bridged) intent.Bridged(network, sender.Adapter, vme);
+        else intent.Routed(network, sender.Adapter, vme);
+        var tables = listed.ToDictionary(t => t.Family);
+        var needed = wanted.OfType<FilterElement>().Where(e => e.Set is HostnetRuleset.ServerOn or HostnetRuleset.ServerPorts).ToList();
+        var missing = needed
+            .Where(e => !tables.TryGetValue(e.Family, out var t) || !t.Elements.TryGetValue(e.Set, out var keys) || !keys.Contains(e.Key))
+            .ToList();
+        if (!tables.ContainsKey(FilterFamily.Inet) || missing.Count > 0)
+        {
+            var what = missing.Count > 0 ? missing[0].Describe() : $"nft table inet {FilterTable.Name}";
+            Add("server", false, $"{destination} is the server's own address, but {what} is missing: the server protection of {sender.Describe} is not as its state says", TraceStep.Apply);
+            return;
+        }
+        var ports = network.ServerPorts;
+        var open = ports.Count > 0
+            ? $"and {string.Join(", ", ports)}, which network {network.Name} opens"
+            : $"and no service port (network {network.Name} opens none)";
+        Add("server", true, $"{destination} is the server's own address: the server protection of {sender.Describe} lets through only ARP, ICMP, "
+            + $"replies to the server's own connections {open}; anything else from {vme} to the server is dropped (nft table inet {FilterTable.Name}, chain input)");
+    }
 }

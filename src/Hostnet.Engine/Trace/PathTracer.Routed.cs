@@ -182,18 +182,19 @@ internal sealed partial class TraceRun
         if (destination == gateway)
         {
             Add("out", true, $"{destination} is the gateway on {link.Name}: the server itself answers");
+            ServerStep(sender, destination);
             return;
         }
 
-        RouteOnward(link, source, destination);
+        RouteOnward(sender, link, source, destination);
     }
 
     /// <summary>
-    /// The server's own routing of a packet that came in on <paramref name="link"/> from
+    /// The server's own routing of a packet <paramref name="sender"/> sent that came in on <paramref name="link"/> from
     /// <paramref name="source"/>: the lookup, and then the way into the VM that owns the
     /// destination, the server itself, or the next hop out.
     /// </summary>
-    private void RouteOnward(Link link, IpAddress source, IpAddress destination)
+    private void RouteOnward(Endpoint sender, Link link, IpAddress source, IpAddress destination)
     {
         var lookup = $"`ip route get {destination} from {source} iif {link.Name}`";
         var target = TargetOf(destination);
@@ -217,6 +218,7 @@ internal sealed partial class TraceRun
         if (route.Type == RouteType.Local)
         {
             Add("route", true, $"{lookup}: {said}: {destination} is the server's own address; it is delivered to the server");
+            ServerStep(sender, destination);
             return;
         }
         if (route.Type != RouteType.Unicast)

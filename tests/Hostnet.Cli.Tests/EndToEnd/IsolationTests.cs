@@ -250,6 +250,11 @@ public sealed class IsolationTests
             // A port the network opens is reachable at once, and closed again as soon as it is cleared.
             HostnetCli.Ok(m.Lab, "network", "set", "Routed", "--server-ports", "tcp/7777");
             Assert.True(Connects(m.Vm1, Gateway));
+            // trace says the same: the way to the gateway ends at the server's protection, with the port it opens.
+            Assert.Contains("and tcp/7777, which network Routed opens; anything else from vme7b9a73a1.0 to the server is dropped",
+                HostnetCli.Ok(m.Lab, "trace", Gateway, "--from-vm", "vm1"), StringComparison.Ordinal);
+            Assert.Contains("the server protection of VM vm3, adapter net0 lets through only ARP, ICMP",
+                HostnetCli.Ok(m.Lab, "trace", Lab.ServerAddress, "--from-vm", "vm3"), StringComparison.Ordinal);
             Assert.False(Connects(m.Vm3, Lab.ServerAddress));
             HostnetCli.Ok(m.Lab, "network", "set", "Routed", "--no-server-ports");
             Assert.False(Connects(m.Vm1, Gateway));
@@ -305,5 +310,85 @@ public sealed class IsolationTests
         HostnetCli.Ok(m.Lab, "vm", "stop", "vm1");
         HostnetCli.Ok(m.Lab, "vm", "stop", "vm3");
         Assert.DoesNotContain("hostnet", Sh.InNetns(m.Lab.ServerNs, "nft", "list", "tables").Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Frames a bridged guest must never put on a shared LAN, by destination: the IEEE 802.1 reserved group
+    /// addresses (an STP BPDU, LACP, 802.1X, LLDP) and Cisco's (a DTP frame, a PVST+ BPDU), then the guest's
+    /// own broadcast on port 9004; what the LAN side of the server's port saw of them once that one arrived.
+    /// </summary>
+    private static List<string> ReservedFramesOnLan(Mixed m)
+    {
+        var mac = GuestMac(m, m.Vm3);
+        string[] reserved = ["01:80:c2:00:00:00", "01:80:c2:00:00:02", "01:80:c2:00:00:03", "01:80:c2:00:00:0e", "01:00:0c:cc:cc:cc", "01:00:0c:cc:cc:cd"];
+        using var lan = new Capture(m.Lab.LanNs, "srv-port", string.Join(" or ", reserved.Select(r => "ether dst " + r)) + " or (udp and dst port 9004)");
+        Send(m.Vm3, $"[Dot3(src='{mac}', dst='01:80:c2:00:00:00')/LLC()/STP(rootid=0, bridgeid=0),"
+            + $" Ether(src='{mac}', dst='01:80:c2:00:00:02', type=0x8809)/Raw(b'\\x01\\x01' + b'\\x00' * 108),"
+            + $" Ether(src='{mac}', dst='01:80:c2:00:00:03', type=0x888e)/EAPOL(version=1, type=1),"
+            + $" Ether(src='{mac}', dst='01:80:c2:00:00:0e', type=0x88cc)/Raw(b'\\x02\\x07\\x04' + bytes(6) + b'\\x00\\x00'),"
+            + $" Dot3(src='{mac}', dst='01:00:0c:cc:cc:cc')/LLC(dsap=0xaa, ssap=0xaa, ctrl=3)/SNAP(OUI=0x0c, code=0x2004)/Raw(b'\\x01' * 26),"
+            + $" Dot3(src='{mac}', dst='01:00:0c:cc:cc:cd')/LLC(dsap=0xaa, ssap=0xaa, ctrl=3)/SNAP(OUI=0x0c, code=0x010b)/STP(rootid=0, bridgeid=0),"
+            + $" Ether(src='{mac}', dst='ff:ff:ff:ff:ff:ff')/IP(src='{BridgedIp}', dst='192.168.200.255')/UDP(sport=4000, dport=9004)]");
+        return lan.Until(".9004:").Where(l => reserved.Any(r => l.Contains("> " + r, StringComparison.Ordinal))).ToList();
+    }
+
+    [PrivilegedFact]
+    public void A_bridged_guest_puts_no_bpdu_nor_other_reserved_link_frame_on_the_lan()
+    {
+        using var m = new Mixed();
+        // As an admin who lets 802.1X and LLDP cross the bridge would (bits 3 and 14); STP is off on br1, so
+        // the bridge floods BPDUs. LACP's address (02) the Linux bridge never forwards.
+        Sh.Ip("-n", m.Lab.ServerNs, "link", "set", "br1", "type", "bridge", "group_fwd_mask", "0x4008");
+
+        Assert.Empty(ReservedFramesOnLan(m));
+
+        // Switched off, the same frames reach the LAN: the guard is what stopped them.
+        HostnetCli.Ok(m.Lab, "adapter", "set", "vm3", "net0", "--no-protect", "guards");
+        var through = ReservedFramesOnLan(m);
+        foreach (var dst in new[] { "01:80:c2:00:00:00", "01:80:c2:00:00:03", "01:80:c2:00:00:0e", "01:00:0c:cc:cc:cc", "01:00:0c:cc:cc:cd" })
+            Assert.Contains(through, l => l.Contains("> " + dst, StringComparison.Ordinal));
+    }
+
+    [PrivilegedFact]
+    public void Watch_mends_a_flushed_ruleset_at_once_and_a_forged_packet_is_dropped_again()
+    {
+        using var m = new Mixed();
+        Sh.InNetns(m.Lab.ServerNs, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=2").EnsureSuccess("sysctl");
+        // An hour between periodic resyncs: what mends the tables below is nf_tables' own announcement.
+        using var watch = WatchTests.RunningWatch.Start(m.Lab, resyncSeconds: 3600);
+        Assert.True(Eventually(() => HostnetCli.OnLab(m.Lab, "plan", "--exit-code").ExitCode == 0), watch.Report);
+
+        Sh.InNetns(m.Lab.ServerNs, "nft", "flush", "ruleset").EnsureSuccess("nft flush ruleset");
+        Assert.True(Eventually(() => Sh.InNetns(m.Lab.ServerNs, "nft", "list", "set", "inet", "hostnet", "addr4").Stdout
+            .Replace("\"", "", StringComparison.Ordinal).Contains("vme7b9a73a1.0 . 192.168.200.201", StringComparison.Ordinal)), watch.Report);
+        Assert.True(Eventually(() => HostnetCli.OnLab(m.Lab, "plan", "--exit-code").ExitCode == 0), watch.Report);
+        var tables = Sh.InNetns(m.Lab.ServerNs, "nft", "list", "tables").Stdout;
+        Assert.Contains("table bridge hostnet", tables, StringComparison.Ordinal);
+        Assert.Contains("table arp hostnet", tables, StringComparison.Ordinal);
+        Assert.Empty(SpoofToX(m, m.Vm1, GuestMac(m, m.Vm1), m.Vme1Mac, FreeLanIp, RoutedIp));
+        Assert.Empty(SpoofToX(m, m.Vm3, GuestMac(m, m.Vm3), m.XMac, FreeLanIp, BridgedIp));
+
+        // One element deleted by hand is mended the same way.
+        Sh.InNetns(m.Lab.ServerNs, "nft", "delete", "element", "bridge", "hostnet", "addr_on", "{ \"vme00000003.0\" }").EnsureSuccess("nft delete element");
+        Assert.True(Eventually(() => Sh.InNetns(m.Lab.ServerNs, "nft", "list", "set", "bridge", "hostnet", "addr_on").Stdout
+            .Contains("vme00000003.0", StringComparison.Ordinal)), watch.Report);
+        Assert.Empty(SpoofToX(m, m.Vm3, GuestMac(m, m.Vm3), m.XMac, FreeLanIp, BridgedIp));
+
+        Assert.Contains("kernel change: applied", watch.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("periodic", watch.Out, StringComparison.Ordinal);
+        Assert.Equal(0, watch.Stop());
+        Assert.Equal("", watch.Err);
+    }
+
+    /// <summary>Polls <paramref name="condition"/> for up to a minute: a generous bound, not a measured duration.</summary>
+    private static bool Eventually(Func<bool> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (condition()) return true;
+            Thread.Sleep(200);
+        }
+        return condition();
     }
 }

@@ -45,7 +45,7 @@ public class WatchTests(ITestOutputHelper output)
     }
 
     /// <summary>The real CLI process running <c>watch</c> on a lab's server, its output collected as it comes.</summary>
-    private sealed class RunningWatch : IDisposable
+    internal sealed class RunningWatch : IDisposable
     {
         private readonly Process _process;
         private readonly StringBuilder _out = new();
@@ -53,7 +53,7 @@ public class WatchTests(ITestOutputHelper output)
 
         private RunningWatch(Process process) => _process = process;
 
-        public static RunningWatch Start(Lab lab)
+        public static RunningWatch Start(Lab lab, int resyncSeconds = 2)
         {
             var psi = new ProcessStartInfo(HostnetCli.Launcher)
             {
@@ -61,7 +61,7 @@ public class WatchTests(ITestOutputHelper output)
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
-            foreach (var a in new[] { "--state-dir", lab.StateDir, "--netns", lab.ServerNs, "watch", "--resync-seconds", "2" }) psi.ArgumentList.Add(a);
+            foreach (var a in new[] { "--state-dir", lab.StateDir, "--netns", lab.ServerNs, "watch", "--resync-seconds", resyncSeconds.ToString(CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
             var watch = new RunningWatch(Process.Start(psi)!);
             // Data is null once at the end of each stream.
             watch._process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (watch._out) watch._out.AppendLine(e.Data); };

@@ -158,19 +158,37 @@ internal sealed class HostnetRuleset
     /// <summary>
     /// What a guest sends, the same in the bridge family (bridged) and the inet family (routed). Every
     /// packet the server forwards or bridges meets these rules, so they are ordered by cost: a packet from
-    /// an interface that is no protected guest's (the uplink's, the LAN's) leaves after one lookup; in each
-    /// rule a comparison of the packet's own bytes (its protocol, port, source) comes before a set lookup.
+    /// an interface that is no guest's (the uplink's, the LAN's) leaves after one comparison of its interface's
+    /// name; a routed guest's own packet is accepted after one lookup; in each rule a comparison of the packet's
+    /// own bytes (its protocol, port, source) comes before a set lookup.
     /// </summary>
     private static IEnumerable<FilterRuleDef> GuestRules(string chain, bool bridge)
     {
         // The bridge family names the EtherType where the inet family names the packet's family.
         var (v4, v6) = bridge ? ("ether type ip", "ether type ip6") : ("meta nfproto ipv4", "meta nfproto ipv6");
-        yield return new(chain, "guests", $"iifname != @{Guests} return");
+        // Most packets a server forwards come from the LAN to a guest: they leave after comparing three bytes
+        // of their interface's name, before any set is looked up (a guest's interface is always a vme…).
+        yield return new(chain, "vme", "iifname != \"vme*\" return");
+        // The bridge's other ports' frames (another bridge's vme…, a guest with every protection off) leave
+        // here. A routed guest's packets pass the guards' cheap matches and its identity first, below: one
+        // lookup for its own packets, and this one only for what is not its own.
+        if (bridge) yield return new(chain, "guests", $"iifname != @{Guests} return");
         yield return new(chain, "guards-dhcp", $"udp sport {{ 67, 547 }} iifname @{GuardsOn} drop");
         yield return new(chain, "guards-ra", $"icmpv6 type nd-router-advert iifname @{GuardsOn} drop");
         if (bridge)
         {
-            yield return new(chain, "guards-stp", $"ether daddr 01:80:c2:00:00:00 iifname @{GuardsOn} drop");
+            // The IEEE 802.1D/802.1Q reserved group addresses 01:80:c2:00:00:00-0f: STP/RSTP/MSTP BPDUs (00),
+            // pause (01), LACP and the other slow protocols (02), 802.1X port authentication (03), LLDP (0e)
+            // and the rest of the block. They speak for a link to its switch, so a guest that sends them
+            // speaks for the server's port: it can take the LAN's root bridge, pause the port, join a link
+            // aggregation, authenticate the port for itself or describe itself as the switch. A conforming bridge
+            // never forwards them; Linux's does when told to (group_fwd_mask) and floods BPDUs when its own STP
+            // is off. All sixteen are dropped, as libvirt's no-other-l2-traffic drops every frame that is not
+            // the guest's IP or ARP: a guest has nothing to say on them to a shared LAN.
+            yield return new(chain, "guards-l2", $"ether daddr & ff:ff:ff:ff:ff:f0 == 01:80:c2:00:00:00 iifname @{GuardsOn} drop");
+            // Cisco's: PVST+ BPDUs (01:00:0c:cc:cc:cd), and CDP, VTP, DTP and UDLD (01:00:0c:cc:cc:cc), where a
+            // DTP frame can turn a switch port into a trunk that carries every VLAN to the guest.
+            yield return new(chain, "guards-cisco", $"ether daddr {{ 01:00:0c:cc:cc:cc, 01:00:0c:cc:cc:cd }} iifname @{GuardsOn} drop");
         }
         else
         {
@@ -178,6 +196,7 @@ internal sealed class HostnetRuleset
             // own addresses, one lookup; it passes every rule below. What does not match meets them one by one.
             yield return new(chain, "identity4", $"iifname . ether saddr . ip saddr @{Ident4} accept");
             yield return new(chain, "identity6", $"iifname . ether saddr . ip6 saddr @{Ident6} accept");
+            yield return new(chain, "guests", $"iifname != @{Guests} return");
         }
         yield return new(chain, "mac", $"iifname @{MacOn} iifname . ether saddr != @{Mac} drop");
         if (bridge)
