@@ -196,6 +196,41 @@ public class Ipv6Tests
     }
 
     [PrivilegedFact]
+    public void A_dual_stack_vm_switched_live_between_modes_stays_reachable_over_IPv6_and_the_lan_follows()
+    {
+        using var lab = Ipv6Lab();
+        Sh.Ip("-n", lab.ServerNs, "-6", "route", "add", "default", "via", ComputerX6, "dev", "eth0");
+        HostnetCli.Ok(lab, "network", "add", "Bridged", "--mode", "bridged", "--bridge", "br1", "--uplink", "eth0");
+        HostnetCli.Ok(lab, "network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0");
+        HostnetCli.Ok(lab, "vm", "add", "vm3", "--uuid", "00000003-0000-4000-8000-000000000003", "--guest", "netns:" + lab.Guest("vm3"));
+        HostnetCli.Ok(lab, "adapter", "add", "vm3", "--network", "Bridged", "--ip", "192.168.200.203/24", "--ip", Vm3Ip6 + "/64",
+            "--gateway", "192.168.200.1", "--gateway", Server6);
+        HostnetCli.Ok(lab, "vm", "start", "vm3");
+        var vm3Mac = Lab.Mac(lab.Guest("vm3"), "eth0");
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm3Ip6));
+        Assert.Equal(vm3Mac, Lab.NeighborMac(lab.ComputerXNs, Vm3Ip6));
+
+        // Bridged to host-routed, running: the unsolicited advertisement (override) moves X's entry to the server's
+        // MAC before any ping; the guest holds its /128 and routes through fe80::ffff:1:1.
+        HostnetCli.Ok(lab, "adapter", "set", "vm3", "net0", "--network", "Routed", "--ip", "192.168.200.203", "--ip", Vm3Ip6);
+        var bridgeMac = Lab.Mac(lab.ServerNs, "br1");
+        Assert.Equal(bridgeMac, Lab.NeighborMac(lab.ComputerXNs, Vm3Ip6));
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm3Ip6));
+        Assert.Contains($"inet6 {Vm3Ip6}/128", Sh.Ip("-n", lab.Guest("vm3"), "-6", "addr", "show", "dev", "eth0"), StringComparison.Ordinal);
+        Assert.Contains($"{Vm3Ip6} dev br1 proxy", Sh.Ip("-n", lab.ServerNs, "-6", "neigh", "show", "proxy"), StringComparison.Ordinal);
+        Assert.Equal(0, HostnetCli.OnLab(lab, "plan", "--exit-code").ExitCode);
+
+        // And back: the guest answers for itself again, and the proxy entry is gone.
+        HostnetCli.Ok(lab, "adapter", "set", "vm3", "net0", "--network", "Bridged", "--ip", "192.168.200.203/24", "--ip", Vm3Ip6 + "/64",
+            "--gateway", "192.168.200.1", "--gateway", Server6);
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, Vm3Ip6));
+        Assert.Equal(vm3Mac, Lab.NeighborMac(lab.ComputerXNs, Vm3Ip6));
+        Assert.DoesNotContain(Vm3Ip6, Sh.Ip("-n", lab.ServerNs, "-6", "neigh", "show", "proxy"), StringComparison.Ordinal);
+        Assert.NotNull(Lab.Ping(lab.Guest("vm3"), ComputerX6));
+        Assert.Equal(0, HostnetCli.OnLab(lab, "plan", "--exit-code").ExitCode);
+    }
+
+    [PrivilegedFact]
     public void A_routed_network_with_its_own_IPv6_gateway_puts_it_on_the_vme_and_its_guests_route_through_it()
     {
         using var lab = Ipv6Lab();
