@@ -9,14 +9,20 @@ public sealed class NetworkService
 
     internal NetworkService(HostAgent agent) => _agent = agent;
 
-    /// <summary>Adds a network; a host-routed one without a gateway gets the default gateway.</summary>
-    public Network Add(string name, NetworkMode mode, string uplink, string? bridge, string? gateway, IReadOnlyList<string>? serverPorts = null)
+    /// <summary>
+    /// Adds a network; a host-routed one without a gateway gets the default gateway. <c>dhcp</c>: whether Hostnet
+    /// answers the adapters' DHCP (null: the mode's default, host-routed yes, bridged no); <c>dns</c>: the DNS
+    /// servers handed to the guests (<c>ADDR[,ADDR…]</c>).
+    /// </summary>
+    public Network Add(string name, NetworkMode mode, string uplink, string? bridge, string? gateway, IReadOnlyList<string>? serverPorts = null,
+        bool? dhcp = null, IReadOnlyList<string>? dns = null)
     {
         var gw = gateway is { } g ? StateRules.ParseAddress(g) : (IpAddress?)null;
         var ports = ProtectionRules.ParsePorts(serverPorts);
+        var servers = GuestSettingsRules.ParseDns(dns);
         var net = (mode == NetworkMode.Bridged
             ? new Network(name, NetworkMode.Bridged, uplink, bridge, gw)
-            : new Network(name, NetworkMode.HostRouted, uplink, bridge, gw ?? IpAddress.DefaultRoutedGateway)) with { ServerPorts = ports };
+            : new Network(name, NetworkMode.HostRouted, uplink, bridge, gw ?? IpAddress.DefaultRoutedGateway)) with { ServerPorts = ports, Dhcp = dhcp, Dns = servers };
         _agent.Write(work =>
         {
             work.Tx.Load().AddNetwork(net);
@@ -55,6 +61,47 @@ public sealed class NetworkService
             var after = before.SetServerPorts(name, ports);
             work.Tx.SetServerPorts(name, ports);
             // One running VM on it stands for all: the plan made for it is the whole state's.
+            if (after.AdaptersOn(name).Select(u => u.Vm).FirstOrDefault(v => v.Running) is { } vm)
+                RunningVms.Changed(_agent, work, vm, vm, after, probe: false);
+            return after.GetNetwork(name);
+        });
+    }
+
+    /// <summary>
+    /// Changes a network: its server ports (as <see cref="SetServerPorts"/>), whether Hostnet answers its adapters'
+    /// DHCP (<paramref name="dhcp"/>; null: unchanged), its DNS servers (<paramref name="dns"/>, or none with
+    /// <paramref name="noDns"/>). What is not given stays; the running VMs on it follow at once.
+    /// </summary>
+    public Network Set(string name, IReadOnlyList<string>? serverPorts, bool noServerPorts, bool? dhcp, IReadOnlyList<string>? dns, bool noDns)
+    {
+        var portsGiven = serverPorts is { Count: > 0 };
+        var dnsGiven = dns is { Count: > 0 };
+        if (portsGiven && noServerPorts)
+            throw new ValidationException(RefusalCodes.ServerPortsGivenAndCleared, "server ports cannot be given and cleared at once");
+        if (dnsGiven && noDns)
+            throw new ValidationException(RefusalCodes.DnsGivenAndCleared, "DNS servers cannot be given and cleared at once");
+        if (!portsGiven && !noServerPorts && dhcp is null && !dnsGiven && !noDns)
+            throw new ValidationException(RefusalCodes.NothingToChange, "nothing to change: give --server-ports PROTO/PORT,... or --no-server-ports");
+        var ports = ProtectionRules.ParsePorts(serverPorts);
+        var servers = GuestSettingsRules.ParseDns(dns);
+        using var kernel = _agent.TakeKernelLock();
+        return _agent.Write(work =>
+        {
+            var before = work.Tx.Load();
+            var net = before.GetNetwork(name);
+            var after = before;
+            if (portsGiven || noServerPorts)
+            {
+                after = after.SetServerPorts(name, ports);
+                work.Tx.SetServerPorts(name, ports);
+            }
+            if (dhcp is not null || dnsGiven || noDns)
+            {
+                var newDhcp = dhcp ?? net.Dhcp;
+                var newDns = dnsGiven || noDns ? servers : net.Dns;
+                after = after.SetGuestSettings(name, newDhcp, newDns);
+                work.Tx.SetGuestSettings(name, newDhcp, newDns);
+            }
             if (after.AdaptersOn(name).Select(u => u.Vm).FirstOrDefault(v => v.Running) is { } vm)
                 RunningVms.Changed(_agent, work, vm, vm, after, probe: false);
             return after.GetNetwork(name);

@@ -39,6 +39,9 @@ public interface IStateTransaction
     /// <summary>Replaces a network's server ports.</summary>
     void SetServerPorts(string name, IReadOnlyList<ServerPort> ports);
 
+    /// <summary>Replaces what a network hands its guests: its DHCP switch (null: the mode's default) and DNS servers.</summary>
+    void SetGuestSettings(string name, bool? dhcp, IReadOnlyList<IpAddress> dns);
+
     void RemoveNetwork(string name);
 
     /// <summary>Inserts a VM with its adapters.</summary>

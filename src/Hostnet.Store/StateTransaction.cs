@@ -40,7 +40,7 @@ public sealed class StateTransaction : IStateTransaction, IDisposable
     public DesiredState Load()
     {
         var networks = ImmutableList.CreateBuilder<Network>();
-        using (var r = Query("SELECT name, mode, uplink, bridge, gateway, server_ports FROM networks ORDER BY id"))
+        using (var r = Query("SELECT name, mode, uplink, bridge, gateway, server_ports, dhcp, dns FROM networks ORDER BY id"))
         {
             while (r.Read())
             {
@@ -48,6 +48,8 @@ public sealed class StateTransaction : IStateTransaction, IDisposable
                 networks.Add(new Network(r.GetString(0), mode, r.GetString(2), NullableString(r, 3), NullableAddress(r, 4))
                 {
                     ServerPorts = StoredProtections.PortsOf(r.GetString(5)),
+                    Dhcp = r.IsDBNull(6) ? null : r.GetInt64(6) != 0,
+                    Dns = r.GetString(7).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(IpAddress.Parse).ToImmutableList(),
                 });
             }
         }
@@ -100,6 +102,14 @@ public sealed class StateTransaction : IStateTransaction, IDisposable
         // Written apart, and only when there are any: a network without them reads the same from every schema version.
         if (network.ServerPorts.Count > 0)
             Run("UPDATE networks SET server_ports = $p1 WHERE name = $p0", network.Name, StoredProtections.Ports(network.ServerPorts));
+        if (network.Dhcp is not null || network.Dns.Count > 0) SetGuestSettings(network.Name, network.Dhcp, network.Dns);
+    }
+
+    public void SetGuestSettings(string name, bool? dhcp, IReadOnlyList<IpAddress> dns)
+    {
+        ArgumentNullException.ThrowIfNull(dns);
+        Expect(1, Run("UPDATE networks SET dhcp = $p1, dns = $p2 WHERE name = $p0", name, dhcp is { } on ? (on ? 1L : 0L) : null,
+            string.Join(",", dns)), $"network {name}");
     }
 
     /// <summary>Replaces a network's server ports ("" when it has none).</summary>

@@ -10,6 +10,8 @@ public static class ToDocument
         new(n.Name, Model.Network.ModeName(n.Mode), n.Uplink, n.Bridge, n.Gateway?.ToString())
         {
             ServerPorts = n.ServerPorts.Count == 0 ? null : n.ServerPorts.Select(p => p.ToString()).ToList(),
+            Dhcp = n.Dhcp,
+            Dns = n.Dns.Count == 0 ? null : n.Dns.Select(a => a.ToString()).ToList(),
         };
 
     public static NetworkDetailsDocument NetworkDetails(Network net, IEnumerable<(Vm Vm, Adapter Adapter)> users) =>
@@ -18,6 +20,8 @@ public static class ToDocument
                 u.Adapter.Addresses.Select(c => AddressText(net, c)).ToList())).ToList())
         {
             ServerPorts = net.ServerPorts.Count == 0 ? null : net.ServerPorts.Select(p => p.ToString()).ToList(),
+            Dhcp = net.Dhcp,
+            Dns = net.Dns.Count == 0 ? null : net.Dns.Select(a => a.ToString()).ToList(),
         };
 
     /// <param name="vm">The VM.</param>
