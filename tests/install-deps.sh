@@ -8,9 +8,10 @@
 # is enough); chromium: the console's tests drive it headless over the DevTools
 # protocol, fonts-dejavu-core gives its pages a font; libnftables1: Hostnet's
 # filters, nftables (nft), python3-scapy and tcpdump: the isolation tests'
-# observers and forged packets.
+# observers and forged packets; isc-dhcp-client (dhclient) and busybox (udhcpc):
+# the stock DHCP clients of the DHCP tests.
 set -euo pipefail
-packages=(iproute2 iputils-ping net-tools procps qemu-system-x86 cpio libvirt-clients libxml2-utils chromium fonts-dejavu-core libnftables1 nftables python3-scapy tcpdump)
+packages=(iproute2 iputils-ping net-tools procps qemu-system-x86 cpio libvirt-clients libxml2-utils chromium fonts-dejavu-core libnftables1 nftables python3-scapy tcpdump isc-dhcp-client busybox)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

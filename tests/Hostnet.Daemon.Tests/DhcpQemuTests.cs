@@ -1,0 +1,58 @@
+using Hostnet.TestKit;
+using Xunit.Abstractions;
+
+namespace Hostnet.Daemon.Tests;
+
+/// <summary>
+/// The project's QEMU test guest booted with no address at all (<c>hn.dhcp0=1</c>: busybox udhcpc, see
+/// tests/guest/init) on a host-routed tap and on a bridged one whose network has <c>--dhcp</c>: hostnetd's
+/// answers configure both, and computer X reaches both.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class DhcpQemuTests(ITestOutputHelper output) : IDisposable
+{
+    private const string RoutedIp = "192.168.200.201";
+    private const string BridgedIp = "192.168.200.203";
+    private static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(150);
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("hndh-qemu-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static QemuGuest Boot(Lab lab, string vm) =>
+        QemuGuest.Start(lab.ServerNs, HostnetCli.Ok(lab, "vm", "qemu-args", vm, "--args-only").Trim().Split(' '), "hn.dhcp0=1", BootTimeout);
+
+    [PrivilegedFact]
+    public void Stock_guests_on_a_routed_and_a_bridged_tap_configure_themselves_by_dhcp()
+    {
+        using var lab = Lab.Create(prefix: "hndh");
+        HostnetCli.Ok(lab, "network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0", "--dns", "192.0.2.53");
+        HostnetCli.Ok(lab, "network", "add", "Bridged", "--mode", "bridged", "--bridge", "br1", "--uplink", "eth0", "--dhcp");
+        HostnetCli.Ok(lab, "vm", "add", "qr", "--guest", "tap", "--uuid", "7b9a73a1-5c2e-4d1a-9f3b-000000000001");
+        HostnetCli.Ok(lab, "adapter", "add", "qr", "--network", "Routed", "--ip", RoutedIp);
+        HostnetCli.Ok(lab, "vm", "add", "qb", "--guest", "tap", "--uuid", "5e1ec7ed-0000-4000-8000-000000000097");
+        HostnetCli.Ok(lab, "adapter", "add", "qb", "--network", "Bridged", "--ip", BridgedIp + "/24", "--gateway", Lab.ServerAddress);
+        HostnetCli.Ok(lab, "vm", "start", "qb");
+        HostnetCli.Ok(lab, "vm", "start", "qr");
+        using var daemon = RunningDaemon.Start(lab.ServerNs, lab.StateDir, Path.Combine(_dir, "h.sock"));
+
+        using var routed = Boot(lab, "qr");
+        output.WriteLine($"routed guest: {routed.BootTime.TotalSeconds:F1} s to ready");
+        using var bridged = Boot(lab, "qb");
+        output.WriteLine($"bridged guest: {bridged.BootTime.TotalSeconds:F1} s to ready");
+
+        // What each lease said, as the guest's udhcpc script recorded it.
+        var routedLease = routed.Run("cat /run/dhcp-eth0", CommandTimeout);
+        Assert.Contains($"bound ip={RoutedIp} mask=32 router=169.255.30.1 dns=192.0.2.53 staticroutes=169.255.30.1/32 0.0.0.0 0.0.0.0/0 169.255.30.1",
+            routedLease, StringComparison.Ordinal);
+        var bridgedLease = bridged.Run("cat /run/dhcp-eth0", CommandTimeout);
+        Assert.Contains($"bound ip={BridgedIp} mask=24 router={Lab.ServerAddress} dns= staticroutes=", bridgedLease, StringComparison.Ordinal);
+        Assert.Contains("default via 169.255.30.1 dev eth0", routed.Run("ip route", CommandTimeout), StringComparison.Ordinal);
+        Assert.Contains($"inet {BridgedIp}/24", bridged.Run("ip addr show dev eth0", CommandTimeout), StringComparison.Ordinal);
+
+        // A TCG guest on a loaded machine answers late: waited for generously.
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, RoutedIp, waitSeconds: 5));
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, BridgedIp, waitSeconds: 5));
+    }
+}
