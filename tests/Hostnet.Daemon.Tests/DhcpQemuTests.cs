@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Hostnet.TestKit;
 using Xunit.Abstractions;
 
@@ -37,22 +38,50 @@ public sealed class DhcpQemuTests(ITestOutputHelper output) : IDisposable
         HostnetCli.Ok(lab, "vm", "start", "qr");
         using var daemon = RunningDaemon.Start(lab.ServerNs, lab.StateDir, Path.Combine(_dir, "h.sock"));
 
-        using var routed = Boot(lab, "qr");
-        output.WriteLine($"routed guest: {routed.BootTime.TotalSeconds:F1} s to ready");
-        using var bridged = Boot(lab, "qb");
-        output.WriteLine($"bridged guest: {bridged.BootTime.TotalSeconds:F1} s to ready");
+        // Computer X listens for DHCP on the LAN while the guests ask for their leases: none of it reaches the LAN.
+        var psi = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "netns", "exec", lab.ComputerXNs, "tcpdump", "-i", "eth0", "-n", "-l", "udp port 67 or udp port 68" }) psi.ArgumentList.Add(a);
+        using var observer = Process.Start(psi)!;
+        var seen = observer.StandardOutput.ReadToEndAsync();
+        var listening = new TaskCompletionSource();
+        observer.ErrorDataReceived += (_, e) => { if (e.Data?.Contains("listening on", StringComparison.Ordinal) == true) listening.TrySetResult(); };
+        observer.BeginErrorReadLine();
+        QemuGuest? routed = null, bridged = null;
+        try
+        {
+            try
+            {
+                Assert.True(listening.Task.Wait(TimeSpan.FromSeconds(20)), "tcpdump did not start listening");
+                routed = Boot(lab, "qr");
+                output.WriteLine($"routed guest: {routed.BootTime.TotalSeconds:F1} s to ready");
+                bridged = Boot(lab, "qb");
+                output.WriteLine($"bridged guest: {bridged.BootTime.TotalSeconds:F1} s to ready");
+            }
+            finally
+            {
+                // `ip netns exec` execs tcpdump: the process is tcpdump itself.
+                observer.Kill();
+                observer.WaitForExit();
+            }
+            Assert.Equal("", seen.Result);
 
-        // What each lease said, as the guest's udhcpc script recorded it.
-        var routedLease = routed.Run("cat /run/dhcp-eth0", CommandTimeout);
-        Assert.Contains($"bound ip={RoutedIp} mask=32 router=169.255.30.1 dns=192.0.2.53 staticroutes=169.255.30.1/32 0.0.0.0 0.0.0.0/0 169.255.30.1",
-            routedLease, StringComparison.Ordinal);
-        var bridgedLease = bridged.Run("cat /run/dhcp-eth0", CommandTimeout);
-        Assert.Contains($"bound ip={BridgedIp} mask=24 router={Lab.ServerAddress} dns= staticroutes=", bridgedLease, StringComparison.Ordinal);
-        Assert.Contains("default via 169.255.30.1 dev eth0", routed.Run("ip route", CommandTimeout), StringComparison.Ordinal);
-        Assert.Contains($"inet {BridgedIp}/24", bridged.Run("ip addr show dev eth0", CommandTimeout), StringComparison.Ordinal);
+            // What each lease said, as the guest's udhcpc script recorded it.
+            var routedLease = routed.Run("cat /run/dhcp-eth0", CommandTimeout);
+            Assert.Contains($"bound ip={RoutedIp} mask=32 router=169.255.30.1 dns=192.0.2.53 staticroutes=169.255.30.1/32 0.0.0.0 0.0.0.0/0 169.255.30.1",
+                routedLease, StringComparison.Ordinal);
+            var bridgedLease = bridged.Run("cat /run/dhcp-eth0", CommandTimeout);
+            Assert.Contains($"bound ip={BridgedIp} mask=24 router={Lab.ServerAddress} dns= staticroutes=", bridgedLease, StringComparison.Ordinal);
+            Assert.Contains("default via 169.255.30.1 dev eth0", routed.Run("ip route", CommandTimeout), StringComparison.Ordinal);
+            Assert.Contains($"inet {BridgedIp}/24", bridged.Run("ip addr show dev eth0", CommandTimeout), StringComparison.Ordinal);
 
-        // A TCG guest on a loaded machine answers late: waited for generously.
-        Assert.NotNull(Lab.Ping(lab.ComputerXNs, RoutedIp, waitSeconds: 5));
-        Assert.NotNull(Lab.Ping(lab.ComputerXNs, BridgedIp, waitSeconds: 5));
+            // A TCG guest on a loaded machine answers late: waited for generously.
+            Assert.NotNull(Lab.Ping(lab.ComputerXNs, RoutedIp, waitSeconds: 5));
+            Assert.NotNull(Lab.Ping(lab.ComputerXNs, BridgedIp, waitSeconds: 5));
+        }
+        finally
+        {
+            routed?.Dispose();
+            bridged?.Dispose();
+        }
     }
 }
