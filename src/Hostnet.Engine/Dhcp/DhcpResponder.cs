@@ -25,7 +25,11 @@ public sealed class DhcpResponder : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<string, DhcpServerSocket> _sockets = new(StringComparer.Ordinal);
     private IReadOnlyDictionary<string, DhcpLease> _leases = new Dictionary<string, DhcpLease>();
+    private IReadOnlyDictionary<string, Dhcp6Lease> _leases6 = new Dictionary<string, Dhcp6Lease>();
     private volatile bool _changed;
+
+    /// <summary>How often the router advertisements are sent unsolicited, well inside their lifetime.</summary>
+    public static readonly TimeSpan AdvertiseEvery = TimeSpan.FromMinutes(5);
 
     /// <summary>Starts answering in <paramref name="server"/> (nothing until the first <see cref="Follow"/>); <paramref name="problem"/> hears of sockets that fail.</summary>
     public DhcpResponder(NetNamespace server, Action<string>? problem = null)
@@ -39,20 +43,28 @@ public sealed class DhcpResponder : IDisposable
     /// <summary>The leases now answered, by vme.</summary>
     public IReadOnlyDictionary<string, DhcpLease> Leases => Volatile.Read(ref _leases);
 
+    /// <summary>The IPv6 leases now answered (router advertisements, DHCPv6), by vme.</summary>
+    public IReadOnlyDictionary<string, Dhcp6Lease> Leases6 => Volatile.Read(ref _leases6);
+
     /// <summary>Answers from now on for <paramref name="state"/>'s leases.</summary>
     public void Follow(DesiredState state)
     {
         var leases = DhcpLease.Of(state);
-        var before = Volatile.Read(ref _leases);
-        if (before.Count == leases.Count && leases.All(l => before.TryGetValue(l.Key, out var b) && b.Equals(l.Value))) return;
+        var leases6 = Dhcp6Lease.Of(state);
+        if (Same(Volatile.Read(ref _leases), leases) && Same(Volatile.Read(ref _leases6), leases6)) return;
         Volatile.Write(ref _leases, leases);
+        Volatile.Write(ref _leases6, leases6);
         _changed = true;
     }
+
+    private static bool Same<T>(IReadOnlyDictionary<string, T> before, IReadOnlyDictionary<string, T> after) =>
+        before.Count == after.Count && after.All(l => before.TryGetValue(l.Key, out var b) && EqualityComparer<T>.Default.Equals(b, l.Value));
 
     private void Loop()
     {
         var buffer = new byte[2048];
         var lastLook = System.Diagnostics.Stopwatch.StartNew();
+        var lastAdvert = System.Diagnostics.Stopwatch.StartNew();
         bool missing = false;
         while (!_stop.IsCancellationRequested)
         {
@@ -64,10 +76,14 @@ public sealed class DhcpResponder : IDisposable
                     missing = OpenAndClose();
                     lastLook.Restart();
                 }
-                var leases = Volatile.Read(ref _leases);
+                if (lastAdvert.Elapsed >= AdvertiseEvery)
+                {
+                    lastAdvert.Restart();
+                    foreach (var socket in _sockets.Values.ToList()) Advertise(socket);
+                }
                 foreach (var socket in DhcpServerSocket.WaitAny([.. _sockets.Values], PollMs))
                 {
-                    if (!Serve(socket, leases, buffer)) missing = true;
+                    if (!Serve(socket, buffer)) missing = true;
                 }
             }
             catch (Exception e) when (!_stop.IsCancellationRequested)
@@ -81,15 +97,31 @@ public sealed class DhcpResponder : IDisposable
     }
 
     /// <summary>Answers what is queued on <paramref name="socket"/>; false when the socket failed and was closed.</summary>
-    private bool Serve(DhcpServerSocket socket, IReadOnlyDictionary<string, DhcpLease> leases, byte[] buffer)
+    private bool Serve(DhcpServerSocket socket, byte[] buffer)
     {
+        var leases = Volatile.Read(ref _leases);
+        var leases6 = Volatile.Read(ref _leases6);
         try
         {
             int n;
             while ((n = socket.TryReceive(buffer)) >= 0)
             {
-                if (!leases.TryGetValue(socket.Interface, out var lease)) continue;
-                if (Dhcp4Server.Answer(lease, socket.Mac, buffer.AsSpan(0, n)) is { } reply) socket.Send(reply, lease.Mac);
+                var frame = buffer.AsSpan(0, n);
+                // The frame's EtherType (the socket's filter let IPv4 DHCP and IPv6 DHCP or router solicitations through).
+                bool ipv6 = n > 13 && buffer[12] == 0x86 && buffer[13] == 0xdd;
+                byte[]? reply = null;
+                MacAddress to = default;
+                if (!ipv6 && leases.TryGetValue(socket.Interface, out var lease))
+                {
+                    reply = Dhcp4Server.Answer(lease, socket.Mac, frame);
+                    to = lease.Mac;
+                }
+                else if (ipv6 && leases6.TryGetValue(socket.Interface, out var lease6))
+                {
+                    reply = Dhcp6Server.Answer(lease6, socket.Mac, frame);
+                    to = lease6.Mac;
+                }
+                if (reply is not null) socket.Send(reply, to);
             }
             return true;
         }
@@ -102,22 +134,38 @@ public sealed class DhcpResponder : IDisposable
         }
     }
 
+    /// <summary>An unsolicited router advertisement on <paramref name="socket"/>'s vme, when it has an IPv6 lease.</summary>
+    private void Advertise(DhcpServerSocket socket)
+    {
+        if (!Volatile.Read(ref _leases6).TryGetValue(socket.Interface, out var lease6)) return;
+        try
+        {
+            socket.Send(Dhcp6Server.Advertisement(lease6, socket.Mac), Ipv6Frame.AllNodesMac);
+        }
+        catch (NetlinkException e)
+        {
+            _problem?.Invoke($"router advertisement on {socket.Interface}: {e.Message}");
+        }
+    }
+
     /// <summary>Opens a socket on each vme with a lease and none, closes those without a lease; true when a vme was missing.</summary>
     private bool OpenAndClose()
     {
-        var leases = Volatile.Read(ref _leases);
-        foreach (var name in _sockets.Keys.Where(k => !leases.ContainsKey(k)).ToList())
+        var leases = Volatile.Read(ref _leases).Keys.Union(Volatile.Read(ref _leases6).Keys).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in _sockets.Keys.Where(k => !leases.Contains(k)).ToList())
         {
             _sockets[name].Dispose();
             _sockets.Remove(name);
         }
         bool missing = false;
-        foreach (var vme in leases.Keys)
+        foreach (var vme in leases)
         {
             if (_sockets.ContainsKey(vme)) continue;
             try
             {
-                _sockets[vme] = DhcpServerSocket.Open(_server, vme);
+                var socket = DhcpServerSocket.Open(_server, vme);
+                _sockets[vme] = socket;
+                Advertise(socket);
             }
             catch (NetlinkException e) when (e.IsNotFound)
             {

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Hostnet.Netlink.Dhcp;
 
 /// <summary>
-/// A raw packet socket on one interface (a vme) that reads what its guest sends to the DHCP server port and
+/// A raw packet socket on one interface (a vme) that reads what its guest sends to a DHCP server (both families) or a router, and
 /// writes Ethernet frames back to it. It taps the interface ahead of everything else the kernel does with a
 /// frame (ETH_P_ALL: before the netdev ingress filters and before a bridge takes a port's frames), and a
 /// socket filter keeps every other frame in the kernel, so that a guest's traffic costs it nothing.
@@ -16,23 +16,31 @@ public sealed class DhcpServerSocket : IDisposable
     // asm-generic/socket.h
     private const int SO_ATTACH_FILTER = 26;
 
-    // linux/filter.h: struct sock_filter { u16 code; u8 jt; u8 jf; u32 k; }, as `tcpdump -dd 'ip and udp dst port 67'` prints it,
-    // behind a test of the packet type.
+    // linux/filter.h: struct sock_filter { u16 code; u8 jt; u8 jf; u32 k; }, as `tcpdump -dd` prints them: frames the
+    // guest sends to a DHCP server (IPv4 udp 67, IPv6 udp 547; no extension headers) or router solicitations.
     private static readonly (ushort Code, byte Jt, byte Jf, uint K)[] UdpToServerPort =
     [
-        (0x20, 0, 0, 0xfffff004),   // ld pkttype          (SKF_AD_OFF + SKF_AD_PKTTYPE)
-        (0x15, 10, 0, 4),           // jeq PACKET_OUTGOING: drop (a frame the vme sends to its guest, e.g. flooded by a bridge)
-        (0x28, 0, 0, 12),           // ldh [12]            ethertype
-        (0x15, 0, 8, Native.ETH_P_IP), // jeq IPv4
-        (0x30, 0, 0, 23),           // ldb [23]            protocol
-        (0x15, 0, 6, 17),           // jeq UDP
-        (0x28, 0, 0, 20),           // ldh [20]            flags and fragment offset
-        (0x45, 4, 0, 0x1fff),       // jset fragment offset: drop
-        (0xb1, 0, 0, 14),           // ldxb 4*([14]&0xf)   IP header length
-        (0x48, 0, 0, 16),           // ldh [x+16]          UDP destination port
-        (0x15, 0, 1, Dhcp4Frame.ServerPort),
-        (0x06, 0, 0, 0x40000),      // ret: the whole frame
-        (0x06, 0, 0, 0),            // ret: nothing
+        (0x20, 0, 0, 0xfffff004),               // 0  ld pkttype (SKF_AD_OFF + SKF_AD_PKTTYPE)
+        (0x15, 18, 0, 4),                       // 1  PACKET_OUTGOING (what the vme sends its guest, e.g. flooded by a bridge): drop
+        (0x28, 0, 0, 12),                       // 2  ldh [12]: EtherType
+        (0x15, 0, 7, Native.ETH_P_IP),          // 3  IPv4, else 11
+        (0x30, 0, 0, 23),                       // 4  ldb [23]: protocol
+        (0x15, 0, 14, 17),                      // 5  UDP, else drop
+        (0x28, 0, 0, 20),                       // 6  ldh [20]: flags and fragment offset
+        (0x45, 12, 0, 0x1fff),                  // 7  a fragment: drop
+        (0xb1, 0, 0, 14),                       // 8  ldxb 4*([14]&0xf): IP header length
+        (0x48, 0, 0, 16),                       // 9  ldh [x+16]: UDP destination port
+        (0x15, 8, 9, Dhcp4Frame.ServerPort),    // 10 67: accept, else drop
+        (0x15, 0, 8, Native.ETH_P_IPV6),        // 11 IPv6, else drop
+        (0x30, 0, 0, 20),                       // 12 ldb [20]: next header
+        (0x15, 0, 2, 17),                       // 13 UDP, else 16
+        (0x28, 0, 0, 56),                       // 14 ldh [56]: UDP destination port
+        (0x15, 3, 4, Ipv6Frame.Dhcp6ServerPort), // 15 547: accept, else drop
+        (0x15, 0, 3, 58),                       // 16 ICMPv6, else drop
+        (0x30, 0, 0, 54),                       // 17 ldb [54]: ICMPv6 type
+        (0x15, 0, 1, Ipv6Frame.RouterSolicitation), // 18 router solicitation: accept, else drop
+        (0x06, 0, 0, 0x40000),                  // 19 accept: the whole frame
+        (0x06, 0, 0, 0),                        // 20 drop
     ];
 
     private readonly SafeFdHandle _fd;
@@ -115,7 +123,8 @@ public sealed class DhcpServerSocket : IDisposable
     {
         var mac = new byte[MacAddress.Length];
         destination.WriteBytes(mac);
-        SocketIo.SendTo(_fd, frame, PacketSocket.LinkAddress(InterfaceIndex, Native.ETH_P_IP, mac), "dhcp send dev " + Interface);
+        ushort etherType = frame.Length >= 14 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) : Native.ETH_P_IP;
+        SocketIo.SendTo(_fd, frame, PacketSocket.LinkAddress(InterfaceIndex, etherType, mac), "dhcp send dev " + Interface);
     }
 
     /// <summary>
