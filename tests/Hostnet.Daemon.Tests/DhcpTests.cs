@@ -42,13 +42,13 @@ public sealed class DhcpTests : IDisposable
     }
 
     /// <summary>A routed network handing out <see cref="Dns"/>; vm1 and vm2 running as netns guests with fixed MACs.</summary>
-    private static void Import(Lab lab)
+    private static void Import(Lab lab, bool vm2Running = true)
     {
         var state = $$"""
             {"networks":[{"name":"Routed","mode":"host-routed","uplink":"eth0","gateway":"169.255.30.1","dns":["{{Dns}}"]}],
              "vms":[{"name":"vm1","uuid":"7b9a73a1-5c2e-4d1a-9f3b-000000000001","guest":"netns:{{lab.Guest("vm1")}}","running":true,
                      "adapters":[{"network":"Routed","ips":["{{Vm1Ip}}"],"mac":"{{Vm1Mac}}"}]},
-                    {"name":"vm2","uuid":"4980d06a-0000-4000-8000-000000000002","guest":"netns:{{lab.Guest("vm2")}}","running":true,
+                    {"name":"vm2","uuid":"4980d06a-0000-4000-8000-000000000002","guest":"netns:{{lab.Guest("vm2")}}","running":{{(vm2Running ? "true" : "false")}},
                      "adapters":[{"network":"Routed","ips":["{{Vm2Ip}}"],"mac":"{{Vm2Mac}}"}]}]}
             """;
         HostnetCli.Run(["--netns", lab.ServerNs, "--state-dir", lab.StateDir, "import", "-"], stdin: state).EnsureSuccess("import");
@@ -155,13 +155,16 @@ public sealed class DhcpTests : IDisposable
     }
 
     [PrivilegedFact]
-    public void Udhcpc_gets_its_own_lease_only_and_renews_it_from_a_daemon_started_again()
+    public void Udhcpc_on_a_vm_started_later_gets_its_own_lease_only_and_renews_it_from_a_daemon_started_again()
     {
         using var lab = Lab.Create(prefix: "hndh");
-        Import(lab);
+        Import(lab, vm2Running: false);
         var daemon = RunningDaemon.Start(lab.ServerNs, lab.StateDir, SocketPath);
         try
         {
+            // vm2 starts while the daemon runs: its vme is answered from then on.
+            using (var started = daemon.Http.PostAsync(new Uri("/v1/vms/vm2/start", UriKind.Relative), null).Result)
+                Assert.True(started.IsSuccessStatusCode, started.Content.ReadAsStringAsync().Result);
             var guest = lab.Guest("vm2");
             Unconfigure(guest);
             var log = Path.Combine(_dir, "udhcpc.log");
