@@ -37,8 +37,8 @@ public static class Dhcp4Option
     public const byte End = 255;
 }
 
-/// <summary>A DHCP message that cannot be read: too short, not Ethernet BOOTP, options that overrun the message.</summary>
-public sealed class Dhcp4FormatException(string message) : Exception(message);
+/// <summary>A DHCP message (either family) that cannot be read: too short, not Ethernet BOOTP, options that overrun it.</summary>
+public sealed class DhcpFormatException(string message) : Exception(message);
 
 /// <summary>
 /// A DHCPv4 message (RFC 2131 §2, the BOOTP layout): the fixed header and the options after the magic cookie,
@@ -94,7 +94,7 @@ public sealed class Dhcp4Message
 
     private IpAddress? Address(byte code) => Option(code) is { Length: 4 } v ? IpAddress.FromBytes(v) : null;
 
-    /// <summary>Reads a message from a UDP payload; throws <see cref="Dhcp4FormatException"/> for anything else.</summary>
+    /// <summary>Reads a message from a UDP payload; throws <see cref="DhcpFormatException"/> for anything else.</summary>
     public static Dhcp4Message Read(ReadOnlySpan<byte> data)
     {
         if (data.Length < FixedLength + 4) Throw("shorter than a BOOTP header");
@@ -141,7 +141,7 @@ public sealed class Dhcp4Message
             message = Read(data);
             return true;
         }
-        catch (Dhcp4FormatException)
+        catch (DhcpFormatException)
         {
             message = null;
             return false;
@@ -221,7 +221,7 @@ public sealed class Dhcp4Message
         return [.. value];
     }
 
-    /// <summary>Reads option 121's value back into routes; throws <see cref="Dhcp4FormatException"/> when it does not read.</summary>
+    /// <summary>Reads option 121's value back into routes; throws <see cref="DhcpFormatException"/> when it does not read.</summary>
     public static IReadOnlyList<(IpPrefix Destination, IpAddress Router)> ReadClasslessRoutes(ReadOnlySpan<byte> value)
     {
         var routes = new List<(IpPrefix, IpAddress)>();
@@ -242,5 +242,5 @@ public sealed class Dhcp4Message
     private static IpAddress V4(IpAddress a) => a.IsIpv4 ? a : IpAddress.Any;
 
     [DoesNotReturn]
-    private static void Throw(string what) => throw new Dhcp4FormatException("dhcp message: " + what);
+    private static void Throw(string what) => throw new DhcpFormatException("dhcp message: " + what);
 }

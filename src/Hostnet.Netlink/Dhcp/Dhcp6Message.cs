@@ -53,10 +53,10 @@ public sealed class Dhcp6Message
     /// <summary>The IAID of the first IA_NA the client sent; null: it asked for no address.</summary>
     public uint? FirstIaid => Option(Dhcp6Option.IaNa) is { Length: >= 12 } ia ? BinaryPrimitives.ReadUInt32BigEndian(ia) : null;
 
-    /// <summary>Reads a message from a UDP payload; throws <see cref="Dhcp4FormatException"/> for anything that does not read.</summary>
+    /// <summary>Reads a message from a UDP payload; throws <see cref="DhcpFormatException"/> for anything that does not read.</summary>
     public static Dhcp6Message Read(ReadOnlySpan<byte> data)
     {
-        if (data.Length < 4) throw new Dhcp4FormatException("dhcpv6 message: shorter than its header");
+        if (data.Length < 4) throw new DhcpFormatException("dhcpv6 message: shorter than its header");
         return new Dhcp6Message
         {
             Type = (Dhcp6MessageType)data[0],
@@ -71,10 +71,10 @@ public sealed class Dhcp6Message
         var options = new List<(ushort, byte[])>();
         while (data.Length > 0)
         {
-            if (data.Length < 4) throw new Dhcp4FormatException("dhcpv6 message: a truncated option");
+            if (data.Length < 4) throw new DhcpFormatException("dhcpv6 message: a truncated option");
             ushort code = BinaryPrimitives.ReadUInt16BigEndian(data);
             int length = BinaryPrimitives.ReadUInt16BigEndian(data[2..]);
-            if (data.Length < 4 + length) throw new Dhcp4FormatException($"dhcpv6 message: option {code} overruns the message");
+            if (data.Length < 4 + length) throw new DhcpFormatException($"dhcpv6 message: option {code} overruns the message");
             options.Add((code, data.Slice(4, length).ToArray()));
             data = data[(4 + length)..];
         }

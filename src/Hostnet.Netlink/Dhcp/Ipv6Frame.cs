@@ -40,7 +40,7 @@ public static class Ipv6Frame
         {
             return (mac, from, Dhcp6Message.Read(payload[8..udpLength]), false);
         }
-        catch (Dhcp4FormatException)
+        catch (DhcpFormatException)
         {
             return default;
         }

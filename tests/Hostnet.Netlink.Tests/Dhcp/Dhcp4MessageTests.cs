@@ -60,7 +60,7 @@ public class Dhcp4MessageTests
         // Option 55 claims 200 bytes where 7 follow before the padding ends the message.
         var bad = payload[..(236 + 4 + 3 + 2)].ToArray();
         bad[^1] = 200;
-        Assert.Throws<Dhcp4FormatException>(() => Dhcp4Message.Read(bad));
+        Assert.Throws<DhcpFormatException>(() => Dhcp4Message.Read(bad));
         Assert.False(Dhcp4Message.TryRead(bad, out _));
     }
 
