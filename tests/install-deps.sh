@@ -9,9 +9,11 @@
 # protocol, fonts-dejavu-core gives its pages a font; libnftables1: Hostnet's
 # filters, nftables (nft), python3-scapy and tcpdump: the isolation tests'
 # observers and forged packets; libvirt-daemon and libvirt-daemon-driver-qemu:
-# the libvirt tests' own libvirtd (run in a lab namespace, never the host's).
+# the libvirt tests' own libvirtd (run in a lab namespace, never the host's);
+# isc-dhcp-client (dhclient) and busybox (udhcpc): the stock DHCP clients of
+# the DHCP tests.
 set -euo pipefail
-packages=(iproute2 iputils-ping net-tools procps qemu-system-x86 cpio libvirt-clients libxml2-utils chromium fonts-dejavu-core libnftables1 nftables python3-scapy tcpdump libvirt-daemon libvirt-daemon-driver-qemu)
+packages=(iproute2 iputils-ping net-tools procps qemu-system-x86 cpio libvirt-clients libxml2-utils chromium fonts-dejavu-core libnftables1 nftables python3-scapy tcpdump libvirt-daemon libvirt-daemon-driver-qemu isc-dhcp-client busybox)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -180,10 +180,18 @@ public sealed partial class StateFileService
         var gateway = String(el, "gateway", where, required: false) is { } g ? StateRules.ParseAddress(g) : (IpAddress?)null;
         var gateway6 = String(el, "gateway6", where, required: false) is { } g6 ? StateRules.ParseAddress(g6) : (IpAddress?)null;
         var ports = ProtectionRules.ParsePorts(Strings(el, "serverPorts", where));
+        var dns = GuestSettingsRules.ParseDns(Strings(el, "dns", where));
+        bool? dhcp = !el.TryGetProperty("dhcp", out var d) ? null : d.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            JsonValueKind.Null => null,
+            _ => throw new ValidationException($"{where}: dhcp must be true, false or null"),
+        };
         return mode switch
         {
-            "bridged" => new Network(name, NetworkMode.Bridged, uplink, bridge, gateway) { ServerPorts = ports, Gateway6 = gateway6 },
-            "host-routed" => new Network(name, NetworkMode.HostRouted, uplink, bridge, gateway ?? IpAddress.DefaultRoutedGateway) { ServerPorts = ports, Gateway6 = gateway6 },
+            "bridged" => new Network(name, NetworkMode.Bridged, uplink, bridge, gateway) { ServerPorts = ports, Gateway6 = gateway6, Dhcp = dhcp, Dns = dns },
+            "host-routed" => new Network(name, NetworkMode.HostRouted, uplink, bridge, gateway ?? IpAddress.DefaultRoutedGateway) { ServerPorts = ports, Gateway6 = gateway6, Dhcp = dhcp, Dns = dns },
             _ => throw new RequestRefusedException(ErrorCodes.ImportUnknownMode, ("where", where), ("mode", mode)),
         };
     }

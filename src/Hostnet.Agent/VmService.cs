@@ -90,4 +90,11 @@ public sealed class VmService
         if (vm.Adapters.Count == 0) throw new RequestRefusedException(ErrorCodes.NoAdapters, ("vm", vm.Name));
         return new QemuConfig(vm, state, Model.Qemu.GuestSettings(vm, state));
     }
+
+    /// <summary>The VM's cloud-init NoCloud <c>network-config</c> (version 2): what a stock image needs to configure itself.</summary>
+    public string CloudInit(string name)
+    {
+        var state = _agent.Load();
+        return Model.CloudInit.NetworkConfig(state.GetVm(name), state);
+    }
 }

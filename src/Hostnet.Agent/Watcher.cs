@@ -1,5 +1,6 @@
 using System.Globalization;
 using Hostnet.Engine;
+using Hostnet.Engine.Dhcp;
 using Hostnet.Engine.Intent;
 using Hostnet.Engine.Kernel;
 using Hostnet.Engine.Planning;
@@ -36,6 +37,7 @@ public sealed class Watcher
 
     private readonly HostAgent _agent;
     private DesiredState? _seen;
+    private DhcpResponder? _dhcp;
 
     internal Watcher(HostAgent agent, TimeSpan every)
     {
@@ -49,6 +51,15 @@ public sealed class Watcher
     }
 
     public TimeSpan Every { get; }
+
+    /// <summary>
+    /// Whether the loop also answers the DHCP of the guests of the networks that ask for it (the daemon's does):
+    /// the answers follow the state each cycle loads.
+    /// </summary>
+    public bool AnswerDhcp { get; set; }
+
+    /// <summary>A DHCP socket failed (a vme that cannot be opened): what happened, in one line.</summary>
+    public event Action<string>? DhcpProblem;
 
     /// <summary>The state and the server are open, the kernel's events followed: the loop begins.</summary>
     public event Action? Watching;
@@ -94,6 +105,8 @@ public sealed class Watcher
         };
         filters.Start();
         using var stateFiles = FollowStateFiles(wake);
+        using var dhcp = AnswerDhcp ? new DhcpResponder(engine.ServerNamespace, line => DhcpProblem?.Invoke(line)) : null;
+        _dhcp = dhcp;
         Watching?.Invoke();
 
         var backoff = new RetryBackoff();
@@ -286,19 +299,25 @@ public sealed class Watcher
     /// </summary>
     private TimeSpan? Resync(HostEngine engine, IStateStore store, string why, RetryBackoff backoff, CancellationToken stop)
     {
+        DesiredState? loaded = null;
         try
         {
             Plan plan;
-            DesiredState? loaded = null;
             using (_agent.TakeKernelLock(tell: false))
                 plan = _agent.Report(why, () => KernelService.ConvergeAll(engine, store, new ApplyOptions(), s => loaded = s));
             if (!plan.IsEmpty) Applied?.Invoke(why, PlannedChanges.Of(plan));
-            if (loaded is not null) Compare(loaded);
+            if (loaded is not null)
+            {
+                Compare(loaded);
+                _dhcp?.Follow(loaded);
+            }
             backoff.Reset();
             return null;
         }
         catch (Exception e) when (!CannotBeHostnetState(e))
         {
+            // A cycle that failed part-way still loaded the state: the guests of what it did apply are answered.
+            if (loaded is not null) _dhcp?.Follow(loaded);
             var delay = backoff.Next();
             if (!stop.IsCancellationRequested) CycleFailed?.Invoke(why, e, delay);
             return delay;

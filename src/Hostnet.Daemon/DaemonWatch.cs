@@ -44,6 +44,8 @@ internal sealed partial class DaemonWatch : IDisposable
         while (!_stop.IsCancellationRequested)
         {
             var watcher = _agent.Watch(Every);
+            watcher.AnswerDhcp = true;
+            watcher.DhcpProblem += line => DhcpProblem(_log, line);
             watcher.Applied += (_, _) => backoff.Reset();
             watcher.StateChanged += (networks, vms) => Events.Changed(networks, vms);
             watcher.CycleFailed += (why, e, delay) =>
@@ -99,6 +101,9 @@ internal sealed partial class DaemonWatch : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "watch cannot start: {Line}; trying again in {Seconds:0.0} s, serving meanwhile")]
     private static partial void CannotWatch(ILogger logger, string line, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Line}")]
+    private static partial void DhcpProblem(ILogger logger, string line);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "kernel events: {Reason}; resyncing")]
     private static partial void EventsLost(ILogger logger, string reason);

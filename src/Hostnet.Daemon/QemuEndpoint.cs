@@ -23,5 +23,8 @@ internal static class QemuEndpoint
         });
         app.MapGet("/v1/vms/{name}/libvirt", (string name) =>
             Results.Text(Qemu.LibvirtInterfaces(agent.Vms.Qemu(name).Vm), "application/xml; charset=utf-8"));
+        // What `hostnet vm cloud-init VM` prints: a NoCloud data source's network-config.
+        app.MapGet("/v1/vms/{name}/cloud-init", (string name) =>
+            Results.Text(agent.Vms.CloudInit(name), "application/yaml; charset=utf-8"));
     }
 }

@@ -34,7 +34,17 @@ public sealed record AdapterSetRequest(string? Network, IReadOnlyList<string>? I
 /// (<c>["tcp/53", "udp/53"]</c>, replacing the network's) or <paramref name="NoServerPorts"/>, and
 /// <paramref name="Gateway6"/>, a host-routed network's IPv6 gateway.
 /// </summary>
-public sealed record NetworkSetRequest(IReadOnlyList<string>? ServerPorts, bool? NoServerPorts, string? Gateway6 = null);
+public sealed record NetworkSetRequest(IReadOnlyList<string>? ServerPorts, bool? NoServerPorts, string? Gateway6 = null)
+{
+    /// <summary><c>--dhcp</c> (true) or <c>--no-dhcp</c> (false); left out: unchanged.</summary>
+    public bool? Dhcp { get; init; }
+
+    /// <summary><c>--dns</c>: the DNS servers handed to the guests, replacing the network's.</summary>
+    public IReadOnlyList<string>? Dns { get; init; }
+
+    /// <summary><c>--no-dns</c>.</summary>
+    public bool? NoDns { get; init; }
+}
 
 /// <summary>
 /// The request bodies, read by source generation (NativeAOT) and strictly: a member the document does not
@@ -77,7 +87,7 @@ internal static class WriteEndpoints
                 Documents.Network(agent.Networks.Show(name)), Types.NetworkDetailsDocument)));
         v1.MapPatch("/networks/{name}", (string name, HttpRequest http) => Read(http, Requests.NetworkSetRequest, "a change of a network", body =>
         {
-            agent.Networks.Set(name, body.ServerPorts, body.NoServerPorts ?? false, body.Gateway6);
+            agent.Networks.Set(name, body.ServerPorts, body.NoServerPorts ?? false, body.Gateway6, body.Dhcp, body.Dns, body.NoDns ?? false);
             return Json(Documents.Network(agent.Networks.Show(name)), Types.NetworkDetailsDocument);
         }));
         v1.MapDelete("/networks/{name}", (string name) =>

@@ -21,9 +21,19 @@ public sealed record Network(string Name, NetworkMode Mode, string Uplink, strin
     /// <summary>The ports on the server's own addresses that its VMs may reach (protected adapters reach no other).</summary>
     public IReadOnlyList<ServerPort> ServerPorts { get; init; } = [];
 
+    /// <summary>Whether Hostnet answers its adapters' DHCP as the admin set it; null: the mode's default (<see cref="AnswersDhcp"/>).</summary>
+    public bool? Dhcp { get; init; }
+
+    /// <summary>The DNS servers the network hands its guests (DHCP, cloud-init), in order.</summary>
+    public IReadOnlyList<IpAddress> Dns { get; init; } = [];
+
+    /// <summary>Whether Hostnet answers the DHCP of the network's adapters: a host-routed network does unless told not to, a bridged one only when told to.</summary>
+    public bool AnswersDhcp => Dhcp ?? Mode == NetworkMode.HostRouted;
+
     public bool Equals(Network? other) =>
         other is not null && Name == other.Name && Mode == other.Mode && Uplink == other.Uplink && Bridge == other.Bridge
-        && Gateway == other.Gateway && Gateway6Given == other.Gateway6Given && ServerPorts.SequenceEqual(other.ServerPorts);
+        && Gateway == other.Gateway && Gateway6Given == other.Gateway6Given && ServerPorts.SequenceEqual(other.ServerPorts)
+        && Dhcp == other.Dhcp && Dns.SequenceEqual(other.Dns);
 
     public override int GetHashCode() => HashCode.Combine(Name, Mode, Uplink, Bridge, Gateway);
 

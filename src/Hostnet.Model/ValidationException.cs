@@ -66,6 +66,15 @@ public static class RefusalCodes
     /// <summary>A network's server ports were given and cleared in one change.</summary>
     public const string ServerPortsGivenAndCleared = "server-ports-given-and-cleared";
 
+    /// <summary>A DNS server that is no usable address (argument <c>dns</c>).</summary>
+    public const string NotADnsServer = "not-a-dns-server";
+
+    /// <summary>A network's DNS servers were given and cleared in one change.</summary>
+    public const string DnsGivenAndCleared = "dns-given-and-cleared";
+
+    /// <summary>A network's DHCP switched on and off in one change.</summary>
+    public const string DhcpOnAndOff = "dhcp-on-and-off";
+
     /// <summary>A network change that names nothing to change.</summary>
     public const string NothingToChange = "nothing-to-change";
 }

@@ -42,6 +42,9 @@ public interface IStateTransaction
     /// <summary>Replaces a host-routed network's IPv6 gateway (null: the default <c>fe80::ffff:1:1</c>).</summary>
     void SetGateway6(string name, IpAddress? gateway6);
 
+    /// <summary>Replaces what a network hands its guests: its DHCP switch (null: the mode's default) and DNS servers.</summary>
+    void SetGuestSettings(string name, bool? dhcp, IReadOnlyList<IpAddress> dns);
+
     void RemoveNetwork(string name);
 
     /// <summary>Inserts a VM with its adapters.</summary>

@@ -40,7 +40,7 @@ public sealed class StateTransaction : IStateTransaction, IDisposable
     public DesiredState Load()
     {
         var networks = ImmutableList.CreateBuilder<Network>();
-        using (var r = Query("SELECT name, mode, uplink, bridge, gateway, server_ports, gateway6 FROM networks ORDER BY id"))
+        using (var r = Query("SELECT name, mode, uplink, bridge, gateway, server_ports, gateway6, dhcp, dns FROM networks ORDER BY id"))
         {
             while (r.Read())
             {
@@ -49,6 +49,8 @@ public sealed class StateTransaction : IStateTransaction, IDisposable
                 {
                     ServerPorts = StoredProtections.PortsOf(r.GetString(5)),
                     Gateway6 = NullableAddress(r, 6),
+                    Dhcp = r.IsDBNull(7) ? null : r.GetInt64(7) != 0,
+                    Dns = r.GetString(8).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(IpAddress.Parse).ToImmutableList(),
                 });
             }
         }
@@ -103,6 +105,14 @@ public sealed class StateTransaction : IStateTransaction, IDisposable
         if (network.ServerPorts.Count > 0)
             Run("UPDATE networks SET server_ports = $p1 WHERE name = $p0", network.Name, StoredProtections.Ports(network.ServerPorts));
         if (network.Gateway6Given is { } gw6) SetGateway6(network.Name, gw6);
+        if (network.Dhcp is not null || network.Dns.Count > 0) SetGuestSettings(network.Name, network.Dhcp, network.Dns);
+    }
+
+    public void SetGuestSettings(string name, bool? dhcp, IReadOnlyList<IpAddress> dns)
+    {
+        ArgumentNullException.ThrowIfNull(dns);
+        Expect(1, Run("UPDATE networks SET dhcp = $p1, dns = $p2 WHERE name = $p0", name, dhcp is { } on ? (on ? 1L : 0L) : null,
+            string.Join(",", dns)), $"network {name}");
     }
 
     /// <summary>Replaces a host-routed network's IPv6 gateway (NULL: the default fe80::ffff:1:1).</summary>

@@ -284,4 +284,45 @@ public sealed class WriteTests : IDisposable
         Assert.Null(Ports(cleared.Body));
         Assert.Null(ListedPorts());
     }
+
+    [Fact]
+    public async Task A_networks_dhcp_and_dns_are_posted_and_patched_as_network_set_does_and_a_vm_has_its_cloud_init()
+    {
+        using var daemon = RunningDaemon.Start(NoServer, StateDir, SocketPath);
+        string Listed() => Cli(NoServer, StateDir, "--json", "network", "list").EnsureSuccess("network list").Stdout;
+
+        var posted = await Send(daemon, HttpMethod.Post, "/v1/networks",
+            """{"name":"Routed","mode":"host-routed","uplink":"eth0","gateway":"169.255.30.1","dhcp":false,"dns":["192.0.2.53"]}""");
+        Assert.True(posted.Status == HttpStatusCode.Created, posted.Body);
+        using (var doc = JsonDocument.Parse(posted.Body))
+        {
+            Assert.False(doc.RootElement.GetProperty("dhcp").GetBoolean());
+            Assert.Equal("192.0.2.53", doc.RootElement.GetProperty("dns")[0].GetString());
+        }
+        Assert.Contains("off", Cli(NoServer, StateDir, "network", "list").EnsureSuccess("network list").Stdout, StringComparison.Ordinal);
+
+        var set = await Send(daemon, HttpMethod.Patch, "/v1/networks/Routed", """{"dhcp":true,"dns":["192.0.2.1","2001:db8::1"]}""");
+        Assert.True(set.Status == HttpStatusCode.OK, set.Body);
+        AssertSameJson(Cli(NoServer, StateDir, "--json", "network", "show", "Routed").EnsureSuccess("network show").Stdout, set.Body);
+        Assert.Contains("dns:      192.0.2.1,2001:db8::1", Cli(NoServer, StateDir, "network", "show", "Routed").EnsureSuccess("network show").Stdout,
+            StringComparison.Ordinal);
+
+        var before = Listed();
+        AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Patch, "/v1/networks/Routed", """{"dns":["192.0.2"]}"""),
+            CliRefusal("network", "set", "Routed", "--dns", "192.0.2"));
+        AssertProblem(HttpStatusCode.BadRequest, await Send(daemon, HttpMethod.Patch, "/v1/networks/Routed", """{"dns":["192.0.2.9"],"noDns":true}"""),
+            CliRefusal("network", "set", "Routed", "--dns", "192.0.2.9", "--no-dns"));
+        Assert.Equal(before, Listed());
+
+        var cleared = await Send(daemon, HttpMethod.Patch, "/v1/networks/Routed", """{"noDns":true}""");
+        Assert.True(cleared.Status == HttpStatusCode.OK, cleared.Body);
+        Assert.DoesNotContain("\"dns\"", cleared.Body, StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.Created, (await Send(daemon, HttpMethod.Post, "/v1/vms", Vm1())).Status);
+        var cloudInit = await Send(daemon, HttpMethod.Get, "/v1/vms/vm1/cloud-init");
+        Assert.Equal(HttpStatusCode.OK, cloudInit.Status);
+        Assert.StartsWith("application/yaml", cloudInit.ContentType, StringComparison.Ordinal);
+        Assert.Equal(Cli(NoServer, StateDir, "vm", "cloud-init", "vm1").EnsureSuccess("vm cloud-init").Stdout, cloudInit.Body);
+        Assert.StartsWith("version: 2\nethernets:\n  eth0:\n", cloudInit.Body, StringComparison.Ordinal);
+    }
 }

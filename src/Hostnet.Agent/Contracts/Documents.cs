@@ -14,6 +14,12 @@ public sealed record NetworkDocument(string Name, string Mode, string Uplink, st
 
     /// <summary>The ports the server opens to the network's VMs (<c>tcp/53</c>); left out when none.</summary>
     public IReadOnlyList<string>? ServerPorts { get; init; }
+
+    /// <summary>Whether Hostnet answers the adapters' DHCP as set; left out: the mode's default (host-routed yes, bridged no).</summary>
+    public bool? Dhcp { get; init; }
+
+    /// <summary>The DNS servers handed to the guests; left out when none.</summary>
+    public IReadOnlyList<string>? Dns { get; init; }
 }
 
 /// <summary><c>network show --json</c>: the network and the adapters on it.</summary>
@@ -25,6 +31,12 @@ public sealed record NetworkDetailsDocument(string Name, string Mode, string Upl
 
     /// <summary>The ports the server opens to the network's VMs (<c>tcp/53</c>); left out when none.</summary>
     public IReadOnlyList<string>? ServerPorts { get; init; }
+
+    /// <summary>Whether Hostnet answers the adapters' DHCP as set; left out: the mode's default (host-routed yes, bridged no).</summary>
+    public bool? Dhcp { get; init; }
+
+    /// <summary>The DNS servers handed to the guests; left out when none.</summary>
+    public IReadOnlyList<string>? Dns { get; init; }
 }
 
 /// <summary>An adapter as <c>network show</c> lists it.</summary>

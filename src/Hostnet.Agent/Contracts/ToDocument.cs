@@ -11,6 +11,8 @@ public static class ToDocument
         {
             Gateway6 = n.Gateway6Given?.ToString(),
             ServerPorts = n.ServerPorts.Count == 0 ? null : n.ServerPorts.Select(p => p.ToString()).ToList(),
+            Dhcp = n.Dhcp,
+            Dns = n.Dns.Count == 0 ? null : n.Dns.Select(a => a.ToString()).ToList(),
         };
 
     public static NetworkDetailsDocument NetworkDetails(Network net, IEnumerable<(Vm Vm, Adapter Adapter)> users) =>
@@ -20,6 +22,8 @@ public static class ToDocument
         {
             Gateway6 = net.Gateway6Given?.ToString(),
             ServerPorts = net.ServerPorts.Count == 0 ? null : net.ServerPorts.Select(p => p.ToString()).ToList(),
+            Dhcp = net.Dhcp,
+            Dns = net.Dns.Count == 0 ? null : net.Dns.Select(a => a.ToString()).ToList(),
         };
 
     /// <param name="vm">The VM.</param>

@@ -30,11 +30,15 @@ internal static class NetworkCommands
         };
         var noServerPorts = new Option<bool>("--no-server-ports") { Description = "Open no port on the server's own addresses to its VMs" };
         var gateway6 = Gateway6Option();
-        var command = new Command("set", "Change a network: what is given is replaced, the rest stays") { name, serverPorts, noServerPorts, gateway6 };
+        var (dhcp, noDhcp) = DhcpOptions();
+        var dns = DnsOption();
+        var noDns = new Option<bool>("--no-dns") { Description = "Hand the guests no DNS server" };
+        var command = new Command("set", "Change a network: what is given is replaced, the rest stays") { name, serverPorts, noServerPorts, gateway6, dhcp, noDhcp, dns, noDns };
         command.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
-            var net = ctx.Agent.Networks.Set(parse.GetValue(name)!, parse.GetValue(serverPorts), parse.GetValue(noServerPorts), parse.GetValue(gateway6));
+            var net = ctx.Agent.Networks.Set(parse.GetValue(name)!, parse.GetValue(serverPorts), parse.GetValue(noServerPorts), parse.GetValue(gateway6),
+                Dhcp(parse.GetValue(dhcp), parse.GetValue(noDhcp)), parse.GetValue(dns), parse.GetValue(noDns));
             output.WriteLine($"changed network {Describe(net)}");
             return HostnetCli.Success;
         });
@@ -65,12 +69,15 @@ internal static class NetworkCommands
             Arity = ArgumentArity.OneOrMore,
         };
         var gateway6 = Gateway6Option();
-        var command = new Command("add", "Add a network") { name, mode, bridge, uplink, gateway, gateway6, serverPorts };
+        var (dhcp, noDhcp) = DhcpOptions();
+        var dns = DnsOption();
+        var command = new Command("add", "Add a network") { name, mode, bridge, uplink, gateway, gateway6, serverPorts, dhcp, noDhcp, dns };
         command.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
             var net = ctx.Agent.Networks.Add(parse.GetValue(name)!, parse.GetValue(mode) == "bridged" ? NetworkMode.Bridged : NetworkMode.HostRouted,
-                parse.GetValue(uplink)!, parse.GetValue(bridge), parse.GetValue(gateway), parse.GetValue(serverPorts), parse.GetValue(gateway6));
+                parse.GetValue(uplink)!, parse.GetValue(bridge), parse.GetValue(gateway), parse.GetValue(serverPorts), parse.GetValue(gateway6),
+                Dhcp(parse.GetValue(dhcp), parse.GetValue(noDhcp)), parse.GetValue(dns));
             output.WriteLine($"added network {Describe(net)}");
             return HostnetCli.Success;
         });
@@ -95,10 +102,10 @@ internal static class NetworkCommands
                 Json.Write(output, Documents.Networks(networks), Json.Types.IReadOnlyListNetworkDocument);
                 return HostnetCli.Success;
             }
-            var table = new Table("NAME", "MODE", "UPLINK", "BRIDGE", "GATEWAY");
+            var table = new Table("NAME", "MODE", "UPLINK", "BRIDGE", "GATEWAY", "DHCP");
             foreach (var n in networks)
             {
-                table.Add(n.Name, Network.ModeName(n.Mode), n.Uplink, n.Bridge ?? "-", n.Gateway?.ToString() ?? "-");
+                table.Add(n.Name, Network.ModeName(n.Mode), n.Uplink, n.Bridge ?? "-", n.Gateway?.ToString() ?? "-", n.AnswersDhcp ? "on" : "off");
             }
             table.WriteTo(output);
             return HostnetCli.Success;
@@ -127,6 +134,8 @@ internal static class NetworkCommands
             if (net.Gateway is { } gw) output.WriteLine($"gateway:  {gw}");
             if (net.Gateway6Given is { } gw6) output.WriteLine($"gateway6: {gw6}");
             if (net.ServerPorts.Count > 0) output.WriteLine($"server ports: {string.Join(",", net.ServerPorts)}");
+            output.WriteLine($"dhcp:     {(net.AnswersDhcp ? "on" : "off")}{(net.Dhcp is null ? " (the mode's default)" : "")}");
+            if (net.Dns.Count > 0) output.WriteLine($"dns:      {string.Join(",", net.Dns)}");
             output.WriteLine($"adapters: {users.Count}");
             if (users.Count > 0)
             {
@@ -160,5 +169,23 @@ internal static class NetworkCommands
     private static string Describe(Network n) =>
         $"{n.Name} ("
         + (n.Mode == NetworkMode.Bridged ? $"bridged, bridge {n.Bridge}, uplink {n.Uplink}" : $"host-routed, uplink {n.Uplink}, gateway {n.Gateway}" + (n.Gateway6Given is { } gw6 ? $", gateway6 {gw6}" : ""))
-        + (n.ServerPorts.Count > 0 ? $", server ports {string.Join(",", n.ServerPorts)}" : "") + ")";
+        + (n.ServerPorts.Count > 0 ? $", server ports {string.Join(",", n.ServerPorts)}" : "")
+        + (n.Dhcp is { } on ? (on ? ", dhcp on" : ", dhcp off") : "")
+        + (n.Dns.Count > 0 ? $", dns {string.Join(",", n.Dns)}" : "") + ")";
+
+    private static (Option<bool> Dhcp, Option<bool> NoDhcp) DhcpOptions() =>
+        (new Option<bool>("--dhcp") { Description = "Hostnet answers the DHCP of the network's adapters, for their MACs only (host-routed: the default)" },
+         new Option<bool>("--no-dhcp") { Description = "Nothing answers the adapters' DHCP (bridged: the default)" });
+
+    private static Option<string[]> DnsOption() => new("--dns")
+    {
+        Description = "The DNS servers handed to the guests (DHCP, vm cloud-init), e.g. 192.0.2.53,2001:db8::53",
+        HelpName = "ADDR[,ADDR...]",
+        Arity = ArgumentArity.OneOrMore,
+    };
+
+    /// <summary>The DHCP switch given: --dhcp, --no-dhcp, or neither (null); both is one line and nothing changed.</summary>
+    private static bool? Dhcp(bool on, bool off) =>
+        on && off ? throw new ValidationException(RefusalCodes.DhcpOnAndOff, "DHCP cannot be switched on and off at once")
+        : on ? true : off ? false : null;
 }

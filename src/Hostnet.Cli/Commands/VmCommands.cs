@@ -18,7 +18,21 @@ internal static class VmCommands
         vm.Subcommands.Add(EngineCommands.StartOrStop(output, start: true));
         vm.Subcommands.Add(EngineCommands.StartOrStop(output, start: false));
         vm.Subcommands.Add(QemuCommands.QemuArgs(output));
+        vm.Subcommands.Add(CloudInit(output));
         return vm;
+    }
+
+    private static Command CloudInit(TextWriter output)
+    {
+        var name = new Argument<string>("VM") { Description = "The VM" };
+        var command = new Command("cloud-init", "The VM's cloud-init NoCloud network-config (version 2): its adapters by MAC, addresses, routes, DNS") { name };
+        command.SetAction(parse =>
+        {
+            var ctx = CliContext.From(parse, output);
+            output.Write(ctx.Agent.Vms.CloudInit(parse.GetValue(name)!));
+            return HostnetCli.Success;
+        });
+        return command;
     }
 
     private static Command Add(TextWriter output)

@@ -130,6 +130,12 @@ internal sealed class MemoryStore : IStoreOpener, IServerStore, IStateStore, ILe
             Contents = Contents with { Networks = Contents.Networks.Replace(old, old with { Gateway6 = gateway6 }) };
         }
 
+        public void SetGuestSettings(string name, bool? dhcp, IReadOnlyList<IpAddress> dns)
+        {
+            var old = Contents.Networks.Single(n => n.Name == name);
+            Contents = Contents with { Networks = Contents.Networks.Replace(old, old with { Dhcp = dhcp, Dns = dns }) };
+        }
+
         public void RemoveNetwork(string name) =>
             Contents = Contents with { Networks = Contents.Networks.Remove(Contents.Networks.Single(n => n.Name == name)) };
 

@@ -14,10 +14,10 @@ public class NetworkCommandsTests
             h.Ok("network", "add", "New", "--mode", "host-routed", "--uplink", "eth1", "--gateway", "169.254.0.1").Stdout);
         Assert.Equal(
             """
-            NAME     MODE         UPLINK  BRIDGE  GATEWAY
-            Routed   host-routed  eth0    -       169.255.30.1
-            Bridged  bridged      eth0    br1     -
-            New      host-routed  eth1    -       169.254.0.1
+            NAME     MODE         UPLINK  BRIDGE  GATEWAY       DHCP
+            Routed   host-routed  eth0    -       169.255.30.1  on
+            Bridged  bridged      eth0    br1     -             off
+            New      host-routed  eth1    -       169.254.0.1   on
 
             """, h.Ok("network", "list").Stdout);
         Assert.Equal(
@@ -58,6 +58,7 @@ public class NetworkCommandsTests
             mode:     host-routed
             uplink:   eth0
             gateway:  169.255.30.1
+            dhcp:     on (the mode's default)
             adapters: 1
               VM   ADAPTER  HOST           ADDRESSES
               vm1  net0     vme7b9a73a1.0  192.168.200.201
@@ -171,5 +172,38 @@ public class NetworkCommandsTests
         using var h = new HostnetSandbox().WithSeed();
         h.Refused("network Routed is still used by vm1 net0: remove those adapters or move them with 'hostnet adapter set' first",
             "network", "rm", "Routed");
+    }
+
+    [Fact]
+    public void Dhcp_and_dns_are_set_shown_and_exported()
+    {
+        using var h = new HostnetSandbox();
+        Assert.Equal("added network Bridged (bridged, bridge br1, uplink eth0, dhcp on, dns 192.0.2.53,2001:db8::53)\n",
+            h.Ok("network", "add", "Bridged", "--mode", "bridged", "--bridge", "br1", "--uplink", "eth0", "--dhcp", "--dns", "192.0.2.53,2001:db8::53").Stdout);
+        Assert.Equal("added network Routed (host-routed, uplink eth0, gateway 169.255.30.1, dhcp off)\n",
+            h.Ok("network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0", "--no-dhcp").Stdout);
+        var show = h.Ok("network", "show", "Bridged").Stdout;
+        Assert.Contains("dhcp:     on\n", show, StringComparison.Ordinal);
+        Assert.Contains("dns:      192.0.2.53,2001:db8::53\n", show, StringComparison.Ordinal);
+        Assert.Contains("\"dhcp\": true,\n    \"dns\": [\n      \"192.0.2.53\",\n      \"2001:db8::53\"\n    ]", h.Ok("--json", "network", "list").Stdout, StringComparison.Ordinal);
+        Assert.Contains("\"dhcp\": false", h.Ok("export").Stdout, StringComparison.Ordinal);
+
+        Assert.Equal("changed network Routed (host-routed, uplink eth0, gateway 169.255.30.1, dhcp on, dns 192.0.2.1)\n",
+            h.Ok("network", "set", "Routed", "--dhcp", "--dns", "192.0.2.1").Stdout);
+        Assert.Equal("changed network Routed (host-routed, uplink eth0, gateway 169.255.30.1, dhcp on)\n",
+            h.Ok("network", "set", "Routed", "--no-dns").Stdout);
+        Assert.Equal("changed network Bridged (bridged, bridge br1, uplink eth0, dhcp off, dns 192.0.2.53,2001:db8::53)\n",
+            h.Ok("network", "set", "Bridged", "--no-dhcp").Stdout);
+    }
+
+    [Fact]
+    public void Bad_dhcp_and_dns_options_are_refused_and_change_nothing()
+    {
+        using var h = new HostnetSandbox().WithSeed();
+        h.Refused("'192.0.2' is not a DNS server address: give addresses, e.g. --dns 192.0.2.53,2001:db8::53",
+            "network", "set", "Routed", "--dns", "192.0.2.1,192.0.2");
+        h.Refused("give --dns or --no-dns, not both", "network", "set", "Routed", "--dns", "192.0.2.1", "--no-dns");
+        h.Refused("give --dhcp or --no-dhcp, not both", "network", "set", "Routed", "--dhcp", "--no-dhcp");
+        h.Refused("give --dhcp or --no-dhcp, not both", "network", "add", "R2", "--mode", "host-routed", "--uplink", "eth1", "--dhcp", "--no-dhcp");
     }
 }

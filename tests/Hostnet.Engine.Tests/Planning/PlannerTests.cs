@@ -86,9 +86,9 @@ public class PlannerTests
             "- link vme7b9a73a1.0 (veth, peer eth0 in netns lab-vm1) address fe:00:00:00:00:01 up alias \"hostnet:vm1/net0\"",
         ],
             plan.Steps.Where(s => s.Object.Netns == "" && s.Object is not FilterElement).Select(s => s.ToString()));
-        // Its filter elements go with it: it as a guest, its MAC, its address, the pair of them and four protections
-        // in the inet table, its ARP in the arp table.
-        Assert.Equal(11, plan.Steps.Count(s => s.Object is FilterElement { Key: var k } && k.StartsWith("vme7b9a73a1.0", StringComparison.Ordinal)));
+        // Its filter elements go with it: it as a guest, its MAC, its address, the pair of them, four protections and
+        // its DHCP answered in the inet table, its ARP in the arp table.
+        Assert.Equal(12, plan.Steps.Count(s => s.Object is FilterElement { Key: var k } && k.StartsWith("vme7b9a73a1.0", StringComparison.Ordinal)));
         Assert.DoesNotContain(plan.Steps, s => s.Object.Describe().Contains("vme4980d06a", StringComparison.Ordinal));
         Assert.DoesNotContain(plan.Steps, s => s.Change != Change.Remove);
     }

@@ -19,6 +19,7 @@ internal sealed class FilterIntent
     {
         _bridged = true;
         Guest(FilterFamily.Bridge, adapter, vme, arp: true);
+        DhcpAnswered(FilterFamily.Bridge, network, adapter, vme);
         if ((adapter.Protections & Protections.Server) != 0 && network.Bridge is { } bridge)
         {
             // The server's own input sees a bridged guest's packets as the bridge's: the ports are the network's.
@@ -31,6 +32,7 @@ internal sealed class FilterIntent
     {
         _routed = true;
         Guest(FilterFamily.Inet, adapter, vme, arp: false);
+        DhcpAnswered(FilterFamily.Inet, network, adapter, vme);
         if ((adapter.Protections & Protections.Arp) != 0)
         {
             Element(FilterFamily.Arp, HostnetRuleset.ArpOn, vme);
@@ -77,6 +79,16 @@ internal sealed class FilterIntent
         if (arp && (p & Protections.Arp) != 0) Element(family, HostnetRuleset.ArpOn, vme);
         if ((p & Protections.Guards) != 0) Element(family, HostnetRuleset.GuardsOn, vme);
         if ((p & Protections.Server) != 0) Element(family, HostnetRuleset.ServerOn, vme);
+    }
+
+    /// <summary>
+    /// An adapter whose DHCP Hostnet answers, with its guards on (what keeps a guest's DHCP off the LAN): its
+    /// requests stop at the vme, where Hostnet has read them already.
+    /// </summary>
+    private void DhcpAnswered(FilterFamily family, Network network, Adapter adapter, string vme)
+    {
+        if (!network.AnswersDhcp || (adapter.Protections & Protections.Guards) == 0 || !adapter.Addresses.Any(a => a.Family == IpFamily.Ipv4)) return;
+        Element(family, HostnetRuleset.DhcpAnswered, vme);
     }
 
     private void Element(FilterFamily family, string set, string key) => _want(new FilterElement(family, set, key));

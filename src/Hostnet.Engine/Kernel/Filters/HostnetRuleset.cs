@@ -53,6 +53,13 @@ internal sealed class HostnetRuleset
     /// <summary>Interfaces whose adapter has no IPv4 address: they may send DHCP discovery from 0.0.0.0.</summary>
     public const string Dhcp4On = "dhcp4_on";
 
+    /// <summary>
+    /// Interfaces whose guest's DHCP Hostnet answers (it reads the requests off the vme before these rules): the
+    /// requests go no further, neither onto the LAN (where another server could answer or refuse them) nor to the
+    /// server's own stack (which would answer a renewal with a port unreachable).
+    /// </summary>
+    public const string DhcpAnswered = "dhcp_answered";
+
     // What each interface may say: its MAC, its addresses; and the ports the server opens to it.
     public const string Mac = "mac";
     public const string Addr4 = "addr4";
@@ -66,7 +73,7 @@ internal sealed class HostnetRuleset
     // Before the rulesets below: static initializers run in the order they are written.
     private static readonly FilterSetDef[] ProtectionSets =
     [
-        new(Guests, "ifname"), new(MacOn, "ifname"), new(AddressesOn, "ifname"), new(ArpOn, "ifname"), new(GuardsOn, "ifname"), new(ServerOn, "ifname"), new(Dhcp4On, "ifname"),
+        new(Guests, "ifname"), new(MacOn, "ifname"), new(AddressesOn, "ifname"), new(ArpOn, "ifname"), new(GuardsOn, "ifname"), new(ServerOn, "ifname"), new(Dhcp4On, "ifname"), new(DhcpAnswered, "ifname"),
     ];
 
     private static readonly FilterSetDef[] IdentitySets =
@@ -173,6 +180,8 @@ internal sealed class HostnetRuleset
         // here. A routed guest's packets pass the guards' cheap matches and its identity first, below: one
         // lookup for its own packets, and this one only for what is not its own.
         if (bridge) yield return new(chain, "guests", $"iifname != @{Guests} return");
+        // Hostnet answers these guests' DHCP on their vmes: their requests go no further (not to the LAN).
+        yield return new(chain, "dhcp-answered", $"udp sport 68 udp dport 67 iifname @{DhcpAnswered} drop");
         yield return new(chain, "guards-dhcp", $"udp sport {{ 67, 547 }} iifname @{GuardsOn} drop");
         yield return new(chain, "guards-ra", $"icmpv6 type nd-router-advert iifname @{GuardsOn} drop");
         if (bridge)

@@ -120,6 +120,9 @@ public class FilterJsonTests
         // The bridged adapter has no address: DHCP discovery only, and the network's ports by its bridge.
         Assert.Contains($"nft element bridge hostnet dhcp4_on {{ {bridged} }}", f);
         Assert.DoesNotContain($"nft element inet hostnet dhcp4_on {{ {routed} }}", f);
+        // Hostnet answers the routed adapter's DHCP (a host-routed network's default): its requests stop at its vme.
+        Assert.Contains($"nft element inet hostnet dhcp_answered {{ {routed} }}", f);
+        Assert.DoesNotContain(f, i => i.StartsWith("nft element bridge hostnet dhcp_answered", StringComparison.Ordinal));
         Assert.Contains("nft element inet hostnet server_ports { br1 . udp . 53 }", f);
         Assert.Contains($"nft element inet hostnet ident4 {{ {routed} . 02:00:00:00:00:01 . 192.168.200.201 }}", f);
         Assert.DoesNotContain(f, i => i.StartsWith("nft element bridge hostnet ident", StringComparison.Ordinal));
