@@ -73,6 +73,10 @@ internal sealed partial class DaemonWatch : IDisposable
                 _firstCycle.Set();
                 _stop.Token.WaitHandle.WaitOne(delay);
             }
+            catch (Exception) when (_stop.IsCancellationRequested)
+            {
+                // Stopping: a failure on the way out (the server's namespace gone, say) ends the loop like the stop.
+            }
             finally
             {
                 _agent.Applied -= FirstCycle;
