@@ -22,7 +22,6 @@ public sealed record NftablesEventsLost(string Reason) : NftablesEvent;
 /// </summary>
 public sealed class NftMonitor : IDisposable
 {
-    private const int PollSliceMs = 200;
     private readonly RtnlSocket _socket;
 
     private NftMonitor(RtnlSocket socket) => _socket = socket;
@@ -50,71 +49,21 @@ public sealed class NftMonitor : IDisposable
     /// enumerating thread; an overrun or an unreadable datagram yields <see cref="NftablesEventsLost"/> and the
     /// monitor carries on. Only the socket failing throws.
     /// </summary>
-    public IEnumerable<NftablesEvent> Read(CancellationToken ct)
-    {
-        var batch = new List<NftablesEvent>();
-        while (!ct.IsCancellationRequested)
-        {
-            if (!SocketIo.WaitReadable(_socket.Handle, PollSliceMs, "nftables monitor")) continue;
-            string? lost = null;
-            try
-            {
-                Decode(_socket.ReceiveRaw("nftables monitor", Interop.Libc.MSG_DONTWAIT), batch);
-            }
-            catch (NetlinkException e) when (e.Errno == Errno.ENOBUFS)
-            {
-                lost = "the kernel dropped nftables events: the monitor's queue overflowed (ENOBUFS)";
-            }
-            catch (NetlinkException e) when (e.Errno == Errno.EMSGSIZE)
-            {
-                lost = e.Message;
-            }
-            catch (NetlinkException e) when (e.Errno == Errno.EAGAIN)
-            {
-                continue;
-            }
-            if (lost is not null)
-            {
-                yield return new NftablesEventsLost(lost);
-                continue;
-            }
-            foreach (var e in batch) yield return e;
-            batch.Clear();
-        }
-    }
+    public IEnumerable<NftablesEvent> Read(CancellationToken ct) => MonitorDatagrams.Read<NftablesEvent>(_socket, "nftables ", Add, Lost, ct);
 
     /// <summary>
     /// The events of one datagram: one per message naming a table. Never throws: what cannot be read adds one
     /// <see cref="NftablesEventsLost"/>. Messages of other subsystems and the generation message are skipped.
     /// </summary>
-    internal static void Decode(ReadOnlySpan<byte> datagram, List<NftablesEvent> into)
+    internal static void Decode(ReadOnlySpan<byte> datagram, List<NftablesEvent> into) =>
+        MonitorDatagrams.Decode<NftablesEvent>(datagram, into, "nftables ", Add, Lost);
+
+    private static void Add(NetlinkMessage m, List<NftablesEvent> into)
     {
-        string? unreadable = null;
-        var reader = new NetlinkReader(datagram);
-        while (true)
-        {
-            NetlinkMessage m;
-            try
-            {
-                if (!reader.TryRead(out m)) break;
-            }
-            catch (NetlinkReadException e)
-            {
-                // A broken message header loses the rest of the datagram.
-                unreadable = e.Message;
-                break;
-            }
-            try
-            {
-                if (DecodeOne(m) is { } e) into.Add(e);
-            }
-            catch (NetlinkReadException e)
-            {
-                unreadable ??= e.Message;
-            }
-        }
-        if (unreadable is not null) into.Add(new NftablesEventsLost("an nftables event could not be read: " + unreadable));
+        if (DecodeOne(m) is { } e) into.Add(e);
     }
+
+    private static NftablesEventsLost Lost(string reason) => new(reason);
 
     private static NftablesChanged? DecodeOne(NetlinkMessage m)
     {

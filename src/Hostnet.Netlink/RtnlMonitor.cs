@@ -62,7 +62,6 @@ public sealed record ResyncNeeded(string Reason) : RtnlEvent;
 /// <summary>Typed rtnetlink events from one namespace.</summary>
 public sealed class RtnlMonitor : IDisposable
 {
-    private const int PollSliceMs = 200;
     private readonly RtnlSocket _socket;
 
     private RtnlMonitor(RtnlSocket socket) => _socket = socket;
@@ -84,73 +83,17 @@ public sealed class RtnlMonitor : IDisposable
     /// Blocks the enumerating thread; an ENOBUFS overrun or a datagram that cannot be read yields
     /// <see cref="ResyncNeeded"/> and the monitor carries on. Only the socket failing throws.
     /// </summary>
-    public IEnumerable<RtnlEvent> Read(CancellationToken ct)
-    {
-        var batch = new List<RtnlEvent>();
-        while (!ct.IsCancellationRequested)
-        {
-            if (!SocketIo.WaitReadable(_socket.Handle, PollSliceMs, "monitor")) continue;
-            string? lost = null;
-            try
-            {
-                var datagram = _socket.ReceiveRaw("monitor", Interop.Libc.MSG_DONTWAIT);
-                Decode(datagram, batch);
-            }
-            catch (NetlinkException e) when (e.Errno == Errno.ENOBUFS)
-            {
-                lost = "the kernel dropped events: the monitor's queue overflowed (ENOBUFS)";
-            }
-            catch (NetlinkException e) when (e.Errno == Errno.EMSGSIZE)
-            {
-                // The datagram was larger than the receive buffer and is gone (MSG_TRUNC).
-                lost = e.Message;
-            }
-            catch (NetlinkException e) when (e.Errno == Errno.EAGAIN)
-            {
-                continue;
-            }
-            if (lost is not null)
-            {
-                yield return new ResyncNeeded(lost);
-                continue;
-            }
-            foreach (var e in batch) yield return e;
-            batch.Clear();
-        }
-    }
+    public IEnumerable<RtnlEvent> Read(CancellationToken ct) => MonitorDatagrams.Read<RtnlEvent>(_socket, "", DecodeOne, Lost, ct);
 
     /// <summary>
     /// The events of one datagram. Never throws: a message that cannot be read is skipped and, since
     /// what it said is lost, a <see cref="ResyncNeeded"/> is added; a broken message header loses the
     /// rest of the datagram the same way. Well-formed messages of kinds not decoded here are skipped.
     /// </summary>
-    internal static void Decode(ReadOnlySpan<byte> datagram, List<RtnlEvent> into)
-    {
-        string? unreadable = null;
-        var reader = new NetlinkReader(datagram);
-        while (true)
-        {
-            NetlinkMessage m;
-            try
-            {
-                if (!reader.TryRead(out m)) break;
-            }
-            catch (NetlinkReadException e)
-            {
-                unreadable = e.Message;
-                break;
-            }
-            try
-            {
-                DecodeOne(m, into);
-            }
-            catch (NetlinkReadException e)
-            {
-                unreadable ??= e.Message;
-            }
-        }
-        if (unreadable is not null) into.Add(new ResyncNeeded("an event could not be read: " + unreadable));
-    }
+    internal static void Decode(ReadOnlySpan<byte> datagram, List<RtnlEvent> into) =>
+        MonitorDatagrams.Decode<RtnlEvent>(datagram, into, "", DecodeOne, Lost);
+
+    private static ResyncNeeded Lost(string reason) => new(reason);
 
     private static void DecodeOne(NetlinkMessage m, List<RtnlEvent> into)
     {
