@@ -12,30 +12,12 @@ command -v iperf3 >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -
 
 # --- Hostnet's world: LAN, computer X, server .1; routed VM .201 and bridged VM .203 (netns guests).
 lan_up
-H=$P-hsrv; lan_server "$H" 192.168.200.1
-cat > "$WORK/lab.json" <<JSON
-{"networks":[{"name":"Routed","mode":"host-routed","uplink":"eth0","gateway":"169.255.30.1"},
-             {"name":"Bridged","mode":"bridged","bridge":"br1","uplink":"eth0"}],
- "vms":[{"name":"vm1","uuid":"7b9a73a1-0000-4000-8000-000000000001","guest":"netns:$P-hvm1","running":true,
-         "adapters":[{"network":"Routed","ips":["192.168.200.201"],"mac":"02:00:00:00:00:01"}]},
-        {"name":"vm3","uuid":"7b9a73a3-0000-4000-8000-000000000003","guest":"netns:$P-hvm3","running":true,
-         "adapters":[{"network":"Bridged","ips":["192.168.200.203/24"],"gateway":"192.168.200.1","mac":"02:00:00:00:00:03"}]}]}
-JSON
-"$HOSTNET" --state-dir "$WORK/st" --netns "$H" import "$WORK/lab.json" >/dev/null
+H=$P-hsrv; mixed_lab "$H"
 "$HOSTNET" --state-dir "$WORK/st" --netns "$H" apply >/dev/null
 
 # --- The hand-made twin: its own LAN, computer X and server (namespaces $P-hm-*).
 bash "$HANDMADE" up "$P-hm" >/dev/null
 
-# iperf CX VMNS IP: Gbit/s received, TCP, T seconds.
-iperf() {
-  local cx=$1 vm=$2 ip=$3 out
-  ip netns exec "$vm" iperf3 -s -1 -D -B "$ip" >/dev/null 2>&1
-  sleep 0.3
-  out=$(ip netns exec "$cx" iperf3 -c "$ip" -t "$T" -J)
-  jq -r '.end.sum_received.bits_per_second / 1e9 | . * 100 | round / 100' <<< "$out"
-}
-pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
 
 ip netns exec "$CX" ping -c1 -W2 192.168.200.201 >/dev/null && ip netns exec "$CX" ping -c1 -W2 192.168.200.203 >/dev/null \
   || { echo "dataplane: Hostnet's VMs do not answer" >&2; exit 1; }

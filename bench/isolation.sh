@@ -15,34 +15,17 @@ need_root; build_cli
 command -v iperf3 >/dev/null && command -v jq >/dev/null || { echo "isolation: needs iperf3 and jq" >&2; exit 1; }
 
 lan_up
-H=$P-hsrv; lan_server "$H" 192.168.200.1
-cat > "$WORK/lab.json" <<JSON
-{"networks":[{"name":"Routed","mode":"host-routed","uplink":"eth0","gateway":"169.255.30.1"},
-             {"name":"Bridged","mode":"bridged","bridge":"br1","uplink":"eth0"}],
- "vms":[{"name":"vm1","uuid":"7b9a73a1-0000-4000-8000-000000000001","guest":"netns:$P-hvm1","running":true,
-         "adapters":[{"network":"Routed","ips":["192.168.200.201"],"mac":"02:00:00:00:00:01"}]},
-        {"name":"vm3","uuid":"7b9a73a3-0000-4000-8000-000000000003","guest":"netns:$P-hvm3","running":true,
-         "adapters":[{"network":"Bridged","ips":["192.168.200.203/24"],"gateway":"192.168.200.1","mac":"02:00:00:00:00:03"}]}]}
-JSON
-"$HOSTNET" --state-dir "$WORK/st" --netns "$H" import "$WORK/lab.json" >/dev/null
+H=$P-hsrv; mixed_lab "$H"
 "$HOSTNET" --state-dir "$WORK/st" --netns "$H" apply --no-probe >/dev/null
 ip netns exec "$H" nft list tables | grep -q "inet hostnet" || { echo "isolation: Hostnet made no tables" >&2; exit 1; }
 
-iperf() {  # iperf VM ADDR [-R]: Gbit/s from X to the VM (-R: from the VM to X)
-  local vm=$1 ip=$2 out
-  ip netns exec "$vm" iperf3 -s -1 -D -B "$ip" >/dev/null 2>&1
-  sleep 0.3
-  out=$(ip netns exec "$CX" iperf3 -c "$ip" -t "$T" -J ${3:-})
-  jq -r '.end.sum_received.bits_per_second / 1e9 | . * 100 | round / 100' <<< "$out"
-}
-pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
 
 r_f=(); b_f=(); o_f=(); r_n=(); b_n=(); o_n=()
-filtered() { r_f+=("$(iperf "$P-hvm1" 192.168.200.201)"); b_f+=("$(iperf "$P-hvm3" 192.168.200.203)"); o_f+=("$(iperf "$P-hvm1" 192.168.200.201 -R)"); }
+filtered() { r_f+=("$(iperf "$CX" "$P-hvm1" 192.168.200.201)"); b_f+=("$(iperf "$CX" "$P-hvm3" 192.168.200.203)"); o_f+=("$(iperf "$CX" "$P-hvm1" 192.168.200.201 -R)"); }
 # The peer: the same lab without Hostnet's tables (the inet table holds the server's input too).
 unfiltered() {
   ip netns exec "$H" nft delete table bridge hostnet; ip netns exec "$H" nft delete table inet hostnet; ip netns exec "$H" nft delete table arp hostnet
-  r_n+=("$(iperf "$P-hvm1" 192.168.200.201)"); b_n+=("$(iperf "$P-hvm3" 192.168.200.203)"); o_n+=("$(iperf "$P-hvm1" 192.168.200.201 -R)")
+  r_n+=("$(iperf "$CX" "$P-hvm1" 192.168.200.201)"); b_n+=("$(iperf "$CX" "$P-hvm3" 192.168.200.203)"); o_n+=("$(iperf "$CX" "$P-hvm1" 192.168.200.201 -R)")
   "$HOSTNET" --state-dir "$WORK/st" --netns "$H" apply --no-probe >/dev/null
 }
 # Alternated (with, without; then without, with; …): whatever drifts during the run (the load of other

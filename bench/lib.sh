@@ -101,3 +101,30 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int(
 
 # The machine: printed once by each benchmark, kept beside its figures.
 machine() { echo "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r); load average $(cut -d' ' -f1-3 /proc/loadavg)"; }
+
+# mixed_lab NS: the seed's mixed server in namespace NS on the LAN (lan_up first): networks Routed and
+# Bridged, routed VM vm1 (.201, netns $P-hvm1) and bridged VM vm3 (.203, netns $P-hvm3), imported running
+# into $WORK/st; the caller applies.
+mixed_lab() {
+  lan_server "$1" 192.168.200.1
+  cat > "$WORK/lab.json" <<JSON
+{"networks":[{"name":"Routed","mode":"host-routed","uplink":"eth0","gateway":"169.255.30.1"},
+             {"name":"Bridged","mode":"bridged","bridge":"br1","uplink":"eth0"}],
+ "vms":[{"name":"vm1","uuid":"7b9a73a1-0000-4000-8000-000000000001","guest":"netns:$P-hvm1","running":true,
+         "adapters":[{"network":"Routed","ips":["192.168.200.201"],"mac":"02:00:00:00:00:01"}]},
+        {"name":"vm3","uuid":"7b9a73a3-0000-4000-8000-000000000003","guest":"netns:$P-hvm3","running":true,
+         "adapters":[{"network":"Bridged","ips":["192.168.200.203/24"],"gateway":"192.168.200.1","mac":"02:00:00:00:00:03"}]}]}
+JSON
+  "$HOSTNET" --state-dir "$WORK/st" --netns "$1" import "$WORK/lab.json" >/dev/null
+}
+
+# iperf CLIENT_NS SERVER_NS ADDR [-R]: Gbit/s received, one TCP stream for $T seconds from CLIENT_NS to
+# an iperf3 server at ADDR in SERVER_NS (-R: the other way).
+iperf() {
+  local cx=$1 vm=$2 ip=$3 out
+  ip netns exec "$vm" iperf3 -s -1 -D -B "$ip" >/dev/null 2>&1
+  sleep 0.3
+  out=$(ip netns exec "$cx" iperf3 -c "$ip" -t "$T" -J ${4:-})
+  jq -r '.end.sum_received.bits_per_second / 1e9 | . * 100 | round / 100' <<< "$out"
+}
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
