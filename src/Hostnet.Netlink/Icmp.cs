@@ -77,17 +77,6 @@ public static class Icmp
         BinaryPrimitives.WriteUInt16BigEndian(echo[6..], seq);
         for (int i = 8; i < echo.Length; i++) echo[i] = (byte)i;
         // ICMPv6's checksum covers a pseudo-header of addresses the kernel picks: the kernel fills it in.
-        if (!v6) BinaryPrimitives.WriteUInt16BigEndian(echo[2..], Checksum(echo));
-    }
-
-    /// <summary>The Internet checksum (RFC 1071).</summary>
-    internal static ushort Checksum(ReadOnlySpan<byte> data)
-    {
-        uint sum = 0;
-        int i = 0;
-        for (; i + 1 < data.Length; i += 2) sum += BinaryPrimitives.ReadUInt16BigEndian(data[i..]);
-        if (i < data.Length) sum += (uint)(data[i] << 8);
-        while ((sum >> 16) != 0) sum = (sum & 0xffff) + (sum >> 16);
-        return (ushort)~sum;
+        if (!v6) BinaryPrimitives.WriteUInt16BigEndian(echo[2..], InternetChecksum.Of(echo));
     }
 }

@@ -140,16 +140,9 @@ public static class Ndp
     /// <summary>The ICMPv6 checksum over the pseudo-header (source, destination, length, next header) and the message.</summary>
     private static void Checksum(Span<byte> frame, int length)
     {
-        var ip = frame[IpOffset..];
-        uint sum = 0;
-        for (int i = 8; i < 40; i += 2) sum += BinaryPrimitives.ReadUInt16BigEndian(ip[i..]);
-        sum += (uint)length;
-        sum += Native.IPPROTO_ICMPV6;
+        uint pseudo = InternetChecksum.Sum(frame.Slice(IpOffset + 8, 32)) + (uint)length + Native.IPPROTO_ICMPV6;
         var icmp = frame.Slice(IcmpOffset, length);
-        for (int i = 0; i + 1 < length; i += 2) sum += BinaryPrimitives.ReadUInt16BigEndian(icmp[i..]);
-        if ((length & 1) != 0) sum += (uint)(icmp[length - 1] << 8);
-        while ((sum >> 16) != 0) sum = (sum & 0xFFFF) + (sum >> 16);
-        BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], (ushort)~sum);
+        BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], InternetChecksum.Of(icmp, pseudo));
     }
 
     /// <summary>Reads an Ethernet/IPv6/ICMPv6 neighbour advertisement: its Ethernet source and its target.</summary>

@@ -63,7 +63,7 @@ public static class Dhcp4Frame
         ip[9] = Udp;
         ipSource.WriteBytes(ip.Slice(12, 4));
         ipDestination.WriteBytes(ip.Slice(16, 4));
-        BinaryPrimitives.WriteUInt16BigEndian(ip[10..], Checksum(ip[..IpHeader], 0));
+        BinaryPrimitives.WriteUInt16BigEndian(ip[10..], InternetChecksum.Of(ip[..IpHeader]));
 
         var udp = ip[IpHeader..];
         BinaryPrimitives.WriteUInt16BigEndian(udp, ServerPort);
@@ -71,26 +71,9 @@ public static class Dhcp4Frame
         BinaryPrimitives.WriteUInt16BigEndian(udp[4..], (ushort)(UdpHeader + payload.Length));
         payload.CopyTo(udp[UdpHeader..]);
         // The pseudo-header: source, destination, protocol, UDP length.
-        uint pseudo = Sum(ip.Slice(12, 8)) + Udp + (uint)(UdpHeader + payload.Length);
-        ushort sum = Checksum(udp, pseudo);
+        uint pseudo = InternetChecksum.Sum(ip.Slice(12, 8)) + Udp + (uint)(UdpHeader + payload.Length);
+        ushort sum = InternetChecksum.Of(udp, pseudo);
         BinaryPrimitives.WriteUInt16BigEndian(udp[6..], sum == 0 ? (ushort)0xffff : sum);
         return frame;
-    }
-
-    /// <summary>The Internet checksum (RFC 1071) of <paramref name="data"/> plus a partial sum.</summary>
-    internal static ushort Checksum(ReadOnlySpan<byte> data, uint partial)
-    {
-        uint sum = partial + Sum(data);
-        while (sum >> 16 != 0) sum = (sum & 0xffff) + (sum >> 16);
-        return (ushort)~sum;
-    }
-
-    private static uint Sum(ReadOnlySpan<byte> data)
-    {
-        uint sum = 0;
-        int i = 0;
-        for (; i + 1 < data.Length; i += 2) sum += BinaryPrimitives.ReadUInt16BigEndian(data[i..]);
-        if (i < data.Length) sum += (uint)data[i] << 8;
-        return sum;
     }
 }

@@ -95,10 +95,8 @@ public static class Ipv6Frame
         destination.WriteBytes(ip.Slice(24, 16));
         payload.CopyTo(ip[IpHeader..]);
         // The pseudo-header (RFC 8200 §8.1): source, destination, upper-layer length, next header.
-        uint pseudo = 0;
-        for (int i = 8; i < 40; i += 2) pseudo += BinaryPrimitives.ReadUInt16BigEndian(ip[i..]);
-        pseudo += (uint)payload.Length + next;
-        ushort sum = Dhcp4Frame.Checksum(ip[IpHeader..], pseudo);
+        uint pseudo = InternetChecksum.Sum(ip.Slice(8, 32)) + (uint)payload.Length + next;
+        ushort sum = InternetChecksum.Of(ip[IpHeader..], pseudo);
         BinaryPrimitives.WriteUInt16BigEndian(ip[(IpHeader + checksumAt)..], next == Udp && sum == 0 ? (ushort)0xffff : sum);
         return frame;
     }

@@ -114,12 +114,12 @@ public class Dhcp4MessageTests
         Assert.Equal("020000000001", Convert.ToHexString(frame, 0, 6).ToLowerInvariant());
         var ip = frame.AsSpan(14);
         // A header (or datagram with its pseudo-header) whose checksum is right sums to zero.
-        Assert.Equal(0, Dhcp4Frame.Checksum(ip[..20], 0));
+        Assert.Equal(0, InternetChecksum.Of(ip[..20]));
         var udp = ip[20..];
         uint pseudo = 0;
         for (int i = 12; i < 20; i += 2) pseudo += BinaryPrimitives.ReadUInt16BigEndian(ip[i..]);
         pseudo += 17 + (uint)udp.Length;
-        Assert.Equal(0, Dhcp4Frame.Checksum(udp, pseudo));
+        Assert.Equal(0, InternetChecksum.Of(udp, pseudo));
         Assert.Equal(67, BinaryPrimitives.ReadUInt16BigEndian(udp));
         Assert.Equal(68, BinaryPrimitives.ReadUInt16BigEndian(udp[2..]));
         Assert.Equal(Dhcp4MessageType.Ack, Dhcp4Message.Read(udp[8..]).MessageType);
