@@ -1,16 +1,14 @@
 #!/usr/bin/env bash
 # Isolation: the cost of Hostnet's filters (README, "Tenant isolation").
 #   1. iperf3 TCP from computer X to a protected routed VM and a protected bridged VM, and from the
-#      routed VM to X (its packets meet every guest rule), then the same VMs with Hostnet's tables
-#      deleted (no filters), same lab, same run: ROUNDS rounds, alternately with then without the filters
-#      and without then with (Hostnet's apply makes them again), the median of each.
+#      routed VM to X (its packets meet every guest rule): one stream per path, during which the server
+#      alternates PAIRS times between Hostnet's tables and none, PHASE seconds each (below).
 #   2. One adapter's elements added and removed (one nft transaction each way, as Hostnet sends them)
 #      among 100 and among 10,000 adapters' elements in Hostnet's inet table: the same work, whatever the count.
-#   3. Where perf is installed: nf_tables' share of the CPU cycles of the routed VM's iperf3 path, and
-#   4. the CPU time per GB of that path with and without the filters (alternated rounds, medians).
-#   bench/isolation.sh [SECONDS=5] [N=10000] [ROUNDS=3]
+#   3. Where perf is installed: nf_tables' share of the CPU cycles of the routed VM's iperf3 path.
+#   bench/isolation.sh [PAIRS=30] [N=10000] [PHASE=2]
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-T=${1:-5}; N=${2:-10000}; ROUNDS=${3:-3}
+PAIRS=${1:-30}; N=${2:-10000}; PH=${3:-2}; SETTLE=0.5; T=5
 need_root; build_cli
 command -v iperf3 >/dev/null && command -v jq >/dev/null || { echo "isolation: needs iperf3 and jq" >&2; exit 1; }
 
@@ -20,28 +18,63 @@ H=$P-hsrv; mixed_lab "$H"
 ip netns exec "$H" nft list tables | grep -q "inet hostnet" || { echo "isolation: Hostnet made no tables" >&2; exit 1; }
 
 
-r_f=(); b_f=(); o_f=(); r_n=(); b_n=(); o_n=()
-filtered() { r_f+=("$(iperf "$CX" "$P-hvm1" 192.168.200.201)"); b_f+=("$(iperf "$CX" "$P-hvm3" 192.168.200.203)"); o_f+=("$(iperf "$CX" "$P-hvm1" 192.168.200.201 -R)"); }
-# The peer: the same lab without Hostnet's tables (the inet table holds the server's input too).
-unfiltered() {
-  ip netns exec "$H" nft delete table bridge hostnet; ip netns exec "$H" nft delete table inet hostnet; ip netns exec "$H" nft delete table arp hostnet
-  r_n+=("$(iperf "$CX" "$P-hvm1" 192.168.200.201)"); b_n+=("$(iperf "$CX" "$P-hvm3" 192.168.200.203)"); o_n+=("$(iperf "$CX" "$P-hvm1" 192.168.200.201 -R)")
-  "$HOSTNET" --state-dir "$WORK/st" --netns "$H" apply --no-probe >/dev/null
+# 1. Throughput through the filters and without them, paired within one stream: one iperf3 TCP stream
+#    runs for the whole measurement while the server alternates, phase by phase, between Hostnet's
+#    tables (made by its apply) and none (the three tables deleted), with then without, then without
+#    then with, and so on. Each phase's throughput is the bytes the vme counted over PHASE seconds,
+#    after a settling pause. The stream, its CPU placement and the machine's other work are the same
+#    for both phases of a pair, so each pair's own ratio compares like with like; on a shared virtual
+#    machine one stream's throughput swings by ±20 % from second to second, which pairs of separate
+#    runs (a stream's placement, the neighbours' load) could not resolve to the few per cent measured.
+with_filters() { "$HOSTNET" --state-dir "$WORK/st" --netns "$H" apply --no-probe >/dev/null; }
+without_filters() {  # (the second phase without them in a row finds them gone already)
+  ip netns exec "$H" nft list tables | grep -q ' hostnet$' || return 0
+  printf 'delete table %s hostnet\n' bridge inet arp | ip netns exec "$H" nft -f -
 }
-# Alternated (with, without; then without, with; …): whatever drifts during the run (the load of other
-# work, the CPU's clock) falls on both sides alike.
-for i in $(seq "$ROUNDS"); do
-  if (( i % 2 )); then filtered; unfiltered; else unfiltered; filtered; fi
-done
-# Each round's pair taken together (measured minutes apart at most): the median of the rounds' ratios.
-pairs() {  # pairs "F..." "N...": the median of F[i] / N[i]
-  local -a f=($1) n=($2) q=(); local i
-  for i in "${!f[@]}"; do q+=("$(awk -v a="${f[$i]}" -v b="${n[$i]}" 'BEGIN { printf "%.3f", a / b }')"); done
-  awk -v r="$(median "${q[@]}")" 'BEGIN { printf "%.0f%%", 100 * r }'
+counter() { ip netns exec "$H" cat "/sys/class/net/$1/statistics/$2"; }
+phase_gbits() {  # phase_gbits IFACE COUNTER: Gbit/s the counter moved over one phase, after settling
+  local b0 t0
+  sleep "$SETTLE"; b0=$(counter "$1" "$2"); t0=$(now)
+  sleep "$PH"
+  awk -v a="$b0" -v b="$(counter "$1" "$2")" -v t="$(since "$t0")" 'BEGIN { printf "%.2f", (b - a) * 8 / t / 1e9 }'
 }
-r_q=$(pairs "${r_f[*]}" "${r_n[*]}"); b_q=$(pairs "${b_f[*]}" "${b_n[*]}"); o_q=$(pairs "${o_f[*]}" "${o_n[*]}")
-r_f=$(median "${r_f[@]}"); b_f=$(median "${b_f[@]}"); o_f=$(median "${o_f[@]}")
-r_n=$(median "${r_n[@]}"); b_n=$(median "${b_n[@]}"); o_n=$(median "${o_n[@]}")
+# paired CLIENT_NS SERVER_NS ADDR IFACE COUNTER [-R]: "F1 … | U1 …", the phases with and without the filters
+paired() {
+  local c f=() u=() i
+  ip netns exec "$2" iperf3 -s -1 -D -B "$3" >/dev/null 2>&1; sleep 0.3
+  ip netns exec "$1" iperf3 -c "$3" -t 86400 ${6:-} >/dev/null 2>&1 & c=$!
+  sleep 1
+  for i in $(seq "$PAIRS"); do
+    if (( i % 2 )); then
+      with_filters; f+=("$(phase_gbits "$4" "$5")"); without_filters; u+=("$(phase_gbits "$4" "$5")")
+    else
+      without_filters; u+=("$(phase_gbits "$4" "$5")"); with_filters; f+=("$(phase_gbits "$4" "$5")")
+    fi
+  done
+  kill "$c" 2>/dev/null || true; wait "$c" 2>/dev/null || true
+  with_filters
+  echo "${f[*]} | ${u[*]}"
+}
+# summary "F… | U…": the median of each, the median of the pairs' own ratios, and that median's 95 %
+# confidence interval (distribution-free: the order statistics n/2 ∓ 0.98·√n of the sorted ratios).
+summary() {
+  local f u
+  f=${1%|*}; u=${1#*|}
+  paste -d' ' <(tr ' ' '\n' <<< "$f" | grep .) <(tr ' ' '\n' <<< "$u" | grep .) | awk '
+    { q[NR] = $1 / $2; F[NR] = $1; U[NR] = $2 }
+    function med(a, n,   s, i, j, t) { for (i = 1; i <= n; i++) s[i] = a[i]
+      for (i = 2; i <= n; i++) for (j = i; j > 1 && s[j-1] > s[j]; j--) { t = s[j]; s[j] = s[j-1]; s[j-1] = t }
+      for (i = 1; i <= n; i++) sorted[i] = s[i]; return s[int((n + 1) / 2)] }
+    END { n = NR; mf = med(F, n); mu = med(U, n); mq = med(q, n)
+      lo = int(n / 2 - 0.98 * sqrt(n)); if (lo < 1) lo = 1; hi = int(n / 2 + 0.98 * sqrt(n)) + 1; if (hi > n) hi = n
+      printf "%.2f|%.2f|%.0f%%|%.0f%%–%.0f%%", mf, mu, 100 * mq, 100 * sorted[lo], 100 * sorted[hi] }'
+}
+
+vme() { ip -n "$H" -o link show | grep -o "vme$1[^:@]*" | head -1; }
+V1=$(vme 7b9a73a1); V3=$(vme 7b9a73a3)
+r=$(summary "$(paired "$CX" "$P-hvm1" 192.168.200.201 "$V1" tx_bytes)")
+o=$(summary "$(paired "$CX" "$P-hvm1" 192.168.200.201 "$V1" rx_bytes -R)")
+b=$(summary "$(paired "$CX" "$P-hvm3" 192.168.200.203 "$V3" tx_bytes)")
 
 # 3. Where perf is installed: the filters' share of the path's own cycles, which other work on the machine
 #    does not blur as it blurs throughput. perf samples every CPU while iperf3 runs through the filters; the
@@ -58,33 +91,7 @@ nft_share() {  # nft_share [-R]: nft_do_chain's share of the iperf3 processes' c
     | awk '$NF == "nft_do_chain" && $1 ~ /%$/ { print $1; exit }')
   echo "${out:-none sampled}"
 }
-# 4. Where perf is installed: the CPU time both iperf3 processes (and the forwarding done in their context)
-#    spend per GB moved, with and without the filters, alternated like 1: the cost itself, not the
-#    throughput that other work on the machine blurs.
-cpu_per_gb() {  # cpu_per_gb [-R]: ms of CPU per GB, client and server together
-  local s c ms gb
-  ip netns exec "$P-hvm1" iperf3 -s -1 -B 192.168.200.201 >/dev/null 2>&1 & s=$!
-  sleep 0.3
-  ip netns exec "$CX" iperf3 -c 192.168.200.201 -t $(( T + 1 )) ${1:-} -J > "$WORK/cpb.json" & c=$!
-  sleep 0.5
-  perf stat -e task-clock -x, -p "$s,$c" -o "$WORK/cpb.txt" -- sleep "$T" >/dev/null 2>&1
-  wait "$c"; wait "$s" 2>/dev/null || true
-  ms=$(awk -F, '/task-clock/ { print $1 }' "$WORK/cpb.txt")
-  gb=$(jq --argjson t "$T" '.end.sum_received.bits_per_second / 8e9 * $t' "$WORK/cpb.json")
-  awk -v m="$ms" -v g="$gb" 'BEGIN { printf "%.0f", m / g }'
-}
-if command -v perf >/dev/null; then
-  p_r=$(nft_share); p_o=$(nft_share -R)
-  cf=(); cn=(); cfr=(); cnr=()
-  for i in $(seq "$ROUNDS"); do
-    (( i % 2 )) && { cf+=("$(cpu_per_gb)"); cfr+=("$(cpu_per_gb -R)"); }
-    for f in bridge inet arp; do ip netns exec "$H" nft delete table "$f" hostnet; done
-    cn+=("$(cpu_per_gb)"); cnr+=("$(cpu_per_gb -R)")
-    "$HOSTNET" --state-dir "$WORK/st" --netns "$H" apply --no-probe >/dev/null
-    (( i % 2 )) || { cf+=("$(cpu_per_gb)"); cfr+=("$(cpu_per_gb -R)"); }
-  done
-  c_f=$(median "${cf[@]}"); c_n=$(median "${cn[@]}"); c_fr=$(median "${cfr[@]}"); c_nr=$(median "${cnr[@]}")
-else p_r=-; p_o=-; c_f=0; c_n=0; c_fr=0; c_nr=0; fi
+if command -v perf >/dev/null; then p_r=$(nft_share); p_o=$(nft_share -R); else p_r=-; p_o=-; fi
 
 # 2. Hostnet's inet table as it made it (empty sets), in a namespace of its own, filled with K adapters' elements.
 ip netns exec "$H" nft -t list table inet hostnet > "$WORK/skeleton.nft"
@@ -110,24 +117,18 @@ change_ms() {  # change_ms K: median ms of one adapter's elements added then del
 }
 c_small=$(change_ms 100); c_large=$(change_ms "$N")
 
-echo "machine: $(machine); iperf3 TCP, ${T} s each, one stream, median of $ROUNDS rounds"
-report "iso 1. routed VM: protected" "$r_f Gbit/s"
-report "iso 1. routed VM: no filters" "$r_n Gbit/s"
-report "iso 1. routed VM: protected / no filters" "$(pct "$r_f" "$r_n") (median of the rounds' own ratios: $r_q)"
-report "iso 1. routed VM to X: protected" "$o_f Gbit/s"
-report "iso 1. routed VM to X: no filters" "$o_n Gbit/s"
-report "iso 1. routed VM to X: protected / no filters" "$(pct "$o_f" "$o_n") (median of the rounds' own ratios: $o_q)"
-report "iso 1. bridged VM: protected" "$b_f Gbit/s"
-report "iso 1. bridged VM: no filters" "$b_n Gbit/s"
-report "iso 1. bridged VM: protected / no filters" "$(pct "$b_f" "$b_n") (median of the rounds' own ratios: $b_q)"
+echo "machine: $(machine); one iperf3 TCP stream per path, $PAIRS pairs of ${PH} s phases with and without the filters"
+row() {  # row NAME "F|U|RATIO|CI"
+  local f u q ci; IFS='|' read -r f u q ci <<< "$2"
+  report "iso 1. $1: protected" "$f Gbit/s"
+  report "iso 1. $1: no filters" "$u Gbit/s"
+  report "iso 1. $1: protected / no filters" "$q (median of the pairs' ratios; 95 % interval $ci)"
+}
+row "routed VM" "$r"
+row "routed VM to X" "$o"
+row "bridged VM" "$b"
 report "iso 3. nf_tables' share of the path's cycles: X to routed VM" "$p_r"
 report "iso 3. nf_tables' share of the path's cycles: routed VM to X" "$p_o"
-report "iso 4. CPU per GB, X to routed VM: protected" "$c_f ms"
-report "iso 4. CPU per GB, X to routed VM: no filters" "$c_n ms"
-report "iso 4. CPU per GB, X to routed VM: no filters / protected" "$(ratio "$c_n" "$c_f")"
-report "iso 4. CPU per GB, routed VM to X: protected" "$c_fr ms"
-report "iso 4. CPU per GB, routed VM to X: no filters" "$c_nr ms"
-report "iso 4. CPU per GB, routed VM to X: no filters / protected" "$(ratio "$c_nr" "$c_fr")"
 report "iso 2. one adapter in+out among 100 (2 nft transactions)" "$c_small ms"
 report "iso 2. one adapter in+out among $N" "$c_large ms"
 report "iso 2. among $N / among 100" "$(ratio "$c_large" "$c_small")"
