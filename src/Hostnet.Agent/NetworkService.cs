@@ -65,7 +65,7 @@ public sealed class NetworkService
         if (dnsGiven && noDns)
             throw new ValidationException(RefusalCodes.DnsGivenAndCleared, "DNS servers cannot be given and cleared at once");
         if (!portsGiven && !noServerPorts && gateway6 is null && dhcp is null && !dnsGiven && !noDns)
-            throw new ValidationException(RefusalCodes.NothingToChange, "nothing to change: give --server-ports PROTO/PORT,... or --no-server-ports");
+            throw new ValidationException(RefusalCodes.NothingToChange, "nothing to change: no setting of the network was given");
         var ports = ProtectionRules.ParsePorts(serverPorts);
         var gw6 = gateway6 is { } g6 ? StateRules.ParseAddress(g6) : (IpAddress?)null;
         var servers = GuestSettingsRules.ParseDns(dns);

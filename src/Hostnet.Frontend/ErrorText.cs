@@ -39,6 +39,8 @@ public static class ErrorText
         RefusalCodes.NotADnsServer => $"'{e.Arguments["dns"]}' is not a DNS server address: give addresses, e.g. --dns 192.0.2.53,2001:db8::53",
         RefusalCodes.DnsGivenAndCleared => "give --dns or --no-dns, not both",
         RefusalCodes.DhcpOnAndOff => "give --dhcp or --no-dhcp, not both",
+        RefusalCodes.NothingToChange => ChangeHint.NothingToChange(
+            e.Arguments.TryGetValue(ChangeHint.OptionsArgument, out var given) ? given.Split(' ') : ChangeHint.NetworkSetOptions),
         RefusalCodes.NotAServerPort => $"'{e.Arguments["port"]}' is not a server port: give tcp/PORT or udp/PORT (PORT 1-65535), e.g. --server-ports tcp/53,udp/53",
         _ => e.Message + RemedyText.Tail(e.Remedy),
     };

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Hostnet.Cli.Output;
 using Hostnet.Frontend;
 using Hostnet.Model;
@@ -37,13 +38,28 @@ internal static class NetworkCommands
         command.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
-            var net = ctx.Agent.Networks.Set(parse.GetValue(name)!, parse.GetValue(serverPorts), parse.GetValue(noServerPorts), parse.GetValue(gateway6),
-                Dhcp(parse.GetValue(dhcp), parse.GetValue(noDhcp)), parse.GetValue(dns), parse.GetValue(noDns));
+            Network net;
+            try
+            {
+                net = ctx.Agent.Networks.Set(parse.GetValue(name)!, parse.GetValue(serverPorts), parse.GetValue(noServerPorts), parse.GetValue(gateway6),
+                    Dhcp(parse.GetValue(dhcp), parse.GetValue(noDhcp)), parse.GetValue(dns), parse.GetValue(noDns));
+            }
+            catch (ValidationException e) when (e.Code == RefusalCodes.NothingToChange)
+            {
+                throw new ValidationException(RefusalCodes.NothingToChange, e.Message, null, (ChangeHint.OptionsArgument, string.Join(' ', ChangeOptions(command))));
+            }
             output.WriteLine($"changed network {Describe(net)}");
             return HostnetCli.Success;
         });
         return command;
     }
+
+    /// <summary>
+    /// What a <c>set</c> given nothing to change names: every option the command takes, read from the
+    /// command itself so that an option added to it is named at once.
+    /// </summary>
+    private static IEnumerable<string> ChangeOptions(Command command) =>
+        command.Options.Where(o => o is not HelpOption && !o.Hidden).Select(o => o.Name);
 
     private static Command Add(TextWriter output)
     {

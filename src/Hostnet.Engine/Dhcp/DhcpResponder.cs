@@ -19,6 +19,10 @@ public sealed class DhcpResponder : IDisposable
     // How long the loop waits for a frame before it looks at the leases and its stop again.
     private const int PollMs = 200;
 
+    // The frames read from one socket before the others get their turn: a guest that floods its vme is read
+    // (and its requests over the limit dropped) no faster than the others are served.
+    private const int FramesPerTurn = 2 * DhcpRateLimit.Burst;
+
     private readonly NetNamespace _server;
     private readonly Action<string>? _problem;
     private readonly Thread _thread;
@@ -26,6 +30,7 @@ public sealed class DhcpResponder : IDisposable
     private readonly Dictionary<string, DhcpServerSocket> _sockets = new(StringComparer.Ordinal);
     private IReadOnlyDictionary<string, DhcpLease> _leases = new Dictionary<string, DhcpLease>();
     private IReadOnlyDictionary<string, Dhcp6Lease> _leases6 = new Dictionary<string, Dhcp6Lease>();
+    private readonly DhcpRateLimit _limit = new(TimeProvider.System);
     private volatile bool _changed;
 
     /// <summary>How often the router advertisements are sent unsolicited, well inside their lifetime.</summary>
@@ -45,6 +50,9 @@ public sealed class DhcpResponder : IDisposable
 
     /// <summary>The IPv6 leases now answered (router advertisements, DHCPv6), by vme.</summary>
     public IReadOnlyDictionary<string, Dhcp6Lease> Leases6 => Volatile.Read(ref _leases6);
+
+    /// <summary>The requests dropped on <paramref name="vme"/> over its guest's rate limit (<see cref="DhcpRateLimit"/>) while it had a lease.</summary>
+    public long Dropped(string vme) => _limit.Dropped(vme);
 
     /// <summary>Answers from now on for <paramref name="state"/>'s leases.</summary>
     public void Follow(DesiredState state)
@@ -96,7 +104,7 @@ public sealed class DhcpResponder : IDisposable
         _sockets.Clear();
     }
 
-    /// <summary>Answers what is queued on <paramref name="socket"/>; false when the socket failed and was closed.</summary>
+    /// <summary>Answers what is queued on <paramref name="socket"/>, a turn's worth, within its guest's rate limit; false when the socket failed and was closed.</summary>
     private bool Serve(DhcpServerSocket socket, byte[] buffer)
     {
         var leases = Volatile.Read(ref _leases);
@@ -104,8 +112,9 @@ public sealed class DhcpResponder : IDisposable
         try
         {
             int n;
-            while ((n = socket.TryReceive(buffer)) >= 0)
+            for (var read = 0; read < FramesPerTurn && (n = socket.TryReceive(buffer)) >= 0; read++)
             {
+                if (!_limit.Admit(socket.Interface)) continue;
                 var frame = buffer.AsSpan(0, n);
                 // The frame's EtherType (the socket's filter let IPv4 DHCP and IPv6 DHCP or router solicitations through).
                 bool ipv6 = n > 13 && buffer[12] == 0x86 && buffer[13] == 0xdd;
@@ -156,6 +165,7 @@ public sealed class DhcpResponder : IDisposable
         {
             _sockets[name].Dispose();
             _sockets.Remove(name);
+            _limit.Forget(name);
         }
         bool missing = false;
         foreach (var vme in leases)

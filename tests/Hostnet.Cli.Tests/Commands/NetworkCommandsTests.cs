@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Hostnet.Cli.Tests.Commands;
 
 public class NetworkCommandsTests
@@ -206,4 +208,23 @@ public class NetworkCommandsTests
         h.Refused("give --dhcp or --no-dhcp, not both", "network", "set", "Routed", "--dhcp", "--no-dhcp");
         h.Refused("give --dhcp or --no-dhcp, not both", "network", "add", "R2", "--mode", "host-routed", "--uplink", "eth1", "--dhcp", "--no-dhcp");
     }
+
+    [Fact]
+    public void Set_with_nothing_to_change_names_every_option_it_takes_and_changes_nothing()
+    {
+        using var h = new HostnetSandbox().WithSeed();
+        // The options `network set --help` lists, less those every command takes (the root's).
+        var setOptions = HelpOptions(h.Ok("network", "set", "--help").Stdout).Except(HelpOptions(h.Ok("--help").Stdout)).ToList();
+        Assert.Contains("--server-ports", setOptions);
+        Assert.Contains("--no-dns", setOptions);
+
+        const string Hint = "nothing to change: give --server-ports, --no-server-ports, --gateway6, --dhcp, --no-dhcp, --dns or --no-dns";
+        h.Refused(Hint, "network", "set", "Routed");
+        h.Refused(Hint, "network", "set", "Bridged");
+        // The hint names exactly what the help lists, in its order.
+        Assert.Equal(setOptions, Hint["nothing to change: give ".Length..].Split([", ", " or "], StringSplitOptions.None));
+    }
+
+    private static IEnumerable<string> HelpOptions(string help) =>
+        Regex.Matches(help, @"^\s+(?:-\S+, )*(--[a-z0-9-]+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value);
 }

@@ -63,7 +63,7 @@ public class ProtectionCommandsTests
         Assert.Contains("server ports: udp/53,tcp/8080", h.Ok("network", "show", "Dns").Stdout, StringComparison.Ordinal);
 
         h.Refused("give --server-ports or --no-server-ports, not both", "network", "set", "Dns", "--server-ports", "tcp/53", "--no-server-ports");
-        h.Refused("nothing to change: give --server-ports PROTO/PORT,... or --no-server-ports", "network", "set", "Dns");
+        h.Refused("nothing to change: give --server-ports, --no-server-ports, --gateway6, --dhcp, --no-dhcp, --dns or --no-dns", "network", "set", "Dns");
         h.Refused("'tcp/0' is not a server port: give tcp/PORT or udp/PORT (PORT 1-65535), e.g. --server-ports tcp/53,udp/53", "network", "set", "Dns", "--server-ports", "tcp/0");
         Assert.Contains("server ports: udp/53,tcp/8080", h.Ok("network", "show", "Dns").Stdout, StringComparison.Ordinal);
 

@@ -120,6 +120,53 @@ public partial class HostRoutedTests
     }
 
     [PrivilegedFact]
+    public void An_IPv6_proxy_entry_deleted_or_moved_to_another_interface_is_seen_by_plan_and_put_back_by_apply()
+    {
+        const string vm1Ip6 = "2001:db8:200::201";
+        using var lab = Lab.Create();
+        Sh.Ip("-n", lab.ComputerXNs, "addr", "add", "2001:db8:200::10/64", "dev", "eth0", "nodad");
+        Sh.Ip("-n", lab.ServerNs, "addr", "add", "2001:db8:200::1/64", "dev", "eth0", "nodad");
+        // Another interface of the server, where someone moves the entry.
+        Sh.Ip("-n", lab.ServerNs, "link", "add", "other0", "type", "veth", "peer", "name", "other1");
+        Sh.Ip("-n", lab.ServerNs, "link", "set", "other0", "up");
+        HostnetCli.Ok(lab, "network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0");
+        HostnetCli.Ok(lab, "vm", "add", "vm1", "--uuid", "7b9a73a1-5c2e-4d1a-9f3b-000000000001", "--guest", "netns:" + lab.Guest("vm1"));
+        HostnetCli.Ok(lab, "adapter", "add", "vm1", "--network", "Routed", "--ip", vm1Ip6);
+        HostnetCli.Ok(lab, "vm", "start", "vm1");
+        Assert.Equal(0, PlanExitCode(lab));
+        Assert.Equal($"{vm1Ip6} dev eth0 proxy", ProxyEntries6(lab));
+
+        // Deleted: computer X's neighbour solicitation goes unanswered until apply puts the entry back.
+        Sh.Ip("-n", lab.ServerNs, "-6", "neigh", "del", "proxy", vm1Ip6, "dev", "eth0");
+        Sh.Ip("-n", lab.ComputerXNs, "-6", "neigh", "flush", "all");
+        Assert.Null(Lab.Ping(lab.ComputerXNs, vm1Ip6, waitSeconds: 1, attempts: 1));
+        Assert.Equal(3, PlanExitCode(lab));
+        Assert.Contains($"+ proxy {vm1Ip6} dev eth0", HostnetCli.OnLab(lab, "plan").Stdout, StringComparison.Ordinal);
+        HostnetCli.Ok(lab, "apply");
+        Assert.Equal(0, PlanExitCode(lab));
+        Assert.Equal($"{vm1Ip6} dev eth0 proxy", ProxyEntries6(lab));
+        Sh.Ip("-n", lab.ComputerXNs, "-6", "neigh", "flush", "all");
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, vm1Ip6));
+
+        // Moved to other0: the LAN loses the VM as well; apply puts the entry back on the uplink. The entry on
+        // other0 is not Hostnet's (it never made it), so it is left as it is.
+        Sh.Ip("-n", lab.ServerNs, "-6", "neigh", "del", "proxy", vm1Ip6, "dev", "eth0");
+        Sh.Ip("-n", lab.ServerNs, "-6", "neigh", "add", "proxy", vm1Ip6, "dev", "other0");
+        Sh.Ip("-n", lab.ComputerXNs, "-6", "neigh", "flush", "all");
+        Assert.Null(Lab.Ping(lab.ComputerXNs, vm1Ip6, waitSeconds: 1, attempts: 1));
+        Assert.Equal(3, PlanExitCode(lab));
+        HostnetCli.Ok(lab, "apply");
+        Assert.Equal(0, PlanExitCode(lab));
+        Assert.Equal($"{vm1Ip6} dev eth0 proxy\n{vm1Ip6} dev other0 proxy", string.Join('\n', ProxyEntries6(lab).Split('\n').Order(StringComparer.Ordinal)));
+        Sh.Ip("-n", lab.ComputerXNs, "-6", "neigh", "flush", "all");
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, vm1Ip6));
+    }
+
+    /// <summary>The server's IPv6 proxy entries as <c>ip -6 neigh show proxy</c> prints them, one a line, trimmed.</summary>
+    private static string ProxyEntries6(Lab lab) =>
+        string.Join('\n', Sh.Ip("-n", lab.ServerNs, "-6", "neigh", "show", "proxy").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    [PrivilegedFact]
     public void An_address_that_answers_on_the_lan_is_refused_at_start_and_nothing_is_made()
     {
         using var lab = Lab.Create();

@@ -156,6 +156,41 @@ public class WatchTests(ITestOutputHelper output)
     }
 
     [PrivilegedFact]
+    public void Watch_puts_back_an_IPv6_proxy_entry_deleted_or_moved_to_another_interface()
+    {
+        using var lab = Lab.Create();
+        const string vm1Ip6 = "2001:db8:200::201";
+        Sh.Ip("-n", lab.ComputerXNs, "addr", "add", "2001:db8:200::10/64", "dev", "eth0", "nodad");
+        Sh.Ip("-n", lab.ServerNs, "addr", "add", "2001:db8:200::1/64", "dev", "eth0", "nodad");
+        Sh.Ip("-n", lab.ServerNs, "link", "add", "other0", "type", "veth", "peer", "name", "other1");
+        Sh.Ip("-n", lab.ServerNs, "link", "set", "other0", "up");
+        HostnetCli.Ok(lab, "network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0");
+        HostnetCli.Ok(lab, "vm", "add", "vm1", "--uuid", "7b9a73a1-5c2e-4d1a-9f3b-000000000001", "--guest", "netns:" + lab.Guest("vm1"));
+        HostnetCli.Ok(lab, "adapter", "add", "vm1", "--network", "Routed", "--ip", vm1Ip6);
+        HostnetCli.Ok(lab, "vm", "start", "vm1");
+        using var watch = RunningWatch.Start(lab);
+        bool OnUplink() => Sh.Ip("-n", lab.ServerNs, "-6", "neigh", "show", "proxy", "dev", "eth0").Contains(vm1Ip6 + " proxy", StringComparison.Ordinal);
+
+        // Deleted by hand (no event on this kernel: the periodic resync mends it).
+        Sh.Ip("-n", lab.ServerNs, "-6", "neigh", "del", "proxy", vm1Ip6, "dev", "eth0");
+        Assert.True(Eventually(OnUplink, TimeSpan.FromSeconds(10)), watch.Report);
+        Assert.True(Eventually(() => InSync(lab), TimeSpan.FromSeconds(10)), watch.Report);
+        Sh.Ip("-n", lab.ComputerXNs, "-6", "neigh", "flush", "all");
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, vm1Ip6));
+
+        // Moved to another interface of the server: back on the uplink, and the LAN reaches the VM again.
+        Sh.Ip("-n", lab.ServerNs, "-6", "neigh", "del", "proxy", vm1Ip6, "dev", "eth0");
+        Sh.Ip("-n", lab.ServerNs, "-6", "neigh", "add", "proxy", vm1Ip6, "dev", "other0");
+        Assert.True(Eventually(OnUplink, TimeSpan.FromSeconds(10)), watch.Report);
+        Assert.True(Eventually(() => InSync(lab), TimeSpan.FromSeconds(10)), watch.Report);
+        Sh.Ip("-n", lab.ComputerXNs, "-6", "neigh", "flush", "all");
+        Assert.NotNull(Lab.Ping(lab.ComputerXNs, vm1Ip6));
+
+        Assert.Equal(0, watch.Stop());
+        Assert.Equal("", watch.Err);
+    }
+
+    [PrivilegedFact]
     public void Watch_keeps_running_and_repairing_when_a_bridge_with_vlan_filtering_and_a_port_appear()
     {
         using var lab = Lab.Create();
