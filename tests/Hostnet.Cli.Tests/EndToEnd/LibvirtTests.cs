@@ -132,15 +132,20 @@ public sealed class LibvirtTests(ITestOutputHelper output)
         HostnetCli.Ok(lab, "vm", "add", "lr", "--uuid", RoutedUuid.ToString());
         HostnetCli.Ok(lab, "adapter", "add", "lr", "--network", "Routed", "--ip", RoutedIp);
         var tap = QemuGuestTests.PlanFor(lab, "lr").Tap;
-        // Another name: the UUID decides.
-        var xml = $"<domain type='qemu' id='7'><name>web</name><uuid>{RoutedUuid}</uuid><devices/></domain>\n";
+        // Another name: the UUID decides. The interface libvirt opens is a Hostnet tap: the domain is Hostnet's.
+        var xml = $"<domain type='qemu' id='7'><name>web</name><uuid>{RoutedUuid}</uuid><devices>{HostnetInterface(tap)}</devices></domain>\n";
 
         ShResult Hook(string operation, string subOperation) =>
             HostnetCli.Run(["--state-dir", lab.StateDir, "--netns", lab.ServerNs, "libvirt", "hook", "web", operation, subOperation, "-"], stdin: xml);
 
         for (var i = 0; i < 2; i++)
         {
-            Assert.Equal(new ShResult(0, "", ""), Hook("prepare", "begin"));
+            using (var x = new IsolationTests.Capture(lab.ComputerXNs, "eth0", $"arp or (udp and dst port {MarkerPort})"))
+            {
+                Assert.Equal(new ShResult(0, "", ""), Hook("prepare", "begin"));
+                // A plain start tells the LAN at once; the second finds it started and sends nothing.
+                Assert.Equal(i == 0 ? 1 : 0, Garps(x, lab, RoutedIp).Count);
+            }
             Assert.True(LinkExists(lab, tap), $"{tap} is missing after prepare begin #{i + 1}");
             Assert.Contains(RoutedIp + " dev eth0", Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy"), StringComparison.Ordinal);
             Assert.Equal(0, HostnetCli.OnLab(lab, "plan", "--exit-code").ExitCode);
@@ -159,17 +164,35 @@ public sealed class LibvirtTests(ITestOutputHelper output)
             Assert.Matches(@"(?m)^lr +\S+ +tap +stopped +net0=Routed", HostnetCli.Ok(lab, "vm", "list"));
         }
     }
+
+    /// <summary>The port of the marker packet that tells a capture on computer X that everything sent before it has arrived.</summary>
+    internal const int MarkerPort = 9011;
+
+    /// <summary>An <c>&lt;interface&gt;</c> as <c>hostnet vm qemu-args --libvirt</c> prints it, for the tap <paramref name="tap"/>.</summary>
+    internal static string HostnetInterface(string tap) => $"<interface type='ethernet'><target dev='{tap}' managed='no'/></interface>";
+
+    /// <summary>
+    /// The gratuitous ARPs for <paramref name="address"/> computer X has seen: a marker packet from the server goes the
+    /// same way after whatever the server sent before, so once it is there, every announcement sent before it is too.
+    /// </summary>
+    internal static List<string> Garps(IsolationTests.Capture x, Lab lab, string address)
+    {
+        Sh.InNetns(lab.ServerNs, "bash", "-c", $"echo marker > /dev/udp/{Lab.ComputerXAddress}/{MarkerPort}").EnsureSuccess("marker to X");
+        return x.Until($".{MarkerPort}:").Where(l => l.Contains($"who-has {address} tell {address},", StringComparison.Ordinal)).ToList();
+    }
 }
 
 /// <summary>
-/// An incoming migration: the address still answers on the LAN (from the source server) while the target is
-/// prepared, so <c>migrate begin</c> starts the VM without the probe that refuses <c>prepare begin</c>; the
-/// <c>prepare begin</c> libvirt runs next finds it started.
+/// An incoming migration, in the order libvirt runs the hook on the target: <c>migrate begin</c>, then the
+/// <c>prepare</c>, <c>start</c> and <c>started begin</c> of a start, all before the guest's memory arrives. The
+/// address still answers on the LAN (from the source server) meanwhile: <c>migrate begin</c> makes the VM's
+/// networking ready without the probe that refuses <c>prepare begin</c> and without telling the LAN, the start's
+/// hooks find it started and change nothing, and <c>hostnet vm announce</c> tells the LAN once the guest runs here.
 /// </summary>
 public sealed class LibvirtMigrationTests
 {
     [PrivilegedFact]
-    public void Migrate_begin_starts_the_vm_whose_address_answers_on_the_lan_where_prepare_begin_refuses_it()
+    public void Migrate_begin_makes_the_vm_ready_without_the_probe_nor_telling_the_lan_which_vm_announce_then_does()
     {
         const string Address = "192.168.200.78";
         using var lab = Lab.Create(prefix: "hnlv");
@@ -179,10 +202,10 @@ public sealed class LibvirtMigrationTests
         var tap = QemuGuestTests.PlanFor(lab, "lm").Tap;
         // Computer X stands in for the source server, which answers for the guest until it has moved.
         Sh.Ip("-n", lab.ComputerXNs, "addr", "add", Address + "/24", "dev", "eth0");
-        const string Xml = "<domain type='qemu'><name>lm</name><uuid>3a7e0000-0000-4000-8000-0000000000b1</uuid></domain>\n";
+        var xml = $"<domain type='qemu'><name>lm</name><uuid>3a7e0000-0000-4000-8000-0000000000b1</uuid><devices>{LibvirtTests.HostnetInterface(tap)}</devices></domain>\n";
 
         ShResult Hook(string operation, string subOperation) =>
-            HostnetCli.Run(["--state-dir", lab.StateDir, "--netns", lab.ServerNs, "libvirt", "hook", "lm", operation, subOperation, "-"], stdin: Xml);
+            HostnetCli.Run(["--state-dir", lab.StateDir, "--netns", lab.ServerNs, "libvirt", "hook", "lm", operation, subOperation, "-"], stdin: xml);
 
         var refused = Hook("prepare", "begin");
         Assert.Equal(1, refused.ExitCode);
@@ -190,14 +213,31 @@ public sealed class LibvirtMigrationTests
         Assert.Equal("", refused.Stdout);
         Assert.NotEqual(0, Sh.Run("ip", ["-n", lab.ServerNs, "link", "show", "dev", tap]).ExitCode);
 
-        Assert.Equal(new ShResult(0, "", ""), Hook("migrate", "begin"));
-        Assert.Equal(new ShResult(0, "", ""), Hook("prepare", "begin"));
-        Assert.Equal(0, Sh.Run("ip", ["-n", lab.ServerNs, "link", "show", "dev", tap]).ExitCode);
-        Assert.Contains(Address + " dev eth0", Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy"), StringComparison.Ordinal);
-        Assert.Matches(@"(?m)^lm +\S+ +tap +running +net0=Routed", HostnetCli.Ok(lab, "vm", "list"));
+        using (var x = new IsolationTests.Capture(lab.ComputerXNs, "eth0", $"arp or (udp and dst port {LibvirtTests.MarkerPort})"))
+        {
+            foreach (var (operation, subOperation) in new[] { ("migrate", "begin"), ("prepare", "begin"), ("start", "begin"), ("started", "begin") })
+                Assert.Equal(new ShResult(0, "", ""), Hook(operation, subOperation));
+            // Everything is ready here...
+            Assert.Equal(0, Sh.Run("ip", ["-n", lab.ServerNs, "link", "show", "dev", tap]).ExitCode);
+            Assert.Contains(Address + " dev eth0", Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy"), StringComparison.Ordinal);
+            Assert.Contains(Address + " dev " + tap, Sh.Ip("-n", lab.ServerNs, "route", "show"), StringComparison.Ordinal);
+            Assert.Matches(@"(?m)^lm +\S+ +tap +running +net0=Routed", HostnetCli.Ok(lab, "vm", "list"));
+            Assert.Equal(0, HostnetCli.OnLab(lab, "plan", "--exit-code").ExitCode);
+            // ...and the LAN was not told to come here.
+            Assert.Empty(LibvirtTests.Garps(x, lab, Address));
+        }
+
+        using (var x = new IsolationTests.Capture(lab.ComputerXNs, "eth0", $"arp or (udp and dst port {LibvirtTests.MarkerPort})"))
+        {
+            Assert.Equal("announced 1 address of VM lm\n", HostnetCli.Ok(lab, "vm", "announce", "lm"));
+            Assert.Single(LibvirtTests.Garps(x, lab, Address));
+        }
 
         Assert.Equal(new ShResult(0, "", ""), Hook("release", "end"));
         Assert.NotEqual(0, Sh.Run("ip", ["-n", lab.ServerNs, "link", "show", "dev", tap]).ExitCode);
         Assert.Equal("", Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy").Trim());
+        var stopped = HostnetCli.OnLab(lab, "vm", "announce", "lm");
+        Assert.Equal((1, "", "hostnet: error: VM lm is stopped: start it with 'hostnet vm start lm' (its start tells the LAN)\n"),
+            (stopped.ExitCode, stopped.Stdout, stopped.Stderr));
     }
 }
