@@ -18,6 +18,12 @@ public enum HookAction
 
     /// <summary>The VM's networking was stopped (or found stopped).</summary>
     Stopped,
+
+    /// <summary>
+    /// An incoming migration: the VM's networking was made ready (or found started) without telling the LAN, which
+    /// is told once the guest runs here (<see cref="VmService.AnnounceWhenGuestRuns"/>).
+    /// </summary>
+    Readied,
 }
 
 /// <summary>The answer to one call of libvirt's hook: the VM the domain is, when Hostnet knows it, and what was done.</summary>
@@ -56,7 +62,8 @@ public sealed class LibvirtService
     /// front end prints) and tells the LAN; <c>migrate begin</c>, an incoming migration, makes it ready without
     /// the probe and without telling the LAN (the address still answers from the source server until the guest
     /// has moved; the <c>prepare</c>, <c>start</c> and <c>started begin</c> libvirt runs next, before the guest's
-    /// memory arrives, find it started and change nothing); <c>release end</c> stops it. Every other operation
+    /// memory arrives, find it started and change nothing) and answers <see cref="HookAction.Readied"/>, for the
+    /// front end to have the LAN told once the guest runs here; <c>release end</c> stops it. Every other operation
     /// (<c>start</c>, <c>started</c>, <c>stopped</c>, <c>restore</c>, <c>reconnect</c> when libvirt
     /// restarted, <c>attach</c>) changes nothing. Each is idempotent: a VM found started stays so.
     /// </summary>
@@ -84,8 +91,9 @@ public sealed class LibvirtService
         if (operation == "migrate")
         {
             // An incoming migration: everything is made ready here, but the LAN is not told to send the guest's
-            // traffic here while the guest still runs on the source server (`hostnet vm announce` does, once it runs here).
+            // traffic here while the guest still runs on the source server: that waits for the guest to run here.
             _agent.Vms.Start(vm.Name, probe: false, announce: false);
+            return new HookResult(vm.Name, HookAction.Readied);
         }
         else if (action == HookAction.Started)
         {

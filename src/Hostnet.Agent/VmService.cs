@@ -85,6 +85,26 @@ public sealed class VmService
         return engine.Announce(state, vm.Name);
     }
 
+    /// <summary>
+    /// Waits until the guest of a running tap VM sends its first frame into its first tap — after an incoming
+    /// migration, QEMU announces the guest as soon as it resumes here — then tells the LAN as <see cref="Announce"/>
+    /// does. Holds no lock while it waits. Returns how many addresses were announced, or null when the tap went
+    /// away first (the VM was stopped, the migration failed) and nothing was sent.
+    /// </summary>
+    public int? AnnounceWhenGuestRuns(string name)
+    {
+        var vm = _agent.Load().GetVm(name);
+        if (!vm.Running) throw new RequestRefusedException(ErrorCodes.VmNotRunning, ("vm", vm.Name));
+        if (vm.Guest.Kind != GuestKind.Tap)
+            throw new RequestRefusedException(ErrorCodes.NotATapGuest, ("vm", vm.Name), ("guest", vm.Guest.ToString()));
+        var first = vm.Adapters.OrderBy(a => a.Index).FirstOrDefault() ?? throw new RequestRefusedException(ErrorCodes.NoAdapters, ("vm", vm.Name));
+        using (var ns = _agent.Netns is { } netns ? Netlink.NetNamespace.Open(netns) : Netlink.NetNamespace.Current())
+        {
+            if (!Netlink.GuestFrames.WaitForFirst(ns, vm.HostInterface(first.Index), first.Mac, TimeSpan.FromSeconds(1))) return null;
+        }
+        return Announce(vm.Name);
+    }
+
     private void SetRunning(string name, bool running, bool probe, bool announce)
     {
         using var kernel = _agent.TakeKernelLock();

@@ -125,14 +125,32 @@ internal static class VmCommands
     private static Command Announce(TextWriter output)
     {
         var name = new Argument<string>("NAME") { Description = "The running VM" };
+        var whenGuestRuns = new Option<bool>("--when-guest-runs")
+        {
+            Description = "First wait until the guest sends its first frame into its tap (QEMU announces a migrated guest as soon as it resumes here); "
+                + "nothing is sent if the tap goes away first",
+        };
         var command = new Command("announce",
             "Tell the LAN that a running VM's addresses are on this server (gratuitous ARP, unsolicited NA), as its start does: "
-            + "after an incoming migration, once the guest runs here") { name };
+            + "after an incoming migration, once the guest runs here") { name, whenGuestRuns };
         command.SetAction(parse =>
         {
             var ctx = CliContext.From(parse, output);
             var vmName = parse.GetValue(name)!;
-            var count = ctx.Agent.Vms.Announce(vmName);
+            int count;
+            if (!parse.GetValue(whenGuestRuns))
+            {
+                count = ctx.Agent.Vms.Announce(vmName);
+            }
+            else if (ctx.Agent.Vms.AnnounceWhenGuestRuns(vmName) is { } announced)
+            {
+                count = announced;
+            }
+            else
+            {
+                output.WriteLine($"VM {vmName}'s tap went away before its guest ran here: nothing announced");
+                return HostnetCli.Success;
+            }
             output.WriteLine(count == 1 ? $"announced 1 address of VM {vmName}" : $"announced {count} addresses of VM {vmName}");
             return HostnetCli.Success;
         });

@@ -227,6 +227,15 @@ public sealed class LibvirtMigrationTests
             Assert.Empty(LibvirtTests.Garps(x, lab, Address));
         }
 
+        // The guest resumes here: QEMU announces it into its tap (a RARP from the guest's MAC), and the LAN is told.
+        using (var x = new IsolationTests.Capture(lab.ComputerXNs, "eth0", $"arp or (udp and dst port {LibvirtTests.MarkerPort})"))
+        {
+            WaitForTheWaiter(lab, tap);
+            FromTheGuest(lab, tap, QemuGuestTests.PlanFor(lab, "lm").Mac);
+            x.Until($"who-has {Address} tell {Address},");
+        }
+
+        // Told again by hand, as often as wanted.
         using (var x = new IsolationTests.Capture(lab.ComputerXNs, "eth0", $"arp or (udp and dst port {LibvirtTests.MarkerPort})"))
         {
             Assert.Equal("announced 1 address of VM lm\n", HostnetCli.Ok(lab, "vm", "announce", "lm"));
@@ -239,5 +248,60 @@ public sealed class LibvirtMigrationTests
         var stopped = HostnetCli.OnLab(lab, "vm", "announce", "lm");
         Assert.Equal((1, "", "hostnet: error: VM lm is stopped: start it with 'hostnet vm start lm' (its start tells the LAN)\n"),
             (stopped.ExitCode, stopped.Stdout, stopped.Stderr));
+    }
+
+    [PrivilegedFact]
+    public void A_migration_that_fails_before_the_guest_runs_here_tells_the_lan_nothing()
+    {
+        const string Address = "192.168.200.79";
+        using var lab = Lab.Create(prefix: "hnlv");
+        HostnetCli.Ok(lab, "network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0");
+        HostnetCli.Ok(lab, "vm", "add", "lf", "--uuid", "3a7e0000-0000-4000-8000-0000000000b2");
+        HostnetCli.Ok(lab, "adapter", "add", "lf", "--network", "Routed", "--ip", Address);
+        var tap = QemuGuestTests.PlanFor(lab, "lf").Tap;
+        var xml = $"<domain type='qemu'><name>lf</name><uuid>3a7e0000-0000-4000-8000-0000000000b2</uuid><devices>{LibvirtTests.HostnetInterface(tap)}</devices></domain>\n";
+
+        ShResult Hook(string operation, string subOperation) =>
+            HostnetCli.Run(["--state-dir", lab.StateDir, "--netns", lab.ServerNs, "libvirt", "hook", "lf", operation, subOperation, "-"], stdin: xml);
+
+        using var x = new IsolationTests.Capture(lab.ComputerXNs, "eth0", $"arp or (udp and dst port {LibvirtTests.MarkerPort})");
+        Assert.Equal(new ShResult(0, "", ""), Hook("migrate", "begin"));
+        Assert.Equal(0, Sh.Run("ip", ["-n", lab.ServerNs, "link", "show", "dev", tap]).ExitCode);
+        // The migration fails: libvirt releases the domain on the target, and the waiting announcement goes with its tap.
+        Assert.Equal(new ShResult(0, "", ""), Hook("release", "end"));
+        Assert.NotEqual(0, Sh.Run("ip", ["-n", lab.ServerNs, "link", "show", "dev", tap]).ExitCode);
+        var waiting = $"vm announce lf --when-guest-runs";
+        for (var i = 0; i < 100 && Sh.Run("pgrep", ["-f", waiting]).ExitCode == 0; i++) Thread.Sleep(100);
+        Assert.NotEqual(0, Sh.Run("pgrep", ["-f", waiting]).ExitCode);
+        Assert.Empty(LibvirtTests.Garps(x, lab, Address));
+    }
+
+    /// <summary>
+    /// Waits until a packet socket of every protocol is bound to <paramref name="tap"/> in the server's namespace
+    /// (<c>/proc/net/packet</c>): the announcement left waiting by <c>migrate begin</c> listens.
+    /// </summary>
+    private static void WaitForTheWaiter(Lab lab, string tap)
+    {
+        var index = Sh.Ip("-n", lab.ServerNs, "-o", "link", "show", "dev", tap).Split(':')[0].Trim();
+        bool Listening() => Sh.InNetns(lab.ServerNs, "cat", "/proc/net/packet").EnsureSuccess("/proc/net/packet").Stdout
+            .Split('\n').Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Any(f => f.Length > 4 && f[3] == "0003" && f[4] == index);
+        for (var i = 0; i < 200 && !Listening(); i++) Thread.Sleep(100);
+        Assert.True(Listening(), $"nothing listens on {tap} for the guest's first frame");
+    }
+
+    /// <summary>A frame into <paramref name="tap"/> from the guest's side, as QEMU's announcement of a resumed guest: a RARP from <paramref name="mac"/>.</summary>
+    private static void FromTheGuest(Lab lab, string tap, string mac)
+    {
+        const string Script = """
+            import fcntl, os, struct, sys
+            tap, mac = sys.argv[1], bytes.fromhex(sys.argv[2].replace(':', ''))
+            fd = os.open('/dev/net/tun', os.O_RDWR)
+            fcntl.ioctl(fd, 0x400454ca, struct.pack('16sH', tap.encode(), 0x0002 | 0x1000))  # TUNSETIFF, IFF_TAP | IFF_NO_PI
+            rarp = struct.pack('!HHBBH', 1, 0x0800, 6, 4, 3) + mac + bytes(4) + mac + bytes(4)
+            os.write(fd, b'\xff' * 6 + mac + b'\x80\x35' + rarp + bytes(60 - 14 - len(rarp)))
+            os.close(fd)
+            """;
+        Sh.Run("ip", ["netns", "exec", lab.ServerNs, "/usr/bin/python3", "-c", Script, tap, mac]).EnsureSuccess("a frame from the guest into " + tap);
     }
 }
