@@ -155,6 +155,7 @@ public sealed class LibvirtService
             using var reader = XmlReader.Create(new StringReader(xml), settings);
             // <domain><devices><interface><target dev='…'/>: the depths are counted from <domain>, wherever it sits.
             var domainDepth = -1;
+            var inDevices = false;
             var inInterface = false;
             while (reader.Read())
             {
@@ -165,7 +166,8 @@ public sealed class LibvirtService
                     continue;
                 }
                 var depth = reader.Depth - domainDepth;
-                if (depth == 2) inInterface = reader.LocalName == "interface";
+                if (depth == 1) inDevices = reader.LocalName == "devices";
+                else if (depth == 2) inInterface = inDevices && reader.LocalName == "interface";
                 else if (depth == 3 && inInterface && reader.LocalName == "target" && Naming.IsHostInterface(reader.GetAttribute("dev"))) return true;
             }
         }

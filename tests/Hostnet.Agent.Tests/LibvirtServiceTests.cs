@@ -74,7 +74,8 @@ public class LibvirtServiceTests
         Assert.False(LibvirtService.HasHostnetInterface("<domain><devices><interface type='network'><source network='default'/><target dev='vnet0'/></interface></devices></domain>"));
         Assert.False(LibvirtService.HasHostnetInterface("<domain><devices><interface type='ethernet'><target dev='vme7b9a73a1'/></interface></devices></domain>"));
         Assert.False(LibvirtService.HasHostnetInterface("<domain><devices><interface type='ethernet'><target dev='vmeXb9a73a1.0'/></interface></devices></domain>"));
-        // A target elsewhere than in an interface is not one.
+        // A target elsewhere than in an interface of the domain's devices is not one.
+        Assert.False(LibvirtService.HasHostnetInterface("<domain><metadata><interface><target dev='vme7b9a73a1.0'/></interface></metadata><devices/></domain>"));
         Assert.False(LibvirtService.HasHostnetInterface("<domain><devices><disk><target dev='vme7b9a73a1.0'/></disk></devices></domain>"));
         Assert.False(LibvirtService.HasHostnetInterface("<domain><devices><interface type='ethernet'><target dev='vme7b9a73a1.0'"));
         Assert.False(LibvirtService.HasHostnetInterface("<domain><name>web</name><devices/></domain>"));
