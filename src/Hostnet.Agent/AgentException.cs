@@ -97,6 +97,9 @@ public static class ErrorCodes
     /// <summary><c>vm</c>, <c>guest</c>: QEMU's arguments asked for a VM that is not a tap guest.</summary>
     public const string NotATapGuest = "not-a-tap-guest";
 
+    /// <summary><c>vm</c>: the LAN was to be told of a VM whose networking is stopped.</summary>
+    public const string VmNotRunning = "vm-not-running";
+
     /// <summary><c>vm</c>: QEMU's arguments asked for a VM without adapters.</summary>
     public const string NoAdapters = "no-adapters";
 

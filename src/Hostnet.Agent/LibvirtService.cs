@@ -18,6 +18,12 @@ public enum HookAction
 
     /// <summary>The VM's networking was stopped (or found stopped).</summary>
     Stopped,
+
+    /// <summary>
+    /// An incoming migration: the VM's networking was made ready (or found started) without telling the LAN, which
+    /// is told once the guest runs here (<see cref="VmService.AnnounceWhenGuestRuns"/>).
+    /// </summary>
+    Readied,
 }
 
 /// <summary>The answer to one call of libvirt's hook: the VM the domain is, when Hostnet knows it, and what was done.</summary>
@@ -50,10 +56,14 @@ public sealed class LibvirtService
     internal LibvirtService(HostAgent agent) => _agent = agent;
 
     /// <summary>
-    /// One call of the hook. <c>prepare begin</c> starts the domain's VM (probing the LAN for its addresses:
-    /// a refusal throws, and libvirt refuses the domain with the line the front end prints); <c>migrate
-    /// begin</c>, an incoming migration, starts it without the probe (the address still answers from the
-    /// source server until the guest has moved); <c>release end</c> stops it. Every other operation
+    /// One call of the hook. A domain without a Hostnet tap (<see cref="HasHostnetInterface"/>) is none of
+    /// Hostnet's, whatever its name: the state is not even read. <c>prepare begin</c> starts the domain's VM
+    /// (probing the LAN for its addresses: a refusal throws, and libvirt refuses the domain with the line the
+    /// front end prints) and tells the LAN; <c>migrate begin</c>, an incoming migration, makes it ready without
+    /// the probe and without telling the LAN (the address still answers from the source server until the guest
+    /// has moved; the <c>prepare</c>, <c>start</c> and <c>started begin</c> libvirt runs next, before the guest's
+    /// memory arrives, find it started and change nothing) and answers <see cref="HookAction.Readied"/>, for the
+    /// front end to have the LAN told once the guest runs here; <c>release end</c> stops it. Every other operation
     /// (<c>start</c>, <c>started</c>, <c>stopped</c>, <c>restore</c>, <c>reconnect</c> when libvirt
     /// restarted, <c>attach</c>) changes nothing. Each is idempotent: a VM found started stays so.
     /// </summary>
@@ -72,11 +82,27 @@ public sealed class LibvirtService
         };
         // Nothing to do: not even the state is read, so that an operation Hostnet ignores cannot fail.
         if (action == HookAction.None) return new HookResult(null, HookAction.None);
+        // A domain without a Hostnet tap is none of Hostnet's: decided from the XML alone, so that a state
+        // Hostnet cannot read never stops libvirt from starting the domains Hostnet has nothing to do with.
+        if (!HasHostnetInterface(domainXml)) return new HookResult(null, HookAction.UnknownDomain);
 
         var vm = Match(_agent.Load(), domain, DomainUuid(domainXml));
         if (vm is null) return new HookResult(null, HookAction.UnknownDomain);
-        if (action == HookAction.Started) _agent.Vms.Start(vm.Name, probe: operation == "prepare");
-        else _agent.Vms.Stop(vm.Name);
+        if (operation == "migrate")
+        {
+            // An incoming migration: everything is made ready here, but the LAN is not told to send the guest's
+            // traffic here while the guest still runs on the source server: that waits for the guest to run here.
+            _agent.Vms.Start(vm.Name, probe: false, announce: false);
+            return new HookResult(vm.Name, HookAction.Readied);
+        }
+        else if (action == HookAction.Started)
+        {
+            _agent.Vms.Start(vm.Name, probe: true);
+        }
+        else
+        {
+            _agent.Vms.Stop(vm.Name);
+        }
         return new HookResult(vm.Name, action);
     }
 
@@ -113,6 +139,42 @@ public sealed class LibvirtService
         {
         }
         return null;
+    }
+
+    /// <summary>
+    /// Whether the domain can be one of Hostnet's: one of its <c>&lt;interface&gt;</c> elements opens a tap of
+    /// Hostnet's name (<c>&lt;target dev='vme…'/&gt;</c>, as <c>hostnet vm qemu-args --libvirt</c> writes it;
+    /// libvirt keeps a name it did not choose). False when there is none, or no XML that can be read.
+    /// </summary>
+    public static bool HasHostnetInterface(string? xml)
+    {
+        if (string.IsNullOrWhiteSpace(xml)) return false;
+        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, IgnoreComments = true };
+        try
+        {
+            using var reader = XmlReader.Create(new StringReader(xml), settings);
+            // <domain><devices><interface><target dev='…'/>: the depths are counted from <domain>, wherever it sits.
+            var domainDepth = -1;
+            var inDevices = false;
+            var inInterface = false;
+            while (reader.Read())
+            {
+                if (reader.NodeType != XmlNodeType.Element) continue;
+                if (domainDepth < 0)
+                {
+                    if (reader.LocalName == "domain") domainDepth = reader.Depth;
+                    continue;
+                }
+                var depth = reader.Depth - domainDepth;
+                if (depth == 1) inDevices = reader.LocalName == "devices";
+                else if (depth == 2) inInterface = inDevices && reader.LocalName == "interface";
+                else if (depth == 3 && inInterface && reader.LocalName == "target" && Naming.IsHostInterface(reader.GetAttribute("dev"))) return true;
+            }
+        }
+        catch (XmlException)
+        {
+        }
+        return false;
     }
 
     /// <summary>

@@ -19,7 +19,8 @@ internal static class RunningVms
     /// <param name="after">The VM after the change (null: it was removed).</param>
     /// <param name="state">The whole desired state after the change.</param>
     /// <param name="probe">Probe the LAN for addresses about to be published (<c>--no-probe</c> turns it off).</param>
-    public static void Changed(HostAgent agent, UnitOfWork work, Vm? before, Vm? after, DesiredState state, bool probe = true)
+    /// <param name="announce">Tell the LAN of the addresses published (off: the objects are made, the LAN is not told yet).</param>
+    public static void Changed(HostAgent agent, UnitOfWork work, Vm? before, Vm? after, DesiredState state, bool probe = true, bool announce = true)
     {
         var removedNetns = after is null && before?.Guest is { Kind: GuestKind.Netns, NetnsName: { } ns } ? ns : null;
         if (before?.Running != true && after?.Running != true)
@@ -58,7 +59,7 @@ internal static class RunningVms
             {
                 using (engine)
                 {
-                    agent.Report(ApplyCauses.Change, () => engine.Apply(prepared, new ApplyOptions { Probe = false }));
+                    agent.Report(ApplyCauses.Change, () => engine.Apply(prepared, new ApplyOptions { Probe = false, Announce = announce }));
                 }
                 if (removedNetns is not null) agent.Kernel.RemoveCreatedNamespace(removedNetns);
             }

@@ -60,13 +60,52 @@ public sealed class VmService
         });
     }
 
-    /// <summary>Starts a VM's networking (probing the LAN for its addresses first unless <paramref name="probe"/> is false).</summary>
-    public void Start(string name, bool probe) => SetRunning(name, true, probe);
+    /// <summary>
+    /// Starts a VM's networking (probing the LAN for its addresses first unless <paramref name="probe"/> is false).
+    /// With <paramref name="announce"/> false the kernel objects are made but the LAN is not told to send the VM's
+    /// traffic here: <see cref="Announce"/> does that once the guest runs here (an incoming migration).
+    /// </summary>
+    public void Start(string name, bool probe, bool announce = true) => SetRunning(name, true, probe, announce);
 
     /// <summary>Stops a VM's networking: everything its start made goes.</summary>
-    public void Stop(string name) => SetRunning(name, false, probe: false);
+    public void Stop(string name) => SetRunning(name, false, probe: false, announce: false);
 
-    private void SetRunning(string name, bool running, bool probe)
+    /// <summary>
+    /// Tells the LAN that a running VM's addresses are here (a gratuitous ARP, an unsolicited neighbour
+    /// advertisement each), as its start does; changes nothing. Returns how many addresses were announced.
+    /// </summary>
+    /// <exception cref="RequestRefusedException">(<see cref="ErrorCodes.VmNotRunning"/>) the VM's networking is stopped.</exception>
+    public int Announce(string name)
+    {
+        using var kernel = _agent.TakeKernelLock();
+        var state = _agent.Load();
+        var vm = state.GetVm(name);
+        if (!vm.Running) throw new RequestRefusedException(ErrorCodes.VmNotRunning, ("vm", vm.Name));
+        using var engine = _agent.OpenEngine();
+        return engine.Announce(state, vm.Name);
+    }
+
+    /// <summary>
+    /// Waits until the guest of a running tap VM sends its first frame into its first tap — after an incoming
+    /// migration, QEMU announces the guest as soon as it resumes here — then tells the LAN as <see cref="Announce"/>
+    /// does. Holds no lock while it waits. Returns how many addresses were announced, or null when the tap went
+    /// away first (the VM was stopped, the migration failed) and nothing was sent.
+    /// </summary>
+    public int? AnnounceWhenGuestRuns(string name)
+    {
+        var vm = _agent.Load().GetVm(name);
+        if (!vm.Running) throw new RequestRefusedException(ErrorCodes.VmNotRunning, ("vm", vm.Name));
+        if (vm.Guest.Kind != GuestKind.Tap)
+            throw new RequestRefusedException(ErrorCodes.NotATapGuest, ("vm", vm.Name), ("guest", vm.Guest.ToString()));
+        var first = vm.Adapters.OrderBy(a => a.Index).FirstOrDefault() ?? throw new RequestRefusedException(ErrorCodes.NoAdapters, ("vm", vm.Name));
+        using (var ns = _agent.Netns is { } netns ? Netlink.NetNamespace.Open(netns) : Netlink.NetNamespace.Current())
+        {
+            if (!Netlink.GuestFrames.WaitForFirst(ns, vm.HostInterface(first.Index), first.Mac, TimeSpan.FromSeconds(1))) return null;
+        }
+        return Announce(vm.Name);
+    }
+
+    private void SetRunning(string name, bool running, bool probe, bool announce)
     {
         using var kernel = _agent.TakeKernelLock();
         _agent.Write(work =>
@@ -75,7 +114,7 @@ public sealed class VmService
             var before = state.GetVm(name);
             var after = state.SetRunning(name, running);
             work.Tx.SetRunning(name, running);
-            RunningVms.Changed(_agent, work, before, after.GetVm(name), after, probe);
+            RunningVms.Changed(_agent, work, before, after.GetVm(name), after, probe, announce);
             return 0;
         });
     }

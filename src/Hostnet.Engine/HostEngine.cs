@@ -243,6 +243,29 @@ public sealed class HostEngine : IDisposable
         }
     }
 
+    /// <summary>
+    /// Tells the LAN again who answers for a running VM's addresses, as <see cref="Apply"/> does for the addresses
+    /// it publishes: for a VM whose networking was made ready with <see cref="ApplyOptions.Announce"/> off (an
+    /// incoming migration, made ready while the source server still answers) once the guest runs here.
+    /// Nothing is sent for a VM that is not running. Returns how many addresses were announced.
+    /// </summary>
+    public int Announce(DesiredState state, string vm)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var addresses = state.GetVm(vm).Adapters.SelectMany(a => a.Addresses).Select(a => a.Address).ToHashSet();
+        var intent = IntentBuilder.Build(state, new Observer(_serverNs, _server).Snapshot(_ledger.Load()).Facts);
+        var own = intent.Objects.Where(o => o switch
+        {
+            ProxyNeighborObject p => addresses.Contains(p.Address),
+            AddressObject a => addresses.Contains(a.Address.Address),
+            _ => false,
+        }).ToList();
+        Announce(own);
+        return own.OfType<ProxyNeighborObject>().Select(p => p.Address)
+            .Concat(own.OfType<AddressObject>().Where(a => a.Netns != KernelObject.Server && !a.Address.IsHost).Select(a => a.Address.Address))
+            .Distinct().Count();
+    }
+
     /// <summary>A gratuitous ARP for each IPv4 address, an unsolicited neighbour advertisement for each IPv6 one.</summary>
     private static void Announce(NetNamespace ns, string dev, List<IpAddress> addresses)
     {

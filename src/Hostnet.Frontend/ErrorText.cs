@@ -54,6 +54,7 @@ public static class ErrorText
         ErrorCodes.ResyncIntervalTooShort => $"--resync-seconds must be at least {e["minimumSeconds"]}",
         ErrorCodes.NotATapGuest =>
             $"VM {e["vm"]} is a {e["guest"]} guest, not a QEMU guest: its adapters are veth pairs that Hostnet configures itself",
+        ErrorCodes.VmNotRunning => $"VM {e["vm"]} is stopped: start it with 'hostnet vm start {e["vm"]}' (its start tells the LAN)",
         ErrorCodes.NoAdapters => $"VM {e["vm"]} has no adapters: add one with 'hostnet adapter add {e["vm"]} --network NET'",
         ErrorCodes.HookNotHostnets =>
             $"{e["path"]} is not Hostnet's hook: left as it is (libvirt runs every file in qemu.d; move it away, or give --hooks-dir DIR)",

@@ -15,6 +15,12 @@ public static class Naming
     public static string HostInterface(Guid uuid, int index) =>
         string.Create(CultureInfo.InvariantCulture, $"vme{HostInterfacePrefix(uuid):x8}.{index}");
 
+    /// <summary>Whether <paramref name="name"/> has the form of a VM's host interface name (<see cref="HostInterface"/>).</summary>
+    public static bool IsHostInterface(string? name) =>
+        name is { Length: > 12 and <= MaxInterfaceName } && name.StartsWith("vme", StringComparison.Ordinal) && name[11] == '.'
+        && name.AsSpan(3, 8).ContainsAnyExcept("0123456789abcdef") is false
+        && name.AsSpan(12).ContainsAnyExceptInRange('0', '9') is false;
+
     /// <summary>
     /// The number in a VM's host interface names: the UUID's first 32 bits (as written,
     /// <c>fb9a73a1-…</c>) with bit 31 cleared. Two VMs with the same number would collide.

@@ -64,6 +64,58 @@ public class LibvirtServiceTests
         Assert.False(Directory.Exists(dir.Path));
     }
 
+    [Fact]
+    public void A_domain_is_hostnets_only_when_an_interface_opens_a_tap_of_hostnets_name()
+    {
+        Assert.True(LibvirtService.HasHostnetInterface(DomainXml("web", Uuid)));
+        // A status document wraps the domain.
+        Assert.True(LibvirtService.HasHostnetInterface($"<domstatus state='running'>{DomainXml("web", Uuid)}</domstatus>"));
+        Assert.True(LibvirtService.HasHostnetInterface("<domain><devices><interface type='ethernet'><target dev='vme00000001.12' managed='no'/></interface></devices></domain>"));
+        Assert.False(LibvirtService.HasHostnetInterface("<domain><devices><interface type='network'><source network='default'/><target dev='vnet0'/></interface></devices></domain>"));
+        Assert.False(LibvirtService.HasHostnetInterface("<domain><devices><interface type='ethernet'><target dev='vme7b9a73a1'/></interface></devices></domain>"));
+        Assert.False(LibvirtService.HasHostnetInterface("<domain><devices><interface type='ethernet'><target dev='vmeXb9a73a1.0'/></interface></devices></domain>"));
+        // A target elsewhere than in an interface of the domain's devices is not one.
+        Assert.False(LibvirtService.HasHostnetInterface("<domain><metadata><interface><target dev='vme7b9a73a1.0'/></interface></metadata><devices/></domain>"));
+        Assert.False(LibvirtService.HasHostnetInterface("<domain><devices><disk><target dev='vme7b9a73a1.0'/></disk></devices></domain>"));
+        Assert.False(LibvirtService.HasHostnetInterface("<domain><devices><interface type='ethernet'><target dev='vme7b9a73a1.0'"));
+        Assert.False(LibvirtService.HasHostnetInterface("<domain><name>web</name><devices/></domain>"));
+        Assert.False(LibvirtService.HasHostnetInterface(""));
+        Assert.False(LibvirtService.HasHostnetInterface(null));
+    }
+
+    [Theory]
+    [InlineData("prepare", "begin")]
+    [InlineData("migrate", "begin")]
+    [InlineData("release", "end")]
+    public void A_domain_without_a_hostnet_tap_is_none_of_hostnets_even_of_a_vms_name_and_with_a_state_that_cannot_be_read(string operation, string subOperation)
+    {
+        using var dir = new TempStateDir();
+        var agent = new HostAgent(dir.Path, netns: "hnag-never-made");
+        agent.Vms.Add("web", Uuid, null);
+        var unmarked = DomainXml("web", Uuid).Replace("vme7b9a73a1.0", "vnet3", StringComparison.Ordinal);
+        Assert.Equal(new HookResult(null, HookAction.UnknownDomain), agent.Libvirt.Hook("web", operation, subOperation, unmarked));
+        Assert.False(agent.Vms.Show("web").Vm.Running);
+
+        var database = BreakState(dir.Path);
+        var broken = File.ReadAllBytes(database);
+        Assert.Equal(new HookResult(null, HookAction.UnknownDomain), agent.Libvirt.Hook("web", operation, subOperation, unmarked));
+        Assert.Equal(broken, File.ReadAllBytes(database));
+        // A Hostnet domain still needs the state: the hook fails, and libvirt says why.
+        var refused = Assert.Throws<Store.StoreException>(() => agent.Libvirt.Hook("web", operation, subOperation, DomainXml("web", Uuid)));
+        Assert.StartsWith($"the state database {database} is damaged (not a database)", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(broken, File.ReadAllBytes(database));
+    }
+
+    /// <summary>Overwrites the state database with bytes that are no SQLite database; returns its path.</summary>
+    internal static string BreakState(string stateDir)
+    {
+        var database = Path.Combine(stateDir, Store.StateStore.DatabaseFileName);
+        Assert.True(File.Exists(database), $"{database} is missing");
+        foreach (var side in new[] { "-wal", "-shm" }) File.Delete(database + side);
+        File.WriteAllBytes(database, [.. System.Text.Encoding.ASCII.GetBytes("this is not a database, "), .. new byte[4096]]);
+        return database;
+    }
+
     [Theory]
     [InlineData("start", "begin")]
     [InlineData("started", "begin")]

@@ -59,8 +59,8 @@ internal static class LibvirtCommands
         var extra = new Argument<string[]>("EXTRA") { Description = "libvirt's extra argument (-)", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("hook",
             "What libvirt's QEMU hook runs (the domain's XML on standard input): prepare begin starts the VM's networking, "
-            + "migrate begin (an incoming migration) too without the probe, release end stops it; anything else and a domain "
-            + "that is no VM of this server's change nothing")
+            + "migrate begin (an incoming migration) makes it ready without the probe and tells the LAN once the guest runs here, "
+            + "release end stops it; anything else, a domain without a Hostnet tap and one that is no VM of this server's change nothing")
         {
             domain, operation, subOperation, extra,
         };
@@ -70,9 +70,30 @@ internal static class LibvirtCommands
             // libvirt writes the domain's XML to the hook; a terminal gives none.
             var xml = Console.IsInputRedirected ? Console.In.ReadToEnd() : null;
             // Nothing on standard output: libvirt takes what a migrate or restore hook prints for the domain's new XML.
-            ctx.Agent.Libvirt.Hook(parse.GetValue(domain)!, parse.GetValue(operation)!, parse.GetValue(subOperation)!, xml);
+            var result = ctx.Agent.Libvirt.Hook(parse.GetValue(domain)!, parse.GetValue(operation)!, parse.GetValue(subOperation)!, xml);
+            if (result is { Action: HookAction.Readied, Vm: { } vm }) AnnounceWhenGuestRuns(ctx, vm);
             return HostnetCli.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Leaves behind, detached, a <c>hostnet vm announce VM --when-guest-runs</c> for this server and state: libvirt
+    /// runs no hook once a migrated guest runs here, and waits for the hook (and for its output to close) before the
+    /// migration goes on, so the wait runs on in a session of its own with no standard input or output of libvirt's.
+    /// </summary>
+    private static void AnnounceWhenGuestRuns(CliContext ctx, string vm)
+    {
+        var binary = Environment.ProcessPath ?? throw new ValidationException("cannot tell where this binary is: run 'hostnet vm announce' once the guest runs here");
+        var psi = new System.Diagnostics.ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        foreach (var a in new[] { "-c", "setsid \"$0\" \"$@\" </dev/null >/dev/null 2>&1 &", Path.GetFullPath(binary) }) psi.ArgumentList.Add(a);
+        if (ctx.Netns is { } netns)
+        {
+            psi.ArgumentList.Add("--netns");
+            psi.ArgumentList.Add(netns);
+        }
+        foreach (var a in new[] { "--state-dir", Path.GetFullPath(ctx.StateDir), "vm", "announce", vm, "--when-guest-runs" }) psi.ArgumentList.Add(a);
+        using var sh = System.Diagnostics.Process.Start(psi) ?? throw new InvalidOperationException("cannot run /bin/sh");
+        sh.WaitForExit();
     }
 }

@@ -17,6 +17,7 @@ internal static class VmCommands
         vm.Subcommands.Add(Remove(output));
         vm.Subcommands.Add(EngineCommands.StartOrStop(output, start: true));
         vm.Subcommands.Add(EngineCommands.StartOrStop(output, start: false));
+        vm.Subcommands.Add(Announce(output));
         vm.Subcommands.Add(QemuCommands.QemuArgs(output));
         vm.Subcommands.Add(CloudInit(output));
         return vm;
@@ -120,6 +121,41 @@ internal static class VmCommands
 
     /// <summary>What a pending mark means: the change is saved, the kernel has not followed it (a start that died or failed after its commit).</summary>
     private const string PendingNote = "pending apply: the kernel has not followed the last change yet; `hostnet apply` finishes it";
+
+    private static Command Announce(TextWriter output)
+    {
+        var name = new Argument<string>("NAME") { Description = "The running VM" };
+        var whenGuestRuns = new Option<bool>("--when-guest-runs")
+        {
+            Description = "First wait until the guest sends its first frame into its tap (QEMU announces a migrated guest as soon as it resumes here); "
+                + "nothing is sent if the tap goes away first",
+        };
+        var command = new Command("announce",
+            "Tell the LAN that a running VM's addresses are on this server (gratuitous ARP, unsolicited NA), as its start does: "
+            + "after an incoming migration, once the guest runs here") { name, whenGuestRuns };
+        command.SetAction(parse =>
+        {
+            var ctx = CliContext.From(parse, output);
+            var vmName = parse.GetValue(name)!;
+            int count;
+            if (!parse.GetValue(whenGuestRuns))
+            {
+                count = ctx.Agent.Vms.Announce(vmName);
+            }
+            else if (ctx.Agent.Vms.AnnounceWhenGuestRuns(vmName) is { } announced)
+            {
+                count = announced;
+            }
+            else
+            {
+                output.WriteLine($"VM {vmName}'s tap went away before its guest ran here: nothing announced");
+                return HostnetCli.Success;
+            }
+            output.WriteLine(count == 1 ? $"announced 1 address of VM {vmName}" : $"announced {count} addresses of VM {vmName}");
+            return HostnetCli.Success;
+        });
+        return command;
+    }
 
     private static Command Remove(TextWriter output)
     {

@@ -8,6 +8,10 @@ public class LibvirtCommandsTests
 {
     private const string Xml = "<domain type='qemu' id='1'><name>web</name><uuid>00000000-0000-4000-8000-0000000000ee</uuid><devices/></domain>\n";
 
+    /// <summary>A domain of vm1's UUID whose interface opens vm1's tap, as <c>vm qemu-args --libvirt</c> writes it: Hostnet's.</summary>
+    private const string Vm1Xml = "<domain type='qemu' id='1'><name>web</name><uuid>7b9a73a1-5c2e-4d1a-9f3b-000000000001</uuid>"
+        + "<devices><interface type='ethernet'><mac address='52:54:00:00:00:01'/><target dev='vme7b9a73a1.0' managed='no'/><model type='virtio'/></interface></devices></domain>\n";
+
     [Theory]
     [InlineData("prepare", "begin")]
     [InlineData("migrate", "begin")]
@@ -34,11 +38,37 @@ public class LibvirtCommandsTests
     {
         // The sandbox's server namespace does not exist: the start reaches for it and says so, and libvirt would refuse the domain.
         using var h = new HostnetSandbox().WithSeed();
-        var xml = Xml.Replace("00000000-0000-4000-8000-0000000000ee", "7b9a73a1-5c2e-4d1a-9f3b-000000000001", StringComparison.Ordinal);
-        var r = HostnetSandbox.RunRaw(["--state-dir", h.StateDir, "--netns", HostnetSandbox.NoServer, "libvirt", "hook", "web", "prepare", "begin", "-"], stdin: xml);
+        var r = HostnetSandbox.RunRaw(["--state-dir", h.StateDir, "--netns", HostnetSandbox.NoServer, "libvirt", "hook", "web", "prepare", "begin", "-"], stdin: Vm1Xml);
         Assert.Equal((1, "", $"hostnet: error: network namespace {HostnetSandbox.NoServer} does not exist (--netns names one under /run/netns)\n"),
             (r.ExitCode, r.Stdout, r.Stderr));
         Assert.DoesNotContain("running", h.Ok("vm", "list").Stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("prepare", "begin")]
+    [InlineData("migrate", "begin")]
+    [InlineData("release", "end")]
+    public void A_state_that_cannot_be_read_blocks_no_domain_but_hostnets_own(string operation, string subOperation)
+    {
+        using var h = new HostnetSandbox().WithSeed();
+        var database = Path.Combine(h.StateDir, "state.db");
+        foreach (var side in new[] { "-wal", "-shm" }) File.Delete(database + side);
+        File.WriteAllBytes(database, [.. System.Text.Encoding.ASCII.GetBytes("this is not a database, "), .. new byte[4096]]);
+        var broken = File.ReadAllBytes(database);
+
+        // vm1's name, but no Hostnet tap: not Hostnet's, and the state is not read.
+        var unmarked = Vm1Xml.Replace("vme7b9a73a1.0", "vnet7", StringComparison.Ordinal);
+        Assert.Equal(new ShResult(0, "", ""), HostnetSandbox.RunRaw(
+            ["--state-dir", h.StateDir, "--netns", HostnetSandbox.NoServer, "libvirt", "hook", "vm1", operation, subOperation, "-"], stdin: unmarked));
+        Assert.Equal(broken, File.ReadAllBytes(database));
+
+        // Hostnet's domain: libvirt refuses it with Hostnet's line.
+        var r = HostnetSandbox.RunRaw(["--state-dir", h.StateDir, "--netns", HostnetSandbox.NoServer, "libvirt", "hook", "vm1", operation, subOperation, "-"], stdin: Vm1Xml);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("", r.Stdout);
+        Assert.Matches(@"^hostnet: error: [^\n]+\n$", r.Stderr);
+        Assert.StartsWith($"hostnet: error: the state database {database} is damaged (not a database)", r.Stderr, StringComparison.Ordinal);
+        Assert.Equal(broken, File.ReadAllBytes(database));
     }
 
     [Fact]
@@ -61,7 +91,7 @@ public class LibvirtCommandsTests
         // Run as libvirt runs it (another working folder, no HOSTNET_STATE_DIR): an unknown domain passes, a known one reaches for the server.
         var unknown = Sh.Run(path, ["web", "prepare", "begin", "-"], stdin: Xml);
         Assert.Equal(new ShResult(0, "", ""), unknown);
-        var known = Sh.Run(path, ["vm1", "prepare", "begin", "-"], stdin: Xml);
+        var known = Sh.Run(path, ["vm1", "prepare", "begin", "-"], stdin: Vm1Xml.Replace("7b9a73a1-5c2e-4d1a-9f3b-000000000001", "00000000-0000-4000-8000-0000000000ee", StringComparison.Ordinal));
         Assert.Equal((1, "", $"hostnet: error: network namespace {HostnetSandbox.NoServer} does not exist (--netns names one under /run/netns)\n"),
             (known.ExitCode, known.Stdout, known.Stderr));
     }

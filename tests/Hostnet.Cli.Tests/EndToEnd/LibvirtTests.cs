@@ -132,15 +132,20 @@ public sealed class LibvirtTests(ITestOutputHelper output)
         HostnetCli.Ok(lab, "vm", "add", "lr", "--uuid", RoutedUuid.ToString());
         HostnetCli.Ok(lab, "adapter", "add", "lr", "--network", "Routed", "--ip", RoutedIp);
         var tap = QemuGuestTests.PlanFor(lab, "lr").Tap;
-        // Another name: the UUID decides.
-        var xml = $"<domain type='qemu' id='7'><name>web</name><uuid>{RoutedUuid}</uuid><devices/></domain>\n";
+        // Another name: the UUID decides. The interface libvirt opens is a Hostnet tap: the domain is Hostnet's.
+        var xml = $"<domain type='qemu' id='7'><name>web</name><uuid>{RoutedUuid}</uuid><devices>{HostnetInterface(tap)}</devices></domain>\n";
 
         ShResult Hook(string operation, string subOperation) =>
             HostnetCli.Run(["--state-dir", lab.StateDir, "--netns", lab.ServerNs, "libvirt", "hook", "web", operation, subOperation, "-"], stdin: xml);
 
         for (var i = 0; i < 2; i++)
         {
-            Assert.Equal(new ShResult(0, "", ""), Hook("prepare", "begin"));
+            using (var x = new IsolationTests.Capture(lab.ComputerXNs, "eth0", $"arp or (udp and dst port {MarkerPort})"))
+            {
+                Assert.Equal(new ShResult(0, "", ""), Hook("prepare", "begin"));
+                // A plain start tells the LAN at once; the second finds it started and sends nothing.
+                Assert.Equal(i == 0 ? 1 : 0, Garps(x, lab, RoutedIp).Count);
+            }
             Assert.True(LinkExists(lab, tap), $"{tap} is missing after prepare begin #{i + 1}");
             Assert.Contains(RoutedIp + " dev eth0", Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy"), StringComparison.Ordinal);
             Assert.Equal(0, HostnetCli.OnLab(lab, "plan", "--exit-code").ExitCode);
@@ -159,17 +164,35 @@ public sealed class LibvirtTests(ITestOutputHelper output)
             Assert.Matches(@"(?m)^lr +\S+ +tap +stopped +net0=Routed", HostnetCli.Ok(lab, "vm", "list"));
         }
     }
+
+    /// <summary>The port of the marker packet that tells a capture on computer X that everything sent before it has arrived.</summary>
+    internal const int MarkerPort = 9011;
+
+    /// <summary>An <c>&lt;interface&gt;</c> as <c>hostnet vm qemu-args --libvirt</c> prints it, for the tap <paramref name="tap"/>.</summary>
+    internal static string HostnetInterface(string tap) => $"<interface type='ethernet'><target dev='{tap}' managed='no'/></interface>";
+
+    /// <summary>
+    /// The gratuitous ARPs for <paramref name="address"/> computer X has seen: a marker packet from the server goes the
+    /// same way after whatever the server sent before, so once it is there, every announcement sent before it is too.
+    /// </summary>
+    internal static List<string> Garps(IsolationTests.Capture x, Lab lab, string address)
+    {
+        Sh.InNetns(lab.ServerNs, "bash", "-c", $"echo marker > /dev/udp/{Lab.ComputerXAddress}/{MarkerPort}").EnsureSuccess("marker to X");
+        return x.Until($".{MarkerPort}:").Where(l => l.Contains($"who-has {address} tell {address},", StringComparison.Ordinal)).ToList();
+    }
 }
 
 /// <summary>
-/// An incoming migration: the address still answers on the LAN (from the source server) while the target is
-/// prepared, so <c>migrate begin</c> starts the VM without the probe that refuses <c>prepare begin</c>; the
-/// <c>prepare begin</c> libvirt runs next finds it started.
+/// An incoming migration, in the order libvirt runs the hook on the target: <c>migrate begin</c>, then the
+/// <c>prepare</c>, <c>start</c> and <c>started begin</c> of a start, all before the guest's memory arrives. The
+/// address still answers on the LAN (from the source server) meanwhile: <c>migrate begin</c> makes the VM's
+/// networking ready without the probe that refuses <c>prepare begin</c> and without telling the LAN, the start's
+/// hooks find it started and change nothing, and <c>hostnet vm announce</c> tells the LAN once the guest runs here.
 /// </summary>
 public sealed class LibvirtMigrationTests
 {
     [PrivilegedFact]
-    public void Migrate_begin_starts_the_vm_whose_address_answers_on_the_lan_where_prepare_begin_refuses_it()
+    public void Migrate_begin_makes_the_vm_ready_without_the_probe_nor_telling_the_lan_which_vm_announce_then_does()
     {
         const string Address = "192.168.200.78";
         using var lab = Lab.Create(prefix: "hnlv");
@@ -179,10 +202,10 @@ public sealed class LibvirtMigrationTests
         var tap = QemuGuestTests.PlanFor(lab, "lm").Tap;
         // Computer X stands in for the source server, which answers for the guest until it has moved.
         Sh.Ip("-n", lab.ComputerXNs, "addr", "add", Address + "/24", "dev", "eth0");
-        const string Xml = "<domain type='qemu'><name>lm</name><uuid>3a7e0000-0000-4000-8000-0000000000b1</uuid></domain>\n";
+        var xml = $"<domain type='qemu'><name>lm</name><uuid>3a7e0000-0000-4000-8000-0000000000b1</uuid><devices>{LibvirtTests.HostnetInterface(tap)}</devices></domain>\n";
 
         ShResult Hook(string operation, string subOperation) =>
-            HostnetCli.Run(["--state-dir", lab.StateDir, "--netns", lab.ServerNs, "libvirt", "hook", "lm", operation, subOperation, "-"], stdin: Xml);
+            HostnetCli.Run(["--state-dir", lab.StateDir, "--netns", lab.ServerNs, "libvirt", "hook", "lm", operation, subOperation, "-"], stdin: xml);
 
         var refused = Hook("prepare", "begin");
         Assert.Equal(1, refused.ExitCode);
@@ -190,14 +213,95 @@ public sealed class LibvirtMigrationTests
         Assert.Equal("", refused.Stdout);
         Assert.NotEqual(0, Sh.Run("ip", ["-n", lab.ServerNs, "link", "show", "dev", tap]).ExitCode);
 
-        Assert.Equal(new ShResult(0, "", ""), Hook("migrate", "begin"));
-        Assert.Equal(new ShResult(0, "", ""), Hook("prepare", "begin"));
-        Assert.Equal(0, Sh.Run("ip", ["-n", lab.ServerNs, "link", "show", "dev", tap]).ExitCode);
-        Assert.Contains(Address + " dev eth0", Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy"), StringComparison.Ordinal);
-        Assert.Matches(@"(?m)^lm +\S+ +tap +running +net0=Routed", HostnetCli.Ok(lab, "vm", "list"));
+        using (var x = new IsolationTests.Capture(lab.ComputerXNs, "eth0", $"arp or (udp and dst port {LibvirtTests.MarkerPort})"))
+        {
+            foreach (var (operation, subOperation) in new[] { ("migrate", "begin"), ("prepare", "begin"), ("start", "begin"), ("started", "begin") })
+                Assert.Equal(new ShResult(0, "", ""), Hook(operation, subOperation));
+            // Everything is ready here...
+            Assert.Equal(0, Sh.Run("ip", ["-n", lab.ServerNs, "link", "show", "dev", tap]).ExitCode);
+            Assert.Contains(Address + " dev eth0", Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy"), StringComparison.Ordinal);
+            Assert.Contains(Address + " dev " + tap, Sh.Ip("-n", lab.ServerNs, "route", "show"), StringComparison.Ordinal);
+            Assert.Matches(@"(?m)^lm +\S+ +tap +running +net0=Routed", HostnetCli.Ok(lab, "vm", "list"));
+            Assert.Equal(0, HostnetCli.OnLab(lab, "plan", "--exit-code").ExitCode);
+            // ...and the LAN was not told to come here.
+            Assert.Empty(LibvirtTests.Garps(x, lab, Address));
+        }
+
+        // The guest resumes here: QEMU announces it into its tap (a RARP from the guest's MAC), and the LAN is told.
+        using (var x = new IsolationTests.Capture(lab.ComputerXNs, "eth0", $"arp or (udp and dst port {LibvirtTests.MarkerPort})"))
+        {
+            WaitForTheWaiter(lab, tap);
+            FromTheGuest(lab, tap, QemuGuestTests.PlanFor(lab, "lm").Mac);
+            x.Until($"who-has {Address} tell {Address},");
+        }
+
+        // Told again by hand, as often as wanted.
+        using (var x = new IsolationTests.Capture(lab.ComputerXNs, "eth0", $"arp or (udp and dst port {LibvirtTests.MarkerPort})"))
+        {
+            Assert.Equal("announced 1 address of VM lm\n", HostnetCli.Ok(lab, "vm", "announce", "lm"));
+            Assert.Single(LibvirtTests.Garps(x, lab, Address));
+        }
 
         Assert.Equal(new ShResult(0, "", ""), Hook("release", "end"));
         Assert.NotEqual(0, Sh.Run("ip", ["-n", lab.ServerNs, "link", "show", "dev", tap]).ExitCode);
         Assert.Equal("", Sh.Ip("-n", lab.ServerNs, "neigh", "show", "proxy").Trim());
+        var stopped = HostnetCli.OnLab(lab, "vm", "announce", "lm");
+        Assert.Equal((1, "", "hostnet: error: VM lm is stopped: start it with 'hostnet vm start lm' (its start tells the LAN)\n"),
+            (stopped.ExitCode, stopped.Stdout, stopped.Stderr));
+    }
+
+    [PrivilegedFact]
+    public void A_migration_that_fails_before_the_guest_runs_here_tells_the_lan_nothing()
+    {
+        const string Address = "192.168.200.79";
+        using var lab = Lab.Create(prefix: "hnlv");
+        HostnetCli.Ok(lab, "network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0");
+        HostnetCli.Ok(lab, "vm", "add", "lf", "--uuid", "3a7e0000-0000-4000-8000-0000000000b2");
+        HostnetCli.Ok(lab, "adapter", "add", "lf", "--network", "Routed", "--ip", Address);
+        var tap = QemuGuestTests.PlanFor(lab, "lf").Tap;
+        var xml = $"<domain type='qemu'><name>lf</name><uuid>3a7e0000-0000-4000-8000-0000000000b2</uuid><devices>{LibvirtTests.HostnetInterface(tap)}</devices></domain>\n";
+
+        ShResult Hook(string operation, string subOperation) =>
+            HostnetCli.Run(["--state-dir", lab.StateDir, "--netns", lab.ServerNs, "libvirt", "hook", "lf", operation, subOperation, "-"], stdin: xml);
+
+        using var x = new IsolationTests.Capture(lab.ComputerXNs, "eth0", $"arp or (udp and dst port {LibvirtTests.MarkerPort})");
+        Assert.Equal(new ShResult(0, "", ""), Hook("migrate", "begin"));
+        Assert.Equal(0, Sh.Run("ip", ["-n", lab.ServerNs, "link", "show", "dev", tap]).ExitCode);
+        // The migration fails: libvirt releases the domain on the target, and the waiting announcement goes with its tap.
+        Assert.Equal(new ShResult(0, "", ""), Hook("release", "end"));
+        Assert.NotEqual(0, Sh.Run("ip", ["-n", lab.ServerNs, "link", "show", "dev", tap]).ExitCode);
+        var waiting = $"vm announce lf --when-guest-runs";
+        for (var i = 0; i < 100 && Sh.Run("pgrep", ["-f", waiting]).ExitCode == 0; i++) Thread.Sleep(100);
+        Assert.NotEqual(0, Sh.Run("pgrep", ["-f", waiting]).ExitCode);
+        Assert.Empty(LibvirtTests.Garps(x, lab, Address));
+    }
+
+    /// <summary>
+    /// Waits until a packet socket of every protocol is bound to <paramref name="tap"/> in the server's namespace
+    /// (<c>/proc/net/packet</c>): the announcement left waiting by <c>migrate begin</c> listens.
+    /// </summary>
+    private static void WaitForTheWaiter(Lab lab, string tap)
+    {
+        var index = Sh.Ip("-n", lab.ServerNs, "-o", "link", "show", "dev", tap).Split(':')[0].Trim();
+        bool Listening() => Sh.InNetns(lab.ServerNs, "cat", "/proc/net/packet").EnsureSuccess("/proc/net/packet").Stdout
+            .Split('\n').Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Any(f => f.Length > 4 && f[3] == "0003" && f[4] == index);
+        for (var i = 0; i < 200 && !Listening(); i++) Thread.Sleep(100);
+        Assert.True(Listening(), $"nothing listens on {tap} for the guest's first frame");
+    }
+
+    /// <summary>A frame into <paramref name="tap"/> from the guest's side, as QEMU's announcement of a resumed guest: a RARP from <paramref name="mac"/>.</summary>
+    private static void FromTheGuest(Lab lab, string tap, string mac)
+    {
+        const string Script = """
+            import fcntl, os, struct, sys
+            tap, mac = sys.argv[1], bytes.fromhex(sys.argv[2].replace(':', ''))
+            fd = os.open('/dev/net/tun', os.O_RDWR)
+            fcntl.ioctl(fd, 0x400454ca, struct.pack('16sH', tap.encode(), 0x0002 | 0x1000))  # TUNSETIFF, IFF_TAP | IFF_NO_PI
+            rarp = struct.pack('!HHBBH', 1, 0x0800, 6, 4, 3) + mac + bytes(4) + mac + bytes(4)
+            os.write(fd, b'\xff' * 6 + mac + b'\x80\x35' + rarp + bytes(60 - 14 - len(rarp)))
+            os.close(fd)
+            """;
+        Sh.Run("ip", ["netns", "exec", lab.ServerNs, "/usr/bin/python3", "-c", Script, tap, mac]).EnsureSuccess("a frame from the guest into " + tap);
     }
 }
