@@ -108,12 +108,40 @@ public sealed class HostAgent
     internal T Write<T>(Func<UnitOfWork, T> change)
     {
         var work = new UnitOfWork();
+        var own = OwnWrites;
+        (DesiredState Before, DesiredState After, IReadOnlyDictionary<string, long> Pending)? wrote = null;
         T result;
         using (var store = OpenStore())
-            result = store.State.Write(tx => change(work.In(tx)));
-        foreach (var action in work.Committed) action();
+        {
+            result = store.State.Write(tx =>
+            {
+                var before = own is null ? null : tx.Load();
+                var r = change(work.In(tx));
+                if (own is not null) wrote = (before!, tx.Load(), tx.PendingVms());
+                return r;
+            });
+        }
+        if (wrote is { } w) own!.Wrote(w.Before, w.After, w.Pending);
+        try
+        {
+            foreach (var action in work.Committed) action();
+        }
+        catch
+        {
+            own?.Lapsed();
+            throw;
+        }
         return result;
     }
+
+    /// <summary>The writes this agent made, recorded for its watch loop (<see cref="RecordOwnWrites"/>); null: not recorded.</summary>
+    internal OwnStateWrites? OwnWrites { get; private set; }
+
+    /// <summary>
+    /// Records each write this agent makes for the watch loop running in the same process (the daemon's): the loop then
+    /// tells them from another process's and does not apply the whole server again for a change already followed.
+    /// </summary>
+    public void RecordOwnWrites() => OwnWrites ??= new OwnStateWrites();
 
     /// <summary>
     /// This server's <see cref="KernelLock"/>, for a use case that may program the kernel: taken before its
