@@ -109,19 +109,31 @@ public sealed class HostAgent
     {
         var work = new UnitOfWork();
         var own = OwnWrites;
-        (DesiredState Before, DesiredState After, IReadOnlyDictionary<string, long> Pending)? wrote = null;
+        var recorded = false;
         T result;
         using (var store = OpenStore())
         {
-            result = store.State.Write(tx =>
+            try
             {
-                var before = own is null ? null : tx.Load();
-                var r = change(work.In(tx));
-                if (own is not null) wrote = (before!, tx.Load(), tx.PendingVms());
-                return r;
-            });
+                result = store.State.Write(tx =>
+                {
+                    if (own is null) return change(work.In(tx));
+                    var once = new ReadOnceTransaction(tx);
+                    var before = once.Load();
+                    var r = change(work.In(once));
+                    // Recorded before the commit makes it visible: the loop, woken by the commit, finds it told.
+                    own.Wrote(before, once.Load(), once.PendingVms());
+                    recorded = true;
+                    return r;
+                });
+            }
+            catch when (recorded)
+            {
+                // A write recorded but not committed (the commit failed) must not pass for one.
+                own!.Lapsed();
+                throw;
+            }
         }
-        if (wrote is { } w) own!.Wrote(w.Before, w.After, w.Pending);
         try
         {
             foreach (var action in work.Committed) action();

@@ -30,5 +30,4 @@ public sealed class LoopHeartbeatTests
         heartbeat.CycleEnds();
         Assert.True(heartbeat.IsAlive(Environment.TickCount64, Fresh, LongestCycle));
     }
-
 }
