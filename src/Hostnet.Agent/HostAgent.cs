@@ -108,12 +108,52 @@ public sealed class HostAgent
     internal T Write<T>(Func<UnitOfWork, T> change)
     {
         var work = new UnitOfWork();
+        var own = OwnWrites;
+        var recorded = false;
         T result;
         using (var store = OpenStore())
-            result = store.State.Write(tx => change(work.In(tx)));
-        foreach (var action in work.Committed) action();
+        {
+            try
+            {
+                result = store.State.Write(tx =>
+                {
+                    if (own is null) return change(work.In(tx));
+                    var once = new ReadOnceTransaction(tx);
+                    var before = once.Load();
+                    var r = change(work.In(once));
+                    // Recorded before the commit makes it visible: the loop, woken by the commit, finds it told.
+                    own.Wrote(before, once.Load(), once.PendingVms());
+                    recorded = true;
+                    return r;
+                });
+            }
+            catch when (recorded)
+            {
+                // A write recorded but not committed (the commit failed) must not pass for one.
+                own!.Lapsed();
+                throw;
+            }
+        }
+        try
+        {
+            foreach (var action in work.Committed) action();
+        }
+        catch
+        {
+            own?.Lapsed();
+            throw;
+        }
         return result;
     }
+
+    /// <summary>The writes this agent made, recorded for its watch loop (<see cref="RecordOwnWrites"/>); null: not recorded.</summary>
+    internal OwnStateWrites? OwnWrites { get; private set; }
+
+    /// <summary>
+    /// Records each write this agent makes for the watch loop running in the same process (the daemon's): the loop then
+    /// tells them from another process's and does not apply the whole server again for a change already followed.
+    /// </summary>
+    public void RecordOwnWrites() => OwnWrites ??= new OwnStateWrites();
 
     /// <summary>
     /// This server's <see cref="KernelLock"/>, for a use case that may program the kernel: taken before its

@@ -20,7 +20,9 @@ namespace Hostnet.Agent;
 /// during that apply and until <see cref="Settle"/> passes without another event (at most <see cref="MaxGather"/>)
 /// is taken together into one more apply: a single deletion is repaired without waiting, a burst (an uplink
 /// flap) costs about two applies. Hostnet's own changes come back as events too: they are that one more apply,
-/// which finds nothing left to do and makes no event, so the loop comes to rest. Once it runs only its stop
+/// which finds nothing left to do and makes no event, so the loop comes to rest. A write to the state that leaves
+/// it as the last cycle saw it (pending marks cleared), or that this process's own requests made
+/// (<see cref="OwnStateWrites"/>), costs no apply: it is told as a change, and DHCP follows it. Once it runs only its stop
 /// token ends it: a failed cycle is raised as <see cref="CycleFailed"/> and tried again after a backoff. A front
 /// end subscribes to the events to say what happens.
 /// </summary>
@@ -36,7 +38,10 @@ public sealed class Watcher
     public static readonly TimeSpan MinimumEvery = TimeSpan.FromSeconds(1);
 
     private readonly HostAgent _agent;
+    private static readonly OwnStateWrites NoOwnWrites = new();
+
     private DesiredState? _seen;
+    private IReadOnlyDictionary<string, long> _seenPending = new Dictionary<string, long>();
     private DhcpResponder? _dhcp;
 
     internal Watcher(HostAgent agent, TimeSpan every)
@@ -51,6 +56,9 @@ public sealed class Watcher
     }
 
     public TimeSpan Every { get; }
+
+    /// <summary>The loop's sign of life, for a watchdog: beaten while it waits and after each cycle.</summary>
+    public LoopHeartbeat Heartbeat { get; set; } = new();
 
     /// <summary>
     /// Whether the loop also answers the DHCP of the guests of the networks that ask for it (the daemon's does):
@@ -89,6 +97,7 @@ public sealed class Watcher
     /// </summary>
     public void Run(CancellationToken stop)
     {
+        Heartbeat.Beat();
         using var store = _agent.OpenStore();
         using var engine = _agent.OpenEngine(store);
         using var wake = new Wakeups();
@@ -119,16 +128,18 @@ public sealed class Watcher
                 if (retryIn is { } delay)
                 {
                     // Not at the next kernel event: a fault that stays must not be retried at the rate events come.
-                    stop.WaitHandle.WaitOne(delay);
+                    Heartbeat.Wait(stop.WaitHandle.WaitOne, delay, stop);
                     wake.Take();
                     why = ApplyCauses.Retry;
                 }
-                else if (wake.Wait(Every, stop))
+                else if (Heartbeat.Wait(t => wake.Wait(t, stop), Every, stop))
                 {
                     // The first kernel event after a quiet spell: applied at once. A write to the state is no
-                    // repair, and writers come in runs (an import, a panel's requests): it settles first.
+                    // repair, and writers come in runs (an import, a panel's requests): it settles first, and
+                    // when it was this process's own (a request of the daemon) there may be nothing to apply.
                     var reasons = wake.Take();
                     if (reasons == Wakeups.State) reasons |= Gather(wake, stop);
+                    if (reasons == Wakeups.State && Led(store.State)) continue;
                     why = Why(reasons);
                     if (why.Length == 0) continue;
                 }
@@ -146,7 +157,8 @@ public sealed class Watcher
 
             // The burst behind it: what came during that apply (its own changes' echoes among it) and until it
             // settles, taken together into one more apply.
-            if (retryIn is null && wake.IsRaised && Why(Gather(wake, stop)) is { Length: > 0 } burst && !stop.IsCancellationRequested)
+            if (retryIn is null && wake.IsRaised && Gather(wake, stop) is var behind && Why(behind) is { Length: > 0 } burst
+                && !stop.IsCancellationRequested && !(behind == Wakeups.State && Led(store.State)))
                 retryIn = Resync(engine, store.State, burst, backoff, stop);
         }
         reader.Join(TimeSpan.FromSeconds(1));
@@ -154,19 +166,50 @@ public sealed class Watcher
     }
 
     /// <summary>Waits until <see cref="Settle"/> passes without an event (at most <see cref="MaxGather"/>); the reasons gathered (0: stopped).</summary>
-    private static int Gather(Wakeups wake, CancellationToken stop)
+    private int Gather(Wakeups wake, CancellationToken stop)
     {
         var gathering = System.Diagnostics.Stopwatch.StartNew();
         var reasons = wake.Take();
         try
         {
-            while (gathering.Elapsed < MaxGather && wake.Wait(Settle, stop)) reasons |= wake.Take();
+            while (gathering.Elapsed < MaxGather && wake.Wait(Settle, stop))
+            {
+                reasons |= wake.Take();
+                Heartbeat.Beat();
+            }
         }
         catch (OperationCanceledException)
         {
             return 0;
         }
         return reasons;
+    }
+
+    /// <summary>
+    /// Whether the state the database now holds is the one the last cycle saw, or one this process's own writes led to
+    /// from there (<see cref="OwnStateWrites"/>), with no other process's pending mark: then there is nothing to apply.
+    /// What a cycle does besides applying is still done: the change is told, and DHCP answers the state as it is.
+    /// </summary>
+    private bool Led(IStateStore store)
+    {
+        if (_seen is not { } seen) return false;
+        DesiredState now;
+        IReadOnlyDictionary<string, long> pending;
+        try
+        {
+            (now, pending) = store.Read(tx => (tx.Load(), tx.PendingVms()));
+        }
+        catch (Exception e) when (e is StoreException or ValidationException)
+        {
+            // The apply that follows meets it again and says it.
+            return false;
+        }
+        if (!(_agent.OwnWrites ?? NoOwnWrites).Lead(seen, _seenPending, now, pending)) return false;
+        Compare(now);
+        _seenPending = pending;
+        _dhcp?.Follow(now);
+        Heartbeat.Beat();
+        return true;
     }
 
     private static string Why(int reasons) =>
@@ -300,6 +343,7 @@ public sealed class Watcher
     private TimeSpan? Resync(HostEngine engine, IStateStore store, string why, RetryBackoff backoff, CancellationToken stop)
     {
         DesiredState? loaded = null;
+        Heartbeat.CycleBegins();
         try
         {
             Plan plan;
@@ -309,6 +353,7 @@ public sealed class Watcher
             if (loaded is not null)
             {
                 Compare(loaded);
+                _seenPending = new Dictionary<string, long>();
                 _dhcp?.Follow(loaded);
             }
             backoff.Reset();
@@ -321,6 +366,10 @@ public sealed class Watcher
             var delay = backoff.Next();
             if (!stop.IsCancellationRequested) CycleFailed?.Invoke(why, e, delay);
             return delay;
+        }
+        finally
+        {
+            Heartbeat.CycleEnds();
         }
     }
 

@@ -22,12 +22,17 @@ internal sealed partial class DaemonWatch : IDisposable
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stop = new();
     private readonly ManualResetEventSlim _firstCycle = new(false);
+    private readonly LoopHeartbeat _heartbeat;
     private Thread? _thread;
 
-    public DaemonWatch(HostAgent agent, ILogger log)
+    /// <param name="agent">The server's application layer.</param>
+    /// <param name="log">Where the loop's failures are said.</param>
+    /// <param name="heartbeat">The loop's sign of life, which the watchdog reads.</param>
+    public DaemonWatch(HostAgent agent, ILogger log, LoopHeartbeat heartbeat)
     {
         _agent = agent;
         _log = log;
+        _heartbeat = heartbeat;
     }
 
     /// <summary>Starts the loop; returns once its first cycle is over (applied, failed, or the loop could not start).</summary>
@@ -45,6 +50,7 @@ internal sealed partial class DaemonWatch : IDisposable
         {
             var watcher = _agent.Watch(Every);
             watcher.AnswerDhcp = true;
+            watcher.Heartbeat = _heartbeat;
             watcher.DhcpProblem += line => DhcpProblem(_log, line);
             watcher.Applied += (_, _) => backoff.Reset();
             watcher.StateChanged += (networks, vms) => Events.Changed(networks, vms);
@@ -71,7 +77,7 @@ internal sealed partial class DaemonWatch : IDisposable
                 CannotWatch(_log, ErrorText.Line(e), delay.TotalSeconds);
                 Events.Failed(e, "watch");
                 _firstCycle.Set();
-                _stop.Token.WaitHandle.WaitOne(delay);
+                _heartbeat.Wait(_stop.Token.WaitHandle.WaitOne, delay, _stop.Token);
             }
             catch (Exception) when (_stop.IsCancellationRequested)
             {

@@ -49,12 +49,15 @@ public static class HostnetDaemon
         try
         {
             tcpListener = tcp?.Bind();
-            using var watchdog = Systemd.Watchdog();
+            var heartbeat = new LoopHeartbeat();
+            using var watchdog = Systemd.Watchdog(heartbeat);
+            // The loop tells the requests' writes from other processes': it need not apply again what a request applied.
+            agent.RecordOwnWrites();
             using var app = Build(agent, path, listener, tcp, tcpListener);
             agent.Applied += Metrics.Applied;
             agent.Applied += Events.Applied;
             // Restore: the whole state applied (or its failure said) before the daemon says it serves.
-            using var watch = new DaemonWatch(agent, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Hostnet.Daemon.Watch"));
+            using var watch = new DaemonWatch(agent, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Hostnet.Daemon.Watch"), heartbeat);
             watch.Start();
             app.Lifetime.ApplicationStarted.Register(serving);
             app.Lifetime.ApplicationStopping.Register(() => Systemd.Notify("STOPPING=1"));

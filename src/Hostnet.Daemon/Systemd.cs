@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
+using Hostnet.Agent;
 
 namespace Hostnet.Daemon;
 
@@ -42,16 +43,24 @@ internal static class Systemd
     };
 
     /// <summary>
-    /// <c>WATCHDOG=1</c> every half of <c>$WATCHDOG_USEC</c> while the daemon runs, when systemd asks for it
-    /// (<c>WatchdogSec=</c>) and <c>$WATCHDOG_PID</c> is this process or unset; otherwise null.
+    /// When systemd asks for a watchdog (<c>WatchdogSec=</c>, with <c>$WATCHDOG_PID</c> this process or unset): every half
+    /// of <c>$WATCHDOG_USEC</c>, <c>WATCHDOG=1</c> if the watch loop is alive (<paramref name="loop"/> beaten within that
+    /// half, or in a cycle within its bound), nothing otherwise, so that systemd restarts a daemon whose loop hangs;
+    /// the loop is asked to beat at least every quarter. Null when systemd asks for none.
     /// </summary>
-    public static IDisposable? Watchdog()
+    public static IDisposable? Watchdog(LoopHeartbeat loop)
     {
+        ArgumentNullException.ThrowIfNull(loop);
         if (!ulong.TryParse(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), NumberStyles.None, CultureInfo.InvariantCulture, out var usec) || usec == 0)
             return null;
         var pid = Environment.GetEnvironmentVariable("WATCHDOG_PID");
         if (!string.IsNullOrEmpty(pid) && pid != Environment.ProcessId.ToString(CultureInfo.InvariantCulture)) return null;
         var every = TimeSpan.FromMicroseconds(Math.Max(usec / 2, 1000));
-        return new Timer(_ => Notify("WATCHDOG=1"), null, TimeSpan.Zero, every);
+        var beat = TimeSpan.FromMicroseconds(Math.Max(usec / 4, 1000));
+        if (beat < loop.BeatEvery) loop.BeatEvery = beat;
+        return new Timer(_ =>
+        {
+            if (loop.IsAlive(every)) Notify("WATCHDOG=1");
+        }, null, TimeSpan.Zero, every);
     }
 }
