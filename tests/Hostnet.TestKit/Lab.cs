@@ -19,6 +19,12 @@ public sealed class Lab : IDisposable
     public const string ComputerXAddress = "192.168.200.10";
     public const string ServerAddress = "192.168.200.1";
 
+    /// <summary>Computer X's and the server's IPv6 addresses on the LAN (2001:db8:200::/64), put there by <see cref="AddIpv6"/>.</summary>
+    public const string ComputerXAddress6 = "2001:db8:200::10";
+
+    /// <inheritdoc cref="ComputerXAddress6"/>
+    public const string ServerAddress6 = "2001:db8:200::1";
+
     public string Prefix { get; }
     public string LanNs => Prefix + "-lan";
     public string ComputerXNs => Prefix + "-cx";
@@ -64,6 +70,14 @@ public sealed class Lab : IDisposable
         Plug(ServerNs, "srv-port");
         Sh.Ip("-n", ComputerXNs, "addr", "add", ComputerXAddress + "/24", "dev", "eth0");
         if (serverAddress) Sh.Ip("-n", ServerNs, "addr", "add", ServerAddress + "/24", "dev", "eth0");
+    }
+
+    /// <summary>IPv6 on the LAN too: computer X and the server's eth0 at their /64 addresses, nodad (usable at once).</summary>
+    public Lab AddIpv6()
+    {
+        Sh.Ip("-n", ComputerXNs, "addr", "add", ComputerXAddress6 + "/64", "dev", "eth0", "nodad");
+        Sh.Ip("-n", ServerNs, "addr", "add", ServerAddress6 + "/64", "dev", "eth0", "nodad");
+        return this;
     }
 
     /// <summary>A veth from the LAN bridge to <c>eth0</c> in <paramref name="ns"/>, both made inside the lab.</summary>

@@ -124,8 +124,7 @@ public partial class HostRoutedTests
     {
         const string vm1Ip6 = "2001:db8:200::201";
         using var lab = Lab.Create();
-        Sh.Ip("-n", lab.ComputerXNs, "addr", "add", "2001:db8:200::10/64", "dev", "eth0", "nodad");
-        Sh.Ip("-n", lab.ServerNs, "addr", "add", "2001:db8:200::1/64", "dev", "eth0", "nodad");
+        lab.AddIpv6();
         // Another interface of the server, where someone moves the entry.
         Sh.Ip("-n", lab.ServerNs, "link", "add", "other0", "type", "veth", "peer", "name", "other1");
         Sh.Ip("-n", lab.ServerNs, "link", "set", "other0", "up");

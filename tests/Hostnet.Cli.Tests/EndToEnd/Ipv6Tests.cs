@@ -10,20 +10,14 @@ namespace Hostnet.Cli.Tests.EndToEnd;
 public class Ipv6Tests
 {
     private const string Prefix6 = "2001:db8:200::";
-    private const string ComputerX6 = Prefix6 + "10";
-    private const string Server6 = Prefix6 + "1";
+    private const string ComputerX6 = Lab.ComputerXAddress6;
+    private const string Server6 = Lab.ServerAddress6;
     private const string Vm1Ip6 = Prefix6 + "201";
     private const string Vm2Ip6 = Prefix6 + "202";
     private const string Vm3Ip6 = Prefix6 + "203";
 
     /// <summary>The lab with IPv6 on the LAN; nodad, so no address waits a second to be usable.</summary>
-    private static Lab Ipv6Lab()
-    {
-        var lab = Lab.Create();
-        Sh.Ip("-n", lab.ComputerXNs, "addr", "add", ComputerX6 + "/64", "dev", "eth0", "nodad");
-        Sh.Ip("-n", lab.ServerNs, "addr", "add", Server6 + "/64", "dev", "eth0", "nodad");
-        return lab;
-    }
+    private static Lab Ipv6Lab() => Lab.Create().AddIpv6();
 
     private static string Sysctl(Lab lab, string path) =>
         Sh.InNetns(lab.ServerNs, "cat", "/proc/sys/" + path).EnsureSuccess("cat " + path).Stdout.Trim();

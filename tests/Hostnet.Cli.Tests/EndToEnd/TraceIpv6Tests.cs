@@ -9,7 +9,7 @@ namespace Hostnet.Cli.Tests.EndToEnd;
 /// </summary>
 public partial class TraceIpv6Tests
 {
-    private const string ComputerX6 = "2001:db8:200::10";
+    private const string ComputerX6 = Lab.ComputerXAddress6;
     private const string Vm1Ip6 = "2001:db8:200::201";
     private const string Vm2Ip6 = "2001:db8:200::202";
     private const string Vm1Vme = "vme7b9a73a1.0";
@@ -17,9 +17,7 @@ public partial class TraceIpv6Tests
 
     private static Lab Ipv6Lab()
     {
-        var lab = Lab.Create();
-        Sh.Ip("-n", lab.ComputerXNs, "addr", "add", ComputerX6 + "/64", "dev", "eth0", "nodad");
-        Sh.Ip("-n", lab.ServerNs, "addr", "add", "2001:db8:200::1/64", "dev", "eth0", "nodad");
+        var lab = Lab.Create().AddIpv6();
         HostnetCli.Ok(lab, "network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0");
         HostnetCli.Ok(lab, "vm", "add", "vm1", "--uuid", "7b9a73a1-5c2e-4d1a-9f3b-000000000001", "--guest", "netns:" + lab.Guest("vm1"));
         HostnetCli.Ok(lab, "adapter", "add", "vm1", "--network", "Routed", "--ip", "192.168.200.201", "--ip", Vm1Ip6, "--mac", "52:54:00:00:02:01");

@@ -160,8 +160,7 @@ public class WatchTests(ITestOutputHelper output)
     {
         using var lab = Lab.Create();
         const string vm1Ip6 = "2001:db8:200::201";
-        Sh.Ip("-n", lab.ComputerXNs, "addr", "add", "2001:db8:200::10/64", "dev", "eth0", "nodad");
-        Sh.Ip("-n", lab.ServerNs, "addr", "add", "2001:db8:200::1/64", "dev", "eth0", "nodad");
+        lab.AddIpv6();
         Sh.Ip("-n", lab.ServerNs, "link", "add", "other0", "type", "veth", "peer", "name", "other1");
         Sh.Ip("-n", lab.ServerNs, "link", "set", "other0", "up");
         HostnetCli.Ok(lab, "network", "add", "Routed", "--mode", "host-routed", "--uplink", "eth0");
